@@ -1,0 +1,351 @@
+"""A streaming, bounded tar reader used for the outer archive and for every layer.
+
+Why not `tarfile`: in stream mode it keeps every member in a list (memory grows with the entry
+count), stops silently on a truncated archive, and reads extended headers of any size into memory.
+Forensic input needs the opposite: bounded memory, every anomaly surfaced, every byte accounted for.
+This reader parses ustar, GNU (long names, base-256 numbers) and PAX (local and global headers,
+`SCHILY.xattr.*` and `LIBARCHIVE.xattr.*` extended attributes).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from analyzer.errors import ArchiveError, LimitExceeded
+
+BLOCK = 512
+
+REGULAR_TYPES = frozenset("0\x007")
+DATA_TYPES = REGULAR_TYPES | {"S"}
+KNOWN_TYPES = REGULAR_TYPES | frozenset("123456S")
+_META_TYPES = frozenset("LKxgX")
+
+
+@dataclass(frozen=True, slots=True)
+class TarHeader:
+    """One member header, with GNU and PAX extensions already applied."""
+
+    name: str
+    """Name exactly as stored (not normalized); undecodable bytes kept as surrogates."""
+    type: str
+    """The tar typeflag: '0' file, '1' hardlink, '2' symlink, '3'/'4' devices, '5' dir, '6' fifo."""
+    size: int
+    """Bytes of data that follow the header (0 for links, dirs and devices)."""
+    mode: int
+    uid: int
+    gid: int
+    uname: str
+    gname: str
+    mtime: float
+    linkname: str
+    devmajor: int
+    devminor: int
+    offset: int
+    """Offset of this member's first header (including extended headers) in the stream."""
+    data_offset: int
+    xattrs: tuple[tuple[str, bytes], ...] = ()
+    pax: tuple[tuple[str, str], ...] = field(default=())
+    """PAX records other than the well-known fields and xattrs (e.g. GNU.sparse.*)."""
+
+
+def _field_str(raw: bytes) -> str:
+    return raw.split(b"\x00", 1)[0].decode("utf-8", "surrogateescape")
+
+
+def _field_int(raw: bytes, what: str, offset: int) -> int:
+    if raw and raw[0] & 0x80:  # GNU base-256: big-endian, 0xff marks a negative number
+        value = int.from_bytes(raw[1:], "big")
+        return value - (1 << (8 * (len(raw) - 1))) if raw[0] == 0xFF else value
+    text = raw.split(b"\x00", 1)[0].strip(b" \x00")
+    if not text:
+        return 0
+    try:
+        return int(text, 8)
+    except ValueError:
+        raise ArchiveError(
+            f"{what}: corrupt tar header at byte {offset} (number field {text[:16]!r}); "
+            "the data is damaged or is not a tar archive"
+        ) from None
+
+
+def _checksum_ok(block: bytes) -> bool:
+    stored = block[148:156].split(b"\x00", 1)[0].strip(b" \x00")
+    try:
+        expected = int(stored, 8)
+    except ValueError:
+        return False
+    unsigned = sum(block[:148]) + 8 * 32 + sum(block[156:])
+    signed = unsigned - sum(b for b in block[:148] + block[156:] if b > 127) * 2
+    return expected in (unsigned, signed)
+
+
+def looks_like_tar(head: bytes) -> bool:
+    """True when `head` starts with a valid tar header block.
+
+    >>> looks_like_tar(b"hello" * 200)
+    False
+    """
+    return len(head) >= BLOCK and _checksum_ok(head[:BLOCK]) and head[:BLOCK] != bytes(BLOCK)
+
+
+def parse_pax(data: bytes, what: str) -> dict[str, bytes]:
+    """Parse PAX extended header records ("<len> <key>=<value>\\n").
+
+    >>> parse_pax(b"20 path=etc/passwd\\n", "x")
+    {'path': b'etc/passwd'}
+    """
+    records: dict[str, bytes] = {}
+    pos = 0
+    while pos < len(data) and data[pos] != 0:
+        space = data.find(b" ", pos)
+        try:
+            length = int(data[pos:space])
+        except ValueError:
+            raise ArchiveError(f"{what}: malformed PAX extended header") from None
+        record = data[space + 1 : pos + length]
+        if length <= 0 or not record.endswith(b"\n") or b"=" not in record:
+            raise ArchiveError(f"{what}: malformed PAX extended header record")
+        key, value = record[:-1].split(b"=", 1)
+        records[key.decode("utf-8", "surrogateescape")] = value
+        pos += length
+    return records
+
+
+class TarStream:
+    """Iterate the members of a tar given as chunks; read each member's data as it streams.
+
+    Data of a member not read by the caller is skipped when the next header is requested. After
+    iteration `ended_cleanly` tells whether the end-of-archive marker was seen.
+    """
+
+    def __init__(
+        self,
+        chunks: Iterator[bytes],
+        what: str,
+        *,
+        max_header_bytes: int = 1 << 20,
+        skip: Callable[[int], int] | None = None,
+    ) -> None:
+        self._chunks = chunks
+        self._what = what
+        self._max_header = max_header_bytes
+        self._skip = skip
+        self._buf = b""
+        self._pos = 0
+        self._offset = 0  # stream offset of self._buf[self._pos]
+        self._remaining = 0  # data bytes of the current member not yet consumed
+        self._padding = 0
+        self._global: dict[str, bytes] = {}
+        self.ended_cleanly = False
+
+    @property
+    def offset(self) -> int:
+        """Bytes of the tar stream consumed so far."""
+        return self._offset
+
+    def _fill(self) -> bool:
+        chunk = next(self._chunks, b"")
+        if not chunk:
+            return False
+        self._buf = self._buf[self._pos :] + chunk if self._pos < len(self._buf) else chunk
+        self._pos = 0
+        return True
+
+    def _take(self, n: int) -> bytes:
+        while len(self._buf) - self._pos < n:
+            if not self._fill():
+                got = len(self._buf) - self._pos
+                raise ArchiveError(
+                    f"{self._what}: tar data ends after {self._offset + got} bytes, in the middle "
+                    "of a member; the archive is truncated"
+                )
+        out = self._buf[self._pos : self._pos + n]
+        self._pos += n
+        self._offset += n
+        return out
+
+    def _discard(self, n: int) -> None:
+        while n:
+            available = len(self._buf) - self._pos
+            if available:
+                used = min(n, available)
+                self._pos += used
+                self._offset += used
+                n -= used
+                continue
+            if self._skip is not None:
+                skipped = self._skip(n)
+                self._offset += skipped
+                n -= skipped
+                if not n:
+                    return
+            if not self._fill():
+                raise ArchiveError(
+                    f"{self._what}: tar data ends after {self._offset} bytes, in the middle of a "
+                    "member; the archive is truncated"
+                )
+
+    def read_data(self, n: int = 1 << 20) -> bytes:
+        """Read up to `n` bytes of the current member's data; b"" once it is all read."""
+        if self._remaining <= 0:
+            return b""
+        if self._pos >= len(self._buf) and not self._fill():
+            raise ArchiveError(
+                f"{self._what}: tar data ends after {self._offset} bytes, in the middle of a "
+                "member; the archive is truncated"
+            )
+        n = min(n, self._remaining, len(self._buf) - self._pos)
+        out = self._buf[self._pos : self._pos + n]
+        self._pos += n
+        self._offset += n
+        self._remaining -= n
+        return out
+
+    def data_chunks(self) -> Iterator[bytes]:
+        """Yield the rest of the current member's data."""
+        while chunk := self.read_data():
+            yield chunk
+
+    def drain(self) -> Iterator[bytes]:
+        """Yield whatever follows the end-of-archive marker (padding), so digests see it."""
+        if self._pos < len(self._buf):
+            rest = self._buf[self._pos :]
+            self._offset += len(rest)
+            self._pos = len(self._buf)
+            yield rest
+        for chunk in self._chunks:
+            self._offset += len(chunk)
+            yield chunk
+
+    def __iter__(self) -> Iterator[TarHeader]:
+        while True:
+            self._discard(self._remaining + self._padding)
+            self._remaining = self._padding = 0
+            header = self._next_header()
+            if header is None:
+                return
+            if header.type in DATA_TYPES or header.type not in KNOWN_TYPES:
+                self._remaining = header.size
+                self._padding = -header.size % BLOCK
+            yield header
+
+    def _read_block(self) -> bytes | None:
+        if len(self._buf) - self._pos < BLOCK and not self._fill_to(BLOCK):
+            if len(self._buf) == self._pos:
+                return None
+            if self._offset == 0:
+                raise ArchiveError(
+                    f"{self._what}: not a tar archive (only {len(self._buf)} bytes of data)"
+                )
+            raise ArchiveError(
+                f"{self._what}: tar data ends inside a header at byte {self._offset}; "
+                "the archive is truncated"
+            )
+        return self._take(BLOCK)
+
+    def _fill_to(self, n: int) -> bool:
+        while len(self._buf) - self._pos < n:
+            if not self._fill():
+                return False
+        return True
+
+    def _next_header(self) -> TarHeader | None:
+        start = self._offset
+        local: dict[str, bytes] = {}
+        while True:
+            block = self._read_block()
+            if block is None:
+                return None  # no end marker: the caller decides whether that matters
+            if block == bytes(BLOCK):
+                self.ended_cleanly = True
+                return None
+            if not _checksum_ok(block):
+                if self._offset == BLOCK:
+                    raise ArchiveError(f"{self._what}: not a tar archive (no valid tar header)")
+                raise ArchiveError(
+                    f"{self._what}: corrupt tar header at byte {self._offset - BLOCK} "
+                    "(checksum mismatch); the data is damaged or is not a tar archive"
+                )
+            typeflag = chr(block[156]) if block[156] else "0"
+            if typeflag not in _META_TYPES:
+                return self._build(block, typeflag, local, start)
+            self._read_meta(block, typeflag, local)
+
+    def _read_meta(self, block: bytes, typeflag: str, local: dict[str, bytes]) -> None:
+        size = _field_int(block[124:136], self._what, self._offset - BLOCK)
+        if size > self._max_header:
+            raise LimitExceeded(
+                f"{self._what}: an extended tar header of {size} bytes exceeds the limit of "
+                f"{self._max_header} bytes; the archive is malformed or hostile"
+            )
+        data = self._take(size)
+        self._discard(-size % BLOCK)
+        if typeflag == "L":
+            local["path"] = data.split(b"\x00", 1)[0]
+        elif typeflag == "K":
+            local["linkpath"] = data.split(b"\x00", 1)[0]
+        elif typeflag == "g":
+            self._global.update(parse_pax(data, self._what))
+        else:
+            local.update(parse_pax(data, self._what))
+
+    def _build(self, block: bytes, typeflag: str, local: dict[str, bytes], start: int) -> TarHeader:
+        pax = {**self._global, **local}
+        at = self._offset - BLOCK
+        name = _field_str(block[0:100])
+        if block[257:263] == b"ustar\x00" and block[345] != 0:  # POSIX ustar name prefix
+            name = _field_str(block[345:500]) + "/" + name
+
+        def num(start: int, end: int) -> int:
+            return _field_int(block[start:end], self._what, at)
+
+        def text(key: str, default: str) -> str:
+            return pax[key].decode("utf-8", "surrogateescape") if key in pax else default
+
+        size = int(pax["size"]) if "size" in pax else num(124, 136)
+        if size < 0:
+            raise ArchiveError(f"{self._what}: tar header at byte {at} has a negative size")
+        return TarHeader(
+            name=text("path", name),
+            type=typeflag,
+            size=size,
+            mode=num(100, 108) & 0o7777,
+            uid=int(pax["uid"]) if "uid" in pax else num(108, 116),
+            gid=int(pax["gid"]) if "gid" in pax else num(116, 124),
+            uname=text("uname", _field_str(block[265:297])),
+            gname=text("gname", _field_str(block[297:329])),
+            mtime=float(pax["mtime"]) if "mtime" in pax else float(num(136, 148)),
+            linkname=text("linkpath", _field_str(block[157:257])),
+            devmajor=num(329, 337),
+            devminor=num(337, 345),
+            offset=start,
+            data_offset=self._offset,
+            xattrs=_xattrs(pax),
+            pax=tuple(
+                sorted(
+                    (k, v.decode("utf-8", "replace"))
+                    for k, v in pax.items()
+                    if k not in _PAX_KNOWN and "xattr." not in k
+                )
+            ),
+        )
+
+
+_PAX_KNOWN = frozenset(
+    {"path", "linkpath", "size", "uid", "gid", "uname", "gname", "mtime", "atime", "ctime"}
+)
+
+
+def _xattrs(pax: dict[str, bytes]) -> tuple[tuple[str, bytes], ...]:
+    found: list[tuple[str, bytes]] = []
+    for key, value in pax.items():
+        if key.startswith("SCHILY.xattr."):
+            found.append((key[len("SCHILY.xattr.") :], value))
+        elif key.startswith("LIBARCHIVE.xattr."):
+            try:
+                found.append((key[len("LIBARCHIVE.xattr.") :], base64.b64decode(value + b"==")))
+            except ValueError:
+                continue
+    return tuple(sorted(found))

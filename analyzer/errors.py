@@ -1,0 +1,62 @@
+"""One exception hierarchy for everything a user can cause.
+
+Every error carries a message that tells the user what is wrong and what to do. The CLI catches
+`AnalyzerError` once and turns it into one line on stderr with exit code 2; any other exception
+escaping is a bug (exit 3).
+"""
+
+from __future__ import annotations
+
+
+class AnalyzerError(Exception):
+    """Base class: a problem with the input or the request, explained for the user."""
+
+    exit_code = 2
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UsageError(AnalyzerError):
+    """The command line asks for something impossible (unknown platform, bad path...)."""
+
+
+class ArchiveError(AnalyzerError):
+    """The input cannot be read as an archive: truncated, corrupt, unreadable."""
+
+
+class UnsupportedFormat(AnalyzerError):
+    """The input is readable but is not an image archive we support."""
+
+
+class ManifestError(AnalyzerError):
+    """An index, manifest or config is missing, not JSON, or does not follow its schema."""
+
+
+class MissingBlob(ArchiveError):
+    """A descriptor points to a blob that is not in the archive."""
+
+
+class DigestMismatch(ArchiveError):
+    """A blob's content does not hash to the digest that names it."""
+
+    def __init__(self, what: str, expected: str, actual: str) -> None:
+        super().__init__(
+            f"{what}: expected {expected} but the content hashes to {actual}; "
+            "the archive was modified or corrupted after it was written"
+        )
+        self.what = what
+        self.expected = expected
+        self.actual = actual
+
+
+class LimitExceeded(AnalyzerError):
+    """A safety limit (bytes, entries, header size, link depth) was hit."""
+
+
+class UnsafeInput(AnalyzerError):
+    """The input tries to escape its root (path traversal, symlink outside the archive)."""

@@ -1,0 +1,29 @@
+"""The content dispatcher's contract: who wants which file's bytes during the single pass.
+
+A layer is decompressed and walked once. For each regular file, every registered ContentSink is
+asked whether it wants that file; the consumers it returns receive the file's bytes chunk by
+chunk, then `close()` with the file's sha256. Nothing is buffered on a sink's behalf.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from analyzer.filesystem.model import Entry
+
+
+class ContentConsumer(Protocol):
+    """Receives one file's bytes."""
+
+    def feed(self, chunk: bytes) -> None:
+        """Take the next chunk of the file."""
+
+    def close(self, sha256: str) -> None:
+        """The file is complete; `sha256` is its content digest (hex)."""
+
+
+class ContentSink(Protocol):
+    """Decides, per file, whether it wants the content."""
+
+    def open(self, layer_digest: str, entry: Entry) -> ContentConsumer | None:
+        """Return a consumer for this file (entry.sha256 is not known yet), or None."""

@@ -1,0 +1,187 @@
+"""Merge layers into one filesystem that remembers, per path, what every layer did to it.
+
+Rules (OCI image-spec "Applying changesets", as Docker and containerd apply them):
+- `.wh.<name>` deletes <name> and everything below it from lower layers;
+- `.wh..wh..opq` hides every lower-layer child of its directory (the layer's own entries stay);
+- an entry whose parent directories are missing gets implicit parent directories;
+- a non-directory replacing a directory removes everything below it;
+- a directory replacing a non-directory (e.g. a lower `/lib -> usr/lib` symlink) replaces it;
+- within one layer a later entry for the same path wins;
+- a hardlink takes the content of its target, in this layer or a lower one.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+
+from analyzer.filesystem.model import Change, Entry, EntryKind, LayerListing, Removed, Version
+from analyzer.filesystem.paths import ancestors, parent
+
+
+class LayeredFS:
+    """The final view of an image's filesystem plus the full history of every path."""
+
+    def __init__(self, max_symlink_hops: int = 40) -> None:
+        self._final: dict[str, Version] = {}
+        self._history: dict[str, list[Version]] = {}
+        self._children: dict[str, set[str]] = {"/": set()}
+        self._max_hops = max_symlink_hops
+        self.notices: list[str] = []
+        self.layer_count = 0
+
+    @classmethod
+    def build(cls, listings: Sequence[LayerListing], max_symlink_hops: int = 40) -> LayeredFS:
+        """Apply `listings` in order (lowest layer first)."""
+        fs = cls(max_symlink_hops)
+        for index, listing in enumerate(listings):
+            fs.apply(index, listing)
+        return fs
+
+    # -- building ------------------------------------------------------------------------------
+
+    def apply(self, layer: int, listing: LayerListing) -> None:
+        """Apply one layer on top of what is there."""
+        self.layer_count = max(self.layer_count, layer + 1)
+        for directory in listing.opaque_dirs:
+            for child in sorted(self._children.get(directory, ())):
+                self._delete(child, layer, "opaque")
+        for path in listing.whiteouts:
+            if path in self._final:
+                self._delete(path, layer, "whiteout")
+        for entry in listing.entries:
+            self._add(layer, entry)
+
+    def _record(self, path: str, version: Version) -> None:
+        history = self._history.setdefault(path, [])
+        if history and history[-1].layer == version.layer and version.entry is not None:
+            previous = history.pop()  # the same layer wrote the path again: last one wins
+            if previous.change is Change.ADDED:
+                version = replace(version, change=Change.ADDED)
+        history.append(version)
+        if version.entry is None:
+            self._final.pop(path, None)
+            self._children.get(parent(path), set()).discard(path)
+        else:
+            self._final[path] = version
+            self._children.setdefault(parent(path), set()).add(path)
+
+    def _delete(self, path: str, layer: int, cause: str) -> None:
+        for child in sorted(self._children.pop(path, ())):
+            self._delete(child, layer, cause)
+        if path in self._final:
+            self._record(path, Version(layer, Change.DELETED, None, cause))
+
+    def _ensure_parents(self, layer: int, entry: Entry) -> None:
+        for directory in ancestors(entry.path):
+            current = self._final.get(directory)
+            if (
+                current is not None
+                and current.entry is not None
+                and current.entry.kind is EntryKind.DIR
+            ):
+                continue
+            change = Change.ADDED if current is None else Change.MODIFIED
+            implicit = Entry(directory, EntryKind.DIR, 0o755, 0, 0, 0, entry.mtime, implicit=True)
+            self._record(directory, Version(layer, change, implicit))
+
+    def _add(self, layer: int, entry: Entry) -> None:
+        self._ensure_parents(layer, entry)
+        if entry.kind is EntryKind.HARDLINK:
+            entry = self._resolve_hardlink(entry)
+        current = self._final.get(entry.path)
+        if current is None or current.entry is None:
+            self._record(entry.path, Version(layer, Change.ADDED, entry))
+            return
+        if current.entry.kind is EntryKind.DIR and entry.kind is not EntryKind.DIR:
+            for child in sorted(self._children.pop(entry.path, ())):
+                self._delete(child, layer, "replaced")
+        change = Change.ADDED if current.layer == layer else Change.MODIFIED
+        self._record(entry.path, Version(layer, change, entry))
+
+    def _resolve_hardlink(self, entry: Entry) -> Entry:
+        target = self._final.get(entry.link)
+        if target is None or target.entry is None:
+            self.notices.append(f"hardlink {entry.path} points to missing {entry.link}")
+            return entry
+        source = target.entry
+        if source.kind not in (EntryKind.FILE, EntryKind.HARDLINK):
+            self.notices.append(f"hardlink {entry.path} points to a {source.kind.value}")
+            return entry
+        return replace(entry, sha256=source.sha256, size=source.size)
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def get(self, path: str) -> Entry | None:
+        """The final entry at `path` (symlinks not followed), or None."""
+        version = self._final.get(path)
+        return version.entry if version else None
+
+    def final_version(self, path: str) -> Version | None:
+        """The version of `path` that is visible in the final filesystem."""
+        return self._final.get(path)
+
+    def history(self, path: str) -> tuple[Version, ...]:
+        """Every change any layer made to `path`, lowest layer first."""
+        return tuple(self._history.get(path, ()))
+
+    def paths(self) -> list[str]:
+        """Every path in the final filesystem, sorted."""
+        return sorted(self._final)
+
+    def all_paths(self) -> list[str]:
+        """Every path any layer ever held, sorted."""
+        return sorted(self._history)
+
+    def entries(self, under: str = "/") -> Iterator[Version]:
+        """Final versions of every path at or below `under`, sorted by path."""
+        prefix = under.rstrip("/") + "/"
+        for path in self.paths():
+            if path == under or path.startswith(prefix) or under == "/":
+                yield self._final[path]
+
+    def listdir(self, path: str) -> list[str]:
+        """Names directly inside directory `path` in the final filesystem."""
+        return sorted(child.rsplit("/", 1)[-1] for child in self._children.get(path, ()))
+
+    def removed(self) -> Iterator[Removed]:
+        """Every version hidden from the final filesystem but still stored in its layer."""
+        for path in self.all_paths():
+            history = self._history[path]
+            for position, version in enumerate(history[:-1]):
+                if version.entry is None or version.entry.implicit:
+                    continue
+                after = history[position + 1]
+                how = "deleted" if after.entry is None else "shadowed"
+                yield Removed(version, after.layer, how)
+
+    def resolve(self, path: str, *, follow_last: bool = True) -> str | None:
+        """Resolve symlinks in `path` inside the image root; None on a loop or too many hops.
+
+        Absolute link targets start again at the image root and `..` never climbs above it, so
+        resolution can never leave the image.
+        """
+        pending = deque(part for part in path.split("/") if part)
+        resolved = "/"
+        hops = 0
+        while pending:
+            name = pending.popleft()
+            if name in (".", ""):
+                continue
+            if name == "..":
+                resolved = parent(resolved)
+                continue
+            candidate = f"{resolved.rstrip('/')}/{name}"
+            entry = self.get(candidate)
+            if entry is not None and entry.kind is EntryKind.SYMLINK and (pending or follow_last):
+                hops += 1
+                if hops > self._max_hops:
+                    return None
+                target = entry.link
+                if target.startswith("/"):
+                    resolved = "/"
+                pending.extendleft(reversed([p for p in target.split("/") if p]))
+                continue
+            resolved = candidate
+        return resolved

@@ -1,0 +1,79 @@
+"""Pure path rules: normalization inside an image root and OCI/Docker whiteout names."""
+
+from __future__ import annotations
+
+WHITEOUT_PREFIX = ".wh."
+OPAQUE_MARKER = ".wh..wh..opq"
+
+
+def normalize(name: str) -> tuple[str, bool]:
+    """Normalize a tar member name to an absolute path; say whether it tried to escape.
+
+    `..` is clamped at the root, as a container runtime would.
+
+    >>> normalize("./etc//passwd")
+    ('/etc/passwd', False)
+    >>> normalize("../../etc/shadow")
+    ('/etc/shadow', True)
+    >>> normalize("/abs/x")
+    ('/abs/x', True)
+    >>> normalize("./")
+    ('/', False)
+    """
+    escaped = name.startswith("/")
+    parts: list[str] = []
+    for part in name.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts:
+                parts.pop()
+            else:
+                escaped = True
+            continue
+        parts.append(part)
+    return "/" + "/".join(parts), escaped
+
+
+def parent(path: str) -> str:
+    """The parent directory of an absolute path.
+
+    >>> parent("/etc/passwd"), parent("/etc"), parent("/")
+    ('/etc', '/', '/')
+    """
+    head = path.rsplit("/", 1)[0]
+    return head or "/"
+
+
+def ancestors(path: str) -> list[str]:
+    """Every ancestor directory of `path`, root excluded, outermost first.
+
+    >>> ancestors("/usr/local/bin/x")
+    ['/usr', '/usr/local', '/usr/local/bin']
+    """
+    parts = path.strip("/").split("/")[:-1]
+    return ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def whiteout(path: str) -> tuple[str, str] | None:
+    """Classify a whiteout marker: ("opaque", dir), ("whiteout", deleted path), ("aufs", path).
+
+    >>> whiteout("/app/.wh..wh..opq")
+    ('opaque', '/app')
+    >>> whiteout("/app/.wh.id_rsa")
+    ('whiteout', '/app/id_rsa')
+    >>> whiteout("/.wh..wh.plnk/123.456")
+    ('aufs', '/.wh..wh.plnk/123.456')
+    >>> whiteout("/app/id_rsa") is None
+    True
+    """
+    base = path.rsplit("/", 1)[-1]
+    if base == OPAQUE_MARKER:
+        return ("opaque", parent(path))
+    if "/.wh..wh." in path:
+        return ("aufs", path)
+    if base.startswith(WHITEOUT_PREFIX):
+        directory = parent(path)
+        target = base[len(WHITEOUT_PREFIX) :]
+        return ("whiteout", f"{directory.rstrip('/')}/{target}")
+    return None

@@ -1,0 +1,247 @@
+"""Walk one layer blob exactly once: verify it, decompress it, list it, hash and dispatch content.
+
+The blob is hashed as it streams (its digest), then decompressed and hashed again (its diff_id),
+then parsed as tar. Each regular file's bytes are hashed and handed to the content sinks that
+asked for them; nothing is written anywhere and nothing is held beyond one chunk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from itertools import chain
+
+from analyzer.archive.compression import decompressed_chunks, sniff_compression
+from analyzer.archive.digest import StreamDigest
+from analyzer.archive.tarstream import REGULAR_TYPES, TarHeader, TarStream
+from analyzer.errors import ArchiveError, LimitExceeded
+from analyzer.filesystem.content import ContentConsumer, ContentSink
+from analyzer.filesystem.model import Entry, EntryKind, LayerListing
+from analyzer.filesystem.paths import normalize, whiteout
+from analyzer.limits import Limits
+
+_KIND = {
+    "1": EntryKind.HARDLINK,
+    "2": EntryKind.SYMLINK,
+    "3": EntryKind.CHARDEV,
+    "4": EntryKind.BLOCKDEV,
+    "5": EntryKind.DIR,
+    "6": EntryKind.FIFO,
+    "S": EntryKind.FILE,
+}
+_MAX_NOTICES = 20
+
+
+@dataclass
+class Budget:
+    """Counters shared by every layer of one read, checked against the Limits."""
+
+    limits: Limits
+    total_bytes: int = 0
+    entries: int = 0
+
+    def charge_entry(self, what: str) -> None:
+        """Count one tar member; raise when the entry limit is passed."""
+        self.entries += 1
+        if self.entries > self.limits.max_entries:
+            raise LimitExceeded(
+                f"{what}: more than {self.limits.max_entries} tar entries in total; "
+                "raise --max-entries if this image is really that large"
+            )
+
+
+class _IterReader:
+    """Adapt an iterator of chunks to the read(n) interface decompressors want."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._rest = b""
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._rest or next(self._chunks, b"")
+        if n < 0 or len(data) <= n:
+            self._rest = b""
+            return data
+        self._rest = data[n:]
+        return data[:n]
+
+    def drain(self) -> None:
+        self._rest = b""
+        for _ in self._chunks:
+            pass
+
+
+@dataclass
+class _Notes:
+    items: list[str] = field(default_factory=list)
+    dropped: int = 0
+
+    def add(self, text: str) -> None:
+        if len(self.items) < _MAX_NOTICES:
+            self.items.append(text)
+        else:
+            self.dropped += 1
+
+    def final(self) -> tuple[str, ...]:
+        more = [f"... and {self.dropped} more notices like these"] if self.dropped else []
+        return tuple(self.items + more)
+
+
+def _limited(chunks: Iterator[bytes], budget: Budget, what: str) -> Iterator[bytes]:
+    layer_bytes = 0
+    limits = budget.limits
+    for chunk in chunks:
+        layer_bytes += len(chunk)
+        budget.total_bytes += len(chunk)
+        if layer_bytes > limits.max_layer_bytes:
+            raise LimitExceeded(
+                f"{what}: uncompressed layer exceeds {limits.max_layer_bytes} bytes "
+                "(a decompression bomb?); raise --max-layer-bytes to read it"
+            )
+        if budget.total_bytes > limits.max_total_bytes:
+            raise LimitExceeded(
+                f"{what}: uncompressed data exceeds {limits.max_total_bytes} bytes in total "
+                "(a decompression bomb?); raise --max-bytes to read it"
+            )
+        yield chunk
+
+
+def walk_layer(
+    chunks: Iterator[bytes],
+    what: str,
+    budget: Budget,
+    sinks: Sequence[ContentSink] = (),
+    key: str = "",
+) -> LayerListing:
+    """Read one layer blob from `chunks` once and return what it holds.
+
+    `what` names the layer in messages; `key` identifies it to the content sinks.
+    """
+    blob = StreamDigest()
+    raw = blob.tee(chunks)
+    first = next(raw, b"")
+    compression = sniff_compression(first)
+    source = _IterReader(chain([first], raw))
+    tar = StreamDigest()
+    plain = tar.tee(_limited(decompressed_chunks(source, compression, what), budget, what))
+    stream = TarStream(plain, what, max_header_bytes=budget.limits.max_header_bytes)
+    notes = _Notes()
+    entries, whiteouts, opaque, members = _read_members(stream, (what, key), budget, sinks, notes)
+    if members == 0 and not stream.ended_cleanly:
+        raise ArchiveError(f"{what}: the layer is not a tar archive (or is empty)")
+    if not stream.ended_cleanly:
+        notes.add("the layer tar has no end-of-archive marker (it may be truncated)")
+    for _ in stream.drain():
+        pass
+    source.drain()
+    return LayerListing(
+        digest=blob.digest,
+        diff_id=tar.digest,
+        compression=compression.value,
+        compressed_size=blob.size,
+        uncompressed_size=tar.size,
+        entries=tuple(entries),
+        whiteouts=tuple(whiteouts),
+        opaque_dirs=tuple(opaque),
+        notices=notes.final(),
+        member_count=members,
+    )
+
+
+def _read_members(
+    stream: TarStream,
+    names: tuple[str, str],
+    budget: Budget,
+    sinks: Sequence[ContentSink],
+    notes: _Notes,
+) -> tuple[list[Entry], list[str], list[str], int]:
+    entries: list[Entry] = []
+    whiteouts: list[str] = []
+    opaque: list[str] = []
+    members = 0
+    what, key = names
+    for header in stream:
+        members += 1
+        budget.charge_entry(what)
+        path = _checked_path(header, budget.limits, notes)
+        if path == "/":
+            continue
+        marker = whiteout(path)
+        if marker is not None:
+            kind, target = marker
+            if kind == "opaque":
+                opaque.append(target)
+            elif kind == "whiteout":
+                whiteouts.append(target)
+            else:
+                notes.add(f"aufs metadata {path} ignored")
+            continue
+        entry = _entry(header, path, notes)
+        if entry.kind is EntryKind.FILE:
+            entry = _with_content(stream, entry, key, sinks)
+        entries.append(entry)
+    return entries, whiteouts, opaque, members
+
+
+def _checked_path(header: TarHeader, limits: Limits, notes: _Notes) -> str:
+    if len(header.name) > limits.max_path_length:
+        raise LimitExceeded(
+            f"a tar entry name of {len(header.name)} characters exceeds the limit of "
+            f"{limits.max_path_length}; the layer is malformed or hostile"
+        )
+    path, escaped = normalize(header.name)
+    if escaped:
+        notes.add(f"entry {header.name!r} points outside the image root; read as {path}")
+    return path
+
+
+def _entry(header: TarHeader, path: str, notes: _Notes) -> Entry:
+    if header.type in REGULAR_TYPES:
+        kind = EntryKind.FILE
+    else:
+        kind = _KIND.get(header.type, EntryKind.OTHER)
+    if header.type == "S":
+        notes.add(f"{path} is a GNU sparse file; its stored bytes are scanned as they are")
+    elif kind is EntryKind.OTHER:
+        notes.add(f"{path} has unknown tar type {header.type!r}; its data was skipped")
+    link = header.linkname
+    if kind is EntryKind.HARDLINK:
+        link, escaped = normalize(link)
+        if escaped:
+            notes.add(f"hardlink {path} points outside the image root ({header.linkname!r})")
+    return Entry(
+        path=path,
+        kind=kind,
+        mode=header.mode,
+        uid=header.uid,
+        gid=header.gid,
+        size=header.size if kind is EntryKind.FILE else 0,
+        mtime=header.mtime,
+        uname=header.uname,
+        gname=header.gname,
+        link=link,
+        xattrs=header.xattrs,
+        device=(header.devmajor, header.devminor)
+        if kind in (EntryKind.CHARDEV, EntryKind.BLOCKDEV)
+        else (0, 0),
+    )
+
+
+def _with_content(
+    stream: TarStream, entry: Entry, layer_digest: str, sinks: Sequence[ContentSink]
+) -> Entry:
+    consumers: list[ContentConsumer] = []
+    for sink in sinks:
+        consumer = sink.open(layer_digest, entry)
+        if consumer is not None:
+            consumers.append(consumer)
+    digest = hashlib.sha256()
+    for chunk in stream.data_chunks():
+        digest.update(chunk)
+        for consumer in consumers:
+            consumer.feed(chunk)
+    hexdigest = digest.hexdigest()
+    for consumer in consumers:
+        consumer.close(hexdigest)
+    return replace(entry, sha256=hexdigest)

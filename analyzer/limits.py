@@ -1,0 +1,30 @@
+"""Safety limits that keep hostile archives from exhausting time, memory or trust."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+GiB = 1 << 30
+MiB = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Bounds applied while reading; hitting one is a LimitExceeded error naming the limit."""
+
+    max_total_bytes: int = 256 * GiB
+    """Uncompressed bytes over all layers of the archive (decompression bombs)."""
+    max_layer_bytes: int = 64 * GiB
+    """Uncompressed bytes of a single layer."""
+    max_entries: int = 5_000_000
+    """Tar entries over all layers."""
+    max_header_bytes: int = 1 * MiB
+    """One PAX or GNU long-name header."""
+    max_json_bytes: int = 16 * MiB
+    """One index, manifest or config document."""
+    max_index_depth: int = 8
+    """Nesting of image indexes."""
+    max_symlink_hops: int = 40
+    """Symlinks followed while resolving one path (the Linux kernel's own limit)."""
+    max_path_length: int = 4096
+    """Characters in one path inside a layer."""

@@ -1,0 +1,123 @@
+"""Read an archive end to end: index it, load its images, walk each layer once, merge.
+
+This is the single pass every command and detector stands on. Layers shared by several images
+are read once. Layers are read in storage order, so a compressed archive is decompressed once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from analyzer.archive.digest import short, verify
+from analyzer.archive.source import Archive, Member, open_archive
+from analyzer.errors import DigestMismatch, ManifestError
+from analyzer.filesystem.content import ContentSink
+from analyzer.filesystem.layered import LayeredFS
+from analyzer.filesystem.model import LayerListing
+from analyzer.filesystem.walk import Budget, walk_layer
+from analyzer.image.loader import load_catalog, select_images
+from analyzer.image.model import Catalog, Image, Layer
+from analyzer.limits import Limits
+
+Progress = Callable[[int, int, str], None]
+"""Called as progress(done, total, label) after each layer."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImageView:
+    """One image with its layers read and merged."""
+
+    image: Image
+    listings: tuple[LayerListing, ...]
+    fs: LayeredFS
+
+
+@dataclass(frozen=True, slots=True)
+class ReadResult:
+    """Everything one read of an archive produced."""
+
+    archive: Archive
+    catalog: Catalog
+    images: tuple[ImageView, ...]
+    notices: tuple[str, ...]
+
+
+def read_archive(
+    path: Path,
+    *,
+    platform: str | None = None,
+    limits: Limits | None = None,
+    sinks: Sequence[ContentSink] = (),
+    progress: Progress | None = None,
+) -> ReadResult:
+    """Open, verify and read every selected image of the archive at `path`."""
+    limits = limits or Limits()
+    archive = open_archive(path, limits)
+    catalog = load_catalog(archive)
+    images = select_images(catalog, platform)
+    listings = _read_layers(archive, images, limits, sinks, progress)
+    views = []
+    notices = list(catalog.notices)
+    for image in images:
+        layer_listings = tuple(listings[layer.member] for layer in image.layers)
+        _verify_layers(image, layer_listings)
+        fs = LayeredFS.build(layer_listings, limits.max_symlink_hops)
+        label = image.refs[0] if image.refs else short(image.config_digest)
+        notices.extend(f"{label}: {n}" for n in fs.notices)
+        views.append(ImageView(image, layer_listings, fs))
+    for member, listing in listings.items():
+        notices.extend(f"layer {member}: {n}" for n in listing.notices)
+    return ReadResult(archive, catalog, tuple(views), tuple(notices))
+
+
+def _read_layers(
+    archive: Archive,
+    images: Sequence[Image],
+    limits: Limits,
+    sinks: Sequence[ContentSink],
+    progress: Progress | None,
+) -> dict[str, LayerListing]:
+    wanted: dict[str, Layer] = {}
+    for image in images:
+        for layer in image.layers:
+            wanted.setdefault(layer.member, layer)
+    by_member: dict[Member, list[tuple[str, Layer]]] = {}
+    for name, layer in wanted.items():  # the same blob may be reached under several names
+        by_member.setdefault(archive.resolve(name), []).append((name, layer))
+    budget = Budget(limits)
+    listings: dict[str, LayerListing] = {}
+    streams = archive.stream_members(by_member)
+    for done, (member, chunks) in enumerate(streams, start=1):
+        names = by_member[member]
+        first = names[0][1]
+        what = f"layer {first.digest or member.name}"
+        listing = walk_layer(chunks, what, budget, sinks, key=first.digest or member.name)
+        for name, layer in names:
+            _verify_blob(layer, listing, what)
+            listings[name] = listing
+        if progress is not None:
+            progress(done, len(streams), member.name)
+    return listings
+
+
+def _verify_blob(layer: Layer, listing: LayerListing, what: str) -> None:
+    if layer.digest_known:
+        verify(f"{what} (blob {layer.member})", layer.digest, listing.digest)
+    if layer.size >= 0 and layer.digest_known and layer.size != listing.compressed_size:
+        raise ManifestError(
+            f"{what} is {listing.compressed_size} bytes but the manifest says {layer.size}"
+        )
+
+
+def _verify_layers(image: Image, listings: Sequence[LayerListing]) -> None:
+    for layer, listing in zip(image.layers, listings, strict=True):
+        if layer.diff_id and layer.diff_id != listing.diff_id:
+            label = image.refs[0] if image.refs else short(image.config_digest)
+            raise DigestMismatch(
+                f"{label} layer {layer.index} ({layer.member}): uncompressed content vs "
+                "config rootfs.diff_ids",
+                layer.diff_id,
+                listing.diff_id,
+            )
