@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from analyzer.filesystem.model import Change, Entry, EntryKind, LayerListing, Removed, Version
-from analyzer.filesystem.paths import ancestors, parent
+from analyzer.filesystem.paths import ancestors, is_within, parent
 
 
 class LayeredFS:
@@ -136,9 +136,8 @@ class LayeredFS:
 
     def entries(self, under: str = "/") -> Iterator[Version]:
         """Final versions of every path at or below `under`, sorted by path."""
-        prefix = under.rstrip("/") + "/"
         for path in self.paths():
-            if path == under or path.startswith(prefix) or under == "/":
+            if is_within(path, under):
                 yield self._final[path]
 
     def listdir(self, path: str) -> list[str]:

@@ -77,3 +77,12 @@ def whiteout(path: str) -> tuple[str, str] | None:
         target = base[len(WHITEOUT_PREFIX) :]
         return ("whiteout", f"{directory.rstrip('/')}/{target}")
     return None
+
+
+def is_within(path: str, root: str) -> bool:
+    """True when `path` is `root` or below it.
+
+    >>> is_within("/etc/passwd", "/etc"), is_within("/etcetera", "/etc"), is_within("/x", "/")
+    (True, False, True)
+    """
+    return root in ("/", path) or path.startswith(root.rstrip("/") + "/")

@@ -1,0 +1,321 @@
+"""The command line: the only place that prints, sets exit codes and catches errors.
+
+Exit codes: 0 success, 2 bad input or usage (every AnalyzerError), 3 internal error (a bug),
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from tabulate import tabulate
+
+from analyzer import __version__
+from analyzer.archive.digest import short
+from analyzer.errors import AnalyzerError, UsageError
+from analyzer.filesystem.paths import is_within, normalize
+from analyzer.limits import Limits
+from analyzer.reader import ImageView, ReadResult, read_archive
+from analyzer.views import (
+    entry_document,
+    image_label,
+    inspect_document,
+    removed_document,
+    tree_rows,
+    version_document,
+)
+
+EXIT_INPUT = 2
+EXIT_INTERNAL = 3
+_DEFAULTS = Limits()
+
+
+def _size(text: str) -> int:
+    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+    text = text.strip().lower().removesuffix("b").removesuffix("i")
+    factor = units.get(text[-1:], 1)
+    number = text[:-1] if text[-1:] in units else text
+    try:
+        return int(float(number) * factor)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 512M or 10G") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="image-audit",
+        description="Offline forensic analyzer for container image archives "
+        "(docker save, podman save, skopeo copy: docker-archive and OCI layouts).",
+        epilog="Exit codes: 0 ok, 2 unreadable or unsupported input / usage error, "
+        "3 internal error.",
+    )
+    parser.add_argument("--version", action="version", version=f"image-audit {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    inspect = commands.add_parser("inspect", help="images, configs and layers, all verified")
+    _common(inspect)
+
+    ls = commands.add_parser("ls", help="the final filesystem, a path's history, deleted files")
+    _common(ls)
+    ls.add_argument("path", nargs="?", default="/", help="subtree or path (default /)")
+    mode = ls.add_mutually_exclusive_group()
+    mode.add_argument("--history", action="store_true", help="what every layer did to PATH")
+    mode.add_argument(
+        "--deleted",
+        action="store_true",
+        help="deleted or shadowed versions still recoverable from their layer",
+    )
+    return parser
+
+
+def _common(command: argparse.ArgumentParser) -> None:
+    command.add_argument("archive", type=Path, help="image archive (tar, tar.gz/xz/zst, or dir)")
+    command.add_argument("--platform", help="only images for os/arch[/variant]")
+    command.add_argument("--format", choices=("table", "json"), default="table")
+    limits = command.add_argument_group("safety limits")
+    limits.add_argument(
+        "--max-bytes",
+        type=_size,
+        default=_DEFAULTS.max_total_bytes,
+        help="uncompressed bytes over all layers (default 256G)",
+    )
+    limits.add_argument(
+        "--max-layer-bytes",
+        type=_size,
+        default=_DEFAULTS.max_layer_bytes,
+        help="uncompressed bytes of one layer (default 64G)",
+    )
+    limits.add_argument(
+        "--max-entries",
+        type=int,
+        default=_DEFAULTS.max_entries,
+        help="tar entries over all layers (default 5000000)",
+    )
+
+
+def _limits(args: argparse.Namespace) -> Limits:
+    return Limits(
+        max_total_bytes=args.max_bytes,
+        max_layer_bytes=args.max_layer_bytes,
+        max_entries=args.max_entries,
+    )
+
+
+def _read(args: argparse.Namespace) -> ReadResult:
+    return read_archive(args.archive, platform=args.platform, limits=_limits(args))
+
+
+def _print_json(doc: Any, out: TextIO) -> None:
+    json.dump(doc, out, indent=2, sort_keys=False)
+    out.write("\n")
+
+
+def run_inspect(args: argparse.Namespace, out: TextIO) -> int:
+    """`image-audit inspect`."""
+    result = _read(args)
+    if args.format == "json":
+        _print_json(inspect_document(result), out)
+        return 0
+    doc = inspect_document(result)
+    archive = doc["archive"]
+    out.write(
+        f"{archive['path']}: {archive['format']} ({archive['kind']}, "
+        f"compression {archive['compression']}), {len(doc['images'])} image(s)\n"
+    )
+    for image in doc["images"]:
+        _print_image(image, out)
+    if doc["artifacts"]:
+        out.write("\nArtifacts (not images, not read as layers):\n")
+        rows = [
+            [
+                a["kind"],
+                short(a["digest"]),
+                a["artifact_type"],
+                ", ".join(a["refs"]),
+                short(a["subject"]) if a["subject"] else "",
+            ]
+            for a in doc["artifacts"]
+        ]
+        out.write(tabulate(rows, ["kind", "digest", "type", "refs", "subject"]) + "\n")
+    _print_notices(result.notices, out)
+    return 0
+
+
+def _print_image(image: dict[str, Any], out: TextIO) -> None:
+    out.write("\n")
+    facts = [
+        ["references", ", ".join(image["refs"]) or "(none)"],
+        ["platform", image["platform"]],
+        ["manifest", image["manifest_digest"] or "(none in a legacy docker archive)"],
+        ["config", image["config_digest"]],
+        ["created", image["created"]],
+        ["user", image["user"] or "(not set: root)"],
+        ["entrypoint", json.dumps(image["entrypoint"])],
+        ["cmd", json.dumps(image["cmd"])],
+        ["env names", ", ".join(image["env_names"])],
+        ["labels", ", ".join(f"{k}={v}" for k, v in image["labels"].items())],
+    ]
+    out.write(tabulate(facts, tablefmt="plain") + "\n\n")
+    rows = [
+        [
+            layer["index"],
+            short(layer["digest"]),
+            short(layer["diff_id"]),
+            layer["compression"],
+            layer["compressed_size"],
+            layer["uncompressed_size"],
+            layer["entries"],
+            _clip(layer["created_by"], 60),
+        ]
+        for layer in image["layers"]
+    ]
+    headers = ["#", "digest", "diff_id", "compr.", "stored", "size", "entries", "created_by"]
+    out.write(tabulate(rows, headers) + "\n")
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _print_notices(notices: Sequence[str], out: TextIO) -> None:
+    if notices:
+        out.write("\nNotices:\n")
+        for notice in notices:
+            out.write(f"  - {notice}\n")
+
+
+def run_ls(args: argparse.Namespace, out: TextIO) -> int:
+    """`image-audit ls`."""
+    result = _read(args)
+    path, _ = normalize(args.path)
+    docs = []
+    for view in result.images:
+        if args.format == "table" and len(result.images) > 1:
+            out.write(f"\n== {image_label(view.image)} ({view.image.platform})\n")
+        if args.history:
+            docs.append(_history(view, path, args.format, out))
+        elif args.deleted:
+            docs.append(_deleted(view, path, args.format, out))
+        else:
+            docs.append(_tree(view, path, args.format, out))
+    if args.format == "json":
+        _print_json({"images": docs}, out)
+    return 0
+
+
+def _image_header(view: ImageView) -> dict[str, Any]:
+    return {
+        "refs": list(view.image.refs),
+        "platform": str(view.image.platform),
+        "config_digest": view.image.config_digest,
+    }
+
+
+def _tree(view: ImageView, path: str, fmt: str, out: TextIO) -> dict[str, Any]:
+    fs = view.fs
+    if path != "/" and fs.get(path) is None:
+        raise UsageError(
+            f"{path} does not exist in the final filesystem of "
+            f"{image_label(view.image)} (try --history or --deleted)"
+        )
+    if fmt == "table":
+        out.write(
+            tabulate(tree_rows(fs, path), ["mode", "uid:gid", "size", "layer", "path"]) + "\n"
+        )
+    entries = [
+        dict(entry_document(v.entry), layer=v.layer)
+        for v in fs.entries(path)
+        if v.entry is not None
+    ]
+    return dict(_image_header(view), entries=entries)
+
+
+def _history(view: ImageView, path: str, fmt: str, out: TextIO) -> dict[str, Any]:
+    fs = view.fs
+    steps = [
+        version_document(p, v) for p in fs.all_paths() if is_within(p, path) for v in fs.history(p)
+    ]
+    if not steps:
+        raise UsageError(f"no layer of {image_label(view.image)} ever held {path}")
+    if fmt == "table":
+        layers = view.image.layers
+        rows = [
+            [
+                s["path"],
+                s["layer"],
+                s["change"] + (f" ({s['cause']})" if "cause" in s else ""),
+                s.get("entry", {}).get("mode", ""),
+                s.get("entry", {}).get("size", ""),
+                s.get("entry", {}).get("sha256", "")[:12],
+                _clip(layers[s["layer"]].created_by, 50),
+            ]
+            for s in steps
+        ]
+        out.write(
+            tabulate(rows, ["path", "layer", "change", "mode", "size", "sha256", "created_by"])
+            + "\n"
+        )
+    return dict(_image_header(view), history=steps)
+
+
+def _deleted(view: ImageView, path: str, fmt: str, out: TextIO) -> dict[str, Any]:
+    removed = [
+        removed_document(r)
+        for r in view.fs.removed()
+        if r.version.entry is not None and is_within(r.version.entry.path, path)
+    ]
+    if fmt == "table":
+        rows = [
+            [
+                r["path"],
+                r["entry"]["type"],
+                r["entry"]["size"],
+                r["stored_in_layer"],
+                f"{r['how']} in layer {r['by_layer']}",
+                r["entry"]["sha256"][:12],
+            ]
+            for r in removed
+        ]
+        out.write(
+            tabulate(rows, ["path", "type", "size", "stored in layer", "hidden", "sha256"]) + "\n"
+        )
+        out.write(
+            f"{len(removed)} version(s) hidden from the final filesystem but recoverable "
+            "from the archive\n"
+        )
+    return dict(_image_header(view), removed=removed)
+
+
+_COMMANDS = {"inspect": run_inspect, "ls": run_ls}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `image-audit` and `python -m analyzer`."""
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args, sys.stdout)
+    except AnalyzerError as exc:
+        print(f"image-audit: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("image-audit: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the one place a bug is reported, not crashed on
+        print(
+            f"image-audit: internal error ({type(exc).__name__}: {exc}); this is a bug, "
+            "please report it with IA_DEBUG=1 output",
+            file=sys.stderr,
+        )
+        if os.environ.get("IA_DEBUG"):
+            traceback.print_exc()
+        return EXIT_INTERNAL
