@@ -1,0 +1,132 @@
+"""The streaming tar reader: every real tar dialect, and every way a tar can be broken."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from collections.abc import Iterator
+
+import pytest
+
+from analyzer.archive.tarstream import TarStream
+from analyzer.errors import ArchiveError, LimitExceeded
+
+
+def make_tar(members: list[tuple[tarfile.TarInfo, bytes]], fmt: int = tarfile.PAX_FORMAT) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=fmt) as tar:
+        for info, data in members:
+            info.size = len(data) if info.isreg() else 0
+            tar.addfile(info, io.BytesIO(data) if info.isreg() else None)
+    return out.getvalue()
+
+
+def chunks(data: bytes, size: int = 4096) -> Iterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+def file_info(name: str, mode: int = 0o644) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.mode = mode
+    return info
+
+
+def test_reads_names_modes_content_and_end_marker() -> None:
+    data = make_tar(
+        [
+            (file_info("etc/passwd"), b"root:x:0:0::/root:/bin/sh\n"),
+            (file_info("bin/su", 0o4755), b"\x7fELF"),
+        ]
+    )
+    stream = TarStream(chunks(data), "t")
+    seen = []
+    for header in stream:
+        seen.append((header.name, oct(header.mode), b"".join(stream.data_chunks())))
+    assert seen == [
+        ("etc/passwd", "0o644", b"root:x:0:0::/root:/bin/sh\n"),
+        ("bin/su", "0o4755", b"\x7fELF"),
+    ]
+    assert stream.ended_cleanly
+
+
+@pytest.mark.parametrize("fmt", [tarfile.GNU_FORMAT, tarfile.PAX_FORMAT])
+def test_long_names_and_link_targets_survive_gnu_and_pax_encodings(fmt: int) -> None:
+    long_name = "usr/share/" + "d" * 150 + "/file.txt"
+    link = tarfile.TarInfo("usr/lib/link")
+    link.type = tarfile.SYMTYPE
+    link.linkname = "../" + "t" * 120
+    names = [
+        (h.name, h.linkname)
+        for h in TarStream(chunks(make_tar([(file_info(long_name), b"x"), (link, b"")], fmt)), "t")
+    ]
+    assert names == [(long_name, ""), ("usr/lib/link", link.linkname)]
+
+
+def test_xattrs_such_as_file_capabilities_are_kept_as_bytes() -> None:
+    info = file_info("usr/bin/ping", 0o755)
+    cap = b"\x01\x00\x00\x02\x00\x20\x00\x00"
+    info.pax_headers = {"SCHILY.xattr.security.capability": cap.decode("utf-8", "surrogateescape")}
+    data = make_tar([(info, b"ELF")])
+    [header] = list(TarStream(chunks(data), "t"))
+    assert dict(header.xattrs)["security.capability"] == cap
+
+
+def test_gnu_base256_numbers_for_huge_uids() -> None:
+    info = file_info("x")
+    info.uid = 1 << 40
+    [header] = list(TarStream(chunks(make_tar([(info, b"")], tarfile.GNU_FORMAT)), "t"))
+    assert header.uid == 1 << 40
+
+
+def test_truncated_data_is_an_error_not_a_short_file() -> None:
+    data = make_tar([(file_info("big"), b"a" * 5000)])[:3000]
+    stream = TarStream(chunks(data), "layer X")
+    with pytest.raises(ArchiveError, match="truncated"):
+        for _ in stream:
+            b"".join(stream.data_chunks())
+
+
+def test_missing_end_marker_is_reported() -> None:
+    data = make_tar([(file_info("a"), b"hello")])
+    cut = 512 + 512  # header + one data block, no end-of-archive blocks
+    stream = TarStream(chunks(data[:cut]), "t")
+    assert [h.name for h in stream] == ["a"]
+    assert not stream.ended_cleanly
+
+
+def test_corrupt_header_is_an_error() -> None:
+    data = bytearray(make_tar([(file_info("a"), b"1"), (file_info("b"), b"2")]))
+    data[1024 + 10] ^= 0xFF  # inside the second header's name: checksum no longer matches
+    with pytest.raises(ArchiveError, match="checksum"):
+        list(TarStream(chunks(bytes(data)), "t"))
+
+
+def test_non_tar_data_says_so() -> None:
+    with pytest.raises(ArchiveError, match="not a tar archive"):
+        list(TarStream(chunks(b"this is a placeholder, not a layer\n"), "layer"))
+
+
+def test_huge_pax_header_hits_the_limit_before_it_is_read() -> None:
+    info = file_info("x")
+    info.pax_headers = {"comment": "A" * (3 << 20)}
+    data = make_tar([(info, b"")])
+    with pytest.raises(LimitExceeded, match="extended tar header"):
+        list(TarStream(chunks(data, 1 << 20), "t", max_header_bytes=1 << 20))
+
+
+def test_unread_data_is_skipped_through_the_skip_callback() -> None:
+    data = make_tar([(file_info("a"), b"x" * 100_000), (file_info("b"), b"y")])
+    reader = io.BytesIO(data)
+
+    def source() -> Iterator[bytes]:
+        while block := reader.read(4096):
+            yield block
+
+    def skip(n: int) -> int:
+        here = reader.tell()
+        reader.seek(min(here + n, len(data)))
+        return reader.tell() - here
+
+    stream = TarStream(source(), "t", skip=skip)
+    assert [h.name for h in stream] == ["a", "b"]
