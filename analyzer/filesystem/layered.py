@@ -57,6 +57,10 @@ class LayeredFS:
         history = self._history.setdefault(path, [])
         if history and history[-1].layer == version.layer and version.entry is not None:
             previous = history.pop()  # the same layer wrote the path again: last one wins
+            if previous.entry is not None and not previous.entry.implicit:
+                self.notices.append(
+                    f"{path} appears twice in layer {version.layer}; the last entry wins"
+                )
             if previous.change is Change.ADDED:
                 version = replace(version, change=Change.ADDED)
         history.append(version)
@@ -144,12 +148,18 @@ class LayeredFS:
         """Names directly inside directory `path` in the final filesystem."""
         return sorted(child.rsplit("/", 1)[-1] for child in self._children.get(path, ()))
 
-    def removed(self) -> Iterator[Removed]:
-        """Every version hidden from the final filesystem but still stored in its layer."""
+    def removed(self, *, include_dirs: bool = False) -> Iterator[Removed]:
+        """Every version hidden from the final filesystem but still stored in its layer.
+
+        Directories hold no content of their own, so their versions are left out unless asked.
+        """
         for path in self.all_paths():
             history = self._history[path]
             for position, version in enumerate(history[:-1]):
-                if version.entry is None or version.entry.implicit:
+                entry = version.entry
+                if entry is None or entry.implicit:
+                    continue
+                if entry.kind is EntryKind.DIR and not include_dirs:
                     continue
                 after = history[position + 1]
                 how = "deleted" if after.entry is None else "shadowed"

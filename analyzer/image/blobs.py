@@ -26,11 +26,13 @@ class BlobStore:
     def read(self, digest: str, size: int | None, what: str) -> bytes:
         """Read the blob named by `digest`, check its size and hash, and record it."""
         name = self.member_name(digest, what)
-        if not self.archive.has(name):
+        try:
+            self.archive.resolve(name)  # links escaping the archive raise UnsafeInput here
+        except MissingBlob:
             raise MissingBlob(
                 f"{what} ({digest}) is not in the archive (looked for {name}); "
                 "the archive is incomplete, truncated or was edited"
-            )
+            ) from None
         data = self.archive.read_small(name, what)
         self.check(data, digest, size, what)
         return data

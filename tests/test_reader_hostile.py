@@ -1,0 +1,133 @@
+"""Hostile and broken archives: a clear error or a notice, never a crash, never a write."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from analyzer import (
+    AnalyzerError,
+    ArchiveError,
+    DigestMismatch,
+    EntryKind,
+    LimitExceeded,
+    Limits,
+    ManifestError,
+    MissingBlob,
+    UnsafeInput,
+    UnsupportedFormat,
+    read_archive,
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "error", "says"),
+    [
+        ("hostile-truncated", ArchiveError, "truncated"),
+        ("hostile-digest-mismatch", DigestMismatch, "expected sha256:"),
+        ("hostile-diffid-mismatch", DigestMismatch, "rootfs.diff_ids"),
+        ("hostile-missing-blob", MissingBlob, "not present in the archive"),
+        ("hostile-bad-manifest-json", ManifestError, "not valid JSON"),
+        ("hostile-bad-index-json", ManifestError, "not valid JSON"),
+        ("hostile-layer-not-tar", ArchiveError, "not a tar archive"),
+        ("hostile-empty-tar", UnsupportedFormat, "empty tar archive"),
+        ("hostile-bare-rootfs", UnsupportedFormat, "root filesystem tar"),
+        ("hostile-single-layer", UnsupportedFormat, "single image layer"),
+        ("hostile-oci-blob-symlink", UnsafeInput, "outside the archive"),
+        ("hostile-pax-huge", LimitExceeded, "extended tar header"),
+    ],
+)
+def test_broken_input_gets_a_clear_error(
+    name: str, error: type[AnalyzerError], says: str, built: dict[str, Path]
+) -> None:
+    with pytest.raises(error, match=says):
+        read_archive(built[name])
+
+
+def test_gzip_bomb_stops_at_the_byte_limit(built: dict[str, Path]) -> None:
+    with pytest.raises(LimitExceeded, match="decompression bomb"):
+        read_archive(built["hostile-bomb-gzip"], limits=Limits(max_layer_bytes=8 << 20))
+    with pytest.raises(LimitExceeded, match="in total"):
+        read_archive(built["hostile-bomb-gzip"], limits=Limits(max_total_bytes=8 << 20))
+
+
+def test_entry_bomb_stops_at_the_entry_limit(built: dict[str, Path]) -> None:
+    with pytest.raises(LimitExceeded, match="tar entries"):
+        read_archive(built["hostile-bomb-entries"], limits=Limits(max_entries=10_000))
+
+
+def test_traversal_entries_are_clamped_inside_the_image_and_reported(
+    built: dict[str, Path],
+) -> None:
+    result = read_archive(built["hostile-traversal"])
+    fs = result.images[0].fs
+    assert fs.get("/etc/cron.d/evil") is not None
+    assert all(path.startswith("/") and ".." not in path.split("/") for path in fs.all_paths())
+    assert any("'../../etc/cron.d/evil' points outside the image root" in n for n in result.notices)
+
+
+def test_absolute_entries_are_read_relative_to_the_image_root(built: dict[str, Path]) -> None:
+    result = read_archive(built["hostile-absolute"])
+    assert result.images[0].fs.get("/root/.ssh/authorized_keys") is not None
+    assert any("'/etc/passwd' points outside the image root" in n for n in result.notices)
+
+
+def test_symlinks_escaping_the_root_resolve_inside_it(built: dict[str, Path]) -> None:
+    fs = read_archive(built["hostile-symlink-escape"]).images[0].fs
+    links = [p for p in fs.paths() if (e := fs.get(p)) and e.kind is EntryKind.SYMLINK]
+    assert links
+    for link in links:
+        resolved = fs.resolve(link)
+        assert resolved is None or resolved.startswith("/")
+
+
+def test_symlink_loops_do_not_hang(built: dict[str, Path]) -> None:
+    fs = read_archive(built["hostile-symlink-loop"]).images[0].fs
+    results = {p: fs.resolve(p) for p in fs.paths()}
+    assert None in results.values()
+
+
+def test_hardlinks_outside_or_to_nothing_become_notices(built: dict[str, Path]) -> None:
+    notices = read_archive(built["hostile-hardlink"]).notices
+    assert any("points outside the image root" in n for n in notices)
+    assert any("points to missing" in n for n in notices)
+
+
+def test_device_nodes_and_fifos_are_listed_not_opened(built: dict[str, Path]) -> None:
+    fs = read_archive(built["hostile-devices"]).images[0].fs
+    kinds = {e.kind for p in fs.paths() if (e := fs.get(p)) is not None}
+    assert {EntryKind.CHARDEV, EntryKind.BLOCKDEV, EntryKind.FIFO} <= kinds
+
+
+def test_duplicate_entries_in_a_layer_last_one_wins_with_a_notice(built: dict[str, Path]) -> None:
+    result = read_archive(built["hostile-duplicate"])
+    assert any("appears twice" in n for n in result.notices)
+
+
+def test_unsafe_outer_member_names_are_ignored_with_a_notice(built: dict[str, Path]) -> None:
+    result = read_archive(built["hostile-outer-traversal"])
+    assert len(result.images) == 1
+    assert any("'../evil' has an unsafe path" in n for n in result.notices)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "hostile-traversal",
+        "hostile-absolute",
+        "hostile-symlink-escape",
+        "hostile-hardlink",
+        "hostile-outer-traversal",
+        "hostile-devices",
+    ],
+)
+def test_reading_writes_nothing_anywhere(
+    name: str, built: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    before = set(os.listdir(built[name].parent))
+    read_archive(built[name])
+    assert os.listdir(tmp_path) == []
+    assert set(os.listdir(built[name].parent)) == before
