@@ -1,0 +1,125 @@
+"""The command line: what a user types, what they see, and the exit codes scripts rely on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from analyzer.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_inspect_json_lists_images_with_their_layers(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "inspect", str(built["example"]), "--format", "json")
+    doc = json.loads(out)
+    assert code == 0
+    [image] = doc["images"]
+    assert image["refs"] == ["example/shop:latest"]
+    assert len(image["layers"]) == 4
+    layer = image["layers"][0]
+    assert {
+        "index",
+        "digest",
+        "diff_id",
+        "compressed_size",
+        "uncompressed_size",
+        "entries",
+        "created_by",
+    } <= set(layer)
+    assert image["env_names"] == ["PATH", "APP_ENV"]
+
+
+def test_inspect_never_prints_env_values(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = run(capsys, "inspect", str(built["example"]))
+    assert "APP_ENV" in out and "APP_ENV=" not in out
+
+
+def test_inspect_table_shows_layers_and_history(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "inspect", str(built["example"]))
+    assert code == 0
+    assert "example/shop:latest" in out and "created_by" in out and "rm /app/id_rsa" in out
+
+
+def test_ls_deleted_lists_recoverable_files(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "ls", str(built["example"]), "--deleted", "--format", "json")
+    [image] = json.loads(out)["images"]
+    paths = {r["path"]: r for r in image["removed"]}
+    assert code == 0
+    assert paths["/app/id_rsa"]["how"] == "deleted" and paths["/app/id_rsa"]["by_layer"] == 2
+
+
+def test_ls_history_of_one_path(built: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "ls", str(built["example"]), "/app/config/.env", "--history", "--format", "json"
+    )
+    [image] = json.loads(out)["images"]
+    assert code == 0
+    assert [(s["layer"], s["change"]) for s in image["history"]] == [(1, "added"), (2, "modified")]
+
+
+def test_ls_subtree(built: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "ls", str(built["example"]), "/app/cache")
+    assert code == 0 and "/app/cache/fresh.txt" in out and "/etc/passwd" not in out
+
+
+def test_unknown_path_is_a_usage_error(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "ls", str(built["example"]), "/nope")
+    assert code == 2 and "does not exist" in err
+
+
+def test_unknown_platform_names_the_available_ones(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, "inspect", str(built["oci-multiarch"]), "--platform", "linux/s390x")
+    assert code == 2 and "linux/amd64" in err and "linux/arm64/v8" in err
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "hostile-truncated",
+        "hostile-digest-mismatch",
+        "hostile-bare-rootfs",
+        "hostile-bad-index-json",
+    ],
+)
+def test_bad_input_is_one_line_on_stderr_and_exit_2(
+    name: str, built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capsys, "inspect", str(built[name]))
+    assert code == 2 and out == ""
+    assert err.startswith("image-audit: error: ") and err.count("\n") == 1
+
+
+def test_missing_file_is_a_usage_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "inspect", str(tmp_path / "nope.tar"))
+    assert code == 2 and "cannot open" in err
+
+
+def test_python_dash_m_runs_the_cli(built: dict[str, Path]) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "analyzer", "inspect", str(built["hostile-empty-tar"])],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
