@@ -71,7 +71,9 @@ def parse_config(raw: bytes, what: str) -> ImageConfig:
         runtime = {}
     rootfs = doc.get("rootfs")
     if not isinstance(rootfs, dict) or not isinstance(rootfs.get("diff_ids"), list):
-        raise ManifestError(f"{what} has no rootfs.diff_ids list; it is not an image config")
+        if doc.get("os") != "windows":  # Windows images are skipped later, whatever their shape
+            raise ManifestError(f"{what} has no rootfs.diff_ids list; it is not an image config")
+        rootfs = {"diff_ids": []}
     labels = runtime.get("Labels") or {}
     return ImageConfig(
         user=str(runtime.get("User") or ""),

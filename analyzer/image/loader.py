@@ -72,6 +72,8 @@ def _describe_contents(archive: Archive) -> str:
             f"not supported; {expected}"
         )
     tops = {n.split("/", 1)[0] for n in names}
+    if "Files" in tops and ("Hives" in tops or "UtilityVM" in tops or len(tops) == 1):
+        return "it looks like a Windows container layer (Files/ and Hives/), which is not supported"
     if any("/.wh." in f"/{n}" for n in names):
         return f"it looks like a single image layer (it has whiteout files); {expected}"
     if tops & set(_ROOTFS_DIRS):
