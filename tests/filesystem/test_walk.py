@@ -1,0 +1,93 @@
+"""One pass per layer: digests, listing, and content delivered to whoever asked for it."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import tarfile
+from collections.abc import Iterator
+
+import zstandard
+
+from analyzer.filesystem.model import Entry, EntryKind
+from analyzer.filesystem.walk import Budget, walk_layer
+from analyzer.limits import Limits
+
+PASSWD = b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/false\n"
+
+
+def layer_tar() -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name, data in [("etc/passwd", PASSWD), ("bin/tool", b"\x7fELF" + bytes(3000))]:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+        wh = tarfile.TarInfo("etc/.wh.shadow")
+        tar.addfile(wh)
+        link = tarfile.TarInfo("bin/alias")
+        link.type = tarfile.LNKTYPE
+        link.linkname = "bin/tool"
+        tar.addfile(link)
+    return out.getvalue()
+
+
+def chunks(data: bytes) -> Iterator[bytes]:
+    for start in range(0, len(data), 1000):
+        yield data[start : start + 1000]
+
+
+class Recorder:
+    """A content sink that wants /etc/passwd only, and records what it was given."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.received = b""
+        self.closed_with = ""
+
+    def open(self, layer_digest: str, entry: Entry) -> Recorder | None:
+        self.asked.append(entry.path)
+        return self if entry.path == "/etc/passwd" else None
+
+    def feed(self, chunk: bytes) -> None:
+        self.received += chunk
+
+    def close(self, sha256: str) -> None:
+        self.closed_with = sha256
+
+
+def test_content_goes_to_the_sink_that_asked_for_it_during_the_single_pass() -> None:
+    sink = Recorder()
+    walk_layer(chunks(layer_tar()), "layer", Budget(Limits()), [sink], key="sha256:k")
+    assert sink.asked == ["/etc/passwd", "/bin/tool"]  # asked once per regular file only
+    assert sink.received == PASSWD
+    assert sink.closed_with == hashlib.sha256(PASSWD).hexdigest()
+
+
+def test_listing_carries_digests_sizes_and_every_file_hash() -> None:
+    raw = layer_tar()
+    packed = gzip.compress(raw, mtime=0)
+    listing = walk_layer(chunks(packed), "layer", Budget(Limits()))
+    assert listing.compression == "gzip"
+    assert listing.digest == "sha256:" + hashlib.sha256(packed).hexdigest()
+    assert listing.diff_id == "sha256:" + hashlib.sha256(raw).hexdigest()
+    assert (listing.compressed_size, listing.uncompressed_size) == (len(packed), len(raw))
+    by_path = {e.path: e for e in listing.entries}
+    assert by_path["/etc/passwd"].sha256 == hashlib.sha256(PASSWD).hexdigest()
+    assert by_path["/bin/alias"].kind is EntryKind.HARDLINK
+    assert by_path["/bin/alias"].link == "/bin/tool"
+    assert listing.whiteouts == ("/etc/shadow",)
+    assert listing.member_count == 4
+
+
+def test_zstd_layer_is_recognised_by_its_magic_bytes() -> None:
+    packed = zstandard.ZstdCompressor().compress(layer_tar())
+    listing = walk_layer(chunks(packed), "layer", Budget(Limits()))
+    assert listing.compression == "zstd" and len(listing.entries) == 3
+
+
+def test_padding_after_the_tar_end_is_part_of_the_digest() -> None:
+    raw = layer_tar() + bytes(10240)
+    listing = walk_layer(chunks(raw), "layer", Budget(Limits()))
+    assert listing.diff_id == "sha256:" + hashlib.sha256(raw).hexdigest()
