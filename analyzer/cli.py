@@ -19,15 +19,18 @@ from tabulate import tabulate
 
 from analyzer import __version__
 from analyzer.archive.digest import short
+from analyzer.detectors.context import ScanOptions
 from analyzer.errors import AnalyzerError, UsageError
 from analyzer.filesystem.paths import is_within, normalize
 from analyzer.limits import Limits
 from analyzer.reader import ImageView, ReadResult, read_archive
+from analyzer.scan import scan_archive
 from analyzer.views import (
     entry_document,
     image_label,
     inspect_document,
     removed_document,
+    scan_document,
     tree_rows,
     version_document,
 )
@@ -61,6 +64,16 @@ def _parser() -> argparse.ArgumentParser:
 
     inspect = commands.add_parser("inspect", help="images, configs and layers, all verified")
     _common(inspect)
+
+    scan = commands.add_parser("scan", help="run every detector: findings mapped to PCI DSS")
+    _common(scan)
+    scan.add_argument(
+        "--trusted-registry",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="a registry your organisation controls (repeatable); others are reported (CG 12.2)",
+    )
 
     ls = commands.add_parser("ls", help="the final filesystem, a path's history, deleted files")
     _common(ls)
@@ -294,7 +307,41 @@ def _deleted(view: ImageView, path: str, fmt: str, out: TextIO) -> dict[str, Any
     return dict(_image_header(view), removed=removed)
 
 
-_COMMANDS = {"inspect": run_inspect, "ls": run_ls}
+def run_scan(args: argparse.Namespace, out: TextIO) -> int:
+    """`image-audit scan`."""
+    options = ScanOptions(trusted_registries=tuple(args.trusted_registry))
+    result = scan_archive(
+        args.archive, platform=args.platform, limits=_limits(args), options=options
+    )
+    doc = scan_document(result)
+    if args.format == "json":
+        _print_json(doc, out)
+        return 0
+    for image in doc["images"]:
+        name = ", ".join(image["refs"]) or short(image["config_digest"])
+        out.write(f"\n== {name} ({image['platform']})\n")
+        out.write(tabulate([list(image["summary"].values())], list(image["summary"])) + "\n\n")
+        rows = [
+            [
+                f["severity"],
+                f["rule_id"],
+                f["path"] or "(config)",
+                "-" if f["layer_index"] is None else f["layer_index"],
+                "yes" if f["present_in_final"] else "no (recoverable)",
+                ",".join(f["pci"]),
+                _clip(f["evidence"], 70),
+            ]
+            for f in image["findings"]
+        ]
+        out.write(
+            tabulate(rows, ["severity", "rule", "path", "layer", "in final", "pci", "evidence"])
+            + "\n"
+        )
+    _print_notices(result.notices, out)
+    return 0
+
+
+_COMMANDS = {"inspect": run_inspect, "ls": run_ls, "scan": run_scan}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -93,7 +93,7 @@ def _read_layers(
         names = by_member[member]
         first = names[0][1]
         what = f"layer {first.digest or member.name}"
-        listing = walk_layer(chunks, what, budget, sinks, key=first.digest or member.name)
+        listing = walk_layer(chunks, what, budget, sinks, key=member.name)
         for name, layer in names:
             _verify_blob(layer, listing, what)
             listings[name] = listing

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from analyzer.archive.digest import short
 from analyzer.filesystem.layered import LayeredFS
 from analyzer.filesystem.model import Entry, Removed, Version
+from analyzer.findings.model import Finding, Severity
 from analyzer.image.model import Artifact, Image
 from analyzer.reader import ImageView, ReadResult
+from analyzer.scan import ScanResult
 
 INSPECT_SCHEMA_VERSION = 1
 
@@ -145,3 +148,69 @@ def tree_rows(fs: LayeredFS, under: str) -> list[list[Any]]:
             [entry.mode_string, f"{entry.uid}:{entry.gid}", entry.size, version.layer, name]
         )
     return rows
+
+
+SCAN_SCHEMA_VERSION = 1
+
+
+def finding_document(finding: Finding) -> dict[str, Any]:
+    """One finding as JSON-ready data."""
+    return {
+        "rule_id": finding.rule_id,
+        "title": finding.title,
+        "category": finding.category,
+        "severity": finding.severity.value,
+        "path": finding.path,
+        "layer_index": finding.layer_index,
+        "diff_id": finding.diff_id,
+        "created_by": finding.created_by,
+        "present_in_final": finding.present_in_final,
+        "evidence": finding.evidence,
+        "fingerprint": finding.fingerprint,
+        "pci": list(finding.pci),
+        "details": dict(finding.details),
+    }
+
+
+def _fact(value: object) -> object:
+    if isinstance(value, (list, tuple)):
+        return [_fact(v) for v in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: _fact(v) for k, v in asdict(value).items()}  # type: ignore[call-overload]
+    return value
+
+
+def scan_document(result: ScanResult) -> dict[str, Any]:
+    """The `scan --format json` document."""
+    inspect = inspect_document(result.read)
+    images = []
+    for report, image_doc in zip(result.images, inspect["images"], strict=True):
+        counts = {s.value: 0 for s in Severity}
+        for finding in report.findings:
+            counts[finding.severity.value] += 1
+        images.append(
+            {
+                **{
+                    k: image_doc[k]
+                    for k in (
+                        "refs",
+                        "platform",
+                        "source_format",
+                        "manifest_digest",
+                        "config_digest",
+                        "user",
+                        "layers",
+                    )
+                },
+                "summary": counts,
+                "findings": [finding_document(f) for f in report.findings],
+                **{name: _fact(value) for name, value in report.facts},
+            }
+        )
+    return {
+        "schema_version": SCAN_SCHEMA_VERSION,
+        "archive": inspect["archive"],
+        "images": images,
+        "artifacts": inspect["artifacts"],
+        "notices": list(result.notices),
+    }

@@ -130,3 +130,5 @@ class LayerListing:
     notices: tuple[str, ...]
     member_count: int
     """Tar members read, whiteout markers included."""
+    key: str = ""
+    """The name content sinks knew this layer by (the blob's member name in the archive)."""

@@ -146,6 +146,7 @@ def walk_layer(
         opaque_dirs=tuple(opaque),
         notices=notes.final(),
         member_count=members,
+        key=key,
     )
 
 

@@ -1,0 +1,29 @@
+"""Detectors: small plugins over the layered filesystem, collected content and image config.
+
+The registry is an explicit list: adding a detector means adding it here.
+"""
+
+from __future__ import annotations
+
+from analyzer.detectors.base import Detector, Want
+from analyzer.detectors.buildtools import BuildToolDetector
+from analyzer.detectors.pkgmgr import PackageManagerDetector
+from analyzer.detectors.shells import ShellDetector
+from analyzer.findings.model import Rule
+
+
+def default_detectors() -> list[Detector]:
+    """Every detector, in report order."""
+    return [
+        ShellDetector(),
+        PackageManagerDetector(),
+        BuildToolDetector(),
+    ]
+
+
+def all_rules() -> list[Rule]:
+    """Every rule of every detector, sorted by id."""
+    return sorted((r for d in default_detectors() for r in d.rules), key=lambda r: r.id)
+
+
+__all__ = ["Detector", "Want", "all_rules", "default_detectors"]

@@ -1,0 +1,112 @@
+"""What a detector sees of one image: its layered filesystem, collected content and config."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from analyzer.archive.digest import short
+from analyzer.detectors.content import ContentStore
+from analyzer.detectors.identify import FileType, identify
+from analyzer.filesystem.model import Entry, EntryKind, Version
+from analyzer.findings.model import Finding, Rule, Severity, fingerprint
+from analyzer.findings.pci import controls_for
+from analyzer.reader import ImageView
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    """Choices that change what detectors report."""
+
+    trusted_registries: tuple[str, ...] = ()
+    """Registries the organisation controls (CG 12.2); empty means "not assessable"."""
+    today: datetime.date = field(default_factory=datetime.date.today)
+    """The date end-of-life is judged against."""
+
+
+class ImageContext:
+    """One image, ready for detectors."""
+
+    def __init__(self, view: ImageView, store: ContentStore, options: ScanOptions) -> None:
+        self.view = view
+        self.image = view.image
+        self.fs = view.fs
+        self.config = view.image.config
+        self.store = store
+        self.options = options
+        self.label = view.image.refs[0] if view.image.refs else short(view.image.config_digest)
+        self._types: dict[str, FileType | None] = {}
+        self.cache: dict[str, object] = {}
+        """Results detectors share within one image (e.g. the list of programs)."""
+        self.facts: dict[str, object] = {}
+        """What detectors established for the report besides findings (os, packages...)."""
+
+    # -- content -------------------------------------------------------------------------------
+
+    def content_of(self, version: Version) -> bytes | None:
+        """The collected bytes of one stored version of a file (None if nobody asked for them)."""
+        entry = version.entry
+        if entry is None:
+            return None
+        if entry.kind is EntryKind.HARDLINK:
+            return self._hardlink_content(version, entry)
+        return self.store.get(self.view.listings[version.layer].key, entry.path)
+
+    def _hardlink_content(self, version: Version, entry: Entry) -> bytes | None:
+        for target in reversed(self.fs.history(entry.link)):
+            stored = target.entry
+            if target.layer <= version.layer and stored and stored.sha256 == entry.sha256:
+                return self.store.get(self.view.listings[target.layer].key, entry.link)
+        return None
+
+    def read(self, path: str) -> bytes | None:
+        """The collected bytes of `path` in the final filesystem, following symlinks."""
+        resolved = self.fs.resolve(path)
+        version = self.fs.final_version(resolved) if resolved else None
+        return self.content_of(version) if version else None
+
+    def file_type(self, path: str) -> FileType | None:
+        """What the final file at `path` is (following symlinks), from its collected head."""
+        if path not in self._types:
+            head = self.read(path)
+            self._types[path] = identify(head) if head is not None else None
+        return self._types[path]
+
+    def versions(self, path: str) -> Iterator[Version]:
+        """Every stored (not deleted) version of `path`, lowest layer first."""
+        return (v for v in self.fs.history(path) if v.entry is not None)
+
+    # -- findings ------------------------------------------------------------------------------
+
+    def finding(
+        self,
+        rule: Rule,
+        *,
+        path: str = "",
+        layer: int | None = None,
+        evidence: str = "",
+        present: bool = True,
+        key: str = "",
+        severity: Severity | None = None,
+        details: tuple[tuple[str, str], ...] = (),
+    ) -> Finding:
+        """Build a finding for this image, attributing it to `layer` when given."""
+        layer_info = self.image.layers[layer] if layer is not None else None
+        listing = self.view.listings[layer] if layer is not None else None
+        return Finding(
+            rule_id=rule.id,
+            title=rule.title,
+            category=rule.category,
+            severity=severity or rule.severity,
+            image=self.label,
+            path=path,
+            layer_index=layer,
+            diff_id=listing.diff_id if listing else "",
+            created_by=layer_info.created_by if layer_info else "",
+            present_in_final=present,
+            evidence=evidence,
+            fingerprint=fingerprint(rule.id, path, key),
+            pci=controls_for(rule.category),
+            details=details,
+        )

@@ -1,0 +1,76 @@
+"""IA-PKGMGR: package managers left in the image.
+
+What it finds: dpkg, apt/apt-get, apk, rpm, yum/dnf/microdnf/zypper, pip, npm/yarn/pnpm, gem,
+conda/mamba, composer, identified by content (ELF or script) after following links. BusyBox's own
+`dpkg`/`rpm` applets are not package managers here (they are listed on the BusyBox finding).
+
+Why it matters: a package manager lets anyone with code execution install tools at will, and is
+rarely needed at run time (PCI DSS 2.2.4, container guidance 12.1).
+
+Fix: install packages in a build stage and copy only the result into the final stage, or remove
+the package manager in the final layer of a single-stage build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from analyzer.detectors.base import Want
+from analyzer.detectors.context import ImageContext
+from analyzer.detectors.executables import wants_head
+from analyzer.detectors.tools import Family, names, tool_findings
+from analyzer.filesystem.model import Entry
+from analyzer.findings.model import Finding, Rule, Severity
+
+PKGMGR = Rule(
+    id="IA-PKGMGR",
+    title="Package manager present in the image",
+    category="unnecessary-software",
+    severity=Severity.MEDIUM,
+    why="A package manager lets an intruder install any tool they need.",
+    fix="Install packages in a build stage and copy only the results to the final image.",
+)
+MANAGERS = Family(
+    PKGMGR,
+    names(
+        "dpkg",
+        "apt",
+        "apt-get",
+        "aptitude",
+        "apk",
+        "rpm",
+        "yum",
+        "dnf",
+        "dnf-3",
+        "dnf5",
+        "microdnf",
+        "zypper",
+        "tdnf",
+        r"pip[23]?(?:\.\d+)?",
+        "npm",
+        "yarn",
+        "yarnpkg",
+        "pnpm",
+        "gem",
+        "conda",
+        "mamba",
+        "micromamba",
+        "composer",
+        "composer.phar",
+    ),
+    "package manager",
+)
+
+
+class PackageManagerDetector:
+    """Package managers."""
+
+    rules = (PKGMGR,)
+
+    def wants(self, entry: Entry) -> Want:
+        """The head of every program file."""
+        return Want.HEAD if wants_head(entry, MANAGERS.names) else Want.NOTHING
+
+    def detect(self, ctx: ImageContext) -> Iterator[Finding]:
+        """One finding per package-manager binary."""
+        yield from tool_findings(ctx, MANAGERS)

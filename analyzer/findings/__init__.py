@@ -1,0 +1,1 @@
+"""Findings: the model, the rule catalogue and the PCI DSS mapping."""
