@@ -59,7 +59,7 @@ def scan_archive(
     read = read_archive(path, platform=platform, limits=limits, sinks=[store], progress=progress)
     reports = []
     for view in read.images:
-        ctx = ImageContext(view, store, options)
+        ctx = ImageContext(view, store, options, read.catalog.artifacts)
         findings = sorted((f for d in chosen for f in d.detect(ctx)), key=sort_key)
         reports.append(ImageReport(view, tuple(findings), tuple(sorted(ctx.facts.items()))))
     notices = list(read.notices)

@@ -7,17 +7,25 @@ from __future__ import annotations
 
 from analyzer.detectors.base import Detector, Want
 from analyzer.detectors.buildtools import BuildToolDetector
+from analyzer.detectors.imageconfig import ImageConfigDetector
+from analyzer.detectors.perms import PermissionDetector
 from analyzer.detectors.pkgmgr import PackageManagerDetector
+from analyzer.detectors.provenance import ProvenanceDetector
 from analyzer.detectors.shells import ShellDetector
+from analyzer.detectors.users import UserDetector
 from analyzer.findings.model import Rule
 
 
 def default_detectors() -> list[Detector]:
     """Every detector, in report order."""
     return [
+        UserDetector(),
+        PermissionDetector(),
         ShellDetector(),
         PackageManagerDetector(),
         BuildToolDetector(),
+        ImageConfigDetector(),
+        ProvenanceDetector(),
     ]
 
 

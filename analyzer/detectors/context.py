@@ -12,6 +12,7 @@ from analyzer.detectors.identify import FileType, identify
 from analyzer.filesystem.model import Entry, EntryKind, Version
 from analyzer.findings.model import Finding, Rule, Severity, fingerprint
 from analyzer.findings.pci import controls_for
+from analyzer.image.model import Artifact
 from analyzer.reader import ImageView
 
 
@@ -28,8 +29,16 @@ class ScanOptions:
 class ImageContext:
     """One image, ready for detectors."""
 
-    def __init__(self, view: ImageView, store: ContentStore, options: ScanOptions) -> None:
+    def __init__(
+        self,
+        view: ImageView,
+        store: ContentStore,
+        options: ScanOptions,
+        artifacts: tuple[Artifact, ...] = (),
+    ) -> None:
         self.view = view
+        self.artifacts = artifacts
+        """Non-image manifests of the archive (signatures, SBOMs...)."""
         self.image = view.image
         self.fs = view.fs
         self.config = view.image.config

@@ -1,0 +1,225 @@
+"""IA-TAG-LATEST, IA-LABELS-MISSING, IA-NO-HEALTHCHECK, IA-EXPOSE-REMOTE, IA-VOLUME-SYSTEM and
+IA-BUILD-*: risky image configuration and build history.
+
+What it finds:
+- IA-TAG-LATEST: the image is referenced only as `latest`, or has no tag at all: nobody can say
+  which build is deployed (PCI DSS 2.2.1 configuration standards, 12.5.1 inventory);
+- IA-LABELS-MISSING: traceability labels absent (org.opencontainers.image.source, .version,
+  .revision, .created; or at least a maintainer/description);
+- IA-NO-HEALTHCHECK: no HEALTHCHECK (or `HEALTHCHECK NONE`);
+- IA-EXPOSE-REMOTE: EXPOSE of remote-login ports 22 (ssh) or 23 (telnet);
+- IA-VOLUME-SYSTEM: VOLUME over /proc, /sys or /dev;
+- IA-BUILD-*: build steps in the history that weaken the image: ADD from a URL (no checksum),
+  piping a download into a shell, `apt-get update` without install and list cleanup in the same
+  step, TLS verification turned off, `chmod 777`.
+
+Why it matters: PCI DSS 2.2.6 asks for security parameters that prevent misuse, and 2.2.1 for
+configuration standards applied consistently; an auditor must be able to trace an image to its
+source and build (12.5.1).
+
+Fix: tag releases with versions (and deploy by digest); set OCI labels in CI; add a HEALTHCHECK;
+never expose 22/23; download with checksum verification (`ADD --checksum`, `sha256sum -c`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from analyzer.detectors.base import Want
+from analyzer.detectors.context import ImageContext
+from analyzer.filesystem.model import Entry
+from analyzer.findings.model import Finding, Rule, Severity
+
+TAG = Rule(
+    "IA-TAG-LATEST",
+    "Image tagged only 'latest' or untagged",
+    "traceability",
+    Severity.LOW,
+    "'latest' names whatever was pushed last; deployments are not reproducible or traceable.",
+    "Tag with a version and deploy by digest.",
+)
+LABELS = Rule(
+    "IA-LABELS-MISSING",
+    "Traceability labels missing",
+    "traceability",
+    Severity.LOW,
+    "Without source, version and revision labels an image cannot be traced to code.",
+    "Set org.opencontainers.image.source/version/revision/created at build time.",
+)
+HEALTHCHECK = Rule(
+    "IA-NO-HEALTHCHECK",
+    "No HEALTHCHECK",
+    "configuration",
+    Severity.INFO,
+    "Without a health check a hung service keeps receiving traffic.",
+    "Add a HEALTHCHECK (or rely on orchestrator probes and say so).",
+)
+EXPOSE = Rule(
+    "IA-EXPOSE-REMOTE",
+    "Remote-login port exposed",
+    "configuration",
+    Severity.MEDIUM,
+    "Ports 22/23 mean ssh/telnet inside the container.",
+    "Do not expose 22 or 23.",
+)
+VOLUME = Rule(
+    "IA-VOLUME-SYSTEM",
+    "VOLUME over a system directory",
+    "configuration",
+    Severity.HIGH,
+    "A volume over /proc, /sys or /dev can expose the host.",
+    "Remove the VOLUME instruction.",
+)
+BUILD_RULES = {
+    "add-url": Rule(
+        "IA-BUILD-ADD-URL",
+        "ADD from a URL",
+        "configuration",
+        Severity.MEDIUM,
+        "ADD <url> fetches unverified content at build time.",
+        "Download with a pinned checksum (ADD --checksum=sha256:...).",
+    ),
+    "pipe-shell": Rule(
+        "IA-BUILD-PIPE-SHELL",
+        "Download piped into a shell",
+        "configuration",
+        Severity.MEDIUM,
+        "curl | sh runs whatever the server returns.",
+        "Download, verify a checksum or signature, then run.",
+    ),
+    "apt-update": Rule(
+        "IA-BUILD-APT-UPDATE",
+        "apt-get update without install and cleanup",
+        "configuration",
+        Severity.LOW,
+        "A separate or uncleaned update leaves stale or cached package lists.",
+        "apt-get update && apt-get install ... && rm -rf /var/lib/apt/lists/*",
+    ),
+    "tls-off": Rule(
+        "IA-BUILD-TLS-OFF",
+        "TLS verification disabled in a build step",
+        "configuration",
+        Severity.MEDIUM,
+        "Downloads without certificate checks can be tampered with in transit.",
+        "Remove --no-check-certificate / -k / --insecure / trusted=yes.",
+    ),
+    "chmod-777": Rule(
+        "IA-BUILD-CHMOD-777",
+        "chmod 777 in a build step",
+        "configuration",
+        Severity.MEDIUM,
+        "World-writable files can be altered by any process.",
+        "Grant the least permissions needed.",
+    ),
+}
+_BUILD_PATTERNS = {
+    "add-url": re.compile(r"(?:^|\s)ADD\s+(?:--\S+\s+)*(?:https?|ftp)://", re.I),
+    "pipe-shell": re.compile(r"\b(?:curl|wget)\b[^|;&]*\|\s*(?:sudo\s+)?(?:ba|da|z)?sh\b"),
+    "tls-off": re.compile(
+        r"--no-check-certificate|\bcurl\b[^|;&]*\s(?:-k|--insecure)\b|trusted=yes|"
+        r"--allow-unauthenticated|sslverify\s*=\s*(?:0|false)|--trusted-host"
+    ),
+    "chmod-777": re.compile(r"\bchmod\s+(?:-R\s+)?(?:0?777|a\+rwx)\b"),
+}
+_TRACE_LABELS = (
+    "org.opencontainers.image.source",
+    "org.opencontainers.image.version",
+    "org.opencontainers.image.revision",
+    "org.opencontainers.image.created",
+)
+_DESCRIPTIVE = (
+    "maintainer",
+    "org.opencontainers.image.authors",
+    "org.opencontainers.image.description",
+    "description",
+)
+
+
+class ImageConfigDetector:
+    """Tags, labels, health check, ports, volumes and build history."""
+
+    rules = (TAG, LABELS, HEALTHCHECK, EXPOSE, VOLUME, *BUILD_RULES.values())
+
+    def wants(self, entry: Entry) -> Want:
+        """Only the config is needed."""
+        return Want.NOTHING
+
+    def detect(self, ctx: ImageContext) -> Iterator[Finding]:
+        """Config-level checks, then the build history."""
+        yield from _tags(ctx)
+        yield from _labels(ctx)
+        yield from _runtime(ctx)
+        yield from _history(ctx)
+
+
+def _tags(ctx: ImageContext) -> Iterator[Finding]:
+    tags = [
+        r.rsplit(":", 1)[1] if ":" in r.rsplit("/", 1)[-1] else r
+        for r in ctx.image.refs
+        if "@" not in r
+    ]
+    if not ctx.image.refs:
+        yield ctx.finding(TAG, key="untagged", evidence="the archive gives this image no tag")
+    elif tags and all(t == "latest" for t in tags):
+        yield ctx.finding(
+            TAG, key="latest", evidence=f"only tagged latest: {', '.join(ctx.image.refs)}"
+        )
+
+
+def _labels(ctx: ImageContext) -> Iterator[Finding]:
+    labels = dict(ctx.config.labels)
+    missing = [k for k in _TRACE_LABELS if not labels.get(k)]
+    if not missing:
+        return
+    described = any(labels.get(k) for k in _DESCRIPTIVE) or bool(ctx.config.author)
+    yield ctx.finding(
+        LABELS,
+        key="labels",
+        severity=Severity.INFO if len(missing) < len(_TRACE_LABELS) else None,
+        evidence=f"missing {', '.join(missing)}"
+        + ("" if described else "; no maintainer or description either"),
+    )
+
+
+def _runtime(ctx: ImageContext) -> Iterator[Finding]:
+    check = ctx.config.healthcheck
+    if not check or check[0].upper() == "NONE":
+        yield ctx.finding(
+            HEALTHCHECK,
+            key="healthcheck",
+            evidence="HEALTHCHECK NONE" if check else "no HEALTHCHECK defined",
+        )
+    for port in ctx.config.exposed_ports:
+        if port.split("/", 1)[0] in ("22", "23"):
+            yield ctx.finding(EXPOSE, key=port, evidence=f"EXPOSE {port}")
+    for volume in ctx.config.volumes:
+        if re.match(r"^/(?:proc|sys|dev)(?:/|$)", volume):
+            yield ctx.finding(VOLUME, key=volume, evidence=f"VOLUME {volume}")
+
+
+def _history(ctx: ImageContext) -> Iterator[Finding]:
+    layer = 0
+    for step in ctx.config.history:
+        index = None if step.empty_layer else layer
+        if not step.empty_layer:
+            layer += 1
+        line = " ".join(step.created_by.split())
+        for name in _matches(line):
+            in_range = index is not None and index < len(ctx.image.layers)
+            yield ctx.finding(
+                BUILD_RULES[name],
+                layer=index if in_range else None,
+                key=line,
+                evidence=f"build step: {line[:160]}",
+            )
+
+
+def _matches(line: str) -> Iterator[str]:
+    for name, pattern in _BUILD_PATTERNS.items():
+        if pattern.search(line):
+            yield name
+    if re.search(r"\bapt(?:-get)?\s+update\b", line) and not (
+        re.search(r"\bapt(?:-get)?\s+(?:-\S+\s+)*install\b", line) and "/var/lib/apt/lists" in line
+    ):
+        yield "apt-update"

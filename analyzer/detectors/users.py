@@ -1,0 +1,234 @@
+"""IA-USER-ROOT, IA-UID0-ACCOUNT, IA-EMPTY-PASSWORD, IA-DUPLICATE-ID, IA-SUDO-NOPASSWD,
+IA-SSH-ROOT-LOGIN: who the container runs as, and accounts that make root easy to reach.
+
+What it finds:
+- IA-USER-ROOT: the config's User is empty, `root`, `0`, `0:0`, `root:root`, or a name or uid
+  that the image's /etc/passwd maps to uid 0: the container runs as root unless the deployment
+  overrides it;
+- IA-UID0-ACCOUNT: accounts other than root with uid 0;
+- IA-EMPTY-PASSWORD: accounts whose password field is empty (not locked): login needs no
+  password wherever passwords are accepted (su, login, ssh with PermitEmptyPasswords);
+- IA-DUPLICATE-ID: two accounts sharing a uid, or two groups sharing a gid;
+- IA-SUDO-NOPASSWD: sudoers rules with NOPASSWD;
+- IA-SSH-ROOT-LOGIN: an SSH server whose sshd_config says `PermitRootLogin yes` or
+  `PermitEmptyPasswords yes`.
+
+Why it matters: running as root is the first thing container guidance 12.3 asks to avoid, and
+shared or password-less privileged accounts defeat least privilege (PCI DSS 7.2.1, 7.2.2).
+
+Fix: add `USER <non-root uid>` to the image; lock system accounts (`passwd -l`); give each account
+its own uid; remove NOPASSWD rules and sshd.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+
+from analyzer.detectors.accounts import (
+    Account,
+    parse_group_ids,
+    parse_passwd,
+    parse_shadow,
+    password_state,
+)
+from analyzer.detectors.base import Want
+from analyzer.detectors.context import ImageContext
+from analyzer.detectors.executables import programs
+from analyzer.filesystem.model import Entry
+from analyzer.findings.model import Finding, Rule, Severity
+
+USER_ROOT = Rule(
+    "IA-USER-ROOT",
+    "Image runs as root",
+    "privilege",
+    Severity.HIGH,
+    "A process running as root in a container is one kernel bug away from root on the host.",
+    "Add USER with a non-root uid (e.g. USER 10001) to the image.",
+)
+UID0 = Rule(
+    "IA-UID0-ACCOUNT",
+    "Extra uid-0 account",
+    "privilege",
+    Severity.HIGH,
+    "Every uid-0 account is root under another name.",
+    "Remove the account or give it its own non-zero uid.",
+)
+EMPTY_PASSWORD = Rule(
+    "IA-EMPTY-PASSWORD",
+    "Account without a password",
+    "privilege",
+    Severity.HIGH,
+    "An empty password field lets anyone become that user.",
+    "Lock the account (passwd -l) or set a password hash.",
+)
+DUPLICATE_ID = Rule(
+    "IA-DUPLICATE-ID",
+    "Duplicate uid or gid",
+    "privilege",
+    Severity.LOW,
+    "Accounts sharing a uid share every file and privilege.",
+    "Give each account and group its own id.",
+)
+SUDO = Rule(
+    "IA-SUDO-NOPASSWD",
+    "sudo without password",
+    "privilege",
+    Severity.HIGH,
+    "NOPASSWD sudo rules give root to anyone running as that user.",
+    "Remove sudo from the image, or at least the NOPASSWD rules.",
+)
+SSH_ROOT = Rule(
+    "IA-SSH-ROOT-LOGIN",
+    "SSH allows root or empty-password login",
+    "privilege",
+    Severity.HIGH,
+    "Remote root login is the most attacked login there is.",
+    "Remove sshd; if it must stay, set PermitRootLogin no.",
+)
+
+_FILES = ("/etc/passwd", "/etc/shadow", "/etc/group", "/etc/sudoers", "/etc/ssh/sshd_config")
+_DIRS = ("/etc/sudoers.d/", "/etc/ssh/sshd_config.d/")
+_ROOT_NAMES = {"", "root", "0"}
+
+
+class UserDetector:
+    """The runtime user and the image's account files."""
+
+    rules = (USER_ROOT, UID0, EMPTY_PASSWORD, DUPLICATE_ID, SUDO, SSH_ROOT)
+
+    def wants(self, entry: Entry) -> Want:
+        """Account, sudoers and sshd configuration files, whole."""
+        if entry.path in _FILES or entry.path.startswith(_DIRS):
+            return Want.FULL
+        return Want.NOTHING
+
+    def detect(self, ctx: ImageContext) -> Iterator[Finding]:
+        """Judge the config user, then the account files of the final filesystem."""
+        yield from _runtime_user(ctx)
+        yield from _accounts(ctx)
+        yield from _sudoers(ctx)
+        yield from _sshd(ctx)
+
+
+def _layer(ctx: ImageContext, path: str) -> int | None:
+    version = ctx.fs.final_version(path)
+    return version.layer if version else None
+
+
+def _runtime_user(ctx: ImageContext) -> Iterator[Finding]:
+    user = ctx.config.user.strip()
+    name = user.split(":", 1)[0]
+    accounts = parse_passwd(ctx.read("/etc/passwd") or b"")
+    uids = {a.name: a.uid for a in accounts}
+    if name in _ROOT_NAMES:
+        shown = f"User is {user!r}" if user else "no User is set"
+        yield ctx.finding(USER_ROOT, key="config", evidence=f"{shown}: the container runs as root")
+    elif uids.get(name) == 0:
+        yield ctx.finding(
+            USER_ROOT,
+            path="/etc/passwd",
+            layer=_layer(ctx, "/etc/passwd"),
+            key="config",
+            evidence=f"User {user!r} has uid 0 in /etc/passwd",
+        )
+    elif name.isdigit() and int(name) == 0:
+        yield ctx.finding(USER_ROOT, key="config", evidence=f"User {user!r} is uid 0")
+
+
+def _accounts(ctx: ImageContext) -> Iterator[Finding]:
+    passwd = ctx.read("/etc/passwd")
+    if passwd is None:
+        return
+    accounts = parse_passwd(passwd)
+    layer = _layer(ctx, "/etc/passwd")
+    for account in accounts:
+        if account.uid == 0 and account.name != "root":
+            yield ctx.finding(
+                UID0,
+                path="/etc/passwd",
+                layer=layer,
+                key=account.name,
+                evidence=f"account {account.name!r} has uid 0",
+            )
+    yield from _empty_passwords(ctx, accounts)
+    for uid, count in Counter(a.uid for a in accounts).items():
+        if count > 1:
+            names = ", ".join(a.name for a in accounts if a.uid == uid)
+            yield ctx.finding(
+                DUPLICATE_ID,
+                path="/etc/passwd",
+                layer=layer,
+                key=f"uid-{uid}",
+                evidence=f"uid {uid} is shared by {names}",
+            )
+    groups = parse_group_ids(ctx.read("/etc/group") or b"")
+    for gid, count in Counter(g for _, g in groups).items():
+        if count > 1:
+            names = ", ".join(n for n, g in groups if g == gid)
+            yield ctx.finding(
+                DUPLICATE_ID,
+                path="/etc/group",
+                layer=_layer(ctx, "/etc/group"),
+                key=f"gid-{gid}",
+                evidence=f"gid {gid} is shared by {names}",
+            )
+
+
+def _empty_passwords(ctx: ImageContext, accounts: list[Account]) -> Iterator[Finding]:
+    shadow = ctx.read("/etc/shadow")
+    fields = {a.name: a.password for a in accounts if a.password != "x"}
+    path = "/etc/passwd"
+    if shadow is not None:
+        fields.update({e.name: e.password for e in parse_shadow(shadow)})
+        path = "/etc/shadow"
+    for name, field in sorted(fields.items()):
+        if password_state(field) == "empty":
+            yield ctx.finding(
+                EMPTY_PASSWORD,
+                path=path,
+                layer=_layer(ctx, path),
+                key=name,
+                evidence=f"account {name!r} has an empty password field",
+            )
+
+
+_NOPASSWD = re.compile(r"^\s*[^#].*\bNOPASSWD\s*:", re.M)
+
+
+def _sudoers(ctx: ImageContext) -> Iterator[Finding]:
+    paths = ["/etc/sudoers"] + [p for p in ctx.fs.paths() if p.startswith("/etc/sudoers.d/")]
+    for path in paths:
+        text = (ctx.read(path) or b"").decode("utf-8", "replace")
+        for match in _NOPASSWD.finditer(text):
+            rule_text = " ".join(match.group(0).split())
+            yield ctx.finding(
+                SUDO,
+                path=path,
+                layer=_layer(ctx, path),
+                key=rule_text,
+                evidence=f"sudoers rule: {rule_text[:120]}",
+            )
+
+
+_SSH_OPTION = re.compile(r"^\s*(PermitRootLogin|PermitEmptyPasswords)\s+(\S+)", re.M | re.I)
+
+
+def _sshd(ctx: ImageContext) -> Iterator[Finding]:
+    if not any(p.name in ("sshd", "dropbear") for p in programs(ctx)):
+        return
+    paths = ["/etc/ssh/sshd_config"] + [
+        p for p in ctx.fs.paths() if p.startswith("/etc/ssh/sshd_config.d/")
+    ]
+    for path in paths:
+        text = (ctx.read(path) or b"").decode("utf-8", "replace")
+        for match in _SSH_OPTION.finditer(text):
+            if match.group(2).lower() == "yes":
+                yield ctx.finding(
+                    SSH_ROOT,
+                    path=path,
+                    layer=_layer(ctx, path),
+                    key=match.group(1).lower(),
+                    evidence=f"sshd is installed and {match.group(1)} yes",
+                )
