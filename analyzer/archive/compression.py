@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import bz2
 import enum
+import importlib
 import lzma
+import types
 import zlib
 from collections.abc import Callable, Iterator
 from typing import IO, Any, Protocol, cast
@@ -60,11 +62,21 @@ class Readable(Protocol):
     def read(self, n: int, /) -> bytes: ...
 
 
-_ZLIB_TYPE = type(zlib.decompressobj())
+def _load_gzip_library() -> types.ModuleType:
+    """ISA-L decompresses gzip about 2.3x faster than zlib (see scripts/bench-read)."""
+    try:
+        return importlib.import_module("isal.isal_zlib")
+    except ImportError:  # platforms without an isal wheel fall back to zlib
+        return zlib
+
+
+_GZIP_LIB = _load_gzip_library()
+_ZLIB_TYPES = (type(zlib.decompressobj()), type(_GZIP_LIB.decompressobj()))
+_GZIP_ERRORS: tuple[type[Exception], ...] = (zlib.error, cast(type[Exception], _GZIP_LIB.error))
 
 
 def _gzip_decoder() -> Any:
-    return zlib.decompressobj(16 + zlib.MAX_WBITS)
+    return _GZIP_LIB.decompressobj(16 + zlib.MAX_WBITS)
 
 
 _FACTORIES: dict[Compression, Callable[[], object]] = {
@@ -72,7 +84,13 @@ _FACTORIES: dict[Compression, Callable[[], object]] = {
     Compression.XZ: lzma.LZMADecompressor,
     Compression.BZIP2: bz2.BZ2Decompressor,
 }
-_ERRORS = (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError)
+_ERRORS: tuple[type[Exception], ...] = (
+    *_GZIP_ERRORS,
+    lzma.LZMAError,
+    OSError,
+    EOFError,
+    ValueError,
+)
 
 
 def decompressed_chunks(source: Readable, kind: Compression, what: str) -> Iterator[bytes]:
@@ -135,7 +153,7 @@ def _member_chunks(source: Readable, kind: Compression, what: str) -> Iterator[b
 
 def _bounded_output(decoder: Any, data: bytes) -> Iterator[bytes]:
     """Feed `data` to `decoder`, yielding its output in pieces of at most CHUNK bytes."""
-    if isinstance(decoder, _ZLIB_TYPE):
+    if isinstance(decoder, _ZLIB_TYPES):
         while True:
             out = decoder.decompress(data, CHUNK)
             data = decoder.unconsumed_tail

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from analyzer.errors import ArchiveError, LimitExceeded
 
@@ -50,15 +50,28 @@ class TarHeader:
     """PAX records other than the well-known fields and xattrs (e.g. GNU.sparse.*)."""
 
 
+_NAMES_CACHE: dict[bytes, str] = {}
+
+
 def _field_str(raw: bytes) -> str:
-    return raw.split(b"\x00", 1)[0].decode("utf-8", "surrogateescape")
+    return raw.partition(b"\x00")[0].decode("utf-8", "surrogateescape")
+
+
+def _owner_name(raw: bytes) -> str:
+    """User/group names repeat on every entry: share one string object per name."""
+    name = _NAMES_CACHE.get(raw)
+    if name is None:
+        name = _field_str(raw)
+        if len(_NAMES_CACHE) < 4096:  # bounded: a hostile tar may invent a name per entry
+            _NAMES_CACHE[raw] = name
+    return name
 
 
 def _field_int(raw: bytes, what: str, offset: int) -> int:
-    if raw and raw[0] & 0x80:  # GNU base-256: big-endian, 0xff marks a negative number
+    if raw[0] & 0x80:  # GNU base-256: big-endian, 0xff marks a negative number
         value = int.from_bytes(raw[1:], "big")
         return value - (1 << (8 * (len(raw) - 1))) if raw[0] == 0xFF else value
-    text = raw.split(b"\x00", 1)[0].strip(b" \x00")
+    text = raw.partition(b"\x00")[0].strip()
     if not text:
         return 0
     try:
@@ -71,14 +84,17 @@ def _field_int(raw: bytes, what: str, offset: int) -> int:
 
 
 def _checksum_ok(block: bytes) -> bool:
-    stored = block[148:156].split(b"\x00", 1)[0].strip(b" \x00")
+    stored = block[148:156].partition(b"\x00")[0].strip()
     try:
         expected = int(stored, 8)
     except ValueError:
         return False
-    unsigned = sum(block[:148]) + 8 * 32 + sum(block[156:])
-    signed = unsigned - sum(b for b in block[:148] + block[156:] if b > 127) * 2
-    return expected in (unsigned, signed)
+    unsigned = sum(block) - sum(block[148:156]) + 8 * 32
+    if expected == unsigned:
+        return True
+    # Some old tars summed signed bytes; only worth computing when the usual sum disagrees.
+    high = sum(b for b in block[:148] + block[156:] if b > 127)
+    return expected == unsigned - 2 * high
 
 
 def looks_like_tar(head: bytes) -> bool:
@@ -292,45 +308,70 @@ class TarStream:
             local.update(parse_pax(data, self._what))
 
     def _build(self, block: bytes, typeflag: str, local: dict[str, bytes], start: int) -> TarHeader:
-        pax = {**self._global, **local}
         at = self._offset - BLOCK
+        what = self._what
         name = _field_str(block[0:100])
         if block[257:263] == b"ustar\x00" and block[345] != 0:  # POSIX ustar name prefix
             name = _field_str(block[345:500]) + "/" + name
-
-        def num(start: int, end: int) -> int:
-            return _field_int(block[start:end], self._what, at)
-
-        def text(key: str, default: str) -> str:
-            return pax[key].decode("utf-8", "surrogateescape") if key in pax else default
-
-        size = int(pax["size"]) if "size" in pax else num(124, 136)
-        if size < 0:
-            raise ArchiveError(f"{self._what}: tar header at byte {at} has a negative size")
-        return TarHeader(
-            name=text("path", name),
+        device = typeflag in ("3", "4")
+        header = TarHeader(
+            name=name,
             type=typeflag,
-            size=size,
-            mode=num(100, 108) & 0o7777,
-            uid=int(pax["uid"]) if "uid" in pax else num(108, 116),
-            gid=int(pax["gid"]) if "gid" in pax else num(116, 124),
-            uname=text("uname", _field_str(block[265:297])),
-            gname=text("gname", _field_str(block[297:329])),
-            mtime=float(pax["mtime"]) if "mtime" in pax else float(num(136, 148)),
-            linkname=text("linkpath", _field_str(block[157:257])),
-            devmajor=num(329, 337),
-            devminor=num(337, 345),
+            size=_field_int(block[124:136], what, at),
+            mode=_field_int(block[100:108], what, at) & 0o7777,
+            uid=_field_int(block[108:116], what, at),
+            gid=_field_int(block[116:124], what, at),
+            uname=_owner_name(block[265:297]),
+            gname=_owner_name(block[297:329]),
+            mtime=float(_field_int(block[136:148], what, at)),
+            linkname=_field_str(block[157:257]) if block[157] else "",
+            devmajor=_field_int(block[329:337], what, at) if device else 0,
+            devminor=_field_int(block[337:345], what, at) if device else 0,
             offset=start,
             data_offset=self._offset,
-            xattrs=_xattrs(pax),
-            pax=tuple(
-                sorted(
-                    (k, v.decode("utf-8", "replace"))
-                    for k, v in pax.items()
-                    if k not in _PAX_KNOWN and "xattr." not in k
-                )
-            ),
         )
+        if self._global or local:
+            header = _with_pax(header, {**self._global, **local}, what)
+        if header.size < 0:
+            raise ArchiveError(f"{what}: tar header at byte {at} has a negative size")
+        return header
+
+
+def _with_pax(header: TarHeader, pax: dict[str, bytes], what: str) -> TarHeader:
+    """Apply PAX records (which override the ustar fields) to a header."""
+
+    def text(key: str, default: str) -> str:
+        return pax[key].decode("utf-8", "surrogateescape") if key in pax else default
+
+    def number(key: str, default: int) -> int:
+        try:
+            return int(pax[key]) if key in pax else default
+        except ValueError:
+            raise ArchiveError(f"{what}: PAX record {key}={pax[key]!r} is not a number") from None
+
+    try:
+        mtime = float(pax["mtime"]) if "mtime" in pax else header.mtime
+    except ValueError:
+        mtime = header.mtime
+    return replace(
+        header,
+        name=text("path", header.name),
+        size=number("size", header.size),
+        uid=number("uid", header.uid),
+        gid=number("gid", header.gid),
+        uname=text("uname", header.uname),
+        gname=text("gname", header.gname),
+        mtime=mtime,
+        linkname=text("linkpath", header.linkname),
+        xattrs=_xattrs(pax),
+        pax=tuple(
+            sorted(
+                (k, v.decode("utf-8", "replace"))
+                for k, v in pax.items()
+                if k not in _PAX_KNOWN and "xattr." not in k
+            )
+        ),
+    )
 
 
 _PAX_KNOWN = frozenset(

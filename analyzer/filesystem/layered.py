@@ -78,6 +78,9 @@ class LayeredFS:
             self._record(path, Version(layer, Change.DELETED, None, cause))
 
     def _ensure_parents(self, layer: int, entry: Entry) -> None:
+        direct = self._final.get(parent(entry.path))
+        if direct is not None and direct.entry is not None and direct.entry.kind is EntryKind.DIR:
+            return  # the usual case: the parent exists, and so do all its ancestors
         for directory in ancestors(entry.path):
             current = self._final.get(directory)
             if (

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import chain
 
-from analyzer.archive.compression import decompressed_chunks, sniff_compression
+from analyzer.archive.compression import Compression, decompressed_chunks, sniff_compression
 from analyzer.archive.digest import StreamDigest
+from analyzer.archive.pipeline import in_background
 from analyzer.archive.tarstream import REGULAR_TYPES, TarHeader, TarStream
 from analyzer.errors import ArchiveError, LimitExceeded
 from analyzer.filesystem.content import ContentConsumer, ContentSink
@@ -118,13 +119,9 @@ def walk_layer(
 
     `what` names the layer in messages; `key` identifies it to the content sinks.
     """
-    blob = StreamDigest()
-    raw = blob.tee(chunks)
-    first = next(raw, b"")
-    compression = sniff_compression(first)
-    source = _IterReader(chain([first], raw))
-    tar = StreamDigest()
-    plain = tar.tee(_limited(decompressed_chunks(source, compression, what), budget, what))
+    blob, tar = StreamDigest(), StreamDigest()
+    found: list[Compression] = []
+    plain = in_background(_decoded(chunks, what, budget, (blob, tar), found))
     stream = TarStream(plain, what, max_header_bytes=budget.limits.max_header_bytes)
     notes = _Notes()
     entries, whiteouts, opaque, members = _read_members(stream, (what, key), budget, sinks, notes)
@@ -132,13 +129,12 @@ def walk_layer(
         raise ArchiveError(f"{what}: the layer is not a tar archive (or is empty)")
     if not stream.ended_cleanly:
         notes.add("the layer tar has no end-of-archive marker (it may be truncated)")
-    for _ in stream.drain():
+    for _ in stream.drain():  # the end padding counts in the digests too
         pass
-    source.drain()
     return LayerListing(
         digest=blob.digest,
         diff_id=tar.digest,
-        compression=compression.value,
+        compression=found[0].value,
         compressed_size=blob.size,
         uncompressed_size=tar.size,
         entries=tuple(entries),
@@ -148,6 +144,23 @@ def walk_layer(
         member_count=members,
         key=key,
     )
+
+
+def _decoded(
+    chunks: Iterator[bytes],
+    what: str,
+    budget: Budget,
+    digests: tuple[StreamDigest, StreamDigest],
+    found: list[Compression],
+) -> Iterator[bytes]:
+    """The layer's tar bytes: blob hashed, decompression sniffed, tar hashed (worker thread)."""
+    blob, tar = digests
+    raw = blob.tee(chunks)
+    first = next(raw, b"")
+    found.append(sniff_compression(first))
+    source = _IterReader(chain([first], raw))
+    yield from tar.tee(_limited(decompressed_chunks(source, found[0], what), budget, what))
+    source.drain()  # bytes after the compressed stream still belong to the blob's digest
 
 
 def _read_members(
@@ -245,4 +258,19 @@ def _with_content(
     hexdigest = digest.hexdigest()
     for consumer in consumers:
         consumer.close(hexdigest)
-    return replace(entry, sha256=hexdigest)
+    return Entry(
+        entry.path,
+        entry.kind,
+        entry.mode,
+        entry.uid,
+        entry.gid,
+        entry.size,
+        entry.mtime,
+        entry.uname,
+        entry.gname,
+        entry.link,
+        hexdigest,
+        entry.xattrs,
+        entry.implicit,
+        entry.device,
+    )
