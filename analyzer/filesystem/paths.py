@@ -17,10 +17,10 @@ def normalize(name: str) -> tuple[str, bool]:
     ('/etc/shadow', True)
     >>> normalize("/abs/x")
     ('/abs/x', True)
-    >>> normalize("./")
-    ('/', False)
+    >>> normalize("./"), normalize("/")
+    (('/', False), ('/', False))
     """
-    escaped = name.startswith("/")
+    escaped = name.startswith("/") and name.strip("/") != ""  # a bare "/" is just the root
     parts: list[str] = []
     for part in name.split("/"):
         if part in ("", "."):

@@ -1,0 +1,61 @@
+"""Detectors on real images from public projects (../shared/realworld), checked by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from analyzer.findings.model import Finding
+from analyzer.scan import scan_archive
+from fixtures.imported import write_imported_image
+
+IMAGES = Path("../shared/realworld/images")
+BUSYBOX = sorted(IMAGES.glob("busybox-official/*/*.oci-layout.tar"))
+
+
+def findings(archive: Path) -> list[Finding]:
+    [report] = scan_archive(archive).images
+    return list(report.findings)
+
+
+def by_rule(found: list[Finding], rule: str) -> dict[str, Finding]:
+    return {f.path: f for f in found if f.rule_id == rule}
+
+
+def test_dockle_setuid_setgid_and_a_bit_set_then_cleared() -> None:
+    found = findings(IMAGES / "dockle/symbolic.tar")
+    setuid = by_rule(found, "IA-SETUID")
+    assert setuid["/app/suid.txt"].present_in_final and setuid["/app/suid.txt"].layer_index == 3
+    once = setuid["/app/once-suid.txt"]
+    assert not once.present_in_final and once.layer_index == 7
+    assert "cleared in layer 8" in once.evidence and "chmod u+s" in once.created_by
+    gid = by_rule(found, "IA-SETGID")["/app/gid.txt"]
+    assert gid.present_in_final and gid.layer_index == 5
+    assert "IA-USER-ROOT" in {f.rule_id for f in found}
+
+
+@pytest.mark.parametrize("archive", BUSYBOX, ids=[p.parent.name for p in BUSYBOX])
+def test_busybox_is_one_finding_and_its_dpkg_applet_is_no_package_manager(archive: Path) -> None:
+    found = findings(archive)
+    [busybox] = [f for f in found if f.rule_id == "IA-BUSYBOX"]
+    assert "dpkg" in busybox.evidence and "rpm" in busybox.evidence
+    assert "not the distro tools" in busybox.evidence
+    assert not {"IA-PKGMGR", "IA-SHELL", "IA-NETTOOL"} & {f.rule_id for f in found}
+
+
+def test_alpine_minirootfs_has_apk_busybox_and_no_empty_passwords(tmp_path: Path) -> None:
+    rootfs = IMAGES / "alpine-minirootfs/alpine-minirootfs-3.20.3-x86_64.tar.gz"
+    archive = write_imported_image(rootfs, tmp_path / "alpine.tar", "alpine:3.20.3")
+    found = findings(archive)
+    assert set(by_rule(found, "IA-PKGMGR")) == {"/sbin/apk"}
+    assert set(by_rule(found, "IA-BUSYBOX")) == {"/bin/busybox"}
+    # Alpine locks every account with "!" or "*": nothing is password-less.
+    assert by_rule(found, "IA-EMPTY-PASSWORD") == {}
+    assert by_rule(found, "IA-SHELL") == {}  # /bin/sh is a BusyBox applet
+
+
+def test_old_busybox_base_with_a_passwordless_root_is_reported() -> None:
+    found = findings(IMAGES / "dive/test-docker-image.tar")
+    empty = by_rule(found, "IA-EMPTY-PASSWORD")["/etc/shadow"]
+    assert "'root'" in empty.evidence and empty.layer_index == 0
