@@ -19,9 +19,11 @@ from tabulate import tabulate
 
 from analyzer import __version__
 from analyzer.archive.digest import short
+from analyzer.detectors import all_rules
 from analyzer.detectors.context import ScanOptions
 from analyzer.errors import AnalyzerError, UsageError
 from analyzer.filesystem.paths import is_within, normalize
+from analyzer.findings.pci import REQUIREMENTS, controls_for
 from analyzer.limits import Limits
 from analyzer.reader import ImageView, ReadResult, read_archive
 from analyzer.scan import scan_archive
@@ -74,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="HOST",
         help="a registry your organisation controls (repeatable); others are reported (CG 12.2)",
     )
+
+    rules = commands.add_parser("rules", help="every rule id with severity and PCI references")
+    rules.add_argument("--format", choices=("table", "json"), default="table")
 
     ls = commands.add_parser("ls", help="the final filesystem, a path's history, deleted files")
     _common(ls)
@@ -341,7 +346,31 @@ def run_scan(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-_COMMANDS = {"inspect": run_inspect, "ls": run_ls, "scan": run_scan}
+def run_rules(args: argparse.Namespace, out: TextIO) -> int:
+    """`image-audit rules`."""
+    docs = [
+        {
+            "rule_id": r.id,
+            "title": r.title,
+            "category": r.category,
+            "severity": r.severity.value,
+            "pci": list(controls_for(r.category)),
+            "why": r.why,
+            "fix": r.fix,
+        }
+        for r in all_rules()
+    ]
+    if args.format == "json":
+        _print_json({"rules": docs, "requirements": REQUIREMENTS}, out)
+        return 0
+    rows = [
+        [d["rule_id"], d["severity"], d["category"], ", ".join(d["pci"]), d["title"]] for d in docs
+    ]
+    out.write(tabulate(rows, ["rule", "severity", "category", "pci", "title"]) + "\n")
+    return 0
+
+
+_COMMANDS = {"inspect": run_inspect, "ls": run_ls, "scan": run_scan, "rules": run_rules}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -123,3 +123,33 @@ def test_python_dash_m_runs_the_cli(built: dict[str, Path]) -> None:
         check=False,
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_rules_lists_every_rule_with_its_pci_references(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "rules", "--format", "json")
+    doc = json.loads(out)
+    ids = [r["rule_id"] for r in doc["rules"]]
+    assert code == 0 and ids == sorted(set(ids))
+    setuid = next(r for r in doc["rules"] if r["rule_id"] == "IA-SETUID")
+    assert setuid["pci"] == ["CG-12.3", "7.2.1", "7.2.2"]
+    assert set(doc["requirements"]) >= {p for r in doc["rules"] for p in r["pci"]}
+
+
+def test_scan_json_has_the_documented_finding_fields(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "scan", str(built["example"]), "--format", "json")
+    [image] = json.loads(out)["images"]
+    assert code == 0 and image["findings"]
+    for finding in image["findings"]:
+        assert {
+            "rule_id",
+            "category",
+            "severity",
+            "path",
+            "layer_index",
+            "present_in_final",
+            "pci",
+        } <= set(finding)
+    setuid = next(f for f in image["findings"] if f["rule_id"] == "IA-SETUID")
+    assert setuid["path"] == "/app/setuid-helper" and setuid["layer_index"] == 1
