@@ -7,7 +7,7 @@ are listed as artifacts and never read as layers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from analyzer.errors import ManifestError, UnsupportedFormat
@@ -67,9 +67,10 @@ class _Walk:
     source_format: str
     max_depth: int
     tags_by_config: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    images: list[Image] = field(default_factory=list)
+    images: dict[str, Image] = field(default_factory=dict)
     artifacts: list[Artifact] = field(default_factory=list)
-    seen: set[str] = field(default_factory=set)
+    below: dict[str, list[str]] = field(default_factory=dict)
+    """For each manifest or index digest visited: the image manifests reached through it."""
     windows: list[str] = field(default_factory=list)
 
 
@@ -86,7 +87,7 @@ def walk_layout(
     _walk_index(
         walk, expect_object(load_json(raw, "index.json"), "index.json"), "index.json", 0, ()
     )
-    return walk.images, walk.artifacts
+    return list(walk.images.values()), walk.artifacts
 
 
 def _check_layout_file(blobs: BlobStore) -> None:
@@ -106,7 +107,7 @@ def _descriptor_refs(desc: dict[str, Any]) -> tuple[str, ...]:
 
 def _walk_index(
     walk: _Walk, doc: dict[str, Any], where: str, depth: int, refs: tuple[str, ...]
-) -> None:
+) -> list[str]:
     if depth > walk.max_depth:
         raise ManifestError(f"{where}: image indexes are nested more than {walk.max_depth} deep")
     manifests = doc.get("manifests")
@@ -115,33 +116,43 @@ def _walk_index(
         manifests = []
     if not isinstance(manifests, list):
         raise ManifestError(f"{where} has no 'manifests' list; it is not an image index")
+    reached: list[str] = []
     for position, item in enumerate(manifests):
         desc = expect_object(item, f"{where} manifests[{position}]")
-        _visit(walk, desc, f"{where} manifests[{position}]", depth, refs + _descriptor_refs(desc))
+        where_item = f"{where} manifests[{position}]"
+        reached += _visit(walk, desc, where_item, depth, refs + _descriptor_refs(desc))
+    return reached
 
 
 def _visit(
     walk: _Walk, desc: dict[str, Any], where: str, depth: int, refs: tuple[str, ...]
-) -> None:
+) -> list[str]:
+    """Read one descriptor's target; return the image manifests reached through it."""
     digest = desc.get("digest")
     if not isinstance(digest, str):
         raise ManifestError(f"{where} has no digest")
-    if digest in walk.seen:
-        return
-    walk.seen.add(digest)
+    if digest in walk.below:  # listed again (maybe under another name): merge its names
+        for image_digest in walk.below[digest]:
+            image = walk.images[image_digest]
+            walk.images[image_digest] = replace(image, refs=tuple(dict.fromkeys(image.refs + refs)))
+        return walk.below[digest]
+    walk.below[digest] = []
     size = desc.get("size") if isinstance(desc.get("size"), int) else None
     raw = walk.blobs.read(digest, size, f"manifest {digest} ({where})")
     doc = expect_object(load_json(raw, f"manifest {digest}"), f"manifest {digest}")
     media_type = str(desc.get("mediaType") or doc.get("mediaType") or "")
     if media_type in INDEX_TYPES or (not media_type and "manifests" in doc):
-        _walk_index(walk, doc, f"index {digest}", depth + 1, refs)
+        walk.below[digest] = _walk_index(walk, doc, f"index {digest}", depth + 1, refs)
     elif media_type in MANIFEST_TYPES or (not media_type and "layers" in doc):
-        _manifest(walk, _Manifest(digest, raw, doc, desc, refs))
+        if _manifest(walk, _Manifest(digest, raw, doc, desc, refs)):
+            walk.below[digest] = [digest]
     else:
         walk.artifacts.append(_artifact(_Manifest(digest, raw, doc, desc, refs), media_type))
+    return walk.below[digest]
 
 
-def _manifest(walk: _Walk, found: _Manifest) -> None:
+def _manifest(walk: _Walk, found: _Manifest) -> bool:
+    """Record an image (True) or an artifact (False)."""
     config = expect_object(found.doc.get("config"), f"manifest {found.digest} config")
     layers = found.doc.get("layers")
     if not isinstance(layers, list):
@@ -155,10 +166,11 @@ def _manifest(walk: _Walk, found: _Manifest) -> None:
         or (isinstance(platform, dict) and platform.get("os") == "unknown")
     ):
         walk.artifacts.append(_artifact(found, str(found.doc.get("mediaType", ""))))
-        return
+        return False
     image = _image(walk, found, config, layers)
     if image is not None:
-        walk.images.append(image)
+        walk.images[found.digest] = image
+    return image is not None
 
 
 def _image(

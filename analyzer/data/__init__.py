@@ -1,0 +1,1 @@
+"""Packaged data files: the offline end-of-life table (eol.json)."""
