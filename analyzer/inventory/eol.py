@@ -85,11 +85,12 @@ def lookup_eol(os: OsRelease, today: datetime.date) -> EolStatus:
     version = version_key(distro, os, table.version_parts[distro])
     row = table.rows.get((distro, version))
     if row is None:
-        shown = version or "(no VERSION_ID)"
+        shown = version or (f"VERSION_ID {os.version_id!r}" if os.version_id else "(no VERSION_ID)")
         reason = f"no {distro} {shown} in the offline end-of-life table of {table.generated}"
         return _unknown(distro, version, reason)
     status: EolState = "eol" if today > row.eol else "supported"
     source = f"{table.basis[distro]} ({table.sources[distro]}; table of {table.generated})"
+    source += f"; note: {row.note}" if row.note else ""
     return EolStatus(distro, version, row.eol, status, source)
 
 

@@ -15,12 +15,11 @@ testing and unstable, and on Ubuntu, which is why it is only a fallback).
 from __future__ import annotations
 
 import re
-import shlex
 
 from analyzer.inventory.model import OsRelease, capped
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_UNESCAPE = re.compile(r"\\([\\$\"'`])")
+_ESCAPABLE_IN_DOUBLE_QUOTES = '$`"\\'
 
 
 def parse_os_release(data: bytes) -> OsRelease:
@@ -29,7 +28,7 @@ def parse_os_release(data: bytes) -> OsRelease:
     >>> os = parse_os_release(b'ID=ubuntu\\nID_LIKE=debian\\nVERSION_ID="22.04"\\n')
     >>> (os.id, os.version_id, os.id_like)
     ('ubuntu', '22.04', ('debian',))
-    >>> parse_os_release(b"PRETTY_NAME='Distroless'\\n").id
+    >>> parse_os_release(b"NAME='Minimal'\\n").id
     'linux'
     """
     fields, notices = os_release_fields(data)
@@ -70,16 +69,43 @@ def _unquote(value: str, line_no: int, notices: list[str]) -> str:
 
     >>> _unquote("'it''s'", 1, [])
     'its'
+    >>> _unquote('"\\\\$x \\\\q"', 1, [])
+    '$x \\\\q'
     >>> notices = []
     >>> _unquote('"unterminated', 7, notices), notices
     ('unterminated', ['os-release line 7: unbalanced quotes; value taken as written'])
     """
-    try:
-        words = shlex.split(value, posix=True)
-    except ValueError:
+    words, quote = _shell_words(value)
+    if quote:
         notices.append(f"os-release line {line_no}: unbalanced quotes; value taken as written")
-        return _UNESCAPE.sub(r"\1", value.strip("\"'"))
+    elif len(words) > 1:
+        notices.append(f"os-release line {line_no}: unquoted whitespace in the value")
     return " ".join(words)
+
+
+def _shell_words(value: str) -> tuple[list[str], str]:
+    """Split like the POSIX shell (without expansion); also return an unclosed quote character.
+
+    In double quotes a backslash escapes only ``$ ` " \\``; in single quotes nothing is escaped.
+    """
+    words: list[str] = []
+    word, quote, chars = "", "", iter(value)
+    for char in chars:
+        if char == quote:
+            quote = ""
+        elif quote == "'":
+            word += char
+        elif char == "\\":
+            escaped = next(chars, "")
+            keep = quote == '"' and escaped not in _ESCAPABLE_IN_DOUBLE_QUOTES
+            word += ("\\" if keep else "") + escaped
+        elif not quote and char in "\"'":
+            quote = char
+        elif not quote and char in " \t":
+            words, word = ([*words, word] if word else words), ""
+        else:
+            word += char
+    return ([*words, word] if word or not words else words), quote
 
 
 def parse_alpine_release(data: bytes) -> OsRelease:

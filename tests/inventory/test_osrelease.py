@@ -1,0 +1,140 @@
+"""os-release, alpine-release and debian_version.
+
+container-inspector's corpus holds ~200 real os-release files, most with the identity its own
+parser found (``*-distro-expected.json``); ours must agree on every one, apart from two
+deliberate differences listed in ``DIVERGENCES``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from analyzer.inventory import parse_alpine_release, parse_debian_version, parse_os_release
+from analyzer.inventory.osrelease import os_release_fields
+
+CORPUS = "container-inspector/data/distro/os-release"
+DIVERGENCES = {
+    # No PRETTY_NAME: os-release(5) makes it "Linux"; container-inspector leaves it empty.
+    ("nexus/nexus-7.txt", "pretty_name"): ("Linux", ""),
+    # "ID=Zorin OS" is invalid (unquoted space): we keep what the shell and systemd would read,
+    # with a notice; container-inspector drops the space.
+    ("zorinos/zorinos-12.txt", "id"): ("Zorin OS", "ZorinOS"),
+}
+
+
+def corpus_pairs(root: Path) -> list[tuple[Path, Path]]:
+    expectations = sorted(root.rglob("*-distro-expected.json"))
+    pairs = [(Path(str(e).removesuffix("-distro-expected.json")), e) for e in expectations]
+    return [(text, expected) for text, expected in pairs if text.is_file()]
+
+
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [
+        (b'NAME="Debian GNU/Linux"', "Debian GNU/Linux"),
+        (b"NAME='single quoted'", "single quoted"),
+        (b"NAME=unquoted", "unquoted"),
+        (
+            b'NAME="with \\"escaped\\" quotes and \\$dollar \\`tick\\` \\\\"',
+            'with "escaped" quotes and $dollar `tick` \\',
+        ),
+        (b"NAME='no \\escapes in single'", "no \\escapes in single"),
+        (b"NAME=\"a\"'b'c", "abc"),
+        (b'NAME=""', ""),
+        (b"NAME=${HOME}", "${HOME}"),
+    ],
+)
+def test_values_are_unquoted_and_unescaped_like_the_shell(line: bytes, value: str) -> None:
+    fields, notices = os_release_fields(line + b"\n")
+    assert fields == {"NAME": value}
+    assert notices == ()
+
+
+def test_comments_blank_lines_bom_and_crlf_are_accepted() -> None:
+    data = b'\xef\xbb\xbf# comment\r\n\r\nID=alpine\r\n  VERSION_ID="3.20.3"  \r\n'
+    os = parse_os_release(data)
+    assert (os.id, os.version_id, os.notices) == ("alpine", "3.20.3", ())
+
+
+def test_missing_fields_take_the_os_release_defaults() -> None:
+    os = parse_os_release(b"")
+    assert (os.id, os.name, os.pretty_name, os.version_id, os.id_like) == (
+        "linux",
+        "Linux",
+        "Linux",
+        "",
+        (),
+    )
+
+
+def test_broken_lines_become_notices_and_do_not_stop_parsing() -> None:
+    os = parse_os_release(b'ID=debian\nNAME="unterminated\n=novalue\n1KEY=x\nVERSION_ID=12\n')
+    assert (os.id, os.version_id, os.name) == ("debian", "12", "unterminated")
+    assert os.notices == (
+        "os-release line 2: unbalanced quotes; value taken as written",
+        "os-release line 3: not a KEY=value assignment: '=novalue'",
+        "os-release line 4: not a KEY=value assignment: '1KEY=x'",
+    )
+
+
+@pytest.mark.parametrize("data", [b"\x00" * 100, b"\xff\xfe\xfd", b"=" * 10_000, b"A='" * 1000])
+def test_garbage_never_raises(data: bytes) -> None:
+    parse_os_release(data)
+
+
+def test_real_os_release_corpus_matches_upstream_expectations(realworld) -> None:
+    pairs = corpus_pairs(realworld / CORPUS)
+    assert len(pairs) > 150
+    differences = {}
+    for text, expected_file in pairs:
+        os, expected = parse_os_release(text.read_bytes()), json.loads(expected_file.read_text())
+        ours = {"id": os.id, "version_id": os.version_id, "name": os.name}
+        ours |= {"pretty_name": os.pretty_name, "version_codename": os.version_codename}
+        theirs = {field: expected[field] or "" for field in ours if field != "id"}
+        theirs["id"] = expected["identifier"] or ""
+        for field, value in ours.items():
+            if value != theirs[field]:
+                key = (str(text.relative_to(realworld / CORPUS)), field)
+                differences[key] = (value, theirs[field])
+    assert differences == DIVERGENCES
+
+
+def test_real_alpine_os_release_and_alpine_release_agree(realworld, member) -> None:
+    archive = realworld / "alpine-minirootfs/alpine-minirootfs-3.20.3-x86_64.tar.gz"
+    from_os_release = parse_os_release(member(archive, "./etc/os-release"))
+    from_alpine_release = parse_alpine_release(member(archive, "./etc/alpine-release"))
+    assert (from_os_release.id, from_os_release.version_id) == ("alpine", "3.20.3")
+    assert from_alpine_release.id == from_os_release.id
+    assert from_alpine_release.version_id == from_os_release.version_id
+    assert from_alpine_release.pretty_name == from_os_release.pretty_name == "Alpine Linux v3.20"
+
+
+def test_real_distroless_os_release_identifies_as_debian(realworld) -> None:
+    os = parse_os_release((realworld / CORPUS / "distroless/distroless-debian11.txt").read_bytes())
+    assert (os.id, os.version_id, os.pretty_name) == ("debian", "11", "Distroless")
+
+
+def test_alpine_release_that_is_not_a_version_gives_a_notice() -> None:
+    os = parse_alpine_release(b"garbage here\n")
+    assert (os.id, os.version_id) == ("alpine", "")
+    assert os.notices == ("alpine-release does not hold a version: 'garbage here'",)
+
+
+@pytest.mark.parametrize(
+    ("content", "version_id", "pretty_name"),
+    [
+        (b"12.4\n", "12.4", "Debian GNU/Linux 12"),
+        (b"7.11", "7.11", "Debian GNU/Linux 7"),
+        (b"bookworm/sid\n", "", "Debian GNU/Linux bookworm/sid"),
+        (b"", "", "Debian GNU/Linux"),
+    ],
+)
+def test_debian_version_gives_a_version_only_for_stable_releases(
+    content: bytes, version_id: str, pretty_name: str
+) -> None:
+    os = parse_debian_version(content)
+    assert (os.id, os.version_id, os.pretty_name) == ("debian", version_id, pretty_name)
+    assert bool(os.notices) == (version_id == "")

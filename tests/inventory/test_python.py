@@ -1,0 +1,81 @@
+"""Python core metadata: METADATA and PKG-INFO files."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import sys
+from pathlib import Path
+
+import pytest
+
+from analyzer.inventory import parse_python_metadata
+
+CLAIRCORE_LAYER = "claircore/python/testdata/layer-with-bad-version.tar"
+CLAIRCORE_PKG_INFO = (
+    "home/crozzy/.local/share/containers/storage/overlay/"
+    "2a9c4b01098195eab2e73ffd80be07e7ce5a70d39f65c2d1aba726398868ab92/diff/mypackage.egg-info/PKG-INFO"
+)
+
+METADATA = b"""\
+Metadata-Version: 2.1
+Name: typing_extensions
+Version: 4.9.0
+Summary: Backported and Experimental Type Hints for Python 3.8+
+License: PSF-2.0
+Classifier: License :: OSI Approved :: Python Software Foundation License
+Requires-Python: >=3.8
+
+# Typing Extensions
+
+Name: not-a-header
+"""
+
+
+def test_metadata_name_version_license_become_a_pypi_package() -> None:
+    package = parse_python_metadata(METADATA)
+    assert package is not None
+    assert (package.name, package.version, package.license, package.kind) == (
+        "typing_extensions",
+        "4.9.0",
+        "PSF-2.0",
+        "pypi",
+    )
+    assert package.purl == "pkg:pypi/typing-extensions@4.9.0"
+
+
+def test_license_expression_wins_over_license() -> None:
+    data = b"Name: x\nVersion: 1\nLicense-Expression: MIT OR Apache-2.0\nLicense: see file\n"
+    package = parse_python_metadata(data)
+    assert package is not None and package.license == "MIT OR Apache-2.0"
+
+
+def test_whole_license_text_is_cut_to_its_first_line() -> None:
+    data = b"Name: x\nVersion: 1\nLicense: MIT License\n        \n        Copyright (c) 2020\n\n"
+    package = parse_python_metadata(data)
+    assert package is not None and package.license == "MIT License"
+
+
+@pytest.mark.parametrize(
+    "data", [b"", b"Name: x\n", b"Version: 1\n", b"\n\nName: x\nVersion: 1\n", b"\xff\xfe" * 500]
+)
+def test_metadata_without_name_or_version_is_not_a_package(data: bytes) -> None:
+    assert parse_python_metadata(data) is None
+
+
+def test_real_egg_info_with_bad_version_is_kept_as_written(realworld, member) -> None:
+    package = parse_python_metadata(member(realworld / CLAIRCORE_LAYER, CLAIRCORE_PKG_INFO))
+    assert package is not None
+    assert (package.name, package.version, package.license) == ("mypackage", "xxx", "")
+
+
+def test_real_installed_distributions_match_importlib_metadata() -> None:
+    """Every dist-info and egg-info on this interpreter's path, checked against the stdlib."""
+    seen = 0
+    for entry in map(Path, sys.path):
+        for metadata in [*entry.glob("*.dist-info/METADATA"), *entry.glob("*.egg-info/PKG-INFO")]:
+            expected = importlib.metadata.PathDistribution(metadata.parent)
+            package = parse_python_metadata(metadata.read_bytes())
+            assert package is not None, metadata
+            assert (package.name, package.version) == (expected.name, expected.version)
+            seen += 1
+    assert seen >= 10
