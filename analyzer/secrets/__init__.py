@@ -1,0 +1,1 @@
+"""The secrets engine: detect-secrets' plugins and filters behind a fast prefilter."""

@@ -1,0 +1,120 @@
+"""The one module that reaches into detect-secrets: its settings, plugins, filters, transformers.
+
+detect-secrets stays the judge of what is a secret. Its per-file algorithm (`scan_file`) is
+reproduced here with one change: only candidate lines (found by the prefilter) are handed to its
+per-line pipeline, with the whole file as context. Everything else is detect-secrets' own code:
+line filters, plugins, secret filters, context filters, the INI/YAML transformers and the
+"eager" second pass that runs only when the first found nothing.
+
+detect-secrets keeps its configuration in a process-wide singleton; `configure()` sets it once
+per process (the CLI's process, or each worker).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, cast
+
+from detect_secrets.core import scan as ds_scan
+from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+from detect_secrets.core.potential_secret import PotentialSecret
+from detect_secrets.settings import get_plugins, get_settings
+from detect_secrets.transformers import get_transformed_file
+from detect_secrets.util.code_snippet import get_code_snippet
+from detect_secrets.util.filetype import FileType, determine_file_type
+
+# The filter that checks the file exists on the host disk: our files live inside layers.
+_HOST_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
+
+
+def configure(extra_plugins: Sequence[dict[str, Any]] = ()) -> None:
+    """Enable every built-in plugin (plus `extra_plugins`) and the default filters."""
+    settings = get_settings()
+    settings.clear()
+    classes: list[type] = list(get_mapping_from_secret_type_to_class().values())
+    builtin = [{"name": cls.__name__} for cls in classes]
+    settings.configure_plugins(builtin + list(extra_plugins))
+    settings.disable_filters(_HOST_FILE_FILTER)
+
+
+def plugins() -> list[Any]:
+    """The configured plugin instances."""
+    return list(get_plugins())
+
+
+def plugin_settings() -> list[dict[str, Any]]:
+    """The plugin configuration as detect-secrets records it in a baseline."""
+    return list(get_settings().json()["plugins_used"])
+
+
+def filter_paths() -> list[str]:
+    """The filters in force, as import paths."""
+    return sorted(get_settings().filters)
+
+
+def filename_filtered(filename: str) -> bool:
+    """True when detect-secrets would skip the file by its name (lock files, swagger...)."""
+    return bool(
+        ds_scan._is_filtered_out(required_filter_parameters=["filename"], filename=filename)
+    )
+
+
+class _NamedText(io.StringIO):
+    """A text file in memory with the name detect-secrets' transformers look at."""
+
+    def __init__(self, text: str, name: str) -> None:
+        super().__init__(text, newline=None)
+        self.name = name
+
+
+def plain_lines(text: str) -> list[str]:
+    """The lines `open(f).readlines()` would give (universal newlines)."""
+    return _NamedText(text, "").readlines()
+
+
+def transformed_lines(text: str, filename: str, *, eager: bool) -> list[str] | None:
+    """The lines detect-secrets' (eager or non-eager) transformers make of a file, if any."""
+    named = cast(Any, _NamedText(text, filename))  # a NamedIO in all but name
+    lines = get_transformed_file(named, use_eager_transformers=eager)
+    return list(lines) if lines else None
+
+
+def is_yaml(filename: str) -> bool:
+    """True when detect-secrets treats the file as YAML (by its extension)."""
+    return determine_file_type(filename) == FileType.YAML
+
+
+def is_other_type(filename: str) -> bool:
+    """True when detect-secrets' eager INI transformer may apply (unknown file type)."""
+    return determine_file_type(filename) == FileType.OTHER
+
+
+def scan_lines(
+    filename: str, lines: list[str], candidates: Iterable[int]
+) -> Iterator[PotentialSecret]:
+    """detect-secrets' per-line pipeline on the candidate lines (1-based), with full context."""
+    for line_number in candidates:
+        line = lines[line_number - 1].rstrip()
+        snippet = get_code_snippet(lines=lines, line_number=line_number)
+        if ds_scan._is_filtered_out(
+            required_filter_parameters=["line"], filename=filename, line=line, context=snippet
+        ):
+            continue
+        for plugin in get_plugins():
+            for secret in ds_scan._scan_line(
+                plugin=plugin,
+                filename=filename,
+                line=line,
+                line_number=line_number,
+                context=snippet,
+            ):
+                if not ds_scan._is_filtered_out(
+                    required_filter_parameters=["context"],
+                    filename=secret.filename,
+                    secret=secret.secret_value,
+                    plugin=plugin,
+                    line=line,
+                    context=snippet,
+                ):
+                    yield secret

@@ -1,0 +1,212 @@
+"""Find the lines where a detect-secrets plugin could possibly report something, in one pass.
+
+The shapes come from the enabled plugins themselves: each regex plugin's `denylist` patterns,
+the keyword plugin's keyword list, and for the high-entropy plugins a quoted run of their
+charset long enough to pass their entropy limit (a string of n characters has at most log2(n)
+bits of entropy, so it needs more than 2**limit characters). Hyperscan runs all of them over the
+file at once in "prefilter" mode, which may report extra matches but never misses one; lines with
+only an entropy-shape hit are confirmed with the plugin's own regex and entropy formula. Without
+hyperscan, Python's `re` runs each shape in turn (same result, slower).
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from detect_secrets.plugins import keyword as ds_keyword
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """A pattern some plugin's findings must contain."""
+
+    pattern: str
+    flags: int
+    source: str
+    """The plugin it comes from."""
+    entropy: Any = None
+    """For high-entropy plugins: the plugin, whose regex and limit confirm a candidate line."""
+
+
+def shapes_of(plugins: Sequence[Any]) -> tuple[list[Shape], bool]:
+    """The shapes of every plugin, and whether some plugin has none (then every line counts)."""
+    shapes: list[Shape] = []
+    unknown = False
+    for plugin in plugins:
+        name = type(plugin).__name__
+        if hasattr(plugin, "denylist"):
+            shapes += [_regex_shape(p, name) for p in plugin.denylist]
+        elif hasattr(plugin, "entropy_limit") and hasattr(plugin, "charset"):
+            shapes.append(_entropy_shape(plugin))
+        elif name == "KeywordDetector":
+            shapes.append(Shape("(?:" + "|".join(ds_keyword.DENYLIST) + ")", re.I, name))
+        else:
+            unknown = True
+    return shapes, unknown
+
+
+def _regex_shape(pattern: re.Pattern[str], source: str) -> Shape:
+    if pattern.flags & re.X:
+        return Shape(deverbose(pattern.pattern), pattern.flags & ~re.X, source)
+    return Shape(pattern.pattern, pattern.flags, source)
+
+
+def deverbose(pattern: str) -> str:
+    """The same regex without re.VERBOSE: comments and unescaped whitespace outside classes go.
+
+    >>> deverbose("a b  # comment\\n [ ]c" + chr(92) + " d") == "ab[ ]c" + chr(92) + " d"
+    True
+    """
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            out.append(pattern[i : i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            out.append(char)
+            i += 1
+            for literal in ("^", "]"):  # "[^]..." and "[]...": those are class members
+                if pattern.startswith(literal, i):
+                    out.append(literal)
+                    i += 1
+            continue
+        elif char == "#":
+            end = pattern.find("\n", i)
+            i = len(pattern) if end == -1 else end + 1
+            continue
+        elif char.isspace():
+            i += 1
+            continue
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _entropy_shape(plugin: Any) -> Shape:
+    shortest = math.floor(2 ** float(plugin.entropy_limit)) + 1
+    run = f"[{re.escape(plugin.charset)}]{{{shortest},}}"
+    return Shape(f"'{run}'|\"{run}\"", 0, type(plugin).__name__, entropy=plugin)
+
+
+def _hyperscan() -> Any:
+    try:
+        return importlib.import_module("hyperscan")
+    except ImportError:  # pragma: no cover - the pure-Python path is tested separately
+        return None
+
+
+class Prefilter:
+    """Candidate lines of a file for a fixed set of plugins."""
+
+    def __init__(self, plugins: Sequence[Any], *, use_hyperscan: bool = True) -> None:
+        self.shapes, self.every_line = shapes_of(plugins)
+        hs = _hyperscan() if use_hyperscan else None
+        self._database: Any = None
+        self._slow: list[tuple[int, re.Pattern[bytes]]] = []
+        compiled = self._compile_hyperscan(hs) if hs is not None else set()
+        for index, shape in enumerate(self.shapes):
+            if index not in compiled:
+                flags = (shape.flags & (re.I | re.X | re.S)) | re.M
+                self._slow.append((index, re.compile(shape.pattern.encode(), flags)))
+        self.engine = "hyperscan" if compiled else "re"
+
+    def _compile_hyperscan(self, hs: Any) -> set[int]:
+        accepted: list[tuple[int, bytes, int]] = []
+        for index, shape in enumerate(self.shapes):
+            flags = (
+                hs.HS_FLAG_PREFILTER
+                | hs.HS_FLAG_ALLOWEMPTY
+                | hs.HS_FLAG_MULTILINE
+                | hs.HS_FLAG_UTF8
+                | hs.HS_FLAG_UCP
+            )
+            flags |= hs.HS_FLAG_CASELESS if shape.flags & re.I else 0
+            flags |= hs.HS_FLAG_DOTALL if shape.flags & re.S else 0
+            try:  # compiling alone first: a pattern hyperscan rejects goes to the re path
+                hs.Database().compile(
+                    expressions=[shape.pattern.encode()], ids=[0], elements=1, flags=[flags]
+                )
+            except hs.error:
+                continue
+            accepted.append((index, shape.pattern.encode(), flags))
+        if not accepted:
+            return set()
+        self._database = hs.Database()
+        self._database.compile(
+            expressions=[a[1] for a in accepted],
+            ids=[a[0] for a in accepted],
+            elements=len(accepted),
+            flags=[a[2] for a in accepted],
+        )
+        return {a[0] for a in accepted}
+
+    def candidates(self, lines: Sequence[str]) -> list[int]:
+        """1-based numbers of the lines some plugin might report on."""
+        if self.every_line:
+            return list(range(1, len(lines) + 1))
+        stripped = [line.rstrip() for line in lines]
+        buffer = "\n".join(stripped).encode("utf-8", "surrogatepass")
+        hits = self._hits(buffer)
+        return [n for n in sorted(hits) if self._confirmed(stripped[n - 1], hits[n])]
+
+    def _hits(self, buffer: bytes) -> dict[int, set[int]]:
+        """Shapes found per line. A byte offset inside each match marks its line."""
+        marks: list[tuple[int, int]] = []
+        if self._database is not None:
+            # Hyperscan reports every end offset a match can have, so an in-line match always
+            # marks its own line, whatever longer matches exist around it.
+            def on_match(shape: int, start: int, end: int, flags: int, context: Any) -> None:
+                marks.append((max(end - 1, 0), shape))
+
+            self._database.scan(buffer, match_event_handler=on_match)
+        for index, pattern in self._slow:
+            for match in pattern.finditer(buffer):
+                marks += [(offset, index) for offset in _span_marks(buffer, match)]
+        return _by_line(buffer, marks)
+
+    def _confirmed(self, line: str, shapes: set[int]) -> bool:
+        """Keep a line unless its only hits are entropy shapes that fail the entropy check."""
+        for index in shapes:
+            plugin = self.shapes[index].entropy
+            if plugin is None:
+                return True
+            for found in plugin.regex.findall(line):
+                value = found[1] if isinstance(found, tuple) else found
+                if plugin.calculate_shannon_entropy(value) > plugin.entropy_limit:
+                    return True
+        return False
+
+
+def _span_marks(buffer: bytes, match: re.Match[bytes]) -> list[int]:
+    """Offsets marking every line a match touches: re's leftmost-longest match may span lines
+    and hide a shorter match on its first line, so all of them are candidates."""
+    start, end = match.start(), max(match.end() - 1, match.start())
+    marks = [start, end]
+    newline = buffer.find(b"\n", start, end)
+    while newline != -1:
+        marks.append(newline + 1)
+        newline = buffer.find(b"\n", newline + 1, end)
+    return marks
+
+
+def _by_line(buffer: bytes, marks: list[tuple[int, int]]) -> dict[int, set[int]]:
+    """Group (offset, shape) marks by the (1-based) line the offset is on."""
+    lines: dict[int, set[int]] = {}
+    line, position = 1, 0
+    for at, shape in sorted(marks):
+        if at > position:
+            line += buffer.count(b"\n", position, at)
+            position = at
+        lines.setdefault(line, set()).add(shape)
+    return lines
