@@ -9,7 +9,7 @@ from pathlib import Path
 from analyzer.detectors import Detector, default_detectors
 from analyzer.detectors.content import ContentStore
 from analyzer.detectors.context import ImageContext, ScanOptions
-from analyzer.filesystem.model import Entry
+from analyzer.detectors.wants import WantMatcher
 from analyzer.findings.model import Finding
 from analyzer.limits import Limits
 from analyzer.reader import ImageView, Progress, ReadResult, read_archive
@@ -52,10 +52,7 @@ def scan_archive(
     chosen = list(detectors) if detectors is not None else default_detectors()
     options = options or ScanOptions()
 
-    def want(entry: Entry) -> int:
-        return max((int(d.wants(entry)) for d in chosen), default=0)
-
-    store = ContentStore(want)
+    store = ContentStore(WantMatcher([d.content for d in chosen]))
     read = read_archive(path, platform=platform, limits=limits, sinks=[store], progress=progress)
     reports = []
     for view in read.images:

@@ -5,7 +5,7 @@ The registry is an explicit list: adding a detector means adding it here.
 
 from __future__ import annotations
 
-from analyzer.detectors.base import Detector, Want
+from analyzer.detectors.base import ContentWants, Detector, Want
 from analyzer.detectors.buildtools import BuildToolDetector
 from analyzer.detectors.imageconfig import ImageConfigDetector
 from analyzer.detectors.perms import PermissionDetector
@@ -34,4 +34,4 @@ def all_rules() -> list[Rule]:
     return sorted((r for d in default_detectors() for r in d.rules), key=lambda r: r.id)
 
 
-__all__ = ["Detector", "Want", "all_rules", "default_detectors"]
+__all__ = ["ContentWants", "Detector", "Want", "all_rules", "default_detectors"]

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
 from analyzer.detectors.context import ImageContext
-from analyzer.filesystem.model import Entry
 from analyzer.findings.model import Finding, Rule
 
 
@@ -26,6 +26,28 @@ class Want(enum.IntEnum):
     """The whole file, up to the per-file content limit."""
 
 
+@dataclass(frozen=True, slots=True)
+class ContentWants:
+    """Which files' bytes a detector needs, declared up front so one matcher serves all.
+
+    Decided from an entry's path and mode alone, during the single pass over each layer.
+    """
+
+    paths: frozenset[str] = frozenset()
+    """Whole files at these exact paths."""
+    prefixes: tuple[str, ...] = ()
+    """Whole files below these directories (each ends with "/")."""
+    names: str = ""
+    """A regex on the basename: whole files (e.g. "package\\.json|METADATA")."""
+    program_heads: bool = False
+    """The first bytes of every program: executable files in bin/sbin/libexec directories."""
+    head_names: str = ""
+    """A regex on the basename: the first bytes of files with such names, wherever they are."""
+
+
+NOTHING = ContentWants()
+
+
 class Detector(Protocol):
     """One concern (shells, setuid files, users...): its rules, its wants, its findings."""
 
@@ -33,8 +55,9 @@ class Detector(Protocol):
     def rules(self) -> tuple[Rule, ...]:
         """The rules this detector reports under."""
 
-    def wants(self, entry: Entry) -> Want:
-        """What this detector needs of `entry`'s content (called for every regular file)."""
+    @property
+    def content(self) -> ContentWants:
+        """The file contents this detector needs."""
 
     def detect(self, ctx: ImageContext) -> Iterable[Finding]:
         """The findings for one image."""

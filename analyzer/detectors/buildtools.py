@@ -21,11 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from analyzer.detectors.base import Want
+from analyzer.detectors.base import ContentWants
 from analyzer.detectors.context import ImageContext
-from analyzer.detectors.executables import wants_head
 from analyzer.detectors.tools import Family, any_of, names, tool_findings
-from analyzer.filesystem.model import Entry
 from analyzer.findings.model import Finding, Rule, Severity
 
 _TRIPLET = r"(?:[a-z0-9_]+-(?:[a-z0-9_]+-)?linux-[a-z0-9_]+-)?"
@@ -115,9 +113,7 @@ class BuildToolDetector:
 
     rules = (COMPILER, DEBUGGER, NETTOOL, SSHD)
 
-    def wants(self, entry: Entry) -> Want:
-        """The head of every program file."""
-        return Want.HEAD if wants_head(entry, _ALL) else Want.NOTHING
+    content = ContentWants(program_heads=True, head_names=_ALL.pattern)
 
     def detect(self, ctx: ImageContext) -> Iterator[Finding]:
         """One finding per binary, per family."""

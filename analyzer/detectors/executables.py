@@ -7,13 +7,12 @@ bytes as a BusyBox binary are BusyBox applets, whatever their name says.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import cast
 
 from analyzer.detectors.context import ImageContext
 from analyzer.detectors.identify import FileType
-from analyzer.filesystem.model import Entry, EntryKind, Version
+from analyzer.filesystem.model import EntryKind, Version
 
 _PROGRAM_DIRS = frozenset({"bin", "sbin"})
 
@@ -24,8 +23,9 @@ def in_program_dir(path: str) -> bool:
     >>> in_program_dir("/usr/local/bin/gcc"), in_program_dir("/usr/share/doc/bash")
     (True, False)
     """
-    parts = path.rsplit("/", 2)
-    return (len(parts) == 3 and parts[1] in _PROGRAM_DIRS) or "/libexec/" in path
+    slash = path.rfind("/")
+    directory = path[path.rfind("/", 0, slash) + 1 : slash]
+    return directory in _PROGRAM_DIRS or "/libexec/" in path
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +45,6 @@ class Program:
     def name(self) -> str:
         """The basename the program is reached by."""
         return self.path.rsplit("/", 1)[-1]
-
-
-def wants_head(entry: Entry, names: re.Pattern[str]) -> bool:
-    """Whether a regular file's first bytes are needed to identify programs."""
-    name = entry.path.rsplit("/", 1)[-1]
-    return (in_program_dir(entry.path) and bool(entry.mode & 0o111)) or bool(names.match(name))
 
 
 def programs(ctx: ImageContext) -> list[Program]:

@@ -26,9 +26,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from analyzer.detectors.base import Want
+from analyzer.detectors.base import NOTHING
 from analyzer.detectors.context import ImageContext
-from analyzer.filesystem.model import Entry
 from analyzer.findings.model import Finding, Rule, Severity
 
 TAG = Rule(
@@ -141,9 +140,7 @@ class ImageConfigDetector:
 
     rules = (TAG, LABELS, HEALTHCHECK, EXPOSE, VOLUME, *BUILD_RULES.values())
 
-    def wants(self, entry: Entry) -> Want:
-        """Only the config is needed."""
-        return Want.NOTHING
+    content = NOTHING
 
     def detect(self, ctx: ImageContext) -> Iterator[Finding]:
         """Config-level checks, then the build history."""

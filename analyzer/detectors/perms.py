@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from analyzer.detectors.base import Want
+from analyzer.detectors.base import NOTHING
 from analyzer.detectors.capabilities import DANGEROUS, decode_capabilities
 from analyzer.detectors.context import ImageContext
-from analyzer.filesystem.model import Entry, EntryKind, Version
+from analyzer.filesystem.model import EntryKind, Version
 from analyzer.findings.model import Finding, Rule, Severity
 
 SETUID = Rule(
@@ -69,9 +69,7 @@ class PermissionDetector:
 
     rules = (SETUID, SETGID, FILECAP, WORLD_WRITABLE)
 
-    def wants(self, entry: Entry) -> Want:
-        """Metadata is enough."""
-        return Want.NOTHING
+    content = NOTHING
 
     def detect(self, ctx: ImageContext) -> Iterator[Finding]:
         """Walk every path's history once."""

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from analyzer.detectors.base import Want
+from analyzer.detectors.base import ContentWants
 from analyzer.detectors.context import ImageContext
-from analyzer.detectors.executables import wants_head
 from analyzer.detectors.tools import Family, names, tool_findings
-from analyzer.filesystem.model import Entry
 from analyzer.findings.model import Finding, Rule, Severity
 
 PKGMGR = Rule(
@@ -67,9 +65,7 @@ class PackageManagerDetector:
 
     rules = (PKGMGR,)
 
-    def wants(self, entry: Entry) -> Want:
-        """The head of every program file."""
-        return Want.HEAD if wants_head(entry, MANAGERS.names) else Want.NOTHING
+    content = ContentWants(program_heads=True, head_names=MANAGERS.names.pattern)
 
     def detect(self, ctx: ImageContext) -> Iterator[Finding]:
         """One finding per package-manager binary."""

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from analyzer.detectors.base import Want
+from analyzer.detectors.base import NOTHING
 from analyzer.detectors.context import ImageContext
-from analyzer.filesystem.model import Entry
 from analyzer.findings.model import Finding, Rule, Severity
 
 UNSIGNED = Rule(
@@ -79,9 +78,7 @@ class ProvenanceDetector:
 
     rules = (UNSIGNED, UNTRUSTED)
 
-    def wants(self, entry: Entry) -> Want:
-        """Nothing from the layers."""
-        return Want.NOTHING
+    content = NOTHING
 
     def detect(self, ctx: ImageContext) -> Iterator[Finding]:
         """Signature presence, then registry origin when a trusted list was given."""

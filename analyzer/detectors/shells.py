@@ -16,11 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from analyzer.detectors.base import Want
+from analyzer.detectors.base import ContentWants
 from analyzer.detectors.context import ImageContext
-from analyzer.detectors.executables import busybox_hashes, programs, wants_head
+from analyzer.detectors.executables import busybox_hashes, programs
 from analyzer.detectors.tools import Family, any_of, names, tool_findings
-from analyzer.filesystem.model import Entry
 from analyzer.findings.model import Finding, Rule, Severity
 
 SHELL = Rule(
@@ -85,9 +84,7 @@ class ShellDetector:
 
     rules = (SHELL, BUSYBOX)
 
-    def wants(self, entry: Entry) -> Want:
-        """The head of every program file, to tell binaries from text."""
-        return Want.HEAD if wants_head(entry, _NAMES) else Want.NOTHING
+    content = ContentWants(program_heads=True, head_names=_NAMES.pattern)
 
     def detect(self, ctx: ImageContext) -> Iterator[Finding]:
         """Real shells, then one finding per BusyBox binary."""

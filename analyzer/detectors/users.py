@@ -33,10 +33,9 @@ from analyzer.detectors.accounts import (
     parse_shadow,
     password_state,
 )
-from analyzer.detectors.base import Want
+from analyzer.detectors.base import ContentWants
 from analyzer.detectors.context import ImageContext
 from analyzer.detectors.executables import programs
-from analyzer.filesystem.model import Entry
 from analyzer.findings.model import Finding, Rule, Severity
 
 USER_ROOT = Rule(
@@ -98,11 +97,7 @@ class UserDetector:
 
     rules = (USER_ROOT, UID0, EMPTY_PASSWORD, DUPLICATE_ID, SUDO, SSH_ROOT)
 
-    def wants(self, entry: Entry) -> Want:
-        """Account, sudoers and sshd configuration files, whole."""
-        if entry.path in _FILES or entry.path.startswith(_DIRS):
-            return Want.FULL
-        return Want.NOTHING
+    content = ContentWants(paths=frozenset(_FILES), prefixes=_DIRS)
 
     def detect(self, ctx: ImageContext) -> Iterator[Finding]:
         """Judge the config user, then the account files of the final filesystem."""

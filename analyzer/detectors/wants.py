@@ -1,0 +1,40 @@
+"""One matcher for every detector's content wants, consulted once per regular file."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from analyzer.detectors.base import ContentWants, Want
+from analyzer.detectors.executables import in_program_dir
+from analyzer.filesystem.model import Entry
+
+
+def _union(patterns: list[str]) -> re.Pattern[str] | None:
+    patterns = [p for p in patterns if p]
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
+class WantMatcher:
+    """Merges ContentWants: exact paths, prefixes, name patterns and program heads."""
+
+    def __init__(self, wants: Sequence[ContentWants]) -> None:
+        self._paths = frozenset().union(*(w.paths for w in wants))
+        self._prefixes = tuple(p for w in wants for p in w.prefixes)
+        self._names = _union([w.names for w in wants])
+        self._heads = _union([w.head_names for w in wants])
+        self._programs = any(w.program_heads for w in wants)
+
+    def __call__(self, entry: Entry) -> int:
+        """0 nothing, 1 the head, 2 the whole file."""
+        path = entry.path
+        name = path[path.rfind("/") + 1 :]
+        if path in self._paths or (self._prefixes and path.startswith(self._prefixes)):
+            return Want.FULL
+        if self._names is not None and self._names.fullmatch(name):
+            return Want.FULL
+        if self._programs and entry.mode & 0o111 and in_program_dir(path):
+            return Want.HEAD
+        if self._heads is not None and self._heads.fullmatch(name):
+            return Want.HEAD
+        return Want.NOTHING
