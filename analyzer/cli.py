@@ -11,7 +11,7 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -23,16 +23,22 @@ from analyzer.detectors import all_rules
 from analyzer.detectors.context import ScanOptions
 from analyzer.errors import AnalyzerError, UsageError
 from analyzer.filesystem.paths import is_within, normalize
+from analyzer.findings.model import Severity
 from analyzer.findings.pci import REQUIREMENTS, controls_for
+from analyzer.findings.suppress import load_suppressions
 from analyzer.limits import Limits
 from analyzer.reader import ImageView, ReadResult, read_archive
 from analyzer.scan import scan_archive
+from analyzer.secrets.config import scrubber_for
+from analyzer.secrets.engine import SecretEngine
 from analyzer.views import (
+    clip,
     entry_document,
     image_label,
     inspect_document,
     removed_document,
     scan_document,
+    scan_table,
     tree_rows,
     version_document,
 )
@@ -69,6 +75,37 @@ def _parser() -> argparse.ArgumentParser:
 
     scan = commands.add_parser("scan", help="run every detector: findings mapped to PCI DSS")
     _common(scan)
+    policy = scan.add_argument_group("policy")
+    policy.add_argument(
+        "--min-severity",
+        type=_severity,
+        default=Severity.INFO,
+        help="list only findings at or above this severity (others are counted)",
+    )
+    policy.add_argument(
+        "--fail-on",
+        type=_severity,
+        default=None,
+        metavar="SEVERITY",
+        help="exit 1 when a finding at or above SEVERITY is reported",
+    )
+    policy.add_argument(
+        "--suppressions",
+        type=Path,
+        metavar="FILE",
+        help="TOML file of accepted findings, each with a reason (see README)",
+    )
+    policy.add_argument(
+        "--show-suppressed",
+        action="store_true",
+        help="also list suppressed findings, with the reason",
+    )
+    policy.add_argument(
+        "--max-file-bytes",
+        type=_size,
+        default=10 << 20,
+        help="files larger than this are not examined for secrets (default 10M)",
+    )
     scan.add_argument(
         "--trusted-registry",
         action="append",
@@ -118,6 +155,13 @@ def _common(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _severity(text: str) -> Severity:
+    try:
+        return Severity.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _limits(args: argparse.Namespace) -> Limits:
     return Limits(
         max_total_bytes=args.max_bytes,
@@ -135,13 +179,19 @@ def _print_json(doc: Any, out: TextIO) -> None:
     out.write("\n")
 
 
+def _scrubbers(result: ReadResult) -> list[Callable[[str], str]]:
+    """Per image, a function redacting the config's secrets from quoted config text."""
+    engine = SecretEngine(use_hyperscan=False)  # a few short texts: not worth compiling for
+    return [scrubber_for(v.image.config, len(v.image.layers), engine) for v in result.images]
+
+
 def run_inspect(args: argparse.Namespace, out: TextIO) -> int:
     """`image-audit inspect`."""
     result = _read(args)
+    doc = inspect_document(result, _scrubbers(result))
     if args.format == "json":
-        _print_json(inspect_document(result), out)
+        _print_json(doc, out)
         return 0
-    doc = inspect_document(result)
     archive = doc["archive"]
     out.write(
         f"{archive['path']}: {archive['format']} ({archive['kind']}, "
@@ -190,17 +240,12 @@ def _print_image(image: dict[str, Any], out: TextIO) -> None:
             layer["compressed_size"],
             layer["uncompressed_size"],
             layer["entries"],
-            _clip(layer["created_by"], 60),
+            clip(layer["created_by"], 60),
         ]
         for layer in image["layers"]
     ]
     headers = ["#", "digest", "diff_id", "compr.", "stored", "size", "entries", "created_by"]
     out.write(tabulate(rows, headers) + "\n")
-
-
-def _clip(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _print_notices(notices: Sequence[str], out: TextIO) -> None:
@@ -215,11 +260,11 @@ def run_ls(args: argparse.Namespace, out: TextIO) -> int:
     result = _read(args)
     path, _ = normalize(args.path)
     docs = []
-    for view in result.images:
+    for view, scrub in zip(result.images, _scrubbers(result), strict=True):
         if args.format == "table" and len(result.images) > 1:
             out.write(f"\n== {image_label(view.image)} ({view.image.platform})\n")
         if args.history:
-            docs.append(_history(view, path, args.format, out))
+            docs.append(_history(view, path, args.format, out, scrub))
         elif args.deleted:
             docs.append(_deleted(view, path, args.format, out))
         else:
@@ -256,7 +301,9 @@ def _tree(view: ImageView, path: str, fmt: str, out: TextIO) -> dict[str, Any]:
     return dict(_image_header(view), entries=entries)
 
 
-def _history(view: ImageView, path: str, fmt: str, out: TextIO) -> dict[str, Any]:
+def _history(
+    view: ImageView, path: str, fmt: str, out: TextIO, scrub: Callable[[str], str]
+) -> dict[str, Any]:
     fs = view.fs
     steps = [
         version_document(p, v) for p in fs.all_paths() if is_within(p, path) for v in fs.history(p)
@@ -273,7 +320,7 @@ def _history(view: ImageView, path: str, fmt: str, out: TextIO) -> dict[str, Any
                 s.get("entry", {}).get("mode", ""),
                 s.get("entry", {}).get("size", ""),
                 s.get("entry", {}).get("sha256", "")[:12],
-                _clip(layers[s["layer"]].created_by, 50),
+                clip(scrub(layers[s["layer"]].created_by), 50),
             ]
             for s in steps
         ]
@@ -314,36 +361,26 @@ def _deleted(view: ImageView, path: str, fmt: str, out: TextIO) -> dict[str, Any
 
 def run_scan(args: argparse.Namespace, out: TextIO) -> int:
     """`image-audit scan`."""
-    options = ScanOptions(trusted_registries=tuple(args.trusted_registry))
+    suppressions = load_suppressions(args.suppressions) if args.suppressions else []
+    options = ScanOptions(
+        trusted_registries=tuple(args.trusted_registry),
+        min_severity=args.min_severity,
+        suppressions=tuple(suppressions),
+        max_file_bytes=args.max_file_bytes,
+    )
     result = scan_archive(
         args.archive, platform=args.platform, limits=_limits(args), options=options
     )
-    doc = scan_document(result)
+    doc = scan_document(result, show_suppressed=args.show_suppressed)
     if args.format == "json":
         _print_json(doc, out)
-        return 0
-    for image in doc["images"]:
-        name = ", ".join(image["refs"]) or short(image["config_digest"])
-        out.write(f"\n== {name} ({image['platform']})\n")
-        out.write(tabulate([list(image["summary"].values())], list(image["summary"])) + "\n\n")
-        rows = [
-            [
-                f["severity"],
-                f["rule_id"],
-                f["path"] or "(config)",
-                "-" if f["layer_index"] is None else f["layer_index"],
-                "yes" if f["present_in_final"] else "no (recoverable)",
-                ",".join(f["pci"]),
-                _clip(f["evidence"], 70),
-            ]
-            for f in image["findings"]
-        ]
-        out.write(
-            tabulate(rows, ["severity", "rule", "path", "layer", "in final", "pci", "evidence"])
-            + "\n"
-        )
-    _print_notices(result.notices, out)
-    return 0
+    else:
+        out.write(scan_table(doc))
+        _print_notices(result.notices, out)
+    failed = args.fail_on is not None and any(
+        f.severity.rank >= args.fail_on.rank for r in result.images for f in r.findings
+    )
+    return 1 if failed else 0
 
 
 def run_rules(args: argparse.Namespace, out: TextIO) -> int:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer.detectors import Detector, default_detectors
+from analyzer.detectors.base import StreamingDetector
 from analyzer.detectors.content import ContentStore
 from analyzer.detectors.context import ImageContext, ScanOptions
+from analyzer.detectors.secrets import SecretDetector
 from analyzer.detectors.wants import WantMatcher
 from analyzer.findings.model import Finding
+from analyzer.findings.suppress import Suppression, apply_suppressions
 from analyzer.limits import Limits
 from analyzer.reader import ImageView, Progress, ReadResult, read_archive
+from analyzer.secrets.config import scrubber_for
+from analyzer.secrets.engine import SecretEngine
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,8 +26,14 @@ class ImageReport:
 
     view: ImageView
     findings: tuple[Finding, ...]
+    """Findings to report: not suppressed, at or above the minimum severity."""
     facts: tuple[tuple[str, object], ...]
     """What detectors established besides findings (e.g. ("packages", [...]), ("os", ...))."""
+    suppressed: tuple[tuple[Finding, Suppression], ...] = ()
+    below_threshold: int = 0
+    """How many findings --min-severity hid."""
+    scrub: Callable[[str], str] = str
+    """Redacts the image's known config secrets from quoted config text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,17 +60,34 @@ def scan_archive(
     progress: Progress | None = None,
 ) -> ScanResult:
     """Read the archive once and run every detector on every selected image."""
-    chosen = list(detectors) if detectors is not None else default_detectors()
     options = options or ScanOptions()
+    chosen = list(detectors) if detectors is not None else default_detectors(options.max_file_bytes)
 
     store = ContentStore(WantMatcher([d.content for d in chosen]))
-    read = read_archive(path, platform=platform, limits=limits, sinks=[store], progress=progress)
+    sinks = [store, *(d.sink() for d in chosen if isinstance(d, StreamingDetector))]
+    read = read_archive(path, platform=platform, limits=limits, sinks=sinks, progress=progress)
+    engine = (
+        next((d.engine for d in chosen if isinstance(d, SecretDetector)), None) or SecretEngine()
+    )
     reports = []
+    policy_notices: tuple[str, ...] = ()
     for view in read.images:
-        ctx = ImageContext(view, store, options, read.catalog.artifacts)
+        scrub = scrubber_for(view.image.config, len(view.image.layers), engine)
+        ctx = ImageContext(view, store, options, read.catalog.artifacts, scrub)
         findings = sorted((f for d in chosen for f in d.detect(ctx)), key=sort_key)
-        reports.append(ImageReport(view, tuple(findings), tuple(sorted(ctx.facts.items()))))
-    notices = list(read.notices)
+        applied = apply_suppressions(findings, options.suppressions, options.today)
+        shown = tuple(f for f in applied.kept if f.severity.rank >= options.min_severity.rank)
+        reports.append(
+            ImageReport(
+                view,
+                shown,
+                tuple(sorted(ctx.facts.items())),
+                applied.suppressed,
+                len(applied.kept) - len(shown),
+            )
+        )
+        policy_notices = applied.notices
+    notices = list(read.notices) + list(dict.fromkeys(policy_notices))
     notices.extend(
         f"{path}: content over the per-file limit was not fully examined"
         for _, path in store.truncated

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from typing import Any
+
+from tabulate import tabulate
 
 from analyzer.archive.digest import short
 from analyzer.filesystem.layered import LayeredFS
@@ -21,8 +24,12 @@ def image_label(image: Image) -> str:
     return image.refs[0] if image.refs else short(image.config_digest)
 
 
-def inspect_document(result: ReadResult) -> dict[str, Any]:
-    """The `inspect --format json` document."""
+Scrub = Callable[[str], str]
+
+
+def inspect_document(result: ReadResult, scrubs: Sequence[Scrub] = ()) -> dict[str, Any]:
+    """The `inspect --format json` document; `scrubs` (one per image) redact config secrets."""
+    scrubs = list(scrubs) or [str] * len(result.images)
     return {
         "schema_version": INSPECT_SCHEMA_VERSION,
         "archive": {
@@ -31,14 +38,16 @@ def inspect_document(result: ReadResult) -> dict[str, Any]:
             "compression": result.archive.compression.value,
             "format": result.catalog.source_format,
         },
-        "images": [_image_document(view) for view in result.images],
+        "images": [
+            _image_document(v, scrub) for v, scrub in zip(result.images, scrubs, strict=True)
+        ],
         "artifacts": [_artifact_document(a) for a in result.catalog.artifacts],
         "verified_blobs": [{"what": w, "digest": d} for w, d in result.catalog.verified],
         "notices": list(result.notices),
     }
 
 
-def _image_document(view: ImageView) -> dict[str, Any]:
+def _image_document(view: ImageView, scrub: Scrub) -> dict[str, Any]:
     image, config = view.image, view.image.config
     return {
         "refs": list(image.refs),
@@ -48,11 +57,11 @@ def _image_document(view: ImageView) -> dict[str, Any]:
         "config_digest": image.config_digest,
         "created": config.created,
         "user": config.user,
-        "entrypoint": list(config.entrypoint),
-        "cmd": list(config.cmd),
+        "entrypoint": [scrub(a) for a in config.entrypoint],
+        "cmd": [scrub(a) for a in config.cmd],
         "working_dir": config.working_dir,
         "env_names": [e.split("=", 1)[0] for e in config.env],
-        "labels": dict(config.labels),
+        "labels": {k: scrub(v) for k, v in config.labels},
         "exposed_ports": list(config.exposed_ports),
         "volumes": list(config.volumes),
         "healthcheck": list(config.healthcheck) if config.healthcheck else None,
@@ -67,12 +76,12 @@ def _image_document(view: ImageView) -> dict[str, Any]:
                 "compressed_size": listing.compressed_size,
                 "uncompressed_size": listing.uncompressed_size,
                 "entries": listing.member_count,
-                "created_by": layer.created_by,
+                "created_by": scrub(layer.created_by),
             }
             for layer, listing in zip(image.layers, view.listings, strict=True)
         ],
         "history": [
-            {"created": h.created, "created_by": h.created_by, "empty_layer": h.empty_layer}
+            {"created": h.created, "created_by": scrub(h.created_by), "empty_layer": h.empty_layer}
             for h in config.history
         ],
         "final_paths": len(view.fs.paths()),
@@ -165,6 +174,8 @@ def finding_document(finding: Finding) -> dict[str, Any]:
         "diff_id": finding.diff_id,
         "created_by": finding.created_by,
         "present_in_final": finding.present_in_final,
+        "recoverable": finding.recoverable,
+        "line": finding.line,
         "evidence": finding.evidence,
         "fingerprint": finding.fingerprint,
         "pci": list(finding.pci),
@@ -180,9 +191,9 @@ def _fact(value: object) -> object:
     return value
 
 
-def scan_document(result: ScanResult) -> dict[str, Any]:
+def scan_document(result: ScanResult, *, show_suppressed: bool = False) -> dict[str, Any]:
     """The `scan --format json` document."""
-    inspect = inspect_document(result.read)
+    inspect = inspect_document(result.read, [r.scrub for r in result.images])
     images = []
     for report, image_doc in zip(result.images, inspect["images"], strict=True):
         counts = {s.value: 0 for s in Severity}
@@ -204,6 +215,17 @@ def scan_document(result: ScanResult) -> dict[str, Any]:
                 },
                 "summary": counts,
                 "findings": [finding_document(f) for f in report.findings],
+                "hidden_below_min_severity": report.below_threshold,
+                "suppressed": [
+                    {
+                        "finding": finding_document(f),
+                        "reason": s.reason,
+                        "expires": s.expires.isoformat() if s.expires else None,
+                    }
+                    for f, s in report.suppressed
+                ]
+                if show_suppressed
+                else len(report.suppressed),
                 **{name: _fact(value) for name, value in report.facts},
             }
         )
@@ -214,3 +236,53 @@ def scan_document(result: ScanResult) -> dict[str, Any]:
         "artifacts": inspect["artifacts"],
         "notices": list(result.notices),
     }
+
+
+def clip(text: str, width: int) -> str:
+    """One line of at most `width` characters."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def scan_table(doc: dict[str, Any]) -> str:
+    """The human-readable scan summary: counts by severity, then one row per finding."""
+    parts: list[str] = []
+    for image in doc["images"]:
+        name = ", ".join(image["refs"]) or short(image["config_digest"])
+        parts.append(f"\n== {name} ({image['platform']})\n")
+        parts.append(tabulate([list(image["summary"].values())], list(image["summary"])) + "\n\n")
+        rows = [
+            [
+                f["severity"],
+                f["rule_id"],
+                f["path"] or "(config)",
+                "-" if f["layer_index"] is None else f["layer_index"],
+                "yes" if f["present_in_final"] else "no (recoverable)",
+                ",".join(f["pci"]),
+                clip(f["evidence"], 70),
+            ]
+            for f in image["findings"]
+        ]
+        headers = ["severity", "rule", "path", "layer", "in final", "pci", "evidence"]
+        parts.append(tabulate(rows, headers) + "\n")
+        parts.append(_policy_lines(image))
+    return "".join(parts)
+
+
+def _policy_lines(image: dict[str, Any]) -> str:
+    lines = []
+    if image["hidden_below_min_severity"]:
+        lines.append(
+            f"({image['hidden_below_min_severity']} finding(s) below --min-severity not listed)"
+        )
+    suppressed = image["suppressed"]
+    if isinstance(suppressed, int):
+        if suppressed:
+            lines.append(f"({suppressed} suppressed finding(s); --show-suppressed lists them)")
+    else:
+        lines += [
+            f"suppressed: {s['finding']['rule_id']} {s['finding']['path'] or '(config)'} "
+            f"- {s['reason']}"
+            for s in suppressed
+        ]
+    return "".join(line + "\n" for line in lines)

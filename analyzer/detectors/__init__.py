@@ -11,14 +11,16 @@ from analyzer.detectors.imageconfig import ImageConfigDetector
 from analyzer.detectors.perms import PermissionDetector
 from analyzer.detectors.pkgmgr import PackageManagerDetector
 from analyzer.detectors.provenance import ProvenanceDetector
+from analyzer.detectors.secrets import SecretDetector
 from analyzer.detectors.shells import ShellDetector
 from analyzer.detectors.users import UserDetector
 from analyzer.findings.model import Rule
 
 
-def default_detectors() -> list[Detector]:
+def default_detectors(max_file_bytes: int = 10 << 20) -> list[Detector]:
     """Every detector, in report order."""
     return [
+        SecretDetector(max_file_bytes),
         UserDetector(),
         PermissionDetector(),
         ShellDetector(),
@@ -31,7 +33,8 @@ def default_detectors() -> list[Detector]:
 
 def all_rules() -> list[Rule]:
     """Every rule of every detector, sorted by id."""
-    return sorted((r for d in default_detectors() for r in d.rules), key=lambda r: r.id)
+    unique = {r.id: r for d in default_detectors() for r in d.rules}
+    return [unique[i] for i in sorted(unique)]
 
 
 __all__ = ["ContentWants", "Detector", "Want", "all_rules", "default_detectors"]

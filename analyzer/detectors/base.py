@@ -10,9 +10,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from analyzer.detectors.context import ImageContext
+from analyzer.filesystem.content import ContentSink
 from analyzer.findings.model import Finding, Rule
 
 
@@ -61,3 +62,11 @@ class Detector(Protocol):
 
     def detect(self, ctx: ImageContext) -> Iterable[Finding]:
         """The findings for one image."""
+
+
+@runtime_checkable
+class StreamingDetector(Protocol):
+    """A detector that looks at every file's bytes as they stream (e.g. the secrets engine)."""
+
+    def sink(self) -> ContentSink:
+        """The content sink to register for the single pass."""

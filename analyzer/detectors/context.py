@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from analyzer.archive.digest import short
@@ -12,6 +12,7 @@ from analyzer.detectors.identify import FileType, identify
 from analyzer.filesystem.model import Entry, EntryKind, Version
 from analyzer.findings.model import Finding, Rule, Severity, fingerprint
 from analyzer.findings.pci import controls_for
+from analyzer.findings.suppress import Suppression
 from analyzer.image.model import Artifact
 from analyzer.reader import ImageView
 
@@ -23,7 +24,12 @@ class ScanOptions:
     trusted_registries: tuple[str, ...] = ()
     """Registries the organisation controls (CG 12.2); empty means "not assessable"."""
     today: datetime.date = field(default_factory=datetime.date.today)
-    """The date end-of-life is judged against."""
+    """The date end-of-life and suppression expiry are judged against."""
+    min_severity: Severity = Severity.INFO
+    """Findings below this are counted but not listed."""
+    suppressions: tuple[Suppression, ...] = ()
+    max_file_bytes: int = 10 << 20
+    """Files larger than this are not examined for secrets (a notice says so)."""
 
 
 class ImageContext:
@@ -35,8 +41,11 @@ class ImageContext:
         store: ContentStore,
         options: ScanOptions,
         artifacts: tuple[Artifact, ...] = (),
+        scrub: Callable[[str], str] = str,
     ) -> None:
         self.view = view
+        self.scrub = scrub
+        """Redacts known secret values from text quoted out of the config (history lines)."""
         self.artifacts = artifacts
         """Non-image manifests of the archive (signatures, SBOMs...)."""
         self.image = view.image
@@ -99,6 +108,7 @@ class ImageContext:
         key: str = "",
         severity: Severity | None = None,
         details: tuple[tuple[str, str], ...] = (),
+        line: int | None = None,
     ) -> Finding:
         """Build a finding for this image, attributing it to `layer` when given."""
         layer_info = self.image.layers[layer] if layer is not None else None
@@ -112,10 +122,12 @@ class ImageContext:
             path=path,
             layer_index=layer,
             diff_id=listing.diff_id if listing else "",
-            created_by=layer_info.created_by if layer_info else "",
+            created_by=self.scrub(layer_info.created_by) if layer_info else "",
             present_in_final=present,
             evidence=evidence,
             fingerprint=fingerprint(rule.id, path, key),
             pci=controls_for(rule.category),
             details=details,
+            line=line,
+            recoverable=not present and layer is not None,
         )

@@ -122,34 +122,11 @@ class Prefilter:
         self.engine = "hyperscan" if compiled else "re"
 
     def _compile_hyperscan(self, hs: Any) -> set[int]:
-        accepted: list[tuple[int, bytes, int]] = []
-        for index, shape in enumerate(self.shapes):
-            flags = (
-                hs.HS_FLAG_PREFILTER
-                | hs.HS_FLAG_ALLOWEMPTY
-                | hs.HS_FLAG_MULTILINE
-                | hs.HS_FLAG_UTF8
-                | hs.HS_FLAG_UCP
-            )
-            flags |= hs.HS_FLAG_CASELESS if shape.flags & re.I else 0
-            flags |= hs.HS_FLAG_DOTALL if shape.flags & re.S else 0
-            try:  # compiling alone first: a pattern hyperscan rejects goes to the re path
-                hs.Database().compile(
-                    expressions=[shape.pattern.encode()], ids=[0], elements=1, flags=[flags]
-                )
-            except hs.error:
-                continue
-            accepted.append((index, shape.pattern.encode(), flags))
-        if not accepted:
-            return set()
-        self._database = hs.Database()
-        self._database.compile(
-            expressions=[a[1] for a in accepted],
-            ids=[a[0] for a in accepted],
-            elements=len(accepted),
-            flags=[a[2] for a in accepted],
-        )
-        return {a[0] for a in accepted}
+        key = tuple((shape.pattern, shape.flags) for shape in self.shapes)
+        if key not in _DATABASES:
+            _DATABASES[key] = _build_database(hs, self.shapes)
+        self._database, accepted = _DATABASES[key]
+        return accepted
 
     def candidates(self, lines: Sequence[str]) -> list[int]:
         """1-based numbers of the lines some plugin might report on."""
@@ -186,6 +163,51 @@ class Prefilter:
                 if plugin.calculate_shannon_entropy(value) > plugin.entropy_limit:
                     return True
         return False
+
+
+_DATABASES: dict[tuple[tuple[str, int], ...], tuple[Any, set[int]]] = {}
+"""Compiled databases per set of shapes: compiling takes most of a second, so once a process."""
+
+
+def _hs_flags(hs: Any, shape: Shape) -> int:
+    flags = (
+        hs.HS_FLAG_PREFILTER
+        | hs.HS_FLAG_ALLOWEMPTY
+        | hs.HS_FLAG_MULTILINE
+        | hs.HS_FLAG_UTF8
+        | hs.HS_FLAG_UCP
+    )
+    flags |= hs.HS_FLAG_CASELESS if shape.flags & re.I else 0
+    return int(flags | (hs.HS_FLAG_DOTALL if shape.flags & re.S else 0))
+
+
+def _build_database(hs: Any, shapes: Sequence[Shape]) -> tuple[Any, set[int]]:
+    """One database of every shape hyperscan accepts; the rest stay with Python's re."""
+    accepted = set(range(len(shapes)))
+    while accepted:
+        ids = sorted(accepted)
+        database = hs.Database()
+        try:
+            database.compile(
+                expressions=[shapes[i].pattern.encode() for i in ids],
+                ids=ids,
+                elements=len(ids),
+                flags=[_hs_flags(hs, shapes[i]) for i in ids],
+            )
+            return database, accepted
+        except hs.error:
+            accepted -= {i for i in ids if not _compiles(hs, shapes[i])} or set(ids)
+    return None, set()
+
+
+def _compiles(hs: Any, shape: Shape) -> bool:
+    try:
+        hs.Database().compile(
+            expressions=[shape.pattern.encode()], ids=[0], elements=1, flags=[_hs_flags(hs, shape)]
+        )
+    except hs.error:
+        return False
+    return True
 
 
 def _span_marks(buffer: bytes, match: re.Match[bytes]) -> list[int]:

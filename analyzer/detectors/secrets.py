@@ -1,0 +1,158 @@
+"""IA-SECRET-*: credentials, keys and tokens in any layer, the image config and build history.
+
+What it finds: everything detect-secrets' plugins report (its filters applied), plus sensitive
+files recognised by structure (private keys, SSH host keys, keystores, cloud and registry
+credentials, .netrc, .npmrc, .pypirc, kubeconfigs, .env files, shell histories, database URLs
+with passwords, htpasswd files), in every regular file of every layer, including files that a
+later layer deleted, replaced or hid under an opaque directory: those are reported with
+`present_in_final: false` and `recoverable: true`, because anyone holding the archive can
+extract them. The image config is scanned too: ENV values, labels, entrypoint/cmd and every
+history line (ARG/ENV values, `curl -u`, credentials in URLs).
+
+Precision: detect-secrets' heuristic filters; documented example values (AWS's
+AKIAIOSFODNN7EXAMPLE...) and placeholders (changeme, ${VAR}, <token>, xxxx) are dropped; hits in
+test, fixture and documentation paths of vendored packages are lowered to low severity.
+
+Why it matters: container guidance 12.4 says no secret may be baked into any layer; PCI DSS
+8.6.2 forbids hard-coded passwords for application and system accounts.
+
+Fix: rebuild without the secret in any layer (multi-stage builds, RUN --mount=type=secret,
+runtime injection), then rotate the credential: deleting it in a later layer does not remove it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from analyzer.detectors.base import NOTHING
+from analyzer.detectors.context import ImageContext
+from analyzer.filesystem.content import ContentSink
+from analyzer.filesystem.model import Entry, Version
+from analyzer.findings.model import Finding, Severity
+from analyzer.secrets.config import ConfigSecret, config_secrets
+from analyzer.secrets.engine import SecretEngine
+from analyzer.secrets.kinds import RULES, rule_for
+from analyzer.secrets.redact import redact
+from analyzer.secrets.sink import SecretHit, SecretSink
+
+_VENDORED = re.compile(r"/(?:site-packages|dist-packages|node_modules|vendor|gems|share/doc)/")
+_NOT_PRODUCTION = re.compile(
+    r"/(?:tests?|testing|testdata|test_data|fixtures?|docs?|examples?|samples?|spec)/|"
+    r"/test_[^/]*$|_test\.[a-z]+$",
+    re.I,
+)
+
+
+def lowered(path: str) -> bool:
+    """True for test, fixture and documentation paths inside vendored packages.
+
+    >>> lowered("/usr/lib/python3/dist-packages/requests/tests/test_x.py")
+    True
+    >>> lowered("/app/tests/conftest.py"), lowered("/usr/lib/node_modules/x/index.js")
+    (False, False)
+    """
+    return bool(_VENDORED.search(path) and _NOT_PRODUCTION.search(path))
+
+
+class SecretDetector:
+    """Secrets in files of every layer and in the image config."""
+
+    content = NOTHING
+    rules = tuple(sorted(set(RULES.values()), key=lambda r: r.id))
+
+    def __init__(self, max_file_bytes: int = 10 << 20) -> None:
+        self._max_file_bytes = max_file_bytes
+        self._engine: SecretEngine | None = None
+        self._secret_sink: SecretSink | None = None
+
+    @property
+    def engine(self) -> SecretEngine:
+        """The engine, built on first use (it configures detect-secrets for this process)."""
+        if self._engine is None:
+            self._engine = SecretEngine()
+        return self._engine
+
+    @property
+    def _sink(self) -> SecretSink:
+        if self._secret_sink is None:
+            self._secret_sink = SecretSink(self.engine, self._max_file_bytes)
+        return self._secret_sink
+
+    def sink(self) -> ContentSink:
+        """The sink that examines every regular file during the single pass."""
+        return self._sink
+
+    def detect(self, ctx: ImageContext) -> Iterator[Finding]:
+        """File findings per layer, then config and history findings."""
+        for index, listing in enumerate(ctx.view.listings):
+            seen: set[str] = set()
+            for entry in listing.entries:
+                hits = self._sink.hits.get((listing.key, entry.path))
+                if hits and entry.path not in seen:
+                    seen.add(entry.path)
+                    yield from _file_findings(ctx, index, entry, hits)
+        for secret in config_secrets(ctx.config, len(ctx.image.layers), self.engine):
+            yield _config_finding(ctx, secret)
+        ctx.facts["secret_scan"] = {
+            "files_examined": self._sink.stats.examined,
+            "identical_files_reused": self._sink.stats.reused,
+            "binary_files": self._sink.stats.binary,
+            "oversized_files": len(self._sink.stats.oversized),
+        }
+
+
+def _stored_version(ctx: ImageContext, layer: int, entry: Entry) -> Version | None:
+    for version in ctx.fs.history(entry.path):
+        if version.layer == layer and version.entry is not None:
+            return version
+    return None
+
+
+def _fate(ctx: ImageContext, layer: int, entry: Entry) -> tuple[bool, str]:
+    """(present in the final filesystem, what happened to it otherwise)."""
+    version = _stored_version(ctx, layer, entry)
+    if version is None or version.entry is None or version.entry.sha256 != entry.sha256:
+        return False, f"overwritten within layer {layer}; still inside layer {layer}'s tar"
+    if ctx.fs.final_version(entry.path) == version:
+        return True, ""
+    history = ctx.fs.history(entry.path)
+    after = history[history.index(version) + 1]
+    how = (
+        f"deleted in layer {after.layer} ({after.cause})"
+        if after.entry is None
+        else f"replaced in layer {after.layer}"
+    )
+    return False, f"{how}; still recoverable from layer {layer}'s tar"
+
+
+def _file_findings(
+    ctx: ImageContext, layer: int, entry: Entry, hits: tuple[SecretHit, ...]
+) -> Iterator[Finding]:
+    present, fate = _fate(ctx, layer, entry)
+    for hit in hits:
+        rule = rule_for(hit.kind)
+        where = f" (line {hit.line})" if hit.line else ""
+        evidence = f"{hit.detail}: {hit.redacted}{where}" + (f"; {fate}" if fate else "")
+        yield ctx.finding(
+            rule,
+            path=entry.path,
+            layer=layer,
+            present=present,
+            key=hit.redacted.sha256,
+            evidence=evidence,
+            line=hit.line or None,
+            severity=Severity.LOW if lowered(entry.path) else None,
+            details=(("secret_sha256", hit.redacted.sha256), ("length", str(hit.redacted.length))),
+        )
+
+
+def _config_finding(ctx: ImageContext, secret: ConfigSecret) -> Finding:
+    hidden = redact(secret.value)
+    return ctx.finding(
+        rule_for(secret.kind),
+        layer=secret.layer,
+        key=f"{secret.source}:{hidden.sha256}",
+        evidence=f"{secret.kind} in the image config ({secret.source}): {hidden}",
+        details=(("source", secret.source), ("secret_sha256", hidden.sha256)),
+    )

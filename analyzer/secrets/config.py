@@ -1,0 +1,114 @@
+"""Secrets in the image config: ENV values, labels, entrypoint/cmd and build history lines.
+
+Each source is handed to the secrets engine as a small text (ENV as KEY=value lines, so
+detect-secrets' keyword and INI logic apply), and ENV variables whose name says "secret" are
+reported on their own when their value is not a placeholder or a file reference. The values
+found also feed the Scrubber, which keeps them out of every output that quotes the config.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from analyzer.image.model import ImageConfig
+from analyzer.secrets.engine import SecretEngine
+from analyzer.secrets.redact import redact
+from analyzer.secrets.structure import is_placeholder
+
+_SECRET_NAME = re.compile(
+    r"PASSW(?:OR)?D|PASSWD|_PWD$|^PWD_|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
+    r"CREDENTIAL|_AUTH$|^AUTH_",
+    re.I,
+)
+_FILE_REFERENCE = re.compile(r"_FILE$|_PATH$|_DIR$", re.I)
+
+
+def secret_env(name: str, value: str) -> bool:
+    """True for an ENV variable that holds a secret value (not a path to one).
+
+    >>> secret_env("DB_PASSWORD", "s3cr3t-Pa55"), secret_env("DB_PASSWORD_FILE", "/run/x")
+    (True, False)
+    >>> secret_env("PATH", "/usr/bin"), secret_env("API_TOKEN", "${API_TOKEN}")
+    (False, False)
+    """
+    if not _SECRET_NAME.search(name) or _FILE_REFERENCE.search(name):
+        return False
+    return bool(value) and not value.startswith("/") and not is_placeholder(value)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigSecret:
+    """A secret in the config (the raw value never leaves the secrets package unredacted)."""
+
+    kind: str
+    source: str
+    """"ENV DB_PASSWORD", "LABEL", "ENTRYPOINT/CMD" or "history step 4"."""
+    value: str
+    layer: int | None
+    """The layer a history step produced (None for ENV, labels and empty-layer steps)."""
+
+
+def _history_layers(config: ImageConfig, layer_count: int) -> list[int | None]:
+    layers: list[int | None] = []
+    count = 0
+    for step in config.history:
+        layers.append(None if step.empty_layer or count >= layer_count else count)
+        count += 0 if step.empty_layer else 1
+    return layers
+
+
+def _sources(config: ImageConfig, layer_count: int) -> list[tuple[str, str, int | None]]:
+    sources: list[tuple[str, str, int | None]] = [
+        ("ENV", "\n".join(config.env), None),
+        ("LABEL", "\n".join(f"{k}={v}" for k, v in config.labels), None),
+        ("ENTRYPOINT/CMD", " ".join(config.entrypoint + config.cmd), None),
+    ]
+    layers = _history_layers(config, layer_count)
+    sources += [
+        (f"history step {i}", step.created_by, layers[i]) for i, step in enumerate(config.history)
+    ]
+    return sources
+
+
+def config_secrets(
+    config: ImageConfig, layer_count: int, engine: SecretEngine
+) -> list[ConfigSecret]:
+    """Every secret in the config, one per (source, value)."""
+    found: list[ConfigSecret] = []
+    seen: set[tuple[str, str]] = set()
+    for name, value in (e.split("=", 1) for e in config.env if "=" in e):
+        if secret_env(name, value):
+            seen.add(("ENV", value))
+            found.append(ConfigSecret("env", f"ENV {name}", value, None))
+    for source, text, layer in _sources(config, layer_count):
+        for raw in engine.scan(f"image-config/{source.split()[0].lower()}", text.encode()):
+            if is_placeholder(raw.value) or (source, raw.value) in seen:
+                continue
+            seen.add((source, raw.value))
+            found.append(ConfigSecret(raw.type, source, raw.value, layer))
+    return found
+
+
+class Scrubber:
+    """Replaces known secret values with their redacted form in text quoted from the config."""
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        self._values = sorted({v for v in values if len(v) >= 4}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        """`text` with every known secret value redacted.
+
+        >>> Scrubber(["hunter2-long"])("curl -u admin:hunter2-long x")
+        'curl -u admin:hunt... (12 chars, sha256:92a797213174aa3c) x'
+        """
+        for value in self._values:
+            if value in text:
+                text = text.replace(value, str(redact(value)))
+        return text
+
+
+def scrubber_for(config: ImageConfig, layer_count: int, engine: SecretEngine) -> Scrubber:
+    """A Scrubber for everything quoted from this image's config (history, labels, cmd)."""
+    return Scrubber(s.value for s in config_secrets(config, layer_count, engine))

@@ -1,0 +1,100 @@
+"""Rules for secrets: one per detect-secrets secret type and per structural kind.
+
+Rule ids are IA-SECRET-<KIND>; all map to container guidance 12.4 and PCI DSS 8.6.2.
+"""
+
+from __future__ import annotations
+
+import re
+
+from analyzer.findings.model import Rule, Severity
+
+_WHY = "Anyone who can pull or read the image archive can use this credential."
+_FIX = (
+    "Remove it from every layer (not just the last): rebuild without it, use build secrets "
+    "(RUN --mount=type=secret) or runtime injection, and rotate the credential."
+)
+
+# detect-secrets secret types -> (kind slug, severity)
+DS_TYPES: dict[str, tuple[str, Severity]] = {
+    "AWS Access Key": ("AWS-KEY", Severity.CRITICAL),
+    "Artifactory Credentials": ("ARTIFACTORY", Severity.HIGH),
+    "Azure Storage Account access key": ("AZURE-STORAGE-KEY", Severity.CRITICAL),
+    "Base64 High Entropy String": ("HIGH-ENTROPY-BASE64", Severity.MEDIUM),
+    "Basic Auth Credentials": ("URL-CREDENTIALS", Severity.HIGH),
+    "Cloudant Credentials": ("CLOUDANT", Severity.HIGH),
+    "Discord Bot Token": ("DISCORD", Severity.HIGH),
+    "GitHub Token": ("GITHUB-TOKEN", Severity.HIGH),
+    "GitLab Token": ("GITLAB-TOKEN", Severity.HIGH),
+    "Hex High Entropy String": ("HIGH-ENTROPY-HEX", Severity.MEDIUM),
+    "IBM COS HMAC Credentials": ("IBM-COS-HMAC", Severity.HIGH),
+    "IBM Cloud IAM Key": ("IBM-CLOUD-IAM", Severity.HIGH),
+    "JSON Web Token": ("JWT", Severity.MEDIUM),
+    "Mailchimp Access Key": ("MAILCHIMP", Severity.HIGH),
+    "NPM tokens": ("NPM-TOKEN", Severity.HIGH),
+    "OpenAI Token": ("OPENAI", Severity.HIGH),
+    "Private Key": ("PRIVATE-KEY", Severity.CRITICAL),
+    "Public IP (ipv4)": ("PUBLIC-IP", Severity.INFO),
+    "PyPI Token": ("PYPI-TOKEN", Severity.HIGH),
+    "Secret Keyword": ("KEYWORD", Severity.MEDIUM),
+    "SendGrid API Key": ("SENDGRID", Severity.HIGH),
+    "Slack Token": ("SLACK", Severity.HIGH),
+    "SoftLayer Credentials": ("SOFTLAYER", Severity.HIGH),
+    "Square OAuth Secret": ("SQUARE", Severity.HIGH),
+    "Stripe Access Key": ("STRIPE", Severity.HIGH),
+    "Telegram Bot Token": ("TELEGRAM", Severity.HIGH),
+    "Twilio API Key": ("TWILIO", Severity.HIGH),
+}
+
+# structural kinds (analyzer.secrets.structure) -> severity
+STRUCTURAL: dict[str, Severity] = {
+    "ssh-host-key": Severity.CRITICAL,
+    "private-key": Severity.CRITICAL,
+    "keystore": Severity.HIGH,
+    "aws-credentials": Severity.CRITICAL,
+    "gcp-service-account": Severity.CRITICAL,
+    "azure-credentials": Severity.HIGH,
+    "docker-config-auth": Severity.HIGH,
+    "git-credentials": Severity.HIGH,
+    "netrc": Severity.HIGH,
+    "npmrc-token": Severity.HIGH,
+    "pypirc-password": Severity.HIGH,
+    "kubeconfig": Severity.HIGH,
+    "dotenv": Severity.HIGH,
+    "shell-history": Severity.LOW,
+    "history-credential": Severity.HIGH,
+    "database-url": Severity.HIGH,
+    "htpasswd": Severity.MEDIUM,
+    "env": Severity.HIGH,
+}
+
+
+def slug(kind: str) -> str:
+    """A rule-id suffix from a kind or secret type.
+
+    >>> slug("ssh-host-key"), slug("Some New Token")
+    ('SSH-HOST-KEY', 'SOME-NEW-TOKEN')
+    """
+    return re.sub(r"[^A-Z0-9]+", "-", kind.upper()).strip("-")
+
+
+def _rule(kind: str, title: str, severity: Severity) -> Rule:
+    return Rule(f"IA-SECRET-{slug(kind)}", title, "secrets", severity, _WHY, _FIX)
+
+
+_BY_DS_TYPE = {t: _rule(k, f"Secret: {t}", s) for t, (k, s) in DS_TYPES.items()}
+_BY_ID = {r.id: r for r in _BY_DS_TYPE.values()}
+RULES: dict[str, Rule] = {
+    **_BY_DS_TYPE,
+    # A structural kind with the same id as a detect-secrets type (private-key) is that rule.
+    **{
+        k: _BY_ID.get(f"IA-SECRET-{slug(k)}")
+        or _rule(k, f"Sensitive file: {k.replace('-', ' ')}", s)
+        for k, s in STRUCTURAL.items()
+    },
+}
+
+
+def rule_for(kind: str) -> Rule:
+    """The rule of a detect-secrets type or structural kind (unknown types get a generic one)."""
+    return RULES.get(kind) or _rule(kind, f"Secret: {kind}", Severity.HIGH)
