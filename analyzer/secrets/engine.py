@@ -26,6 +26,15 @@ _FIRST_CONTENT_LINE = re.compile(r"^[ \t]*(?![#;\s])(.)", re.M)
 _NOT_AN_OPTION = re.compile(r"^(?![ \t#;\[])[^\n=:]+$", re.M)
 
 
+# YAML double-quoted escapes and INI %(name)s interpolation can make strings not in the text.
+_ESCAPES = re.compile(r'"[^"\n]*\\|%\(')
+
+
+def _starts_with_section(text: str) -> bool:
+    first = _FIRST_CONTENT_LINE.search(text)
+    return first is not None and first.group(1) == "["
+
+
 @dataclass(frozen=True, slots=True)
 class RawSecret:
     """One secret detect-secrets reports, before redaction (never leaves the engine's caller)."""
@@ -52,6 +61,8 @@ class SecretEngine:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             return []  # detect-secrets ignores files it cannot read as text
+        if self._cannot_find_anything(text, filename):
+            return []
         lines = self._first_pass_lines(text, filename)
         found = self._scan(filename, lines)
         if found or not self._eager_may_parse(text, filename):
@@ -59,9 +70,28 @@ class SecretEngine:
         eager = dsbridge.transformed_lines(text, filename, eager=True)
         return self._scan(filename, eager) if eager else []
 
+    def _cannot_find_anything(self, text: str, filename: str) -> bool:
+        """True when no pass, transformed or not, can produce a finding: then parsing the file
+        as YAML or INI (most of plain detect-secrets' cost on config files) is skipped.
+
+        Transformers only re-quote values taken from the text, so a finding after
+        transformation needs a shape already present in the raw text, or an unquoted
+        high-entropy run; YAML escapes and INI interpolation could build new strings, so files
+        with those are never skipped.
+        """
+        if _ESCAPES.search(text):
+            return False
+        if self.prefilter.candidates(dsbridge.plain_lines(text)):
+            return False
+        may_transform = (
+            dsbridge.is_yaml(filename)
+            or _starts_with_section(text)
+            or self._eager_may_parse(text, filename)
+        )
+        return not may_transform or not self.prefilter.unquoted_entropy(text)
+
     def _first_pass_lines(self, text: str, filename: str) -> list[str]:
-        first = _FIRST_CONTENT_LINE.search(text)
-        if dsbridge.is_yaml(filename) or (first is not None and first.group(1) == "["):
+        if dsbridge.is_yaml(filename) or _starts_with_section(text):
             transformed = dsbridge.transformed_lines(text, filename, eager=False)
             if transformed:
                 return transformed

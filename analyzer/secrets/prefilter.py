@@ -11,6 +11,7 @@ hyperscan, Python's `re` runs each shape in turn (same result, slower).
 
 from __future__ import annotations
 
+import bisect
 import importlib
 import math
 import re
@@ -129,13 +130,43 @@ class Prefilter:
         return accepted
 
     def candidates(self, lines: Sequence[str]) -> list[int]:
-        """1-based numbers of the lines some plugin might report on."""
+        """1-based numbers of the lines some plugin might report on.
+
+        A "line" may hold newlines itself (detect-secrets' YAML transformer makes one line of a
+        block scalar), so hits are mapped back from physical lines to list entries.
+        """
         if self.every_line:
             return list(range(1, len(lines) + 1))
         stripped = [line.rstrip() for line in lines]
-        buffer = "\n".join(stripped).encode("utf-8", "surrogatepass")
-        hits = self._hits(buffer)
+        buffer = "\n".join(stripped)
+        hits = self._hits(buffer.encode("utf-8", "surrogatepass"))
+        if buffer.count("\n") != len(stripped) - 1:
+            hits = _to_entries(stripped, hits)
         return [n for n in sorted(hits) if self._confirmed(stripped[n - 1], hits[n])]
+
+    def unquoted_entropy(self, text: str) -> bool:
+        """True when some unquoted run of an entropy plugin's charset passes its limit.
+
+        Transformers (INI, YAML) put values in quotes, so such a run could become a finding
+        after transformation. An INI value may be glued to its key by "=", which is in the
+        base64 charset: the part after each "=" is judged too.
+        """
+        for shape in self.shapes:
+            plugin = shape.entropy
+            if plugin is None:
+                continue
+            shortest = math.floor(2 ** float(plugin.entropy_limit)) + 1
+            run = re.compile(f"[{re.escape(plugin.charset)}]{{{shortest},}}")
+            for match in run.finditer(text):
+                value = match.group()
+                parts = [value] + [value[i + 1 :] for i, c in enumerate(value) if c == "="]
+                if any(
+                    plugin.calculate_shannon_entropy(p) > plugin.entropy_limit
+                    for p in parts
+                    if len(p) >= shortest
+                ):
+                    return True
+        return False
 
     def _hits(self, buffer: bytes) -> dict[int, set[int]]:
         """Shapes found per line. A byte offset inside each match marks its line."""
@@ -208,6 +239,19 @@ def _compiles(hs: Any, shape: Shape) -> bool:
     except hs.error:
         return False
     return True
+
+
+def _to_entries(entries: Sequence[str], hits: dict[int, set[int]]) -> dict[int, set[int]]:
+    """Re-key hits by physical line to hits by (1-based) entry, for multi-line entries."""
+    starts: list[int] = []
+    physical = 1
+    for entry in entries:
+        starts.append(physical)
+        physical += entry.count("\n") + 1
+    mapped: dict[int, set[int]] = {}
+    for line, shapes in hits.items():
+        mapped.setdefault(bisect.bisect_right(starts, line), set()).update(shapes)
+    return mapped
 
 
 def _span_marks(buffer: bytes, match: re.Match[bytes]) -> list[int]:
