@@ -29,11 +29,11 @@ class ImageReport:
     """Findings to report: not suppressed, at or above the minimum severity."""
     facts: tuple[tuple[str, object], ...]
     """What detectors established besides findings (e.g. ("packages", [...]), ("os", ...))."""
+    scrub: Callable[[str], str]
+    """Redacts the image's known config secrets from quoted config text."""
     suppressed: tuple[tuple[Finding, Suppression], ...] = ()
     below_threshold: int = 0
     """How many findings --min-severity hid."""
-    scrub: Callable[[str], str] = str
-    """Redacts the image's known config secrets from quoted config text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,11 +79,12 @@ def scan_archive(
         shown = tuple(f for f in applied.kept if f.severity.rank >= options.min_severity.rank)
         reports.append(
             ImageReport(
-                view,
-                shown,
-                tuple(sorted(ctx.facts.items())),
-                applied.suppressed,
-                len(applied.kept) - len(shown),
+                view=view,
+                findings=shown,
+                facts=tuple(sorted(ctx.facts.items())),
+                scrub=scrub,
+                suppressed=applied.suppressed,
+                below_threshold=len(applied.kept) - len(shown),
             )
         )
         policy_notices = applied.notices

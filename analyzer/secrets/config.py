@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from analyzer.image.model import ImageConfig
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.redact import redact
-from analyzer.secrets.structure import is_placeholder
+from analyzer.secrets.structure import is_placeholder, structural_hits
 
 _SECRET_NAME = re.compile(
     r"PASSW(?:OR)?D|PASSWD|_PWD$|^PWD_|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
@@ -83,12 +83,30 @@ def config_secrets(
             seen.add(("ENV", value))
             found.append(ConfigSecret("env", f"ENV {name}", value, None))
     for source, text, layer in _sources(config, layer_count):
-        for raw in engine.scan(f"image-config/{source.split()[0].lower()}", text.encode()):
-            if is_placeholder(raw.value) or (source, raw.value) in seen:
+        for kind, value in _secrets_in(text, source, engine):
+            if is_placeholder(value) or (source, value) in seen:
                 continue
-            seen.add((source, raw.value))
-            found.append(ConfigSecret(raw.type, source, raw.value, layer))
+            seen.add((source, value))
+            found.append(ConfigSecret(kind, source, value, layer))
     return found
+
+
+def _secrets_in(text: str, source: str, engine: SecretEngine) -> list[tuple[str, str]]:
+    """detect-secrets' hits, plus shell-command credentials (curl -u, mysql -p...) in steps."""
+    found = [
+        (r.type, r.token or r.value)
+        for r in engine.scan(f"image-config/{source.split(maxsplit=1)[0].lower()}", text.encode())
+    ]
+    if source.startswith("history"):  # a build step is a shell command: read it as history
+        found += [
+            (h.kind, h.value)
+            for h in structural_hits(_AS_HISTORY, text.encode())
+            if h.kind == "history-credential"
+        ]
+    return found
+
+
+_AS_HISTORY = "/root/.sh_history"
 
 
 class Scrubber:

@@ -118,3 +118,18 @@ def scan_lines(
                     context=snippet,
                 ):
                     yield secret
+
+
+def whole_token(secret: PotentialSecret, line: str) -> str:
+    """The full regex match around a secret that a plugin reported as a capture group only."""
+    value = str(secret.secret_value)
+    if len(value) >= 8:
+        return value
+    for plugin in get_plugins():
+        if getattr(plugin, "secret_type", None) != secret.type:
+            continue
+        for pattern in getattr(plugin, "denylist", ()):
+            for match in pattern.finditer(line):
+                if value in match.groups() and len(match.group(0)) > len(value):
+                    return str(match.group(0))
+    return value

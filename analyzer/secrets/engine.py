@@ -42,6 +42,10 @@ class RawSecret:
     type: str
     line: int
     value: str
+    """The value exactly as detect-secrets reports it (what its baselines hash)."""
+    token: str = ""
+    """The whole matched token when detect-secrets reports only a capture group of it (its
+    GitHub plugin reports "ghp" for a full ghp_... token); otherwise equal to value."""
 
 
 class SecretEngine:
@@ -105,6 +109,11 @@ class SecretEngine:
         if not candidates:
             return []
         return [
-            RawSecret(s.type, s.line_number, str(s.secret_value))
+            RawSecret(
+                s.type,
+                s.line_number,
+                str(s.secret_value),
+                dsbridge.whole_token(s, lines[s.line_number - 1]),
+            )
             for s in dsbridge.scan_lines(filename, lines, candidates)
         ]

@@ -12,9 +12,11 @@ hyperscan, Python's `re` runs each shape in turn (same result, slower).
 from __future__ import annotations
 
 import bisect
+import functools
 import importlib
 import math
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +51,31 @@ def shapes_of(plugins: Sequence[Any]) -> tuple[list[Shape], bool]:
         else:
             unknown = True
     return shapes, unknown
+
+
+def shannon_entropy(data: str, charset: str) -> float:
+    """detect-secrets' entropy formula, same terms in the same order (so the same float),
+    without counting every charset character in the string one by one.
+
+    >>> from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString
+    >>> plugin, value = Base64HighEntropyString(), "c3VwZXIgc2VjcmV0IHZhbHVlIQ=="
+    >>> shannon_entropy(value, plugin.charset) == plugin.calculate_shannon_entropy(value)
+    True
+    """
+    if not data:
+        return 0
+    order = _charset_order(charset)
+    counts = Counter(data)
+    entropy = 0.0
+    for char in sorted((c for c in counts if c in order), key=order.__getitem__):
+        p = float(counts[char]) / len(data)
+        entropy += -p * math.log(p, 2)
+    return entropy
+
+
+@functools.cache
+def _charset_order(charset: str) -> dict[str, int]:
+    return {char: index for index, char in enumerate(charset)}
 
 
 def _regex_shape(pattern: re.Pattern[str], source: str) -> Shape:
@@ -191,7 +218,7 @@ class Prefilter:
                 return True
             for found in plugin.regex.findall(line):
                 value = found[1] if isinstance(found, tuple) else found
-                if plugin.calculate_shannon_entropy(value) > plugin.entropy_limit:
+                if shannon_entropy(value, plugin.charset) > plugin.entropy_limit:
                     return True
         return False
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import magic
 
 from analyzer.filesystem.model import Entry
 from analyzer.secrets.engine import SecretEngine
+from analyzer.secrets.kinds import rule_for
 from analyzer.secrets.redact import Redacted, redact
-from analyzer.secrets.structure import structural_hits
+from analyzer.secrets.structure import is_placeholder, structural_hits
 
 DEFAULT_MAX_FILE_BYTES = 10 << 20
 _BINARY_KEYS = re.compile(
@@ -48,6 +49,8 @@ class SinkStats:
     examined: int = 0
     reused: int = 0
     binary: int = 0
+    placeholders: int = 0
+    """detect-secrets hits dropped as placeholders or documented example values."""
     oversized: list[tuple[str, str, int]] = field(default_factory=list)
 
 
@@ -62,6 +65,30 @@ class _Buffer:
 
     def close(self, sha256: str) -> None:
         self._sink.finish(self._where, b"".join(self._parts), sha256)
+
+
+def merge_same_value(hits: list[SecretHit]) -> tuple[SecretHit, ...]:
+    """One hit per secret value in a file: the most severe (structural first on a tie); the
+    other detectors that saw the same value are named in its detail."""
+    best: dict[str, SecretHit] = {}
+    others: dict[str, list[str]] = {}
+    for hit in hits:  # structural hits come first, so they win ties
+        key = hit.redacted.sha256
+        current = best.get(key)
+        if current is None:
+            best[key] = hit
+            others[key] = []
+        elif rule_for(hit.kind).severity.rank > rule_for(current.kind).severity.rank:
+            others[key].append(current.kind)
+            best[key] = hit
+        else:
+            others[key].append(hit.kind)
+    return tuple(
+        replace(hit, detail=f"{hit.detail} (also: {', '.join(dict.fromkeys(others[k]))})")
+        if others[k]
+        else hit
+        for k, hit in best.items()
+    )
 
 
 @functools.cache
@@ -109,17 +136,17 @@ class SecretSink:
             self.stats.binary += 1
             found += self._binary_key(data)
         else:
-            found += [
-                SecretHit(s.type, s.line, redact(s.value), s.type)
-                for s in self.engine.scan(path, data)
-            ]
+            raw = self.engine.scan(path, data)
+            kept = [s for s in raw if not is_placeholder(s.value)]  # documentation values too
+            self.stats.placeholders += len(raw) - len(kept)
+            found += [SecretHit(s.type, s.line, redact(s.token or s.value), s.type) for s in kept]
         structural = [
             SecretHit(h.kind, h.line, redact(h.value), h.detail)
             for h in structural_hits(path, data)
         ]
         if any(h.kind in ("private-key", "ssh-host-key") for h in structural):
             found = [h for h in found if h.kind != "Private Key"]  # the structural hit says more
-        return tuple(found + structural)
+        return merge_same_value(structural + found)
 
     def _binary_key(self, data: bytes) -> list[SecretHit]:
         description = str(_magic().from_buffer(data[:8192]))

@@ -1,0 +1,134 @@
+"""Secrets in every layer, the config and history: found, attributed, never shown in full."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from analyzer.cli import main
+from analyzer.findings.model import Finding
+from analyzer.scan import scan_archive
+from fixtures import secret_image as planted
+from fixtures.secret_image import PLANTED, write_secret_image
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_secret_image(tmp_path_factory.mktemp("secrets") / "secret.tar")
+
+
+@pytest.fixture(scope="module")
+def findings(archive: Path) -> list[Finding]:
+    [report] = scan_archive(archive).images
+    return [f for f in report.findings if f.category == "secrets"]
+
+
+def at(findings: list[Finding], path: str) -> list[Finding]:
+    return [f for f in findings if f.path == path]
+
+
+def test_secret_deleted_in_a_later_layer_is_reported_as_recoverable(
+    findings: list[Finding],
+) -> None:
+    [dotenv] = at(findings, "/app/.env")
+    assert dotenv.rule_id == "IA-SECRET-DOTENV" and dotenv.layer_index == 1
+    assert not dotenv.present_in_final and dotenv.recoverable
+    assert "deleted in layer 2 (whiteout)" in dotenv.evidence and dotenv.line == 1
+
+
+def test_secret_in_a_file_replaced_later_is_still_reported(findings: list[Finding]) -> None:
+    [old] = at(findings, "/app/config.py")
+    assert not old.present_in_final and "replaced in layer 2" in old.evidence
+
+
+def test_identical_content_is_reported_at_each_location(findings: list[Finding]) -> None:
+    [copy] = at(findings, "/opt/copy.py")
+    [original] = at(findings, "/app/config.py")
+    assert copy.present_in_final and copy.fingerprint != original.fingerprint
+    assert dict(copy.details)["secret_sha256"] == dict(original.details)["secret_sha256"]
+
+
+def test_one_finding_per_value_names_the_other_detectors(findings: list[Finding]) -> None:
+    credentials = at(findings, "/root/.aws/credentials")
+    assert sorted(f.rule_id for f in credentials) == [
+        "IA-SECRET-AWS-CREDENTIALS",
+        "IA-SECRET-AWS-KEY",
+    ]
+    secret = next(f for f in credentials if f.rule_id == "IA-SECRET-AWS-CREDENTIALS")
+    assert "also: AWS Access Key" in secret.evidence
+
+
+def test_private_key_file_is_critical_and_present(findings: list[Finding]) -> None:
+    [key] = at(findings, "/app/id_rsa")
+    assert key.rule_id == "IA-SECRET-PRIVATE-KEY" and key.severity.value == "critical"
+    assert key.present_in_final and key.pci == ("CG-12.4", "8.6.2")
+
+
+def test_config_env_label_and_history_secrets_are_found(findings: list[Finding]) -> None:
+    sources = {dict(f.details).get("source") for f in findings if not f.path}
+    assert {"ENV API_TOKEN", "LABEL", "history step 3"} <= sources
+    history = next(f for f in findings if dict(f.details).get("source") == "history step 3")
+    assert history.layer_index == 3 and "curl" in history.created_by
+
+
+def test_documentation_values_and_placeholders_stay_quiet(findings: list[Finding]) -> None:
+    assert at(findings, "/app/docs.md") == []  # AKIAIOSFODNN7EXAMPLE
+    assert not any("DB_PASS" in dict(f.details).get("source", "") for f in findings)
+
+
+def test_vendored_test_files_are_lowered_not_dropped(findings: list[Finding]) -> None:
+    path = "/usr/lib/python3/dist-packages/somepkg/tests/test_client.py"
+    [vendored] = at(findings, path)
+    assert vendored.severity.value == "low" and vendored.rule_id == "IA-SECRET-GITHUB-TOKEN"
+
+
+def test_every_planted_value_is_found(findings: list[Finding]) -> None:
+    import hashlib  # noqa: PLC0415
+
+    hashes = {dict(f.details).get("secret_sha256") for f in findings}
+    for value in (
+        planted.AWS_KEY_ID,
+        planted.AWS_SECRET,
+        planted.DB_PASSWORD,
+        planted.CONFIG_PASSWORD,
+        planted.GITHUB_TOKEN,
+        planted.VENDORED_TOKEN,
+        planted.ENV_TOKEN,
+        planted.HISTORY_PASSWORD,
+    ):
+        assert hashlib.sha256(value.encode()).hexdigest() in hashes, value[:4]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["scan"],
+        ["scan", "--format", "json"],
+        ["scan", "--min-severity", "high"],
+        ["inspect"],
+        ["inspect", "--format", "json"],
+        ["ls"],
+        ["ls", "--history"],
+        ["ls", "--deleted", "--format", "json"],
+        ["ls", "/", "--history", "--format", "json"],
+    ],
+)
+def test_no_planted_value_appears_in_any_output(
+    argv: list[str], archive: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main([argv[0], str(archive), *argv[1:]])
+    out, err = capsys.readouterr()
+    assert out
+    for value in PLANTED:
+        assert value not in out and value not in err, f"{value[:4]}... leaked by {argv}"
+
+
+def test_scan_json_carries_line_and_recoverability(
+    archive: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["scan", str(archive), "--format", "json"])
+    [image] = json.loads(capsys.readouterr().out)["images"]
+    dotenv = next(f for f in image["findings"] if f["path"] == "/app/.env")
+    assert dotenv["line"] == 1 and dotenv["recoverable"] and not dotenv["present_in_final"]

@@ -1,0 +1,98 @@
+"""The engine reports exactly what plain detect-secrets reports, file by file.
+
+detect-secrets is the judge: the prefilter only decides which lines it has to look at. The
+reference runs detect-secrets' own scan_file on the same files with its default plugins and
+filters. There is no deliberate difference at the engine level; the precision rules (example
+values, placeholders, one finding per value) are applied later, by the secrets detector.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sysconfig
+from pathlib import Path
+
+import pytest
+from detect_secrets.core.scan import scan_file
+from detect_secrets.settings import default_settings
+
+from analyzer.secrets.engine import SecretEngine
+from analyzer.secrets.prefilter import Prefilter
+
+SECRETS = Path("../shared/realworld/secrets")
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
+
+
+def reference(paths: list[Path]) -> dict[str, list[tuple[str, int, str]]]:
+    with default_settings():
+        return {
+            str(p): sorted((s.type, s.line_number, s.secret_hash) for s in scan_file(str(p)))
+            for p in paths
+        }
+
+
+def engine_results(paths: list[Path]) -> dict[str, list[tuple[str, int, str]]]:
+    engine = SecretEngine()
+    return {
+        str(p): sorted(
+            (s.type, s.line, hashlib.sha1(s.value.encode()).hexdigest())
+            for s in engine.scan(str(p), p.read_bytes())
+        )
+        for p in paths
+    }
+
+
+def files(root: Path, pattern: str = "*") -> list[Path]:
+    return sorted(p for p in root.rglob(pattern) if p.is_file())
+
+
+def test_same_findings_as_detect_secrets_on_the_labelled_secret_corpus() -> None:
+    paths = files(SECRETS)
+    assert len(paths) > 200
+    expected = reference(paths)
+    assert sum(map(len, expected.values())) > 300  # the corpus really is full of secrets
+    assert engine_results(paths) == expected
+
+
+def test_same_findings_on_a_slice_of_the_standard_library() -> None:
+    paths = [p for p in files(STDLIB / "email") + files(STDLIB / "json") if p.suffix == ".py"]
+    assert engine_results(paths) == reference(paths)
+
+
+@pytest.mark.slow
+def test_same_findings_on_the_top_level_standard_library() -> None:
+    paths = sorted(STDLIB.glob("*.py"))
+    assert engine_results(paths) == reference(paths)
+
+
+def test_yaml_block_scalars_do_not_shift_line_numbers(tmp_path: Path) -> None:
+    key = "AKIA" + "Q7ZK2MXR4BP9WL3N"
+    text = "a: |\n  one\n  two\n  three\nb: x\nc: >\n  folded\n  text\n"
+    text += f"aws_key: {key}\npassword: 'hunter2-Very-Long-Pass'\n"
+    path = tmp_path / "values.yaml"
+    path.write_text(text)
+    found = engine_results([path])[str(path)]
+    assert found == reference([path])[str(path)]
+    assert {t for t, _, _ in found} >= {"AWS Access Key", "Secret Keyword"}
+
+
+def test_config_files_with_nothing_to_find_skip_parsing_but_agree(tmp_path: Path) -> None:
+    ini = tmp_path / "app.ini"
+    ini.write_text("[server]\nport = 8080\nhost = localhost\n")
+    env = tmp_path / "settings"
+    env.write_text("MODE=prod\nTOKEN=Zx9Qv8Lm2Rt7Wy3Kp5Nb4Hc6Jd1Fg0Se\n")
+    paths = [ini, env]
+    assert engine_results(paths) == reference(paths)
+    assert engine_results([env])[str(env)]  # the unquoted high-entropy value is found
+
+
+def test_hyperscan_and_plain_re_prefilters_pick_the_same_lines() -> None:
+    SecretEngine()  # configures detect-secrets' plugins for this process
+    from analyzer.secrets import dsbridge  # noqa: PLC0415
+
+    fast = Prefilter(dsbridge.plugins(), use_hyperscan=True)
+    slow = Prefilter(dsbridge.plugins(), use_hyperscan=False)
+    assert fast.engine == "hyperscan" and slow.engine == "re"
+    for path in files(SECRETS)[:120]:
+        lines = dsbridge.plain_lines(path.read_bytes().decode("utf-8", "replace"))
+        assert set(slow.candidates(lines)) <= set(fast.candidates(lines)), path
