@@ -87,7 +87,7 @@ def scan_archive(
                 below_threshold=len(applied.kept) - len(shown),
             )
         )
-        policy_notices = applied.notices
+        policy_notices = applied.notices + tuple(f"{ctx.label}: {n}" for n in ctx.notices)
     notices = list(read.notices) + list(dict.fromkeys(policy_notices))
     notices.extend(
         f"{path}: content over the per-file limit was not fully examined"

@@ -6,8 +6,10 @@ The registry is an explicit list: adding a detector means adding it here.
 from __future__ import annotations
 
 from analyzer.detectors.base import ContentWants, Detector, Want
+from analyzer.detectors.baseos import BaseOsDetector
 from analyzer.detectors.buildtools import BuildToolDetector
 from analyzer.detectors.imageconfig import ImageConfigDetector
+from analyzer.detectors.packages import PackageDetector
 from analyzer.detectors.perms import PermissionDetector
 from analyzer.detectors.pkgmgr import PackageManagerDetector
 from analyzer.detectors.provenance import ProvenanceDetector
@@ -27,6 +29,8 @@ def default_detectors(max_file_bytes: int = 10 << 20) -> list[Detector]:
         PackageManagerDetector(),
         BuildToolDetector(),
         ImageConfigDetector(),
+        BaseOsDetector(),
+        PackageDetector(),
         ProvenanceDetector(),
     ]
 

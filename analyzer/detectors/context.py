@@ -57,6 +57,8 @@ class ImageContext:
         self._types: dict[str, FileType | None] = {}
         self.cache: dict[str, object] = {}
         """Results detectors share within one image (e.g. the list of programs)."""
+        self.notices: list[str] = []
+        """Anomalies detectors met that do not stop the scan."""
         self.facts: dict[str, object] = {}
         """What detectors established for the report besides findings (os, packages...)."""
 

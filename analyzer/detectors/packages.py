@@ -1,0 +1,128 @@
+"""IA-PACKAGES: the software inventory of the final filesystem (feeds the SBOM).
+
+What it finds: installed OS packages (dpkg status and distroless status.d, apk's installed
+database, rpm's sqlite database; BerkeleyDB and NDB rpm databases get a notice), Python
+distributions (*.dist-info/METADATA, *.egg-info/PKG-INFO) and npm packages
+(node_modules/**/package.json), each with name, version, package URL and the layer that
+installed it. The IA-PACKAGES finding summarises the counts.
+
+Why it matters: PCI DSS 6.3.2 requires an inventory of bespoke and third-party components, the
+basis for vulnerability management (6.3.3).
+
+Fix: nothing to fix; keep the inventory with the image's evidence and scan it for
+vulnerabilities.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import asdict
+
+from analyzer.detectors.base import ContentWants
+from analyzer.detectors.context import ImageContext
+from analyzer.findings.model import Finding, Rule, Severity
+from analyzer.inventory import (
+    Package,
+    Parsed,
+    describe_rpmdb,
+    parse_apk_installed,
+    parse_dpkg_status,
+    parse_package_json,
+    parse_python_metadata,
+    parse_rpmdb_sqlite,
+)
+
+PACKAGES = Rule(
+    "IA-PACKAGES",
+    "Software inventory",
+    "inventory",
+    Severity.INFO,
+    "An inventory of components is the basis of vulnerability management.",
+    "Keep the inventory (packages.cdx.json) with the image's evidence.",
+)
+DATABASES: dict[str, Callable[[bytes], Parsed]] = {
+    "/var/lib/dpkg/status": parse_dpkg_status,
+    "/lib/apk/db/installed": parse_apk_installed,
+    "/var/lib/rpm/rpmdb.sqlite": parse_rpmdb_sqlite,
+    "/usr/lib/sysimage/rpm/rpmdb.sqlite": parse_rpmdb_sqlite,
+}
+_STATUS_D = "/var/lib/dpkg/status.d/"
+_RPM_OTHER = (
+    "/var/lib/rpm/Packages",
+    "/var/lib/rpm/Packages.db",
+    "/usr/lib/sysimage/rpm/Packages",
+    "/usr/lib/sysimage/rpm/Packages.db",
+)
+
+
+class PackageDetector:
+    """Installed packages of every ecosystem we can read offline."""
+
+    rules = (PACKAGES,)
+    content = ContentWants(
+        paths=frozenset(DATABASES), prefixes=(_STATUS_D,), names=r"METADATA|PKG-INFO|package\.json"
+    )
+
+    def detect(self, ctx: ImageContext) -> Iterator[Finding]:
+        """Record every package as a fact; one summary finding."""
+        found: list[dict[str, object]] = []
+        for path, parse in DATABASES.items():
+            found += _from_database(ctx, path, parse)
+        for path in ctx.fs.paths():
+            found += _from_file(ctx, path)
+        for path in _RPM_OTHER:
+            if ctx.fs.get(path) is not None and (note := describe_rpmdb(path)):
+                ctx.notices.append(note)
+        ctx.facts["packages"] = found
+        if found:
+            counts = Counter(str(p["kind"]) for p in found)
+            summary = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items()))
+            yield ctx.finding(
+                PACKAGES, key="inventory", evidence=f"{len(found)} packages inventoried ({summary})"
+            )
+
+
+def _record(package: Package, layer: int | None, path: str) -> dict[str, object]:
+    return {**asdict(package), "layer": layer, "found_in": path}
+
+
+def _from_database(
+    ctx: ImageContext, path: str, parse: Callable[[bytes], Parsed]
+) -> list[dict[str, object]]:
+    versions = list(ctx.versions(path))
+    if ctx.fs.get(path) is None or not versions:
+        return []
+    parsed = [(v.layer, parse(ctx.content_of(v) or b"")) for v in versions]
+    final = parsed[-1][1]
+    ctx.notices.extend(f"{path}: {n}" for n in final.notices)
+    return [_record(p, _installed_in(p, parsed), path) for p in final.packages]
+
+
+def _installed_in(package: Package, parsed: list[tuple[int, Parsed]]) -> int:
+    """The first layer of the last unbroken run of database versions listing the package."""
+    layer = parsed[-1][0]
+    for version_layer, result in reversed(parsed):
+        if package not in result.packages:
+            break
+        layer = version_layer
+    return layer
+
+
+def _from_file(ctx: ImageContext, path: str) -> list[dict[str, object]]:
+    name = path[path.rfind("/") + 1 :]
+    parent = path[: path.rfind("/")]
+    version = ctx.fs.final_version(path)
+    if version is None or version.entry is None:
+        return []
+    if path.startswith(_STATUS_D):
+        return [
+            _record(p, version.layer, path)
+            for p in parse_dpkg_status(ctx.content_of(version) or b"").packages
+        ]
+    package: Package | None = None
+    if name in ("METADATA", "PKG-INFO") and parent.endswith((".dist-info", ".egg-info")):
+        package = parse_python_metadata(ctx.content_of(version) or b"")
+    elif name == "package.json" and "/node_modules/" in path:
+        package = parse_package_json(ctx.content_of(version) or b"")
+    return [_record(package, version.layer, path)] if package else []
