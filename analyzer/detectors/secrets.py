@@ -142,7 +142,7 @@ def _file_findings(
             key=hit.redacted.sha256,
             evidence=evidence,
             line=hit.line or None,
-            severity=Severity.LOW if lowered(entry.path) else None,
+            severity=Severity.LOW if lowered(entry.path) or hit.low_confidence else None,
             details=(("secret_sha256", hit.redacted.sha256), ("length", str(hit.redacted.length))),
         )
 

@@ -38,6 +38,8 @@ class SecretHit:
     """1-based line (0 when the whole file is the finding)."""
     redacted: Redacted
     detail: str
+    low_confidence: bool = False
+    """A keyword hit whose value reads like prose ("A challenge password"): lowered, not dropped."""
 
 
 @dataclass
@@ -65,6 +67,19 @@ class _Buffer:
 
     def close(self, sha256: str) -> None:
         self._sink.finish(self._where, b"".join(self._parts), sha256)
+
+
+def prose_like(kind: str, value: str) -> bool:
+    """True for a keyword hit whose value is words and spaces, like a comment or a prompt.
+
+    >>> prose_like("Secret Keyword", "A challenge password"), prose_like("Secret Keyword", "x9#Lp")
+    (True, False)
+    """
+    return (
+        kind == "Secret Keyword"
+        and " " in value.strip()
+        and all(word.isalpha() for word in value.split())
+    )
 
 
 def merge_same_value(hits: list[SecretHit]) -> tuple[SecretHit, ...]:
@@ -139,7 +154,12 @@ class SecretSink:
             raw = self.engine.scan(path, data)
             kept = [s for s in raw if not is_placeholder(s.value)]  # documentation values too
             self.stats.placeholders += len(raw) - len(kept)
-            found += [SecretHit(s.type, s.line, redact(s.token or s.value), s.type) for s in kept]
+            found += [
+                SecretHit(
+                    s.type, s.line, redact(s.token or s.value), s.type, prose_like(s.type, s.value)
+                )
+                for s in kept
+            ]
         structural = [
             SecretHit(h.kind, h.line, redact(h.value), h.detail)
             for h in structural_hits(path, data)
