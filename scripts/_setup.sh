@@ -6,8 +6,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 have_libmagic() {
-    ldconfig -p 2>/dev/null | grep -q 'libmagic\.so\.1' && return 0
-    ls /usr/lib/*/libmagic.so.1 /usr/lib/libmagic.so.1 >/dev/null 2>&1
+    # The same lookup python-magic makes at import time.
+    "${PYTHON:-python3}" -c 'import ctypes.util, sys; sys.exit(not ctypes.util.find_library("magic"))'
 }
 
 if ! have_libmagic; then
