@@ -15,6 +15,7 @@ from analyzer.detectors.pkgmgr import PackageManagerDetector
 from analyzer.detectors.provenance import ProvenanceDetector
 from analyzer.detectors.secrets import SecretDetector
 from analyzer.detectors.shells import ShellDetector
+from analyzer.detectors.sources import SourceDetector
 from analyzer.detectors.users import UserDetector
 from analyzer.findings.model import Rule
 
@@ -29,6 +30,7 @@ def default_detectors(max_file_bytes: int = 10 << 20) -> list[Detector]:
         PackageManagerDetector(),
         BuildToolDetector(),
         ImageConfigDetector(),
+        SourceDetector(),
         BaseOsDetector(),
         PackageDetector(),
         ProvenanceDetector(),
