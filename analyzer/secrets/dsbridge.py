@@ -13,7 +13,7 @@ per process (the CLI's process, or each worker).
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, cast
 
 from detect_secrets.core import scan as ds_scan
@@ -91,10 +91,11 @@ def is_other_type(filename: str) -> bool:
 
 
 def scan_lines(
-    filename: str, lines: list[str], candidates: Iterable[int]
+    filename: str, lines: list[str], candidates: Mapping[int, frozenset[str] | None]
 ) -> Iterator[PotentialSecret]:
-    """detect-secrets' per-line pipeline on the candidate lines (1-based), with full context."""
-    for line_number in candidates:
+    """detect-secrets' per-line pipeline on the candidate lines (1-based), with full context,
+    running on each line only the plugins the prefilter named for it (None: every plugin)."""
+    for line_number, names in candidates.items():
         line = lines[line_number - 1].rstrip()
         snippet = get_code_snippet(lines=lines, line_number=line_number)
         if ds_scan._is_filtered_out(
@@ -102,6 +103,8 @@ def scan_lines(
         ):
             continue
         for plugin in get_plugins():
+            if names is not None and type(plugin).__name__ not in names:
+                continue
             for secret in ds_scan._scan_line(
                 plugin=plugin,
                 filename=filename,

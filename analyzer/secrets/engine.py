@@ -105,7 +105,7 @@ class SecretEngine:
         return dsbridge.is_other_type(filename) and _NOT_AN_OPTION.search(text) is None
 
     def _scan(self, filename: str, lines: list[str]) -> list[RawSecret]:
-        candidates = self.prefilter.candidates(lines)
+        candidates = self.prefilter.plugins_per_line(lines)
         if not candidates:
             return []
         return [
