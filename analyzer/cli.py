@@ -101,6 +101,13 @@ def _parser() -> argparse.ArgumentParser:
         help="also list suppressed findings, with the reason",
     )
     policy.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="processes examining files for secrets (default: one per core)",
+    )
+    policy.add_argument(
         "--max-file-bytes",
         type=_size,
         default=10 << 20,
@@ -367,6 +374,7 @@ def run_scan(args: argparse.Namespace, out: TextIO) -> int:
         min_severity=args.min_severity,
         suppressions=tuple(suppressions),
         max_file_bytes=args.max_file_bytes,
+        workers=max(1, args.jobs),
     )
     result = scan_archive(
         args.archive, platform=args.platform, limits=_limits(args), options=options

@@ -61,8 +61,29 @@ def scan_archive(
 ) -> ScanResult:
     """Read the archive once and run every detector on every selected image."""
     options = options or ScanOptions()
-    chosen = list(detectors) if detectors is not None else default_detectors(options.max_file_bytes)
+    chosen = (
+        list(detectors)
+        if detectors is not None
+        else default_detectors(options.max_file_bytes, options.workers)
+    )
+    try:
+        return _scan(path, chosen, options, platform=platform, limits=limits, progress=progress)
+    finally:
+        for detector in chosen:
+            if isinstance(detector, SecretDetector):
+                detector.close()
 
+
+def _scan(
+    path: Path,
+    chosen: list[Detector],
+    options: ScanOptions,
+    *,
+    platform: str | None,
+    limits: Limits | None,
+    progress: Progress | None,
+) -> ScanResult:
+    """The scan proper: one read with every sink, then every detector per image."""
     store = ContentStore(WantMatcher([d.content for d in chosen]))
     sinks = [store, *(d.sink() for d in chosen if isinstance(d, StreamingDetector))]
     read = read_archive(path, platform=platform, limits=limits, sinks=sinks, progress=progress)
@@ -87,7 +108,7 @@ def scan_archive(
                 below_threshold=len(applied.kept) - len(shown),
             )
         )
-        policy_notices = applied.notices + tuple(f"{ctx.label}: {n}" for n in ctx.notices)
+        policy_notices += applied.notices + tuple(f"{ctx.label}: {n}" for n in ctx.notices)
     notices = list(read.notices) + list(dict.fromkeys(policy_notices))
     notices.extend(
         f"{path}: content over the per-file limit was not fully examined"

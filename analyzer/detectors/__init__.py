@@ -20,10 +20,10 @@ from analyzer.detectors.users import UserDetector
 from analyzer.findings.model import Rule
 
 
-def default_detectors(max_file_bytes: int = 10 << 20) -> list[Detector]:
-    """Every detector, in report order."""
+def default_detectors(max_file_bytes: int = 10 << 20, workers: int = 1) -> list[Detector]:
+    """Every detector, in report order (`workers` processes examine files for secrets)."""
     return [
-        SecretDetector(max_file_bytes),
+        SecretDetector(max_file_bytes, workers),
         UserDetector(),
         PermissionDetector(),
         ShellDetector(),

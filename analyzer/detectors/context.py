@@ -30,6 +30,8 @@ class ScanOptions:
     suppressions: tuple[Suppression, ...] = ()
     max_file_bytes: int = 10 << 20
     """Files larger than this are not examined for secrets (a notice says so)."""
+    workers: int = 1
+    """Processes examining files for secrets (1: in the reading process only)."""
 
 
 class ImageContext:

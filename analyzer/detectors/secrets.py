@@ -33,6 +33,7 @@ from analyzer.findings.model import Finding, Severity
 from analyzer.secrets.config import ConfigSecret, config_secrets
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.kinds import RULES, rule_for
+from analyzer.secrets.pool import ExaminerPool
 from analyzer.secrets.redact import redact
 from analyzer.secrets.sink import SecretHit, SecretSink
 
@@ -61,8 +62,9 @@ class SecretDetector:
     content = NOTHING
     rules = tuple(sorted(set(RULES.values()), key=lambda r: r.id))
 
-    def __init__(self, max_file_bytes: int = 10 << 20) -> None:
+    def __init__(self, max_file_bytes: int = 10 << 20, workers: int = 1) -> None:
         self._max_file_bytes = max_file_bytes
+        self._workers = workers
         self._engine: SecretEngine | None = None
         self._secret_sink: SecretSink | None = None
 
@@ -76,8 +78,15 @@ class SecretDetector:
     @property
     def _sink(self) -> SecretSink:
         if self._secret_sink is None:
-            self._secret_sink = SecretSink(self.engine, self._max_file_bytes)
+            # The reading process examines files too, so it counts as one of the workers.
+            pool = ExaminerPool(self._workers - 1) if self._workers > 1 else None
+            self._secret_sink = SecretSink(self.engine, self._max_file_bytes, pool)
         return self._secret_sink
+
+    def close(self) -> None:
+        """Stop worker processes, if any were started."""
+        if self._secret_sink is not None:
+            self._secret_sink.close()
 
     def sink(self) -> ContentSink:
         """The sink that examines every regular file during the single pass."""
@@ -85,6 +94,7 @@ class SecretDetector:
 
     def detect(self, ctx: ImageContext) -> Iterator[Finding]:
         """File findings per layer, then config and history findings."""
+        self._sink.complete()
         for index, listing in enumerate(ctx.view.listings):
             seen: set[str] = set()
             for entry in listing.entries:

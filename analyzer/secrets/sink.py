@@ -17,10 +17,13 @@ import magic
 from analyzer.filesystem.model import Entry
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.kinds import rule_for
+from analyzer.secrets.pool import ExaminerPool
 from analyzer.secrets.redact import Redacted, redact
 from analyzer.secrets.structure import is_placeholder, structural_hits
 
 DEFAULT_MAX_FILE_BYTES = 10 << 20
+PARALLEL_AFTER = 8 << 20
+"""Bytes examined in the reading process before worker processes are used at all."""
 _BINARY_KEYS = re.compile(
     r"Java KeyStore|JCE ?KeyStore|PGP.{0,20}(?:secret|private) key|OpenSSH private key"
     r"|PKCS ?#?12|private key",
@@ -111,49 +114,38 @@ def _magic() -> magic.Magic:
     return magic.Magic()
 
 
-class SecretSink:
-    """A content sink: every regular file in, redacted hits per (layer, path) out."""
+@dataclass
+class Counts:
+    """What examining some files found, beyond hits (merged across worker processes)."""
 
-    def __init__(self, engine: SecretEngine, max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> None:
+    examined: int = 0
+    binary: int = 0
+    placeholders: int = 0
+
+    def add(self, other: Counts) -> None:
+        """Add another batch's counts."""
+        self.examined += other.examined
+        self.binary += other.binary
+        self.placeholders += other.placeholders
+
+
+class Examiner:
+    """Examine one file's bytes for secrets (in this process or in a worker)."""
+
+    def __init__(self, engine: SecretEngine) -> None:
         self.engine = engine
-        self.max_file_bytes = max_file_bytes
-        self.hits: dict[tuple[str, str], tuple[SecretHit, ...]] = {}
-        self.stats = SinkStats()
-        self._seen: dict[tuple[str, str, bool], tuple[SecretHit, ...]] = {}
 
-    def open(self, layer_digest: str, entry: Entry) -> _Buffer | None:
-        """Every non-empty regular file up to the size limit."""
-        if entry.size > self.max_file_bytes:
-            self.stats.oversized.append((layer_digest, entry.path, entry.size))
-            return None
-        return _Buffer(self, layer_digest, entry.path) if entry.size else None
-
-    def finish(self, where: tuple[str, str], data: bytes, sha256: str) -> None:
-        """Examine one complete file (or reuse the verdict on identical content)."""
-        path = where[1]
-        self.stats.files += 1
-        self.stats.bytes += len(data)
-        name = path[path.rfind("/") + 1 :]
-        key = (sha256, name, "swagger" in path.lower())  # what detect-secrets' verdict depends on
-        hits = self._seen.get(key)
-        if hits is None:
-            hits = self._seen[key] = self.examine(path, data)
-        else:
-            self.stats.reused += 1
-        if hits:
-            self.hits[where] = hits
-
-    def examine(self, path: str, data: bytes) -> tuple[SecretHit, ...]:
+    def examine(self, path: str, data: bytes) -> tuple[tuple[SecretHit, ...], Counts]:
         """All hits in one file: detect-secrets on text, libmagic on binaries, structure on both."""
-        self.stats.examined += 1
+        counts = Counts(examined=1)
         found: list[SecretHit] = []
         if b"\x00" in data[:8192]:
-            self.stats.binary += 1
-            found += self._binary_key(data)
+            counts.binary = 1
+            found += _binary_key(data)
         else:
             raw = self.engine.scan(path, data)
             kept = [s for s in raw if not is_placeholder(s.value)]  # documentation values too
-            self.stats.placeholders += len(raw) - len(kept)
+            counts.placeholders = len(raw) - len(kept)
             found += [
                 SecretHit(
                     s.type, s.line, redact(s.token or s.value), s.type, prose_like(s.type, s.value)
@@ -166,11 +158,97 @@ class SecretSink:
         ]
         if any(h.kind in ("private-key", "ssh-host-key") for h in structural):
             found = [h for h in found if h.kind != "Private Key"]  # the structural hit says more
-        return merge_same_value(structural + found)
+        return merge_same_value(structural + found), counts
 
-    def _binary_key(self, data: bytes) -> list[SecretHit]:
-        description = str(_magic().from_buffer(data[:8192]))
-        if not _BINARY_KEYS.search(description):
-            return []
-        marker = f"{description[:40]}:{len(data)}"
-        return [SecretHit("keystore", 0, redact(marker), f"binary key material ({description})")]
+
+def _binary_key(data: bytes) -> list[SecretHit]:
+    description = str(_magic().from_buffer(data[:8192]))
+    if not _BINARY_KEYS.search(description):
+        return []
+    marker = f"{description[:40]}:{len(data)}"
+    return [SecretHit("keystore", 0, redact(marker), f"binary key material ({description})")]
+
+
+CacheKey = tuple[str, str, bool]
+Where = tuple[str, str]
+
+
+class SecretSink:
+    """A content sink: every regular file in, redacted hits per (layer, path) out.
+
+    Files are examined inline until PARALLEL_AFTER bytes have been seen; after that they go to
+    the pool of worker processes (when one is given) unless every worker is busy, in which case
+    this process examines the file itself. Small images start fast, large ones use every core.
+    `complete()` collects the workers' results; call it before reading `hits`.
+    """
+
+    def __init__(
+        self,
+        engine: SecretEngine,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        pool: ExaminerPool | None = None,
+    ) -> None:
+        self.examiner = Examiner(engine)
+        self.max_file_bytes = max_file_bytes
+        self.hits: dict[Where, tuple[SecretHit, ...]] = {}
+        self.stats = SinkStats()
+        self._seen: dict[CacheKey, tuple[SecretHit, ...]] = {}
+        self._pending: dict[CacheKey, list[Where]] = {}
+        self._pool = pool
+
+    def open(self, layer_digest: str, entry: Entry) -> _Buffer | None:
+        """Every non-empty regular file up to the size limit."""
+        if entry.size > self.max_file_bytes:
+            self.stats.oversized.append((layer_digest, entry.path, entry.size))
+            return None
+        return _Buffer(self, layer_digest, entry.path) if entry.size else None
+
+    def finish(self, where: Where, data: bytes, sha256: str) -> None:
+        """Examine one complete file (or reuse the verdict on identical content)."""
+        path = where[1]
+        self.stats.files += 1
+        self.stats.bytes += len(data)
+        name = path[path.rfind("/") + 1 :]
+        key = (sha256, name, "swagger" in path.lower())  # what detect-secrets' verdict depends on
+        if key in self._seen or key in self._pending:
+            self.stats.reused += 1
+            self._record(key, where)
+        elif (
+            self._pool is not None
+            and self.stats.bytes > PARALLEL_AFTER
+            and not self._pool.busy()
+        ):
+            self._pending[key] = [where]
+            self._pool.submit(key, path, data)
+        else:
+            hits, counts = self.examiner.examine(path, data)
+            self._counts(counts)
+            self._seen[key] = hits
+            self._record(key, where)
+
+    def _record(self, key: CacheKey, where: Where) -> None:
+        if key in self._pending:
+            self._pending[key].append(where)
+        elif self._seen[key]:
+            self.hits[where] = self._seen[key]
+
+    def _counts(self, counts: Counts) -> None:
+        self.stats.examined += counts.examined
+        self.stats.binary += counts.binary
+        self.stats.placeholders += counts.placeholders
+
+    def complete(self) -> None:
+        """Wait for the worker processes and file their results (idempotent)."""
+        if self._pool is None:
+            return
+        for key, hits, counts in self._pool.results():
+            self._counts(counts)
+            self._seen[key] = hits
+            for where in self._pending.pop(key, []):
+                if hits:
+                    self.hits[where] = hits
+
+    def close(self) -> None:
+        """Stop the worker processes, if any."""
+        if self._pool is not None:
+            self._pool.close()

@@ -132,3 +132,16 @@ def test_scan_json_carries_line_and_recoverability(
     [image] = json.loads(capsys.readouterr().out)["images"]
     dotenv = next(f for f in image["findings"] if f["path"] == "/app/.env")
     assert dotenv["line"] == 1 and dotenv["recoverable"] and not dotenv["present_in_final"]
+
+
+def test_worker_processes_find_exactly_what_one_process_finds(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analyzer.detectors.context import ScanOptions  # noqa: PLC0415
+    from analyzer.secrets import sink  # noqa: PLC0415
+
+    [alone] = scan_archive(archive, options=ScanOptions(workers=1)).images
+    monkeypatch.setattr(sink, "PARALLEL_AFTER", 0)  # send every file to the pool
+    [parallel] = scan_archive(archive, options=ScanOptions(workers=2)).images
+    assert parallel.findings == alone.findings
+    assert dict(parallel.facts)["secret_scan"] == dict(alone.facts)["secret_scan"]

@@ -1,0 +1,78 @@
+"""Examine files for secrets in worker processes, in batches, while the layers stream.
+
+The main process decompresses and walks the tar; workers (one per spare core) run the secrets
+engine. Workers are started with "spawn" (the reader already runs a decompression thread, and
+forking a threaded process is unsafe) and each builds its own engine once. Files travel in
+batches of a few MB so the per-file cost of crossing processes stays small.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from analyzer.secrets.sink import Counts, Examiner, SecretHit
+
+_BATCH_BYTES = 4 << 20
+_BATCH_FILES = 512
+_EXAMINER: Examiner | None = None
+
+
+def _start_worker() -> None:
+    global _EXAMINER  # noqa: PLW0603 - one engine per worker process, built once
+    from analyzer.secrets.engine import SecretEngine  # noqa: PLC0415
+    from analyzer.secrets.sink import Examiner  # noqa: PLC0415
+
+    _EXAMINER = Examiner(SecretEngine())
+
+
+def _examine_batch(batch: list[tuple[Any, str, bytes]]) -> list[tuple[Any, Any, Any]]:
+    assert _EXAMINER is not None  # set by the initializer
+    return [(key, *_EXAMINER.examine(path, data)) for key, path, data in batch]
+
+
+class ExaminerPool:
+    """A pool of worker processes running Examiner.examine on batches of files."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        context = multiprocessing.get_context("spawn")
+        self._executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker)
+        self._batch: list[tuple[Any, str, bytes]] = []
+        self._size = 0
+        self._futures: list[Future[list[tuple[Any, Any, Any]]]] = []
+
+    def submit(self, key: Any, path: str, data: bytes) -> None:
+        """Queue one file; full batches go to a worker at once."""
+        self._batch.append((key, path, data))
+        self._size += len(data)
+        if self._size >= _BATCH_BYTES or len(self._batch) >= _BATCH_FILES:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._batch:
+            self._futures.append(self._executor.submit(_examine_batch, self._batch))
+            self._batch, self._size = [], 0
+
+    def busy(self) -> bool:
+        """True when every worker already has work queued: the caller should examine the
+        next file itself rather than queue more."""
+        self._futures = [f for f in self._futures if not f.done()] + [
+            f for f in self._futures if f.done()
+        ]
+        waiting = sum(not f.done() for f in self._futures)
+        return waiting >= 2 * self.workers
+
+    def results(self) -> Iterator[tuple[Any, tuple[SecretHit, ...], Counts]]:
+        """Every queued file's (key, hits, counts), waiting for the workers."""
+        self._flush()
+        futures, self._futures = self._futures, []
+        for future in futures:
+            yield from future.result()
+
+    def close(self) -> None:
+        """Stop the workers (cancelling queued batches)."""
+        self._executor.shutdown(wait=True, cancel_futures=True)
