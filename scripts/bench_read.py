@@ -178,15 +178,27 @@ def child_read(archive: str, decoder: str) -> dict[str, Any]:
 
 
 def child_scan(archive: str) -> dict[str, Any]:
-    """Time one scan_archive() (imports excluded, as for the read): read + every detector."""
+    """Time scan_archive() twice (imports excluded): with the hardening detectors only (the
+    detectors issue's 20% budget) and with every detector, the secrets engine included."""
     start = time.perf_counter()
+    from analyzer.detectors import default_detectors  # noqa: PLC0415
+    from analyzer.detectors.secrets import SecretDetector  # noqa: PLC0415
     from analyzer.scan import scan_archive  # noqa: PLC0415
 
     imported = time.perf_counter()
-    result = scan_archive(Path(archive))
+    hardening = [d for d in default_detectors() if not isinstance(d, SecretDetector)]
+    result = scan_archive(Path(archive), detectors=hardening)
     seconds = time.perf_counter() - imported
     findings = sum(len(report.findings) for report in result.images)
-    return {"seconds": seconds, "import_s": imported - start, "findings": findings}
+    begun = time.perf_counter()
+    scan_archive(Path(archive))
+    full_s = time.perf_counter() - begun
+    return {
+        "seconds": seconds,
+        "full_s": full_s,
+        "import_s": imported - start,
+        "findings": findings,
+    }
 
 
 def child_idle() -> dict[str, Any]:
@@ -395,6 +407,7 @@ def measure_scan(info: ArchiveInfo, row: Row, times: int) -> dict[str, Any]:
         "read_s": row.read_s,
         "scan_s": scan_s,
         "overhead_pct": 100 * overhead,
+        "scan_with_secrets_s": best(scans, "full_s"),
         "read_rss_mb": row.read_rss_mb,
         "scan_rss_mb": max(run.rss_mb for run in scans),
         "findings": int(scans[0].data["findings"]),
@@ -494,9 +507,28 @@ def reference_table(rows: list[Row]) -> str:
 
 def print_scan(scans: list[dict[str, Any]]) -> None:
     """The detectors' overhead over the full read, with a verdict per archive."""
-    head = ["archive", "read s", "scan s", "overhead %", "read peak RSS MB", "scan peak RSS MB"]
-    keys = ["archive", "read_s", "scan_s", "overhead_pct", "read_rss_mb", "scan_rss_mb"]
-    print(f"\ndetectors: scan_archive() vs read_archive() (budget {SCAN_BUDGET:.0%}):")
+    head = [
+        "archive",
+        "read s",
+        "hardening scan s",
+        "overhead %",
+        "scan with secrets s",
+        "read peak RSS MB",
+        "scan peak RSS MB",
+    ]
+    keys = [
+        "archive",
+        "read_s",
+        "scan_s",
+        "overhead_pct",
+        "scan_with_secrets_s",
+        "read_rss_mb",
+        "scan_rss_mb",
+    ]
+    print(
+        f"\ndetectors: scan_archive() vs read_archive() (budget {SCAN_BUDGET:.0%} for the "
+        "hardening detectors; the secrets engine examines every file and is timed apart):"
+    )
     print(tabulate([[scan[k] for k in keys] for scan in scans], head, floatfmt=".2f"))
     for scan in scans:
         verdict = "within" if scan["within_budget"] else "over"

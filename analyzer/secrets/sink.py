@@ -213,11 +213,7 @@ class SecretSink:
         if key in self._seen or key in self._pending:
             self.stats.reused += 1
             self._record(key, where)
-        elif (
-            self._pool is not None
-            and self.stats.bytes > PARALLEL_AFTER
-            and not self._pool.busy()
-        ):
+        elif self._pool is not None and self.stats.bytes > PARALLEL_AFTER and not self._pool.busy():
             self._pending[key] = [where]
             self._pool.submit(key, path, data)
         else:
