@@ -88,7 +88,8 @@ def _scan(
     sinks = [store, *(d.sink() for d in chosen if isinstance(d, StreamingDetector))]
     read = read_archive(path, platform=platform, limits=limits, sinks=sinks, progress=progress)
     engine = (
-        next((d.engine for d in chosen if isinstance(d, SecretDetector)), None) or SecretEngine()
+        next((d.engine for d in chosen if isinstance(d, SecretDetector)), None)
+        or SecretEngine(use_hyperscan=False)  # only a few config texts to scrub
     )
     reports = []
     policy_notices: tuple[str, ...] = ()
