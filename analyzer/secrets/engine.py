@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyzer.secrets import dsbridge
+from analyzer.secrets.plugins import plugin_settings
 from analyzer.secrets.prefilter import Prefilter
 
 # configparser needs a section header before any option...
@@ -52,9 +53,11 @@ class SecretEngine:
     """detect-secrets, configured once per process, with the prefilter in front."""
 
     def __init__(
-        self, extra_plugins: Sequence[dict[str, Any]] = (), *, use_hyperscan: bool = True
+        self, extra_plugins: Sequence[dict[str, Any]] | None = None, *, use_hyperscan: bool = True
     ) -> None:
-        dsbridge.configure(extra_plugins)
+        """`extra_plugins`: detect-secrets plugin settings beyond the built-ins; None means
+        image-audit's own (analyzer.secrets.plugins), () means detect-secrets' alone."""
+        dsbridge.configure(plugin_settings() if extra_plugins is None else extra_plugins)
         self.prefilter = Prefilter(dsbridge.plugins(), use_hyperscan=use_hyperscan)
 
     def scan(self, filename: str, data: bytes) -> list[RawSecret]:
