@@ -1,12 +1,13 @@
 """The command line: the only place that prints, sets exit codes and catches errors.
 
-Exit codes: 0 success, 2 bad input or usage (every AnalyzerError), 3 internal error (a bug),
-130 interrupted.
+Exit codes: 0 success, 1 findings at or above --fail-on (scan) or a failed check (verify),
+2 bad input or usage (every AnalyzerError), 3 internal error (a bug), 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -19,6 +20,10 @@ from tabulate import tabulate
 
 from analyzer import __version__
 from analyzer.archive.digest import short
+from analyzer.bundle.custody import utc_now
+from analyzer.bundle.report import canonical_json
+from analyzer.bundle.verify import verify_bundle
+from analyzer.bundle.writer import BundleRequest, prepare, write_bundle
 from analyzer.detectors import all_rules
 from analyzer.detectors.context import ScanOptions
 from analyzer.errors import AnalyzerError, UsageError
@@ -29,6 +34,7 @@ from analyzer.findings.suppress import load_suppressions
 from analyzer.limits import Limits
 from analyzer.reader import ImageView, ReadResult, read_archive
 from analyzer.scan import scan_archive
+from analyzer.secrets import dsbridge
 from analyzer.secrets.config import scrubber_for
 from analyzer.secrets.engine import SecretEngine
 from analyzer.views import (
@@ -64,8 +70,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="image-audit",
         description="Offline forensic analyzer for container image archives "
         "(docker save, podman save, skopeo copy: docker-archive and OCI layouts).",
-        epilog="Exit codes: 0 ok, 2 unreadable or unsupported input / usage error, "
-        "3 internal error.",
+        epilog="Exit codes: 0 ok, 1 --fail-on threshold reached or verification failed, "
+        "2 unreadable or unsupported input / usage error, 3 internal error.",
     )
     parser.add_argument("--version", action="version", version=f"image-audit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -113,6 +119,17 @@ def _parser() -> argparse.ArgumentParser:
         default=10 << 20,
         help="files larger than this are not examined for secrets (default 10M)",
     )
+    bundle = scan.add_argument_group("evidence bundle")
+    bundle.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="DIR",
+        help="write the evidence bundle (reports, copies, custody, SHA256SUMS)",
+    )
+    bundle.add_argument("--force", action="store_true", help="write into a non-empty DIR")
+    bundle.add_argument("--case", default="", help="case reference recorded in custody.json")
+    bundle.add_argument("--examiner", default="", help="examiner recorded in custody.json")
     scan.add_argument(
         "--trusted-registry",
         action="append",
@@ -120,6 +137,10 @@ def _parser() -> argparse.ArgumentParser:
         metavar="HOST",
         help="a registry your organisation controls (repeatable); others are reported (CG 12.2)",
     )
+
+    verify = commands.add_parser("verify", help="check a bundle (and the archive) later")
+    verify.add_argument("bundle", type=Path, help="the bundle directory (scan -o DIR)")
+    verify.add_argument("archive", type=Path, nargs="?", help="the archive it was made from")
 
     rules = commands.add_parser("rules", help="every rule id with severity and PCI references")
     rules.add_argument("--format", choices=("table", "json"), default="table")
@@ -366,8 +387,23 @@ def _deleted(view: ImageView, path: str, fmt: str, out: TextIO) -> dict[str, Any
     return dict(_image_header(view), removed=removed)
 
 
+def _ruleset() -> dict[str, Any]:
+    """The rules and detect-secrets set-up a scan ran with, and a hash of them."""
+    doc = {
+        "rules": [r.id for r in all_rules()],
+        "detect_secrets": {
+            "plugins": sorted(p["name"] for p in dsbridge.plugin_settings()),
+            "filters": dsbridge.filter_paths(),
+        },
+    }
+    return {**doc, "sha256": hashlib.sha256(canonical_json(doc)).hexdigest()}
+
+
 def run_scan(args: argparse.Namespace, out: TextIO) -> int:
     """`image-audit scan`."""
+    started = utc_now().isoformat()
+    if args.output is not None:
+        prepare(args.output, args.force)  # refuse a non-empty directory before the long work
     suppressions = load_suppressions(args.suppressions) if args.suppressions else []
     options = ScanOptions(
         trusted_registries=tuple(args.trusted_registry),
@@ -380,6 +416,17 @@ def run_scan(args: argparse.Namespace, out: TextIO) -> int:
         args.archive, platform=args.platform, limits=_limits(args), options=options
     )
     doc = scan_document(result, show_suppressed=args.show_suppressed)
+    if args.output is not None:
+        request = BundleRequest(
+            out=args.output,
+            force=True,
+            case=args.case,
+            examiner=args.examiner,
+            command=tuple(["image-audit", *sys.argv[1:]]),
+            started=started,
+        )
+        write_bundle(result, doc, _ruleset(), request)
+        print(f"image-audit: evidence bundle written to {args.output}", file=sys.stderr)
     if args.format == "json":
         _print_json(doc, out)
     else:
@@ -415,7 +462,26 @@ def run_rules(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-_COMMANDS = {"inspect": run_inspect, "ls": run_ls, "scan": run_scan, "rules": run_rules}
+def run_verify(args: argparse.Namespace, out: TextIO) -> int:
+    """`image-audit verify`: exit 0 when every check passes, 1 otherwise."""
+    checks = verify_bundle(args.bundle, args.archive)
+    for _, line in checks:
+        out.write(line + "\n")
+    failed = sum(not ok for ok, _ in checks)
+    out.write(
+        f"{'VERIFIED' if not failed else 'NOT VERIFIED'}: {len(checks) - failed} checks "
+        f"passed, {failed} failed\n"
+    )
+    return 1 if failed else 0
+
+
+_COMMANDS = {
+    "inspect": run_inspect,
+    "ls": run_ls,
+    "scan": run_scan,
+    "rules": run_rules,
+    "verify": run_verify,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

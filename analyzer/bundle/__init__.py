@@ -1,0 +1,1 @@
+"""The audit evidence bundle: reports, copies of what was read, custody, checksums."""

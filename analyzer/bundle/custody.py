@@ -1,0 +1,103 @@
+"""Custody: what was examined, with what, by whom and when; and the input's own hash."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import os
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from analyzer.errors import UsageError
+
+_DEPENDENCIES = (
+    "image-audit",
+    "detect-secrets",
+    "python-magic",
+    "tabulate",
+    "zstandard",
+    "isal",
+    "hyperscan",
+    "PyYAML",
+)
+
+
+def utc_now() -> datetime.datetime:
+    """Now in UTC, or SOURCE_DATE_EPOCH when set (for fully reproducible bundles)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None:
+        try:
+            return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
+        except ValueError:
+            raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds") from None
+    return datetime.datetime.now(datetime.UTC)
+
+
+def input_facts(path: Path) -> dict[str, Any]:
+    """Name, size and sha256 of the input; a directory is hashed as a sorted listing of
+    "sha256  relative/path" lines (the same form as SHA256SUMS)."""
+    if path.is_dir():
+        lines = [
+            f"{file_sha256(p)}  {p.relative_to(path).as_posix()}\n"
+            for p in sorted(path.rglob("*"))
+            if p.is_file() and not p.is_symlink()
+        ]
+        listing = "".join(lines).encode()
+        return {
+            "name": path.name,
+            "kind": "directory",
+            "size": len(listing),
+            "sha256": hashlib.sha256(listing).hexdigest(),
+        }
+    return {
+        "name": path.name,
+        "kind": "file",
+        "size": path.stat().st_size,
+        "sha256": file_sha256(path),
+    }
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def custody_document(
+    archive: Path,
+    facts: dict[str, Any],
+    *,
+    command: list[str],
+    times: tuple[str, str],
+    who: dict[str, str],
+    ruleset: dict[str, Any],
+) -> dict[str, Any]:
+    """custody.json: the input, the tool and its versions, the ruleset, the command, the times."""
+    return {
+        "input": {**facts, "path": str(archive)},
+        "tool": {
+            "name": "image-audit",
+            "versions": {d: _version(d) for d in _DEPENDENCIES},
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+        },
+        "ruleset": ruleset,
+        "command_line": command,
+        "started_utc": times[0],
+        "finished_utc": times[1],
+        "case": who.get("case", ""),
+        "examiner": who.get("examiner", ""),
+    }

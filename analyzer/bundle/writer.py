@@ -1,0 +1,150 @@
+"""Write the evidence bundle into a directory, and never anywhere else.
+
+Every file name is ours (fixed names, image folders named after digests): nothing from the
+archive chooses a path. Same input and options give the same bytes in every file except
+custody.json's times (and those too with SOURCE_DATE_EPOCH set).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analyzer.bundle.custody import custody_document, input_facts, utc_now
+from analyzer.bundle.report import canonical_json, report_document, report_markdown
+from analyzer.bundle.tables import findings_csv, inventory_csv, layers_csv
+from analyzer.errors import UsageError
+from analyzer.scan import ScanResult
+
+Extra = Callable[[dict[str, Any], dict[str, Any]], dict[str, bytes]]
+"""Builds more per-image files from (scan document, image document): name -> bytes."""
+
+
+@dataclass(frozen=True, slots=True)
+class BundleRequest:
+    """Where and how to write the bundle."""
+
+    out: Path
+    force: bool = False
+    case: str = ""
+    examiner: str = ""
+    command: tuple[str, ...] = ()
+    started: str = ""
+    extras: tuple[Extra, ...] = field(default=())
+
+
+def prepare(out: Path, force: bool) -> None:
+    """Create the output directory; refuse a non-empty one unless forced."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise UsageError(f"{out} is not empty; choose another directory or pass --force")
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def image_folder(out: Path, index: int, image: dict[str, Any], several: bool) -> Path:
+    """The bundle folder of one image: the output directory itself, or one per image."""
+    if not several:
+        return out
+    short = image["config_digest"].split(":", 1)[-1][:12]
+    return out / f"image-{index + 1}-{short}"
+
+
+def write_bundle(
+    result: ScanResult, doc: dict[str, Any], ruleset: dict[str, Any], request: BundleRequest
+) -> list[Path]:
+    """Write every file of the bundle; return them (SHA256SUMS last)."""
+    prepare(request.out, request.force)
+    archive = result.read.archive.path
+    facts = input_facts(archive)
+    several = len(doc["images"]) > 1
+    written: list[Path] = []
+    entries: list[dict[str, Any]] = []
+    for i, (image, report) in enumerate(zip(doc["images"], result.images, strict=True)):
+        folder = image_folder(request.out, i, image, several)
+        folder.mkdir(exist_ok=True)
+        files = _image_files(doc, image, report, facts, request.extras)
+        written += [_write(folder / name, data) for name, data in sorted(files.items())]
+        entries.append(
+            {
+                "folder": folder.relative_to(request.out).as_posix() or ".",
+                "refs": image["refs"],
+                "platform": image["platform"],
+                "config_digest": image["config_digest"],
+                "manifest_digest": image["manifest_digest"],
+            }
+        )
+    index_doc = {"input": facts, "images": entries}
+    written.append(_write(request.out / "index.json", canonical_json(index_doc)))
+    times = (request.started or utc_now().isoformat(), utc_now().isoformat())
+    custody = custody_document(
+        archive,
+        facts,
+        command=list(request.command),
+        times=times,
+        who={"case": request.case, "examiner": request.examiner},
+        ruleset=ruleset,
+    )
+    written.append(_write(request.out / "custody.json", canonical_json(custody)))
+    written.append(_write(request.out / "SHA256SUMS", sha256sums(request.out, written)))
+    return written
+
+
+def _image_files(
+    doc: dict[str, Any],
+    image: dict[str, Any],
+    report: Any,
+    facts: dict[str, Any],
+    extras: tuple[Extra, ...],
+) -> dict[str, bytes]:
+    view = report.view
+    notices = list(doc["notices"])
+    report_doc = report_document(image, doc["archive"], facts, notices)
+    files = {
+        "report.json": canonical_json(report_doc),
+        "report.md": report_markdown(report_doc).encode(),
+        "findings.csv": findings_csv(image["findings"]),
+        "layers.csv": layers_csv(image["layers"]),
+        "inventory.csv": inventory_csv(view),
+        # As read, except that secret values found in it are redacted (they may not be written
+        # anywhere in full); its original digest is config_digest in report.json.
+        "config.json": _scrubbed_json(view.image.raw_config, report.scrub),
+    }
+    if view.image.raw_manifest:
+        files["manifest.json"] = view.image.raw_manifest
+    for extra in extras:
+        files.update(extra(doc, image))
+    return files
+
+
+def _scrubbed_json(raw: bytes, scrub: Callable[[str], str]) -> bytes:
+    """A JSON document with every string passed through `scrub` (escapes cannot hide a value)."""
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            return scrub(value)
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if isinstance(value, dict):
+            return {walk(k): walk(v) for k, v in value.items()}
+        return value
+
+    return canonical_json(walk(json.loads(raw)))
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def sha256sums(out: Path, files: list[Path]) -> bytes:
+    """SHA256SUMS in the format `sha256sum -c` reads."""
+    lines = sorted(
+        f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(out).as_posix()}\n"
+        for p in files
+    )
+    return "".join(lines).encode()

@@ -1,0 +1,144 @@
+"""The evidence bundle: complete, schema-valid, reproducible, verifiable, written nowhere else."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from analyzer.cli import main
+from fixtures.secret_image import PLANTED, write_secret_image
+
+EXPECTED = {
+    "report.json",
+    "report.md",
+    "findings.csv",
+    "layers.csv",
+    "inventory.csv",
+    "config.json",
+    "index.json",
+    "custody.json",
+    "SHA256SUMS",
+}
+
+
+def bundle(archive: Path, out: Path, *extra: str) -> int:
+    return main(["scan", str(archive), "-o", str(out), *extra])
+
+
+def files(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+
+def schema() -> dict[str, object]:
+    text = resources.files("analyzer.bundle").joinpath("schemas/report.schema.json").read_text()
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def test_bundle_holds_every_report_and_validates(built: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "evidence"
+    assert bundle(built["example"], out, "--case", "PCI-2026-17", "--examiner", "A. Auditor") == 0
+    assert set(files(out)) >= EXPECTED
+    report = json.loads((out / "report.json").read_text())
+    jsonschema.Draft202012Validator(schema()).validate(report)
+    statuses = {r["requirement"]: r["status"] for r in report["requirements"]}
+    assert statuses["CG-12.4"] == "fail" and statuses["CG-12.3"] == "fail"
+    custody = json.loads((out / "custody.json").read_text())
+    assert custody["case"] == "PCI-2026-17" and custody["examiner"] == "A. Auditor"
+    assert custody["input"]["sha256"] == report["input"]["sha256"]
+    assert len(custody["ruleset"]["sha256"]) == 64
+    assert "## Verdict per requirement" in (out / "report.md").read_text()
+
+
+def test_same_input_gives_the_same_bytes(
+    built: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "evidence"
+    bundle(built["example"], out)
+    first = files(out)
+    bundle(built["example"], out, "--force")
+    second = files(out)
+    assert {k: v for k, v in first.items() if k not in ("custody.json", "SHA256SUMS")} == {
+        k: v for k, v in second.items() if k not in ("custody.json", "SHA256SUMS")
+    }
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    bundle(built["example"], out, "--force")
+    third = files(out)
+    bundle(built["example"], out, "--force")
+    assert files(out) == third  # with SOURCE_DATE_EPOCH: fully identical, custody included
+
+
+def test_refuses_a_non_empty_directory_without_force(
+    built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    assert bundle(built["example"], tmp_path) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_nothing_is_written_outside_the_output_directory(
+    built: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    bundle(built["hostile-traversal"], tmp_path / "out")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_several_images_get_a_folder_each_and_an_index(
+    built: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "evidence"
+    bundle(built["oci-multiarch"], out)
+    index = json.loads((out / "index.json").read_text())
+    folders = [entry["folder"] for entry in index["images"]]
+    assert len(folders) == 2 and all(folder.startswith("image-") for folder in folders)
+    for folder in folders:
+        assert (out / folder / "report.json").is_file()
+
+
+@pytest.fixture
+def verified(built: dict[str, Path], tmp_path: Path) -> Path:
+    out = tmp_path / "evidence"
+    bundle(built["example"], out)
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED - {"SHA256SUMS"}))
+def test_verify_detects_one_changed_byte_in_any_file(
+    name: str, verified: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = verified / name
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    assert main(["verify", str(verified)]) == 1
+    assert f"FAILED {name}: content changed" in capsys.readouterr().out
+
+
+def test_verify_passes_an_intact_bundle_and_its_archive(
+    verified: Path, built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["verify", str(verified), str(built["example"])]) == 0
+    assert capsys.readouterr().out.strip().endswith("0 failed")
+
+
+def test_verify_rejects_another_archive_and_added_files(
+    verified: Path, built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    (verified / "extra.txt").write_text("slipped in")
+    assert main(["verify", str(verified), str(built["oci-multiarch"])]) == 1
+    out = capsys.readouterr().out
+    assert "FAILED extra.txt: not listed" in out and "FAILED archive sha256" in out
+
+
+def test_no_planted_secret_appears_in_any_bundle_file(tmp_path: Path) -> None:
+    archive = write_secret_image(tmp_path / "secret.tar")
+    out = tmp_path / "evidence"
+    bundle(archive, out, "--show-suppressed")
+    for name, data in files(out).items():
+        for value in PLANTED:
+            assert value.encode() not in data, f"{value[:4]}... in {name}"
