@@ -32,6 +32,7 @@ from analyzer.findings.model import Severity
 from analyzer.findings.pci import REQUIREMENTS, controls_for
 from analyzer.findings.suppress import load_suppressions
 from analyzer.limits import Limits
+from analyzer.progress import ProgressLine
 from analyzer.reader import ImageView, ReadResult, read_archive
 from analyzer.scan import scan_archive
 from analyzer.secrets import dsbridge
@@ -162,6 +163,12 @@ def _common(command: argparse.ArgumentParser) -> None:
     command.add_argument("archive", type=Path, help="image archive (tar, tar.gz/xz/zst, or dir)")
     command.add_argument("--platform", help="only images for os/arch[/variant]")
     command.add_argument("--format", choices=("table", "json"), default="table")
+    command.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress on stderr (it is only shown on a terminal anyway)",
+    )
     limits = command.add_argument_group("safety limits")
     limits.add_argument(
         "--max-bytes",
@@ -199,7 +206,13 @@ def _limits(args: argparse.Namespace) -> Limits:
 
 
 def _read(args: argparse.Namespace) -> ReadResult:
-    return read_archive(args.archive, platform=args.platform, limits=_limits(args))
+    progress = ProgressLine(sys.stderr, not args.quiet)
+    try:
+        return read_archive(
+            args.archive, platform=args.platform, limits=_limits(args), progress=progress
+        )
+    finally:
+        progress.finish()
 
 
 def _print_json(doc: Any, out: TextIO) -> None:
@@ -412,9 +425,17 @@ def run_scan(args: argparse.Namespace, out: TextIO) -> int:
         max_file_bytes=args.max_file_bytes,
         workers=max(1, args.jobs),
     )
-    result = scan_archive(
-        args.archive, platform=args.platform, limits=_limits(args), options=options
-    )
+    progress = ProgressLine(sys.stderr, not args.quiet)
+    try:
+        result = scan_archive(
+            args.archive,
+            platform=args.platform,
+            limits=_limits(args),
+            options=options,
+            progress=progress,
+        )
+    finally:
+        progress.finish()
     doc = scan_document(result, show_suppressed=args.show_suppressed)
     if args.output is not None:
         request = BundleRequest(

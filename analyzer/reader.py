@@ -22,7 +22,7 @@ from analyzer.image.model import Catalog, Image, Layer
 from analyzer.limits import Limits
 
 Progress = Callable[[int, int, str], None]
-"""Called as progress(done, total, label) after each layer."""
+"""Called as progress(bytes_done, bytes_total, label) after each layer (stored blob bytes)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +89,7 @@ def _read_layers(
     budget = Budget(limits)
     listings: dict[str, LayerListing] = {}
     streams = archive.stream_members(by_member)
+    total_bytes, done_bytes = sum(m.size for m in by_member), 0
     for done, (member, chunks) in enumerate(streams, start=1):
         names = by_member[member]
         first = names[0][1]
@@ -97,8 +98,9 @@ def _read_layers(
         for name, layer in names:
             _verify_blob(layer, listing, what)
             listings[name] = listing
+        done_bytes += member.size
         if progress is not None:
-            progress(done, len(streams), member.name)
+            progress(done_bytes, total_bytes, f"layer {done}/{len(streams)}")
     return listings
 
 
