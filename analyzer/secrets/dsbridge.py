@@ -32,10 +32,20 @@ def configure(extra_plugins: Sequence[dict[str, Any]] = ()) -> None:
     """Enable every built-in plugin (plus `extra_plugins`) and the default filters."""
     settings = get_settings()
     settings.clear()
+    # detect-secrets caches its type -> class mapping, custom (file) plugins included, and
+    # never invalidates it: rebuild it for the built-ins now and for the new set afterwards.
+    get_mapping_from_secret_type_to_class.cache_clear()
     classes: list[type] = list(get_mapping_from_secret_type_to_class().values())
-    builtin = [{"name": cls.__name__} for cls in classes]
+    builtin = [{"name": c.__name__} for c in classes if c.__module__.startswith("detect_secrets.")]
     settings.configure_plugins(builtin + list(extra_plugins))
+    get_mapping_from_secret_type_to_class.cache_clear()
     settings.disable_filters(_HOST_FILE_FILTER)
+
+
+def builtin_plugin_names() -> list[str]:
+    """detect-secrets' own plugins (its registry also holds custom plugins once loaded)."""
+    classes: list[type] = list(get_mapping_from_secret_type_to_class().values())
+    return sorted(c.__name__ for c in classes if c.__module__.startswith("detect_secrets."))
 
 
 def plugins() -> list[Any]:

@@ -16,6 +16,7 @@ import pytest
 from detect_secrets.core.scan import scan_file
 from detect_secrets.settings import default_settings
 
+from analyzer.secrets import dsbridge
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.prefilter import Prefilter
 
@@ -24,7 +25,10 @@ STDLIB = Path(sysconfig.get_paths()["stdlib"])
 
 
 def reference(paths: list[Path]) -> dict[str, list[tuple[str, int, str]]]:
-    with default_settings():
+    # detect-secrets' default set-up, limited to its own plugins (its registry also lists
+    # custom plugins once any were loaded in this process).
+    with default_settings() as settings:
+        settings.disable_plugins(*(set(settings.plugins) - set(dsbridge.builtin_plugin_names())))
         return {
             str(p): sorted((s.type, s.line_number, s.secret_hash) for s in scan_file(str(p)))
             for p in paths
@@ -88,7 +92,6 @@ def test_config_files_with_nothing_to_find_skip_parsing_but_agree(tmp_path: Path
 
 def test_hyperscan_and_plain_re_prefilters_pick_the_same_lines() -> None:
     SecretEngine()  # configures detect-secrets' plugins for this process
-    from analyzer.secrets import dsbridge  # noqa: PLC0415
 
     fast = Prefilter(dsbridge.plugins(), use_hyperscan=True)
     slow = Prefilter(dsbridge.plugins(), use_hyperscan=False)
