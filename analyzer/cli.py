@@ -23,7 +23,7 @@ from analyzer.archive.digest import short
 from analyzer.bundle.custody import utc_now
 from analyzer.bundle.report import canonical_json
 from analyzer.bundle.verify import verify_bundle
-from analyzer.bundle.writer import BundleRequest, prepare, write_bundle
+from analyzer.bundle.writer import BundleRequest, prepare, standard_extras, write_bundle
 from analyzer.detectors import all_rules
 from analyzer.detectors.context import ScanOptions
 from analyzer.errors import AnalyzerError, UsageError
@@ -445,6 +445,7 @@ def run_scan(args: argparse.Namespace, out: TextIO) -> int:
             examiner=args.examiner,
             command=tuple(["image-audit", *sys.argv[1:]]),
             started=started,
+            extras=standard_extras(_rules_doc(), __version__),
         )
         write_bundle(result, doc, _ruleset(), request)
         print(f"image-audit: evidence bundle written to {args.output}", file=sys.stderr)
@@ -459,8 +460,8 @@ def run_scan(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if failed else 0
 
 
-def run_rules(args: argparse.Namespace, out: TextIO) -> int:
-    """`image-audit rules`."""
+def _rules_doc() -> dict[str, Any]:
+    """Every rule as data (the `rules --format json` document)."""
     docs = [
         {
             "rule_id": r.id,
@@ -473,9 +474,16 @@ def run_rules(args: argparse.Namespace, out: TextIO) -> int:
         }
         for r in all_rules()
     ]
+    return {"rules": docs, "requirements": REQUIREMENTS}
+
+
+def run_rules(args: argparse.Namespace, out: TextIO) -> int:
+    """`image-audit rules`."""
+    doc = _rules_doc()
     if args.format == "json":
-        _print_json({"rules": docs, "requirements": REQUIREMENTS}, out)
+        _print_json(doc, out)
         return 0
+    docs = doc["rules"]
     rows = [
         [d["rule_id"], d["severity"], d["category"], ", ".join(d["pci"]), d["title"]] for d in docs
     ]

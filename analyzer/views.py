@@ -209,6 +209,7 @@ def scan_document(result: ScanResult, *, show_suppressed: bool = False) -> dict[
                         "source_format",
                         "manifest_digest",
                         "config_digest",
+                        "created",
                         "user",
                         "layers",
                     )

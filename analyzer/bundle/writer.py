@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from analyzer.bundle.custody import custody_document, input_facts, utc_now
+from analyzer.bundle.cyclonedx import cyclonedx_document
 from analyzer.bundle.report import canonical_json, report_document, report_markdown
+from analyzer.bundle.sarif import sarif_document
 from analyzer.bundle.tables import findings_csv, inventory_csv, layers_csv
 from analyzer.errors import UsageError
 from analyzer.scan import ScanResult
@@ -92,6 +95,26 @@ def write_bundle(
     written.append(_write(request.out / "custody.json", canonical_json(custody)))
     written.append(_write(request.out / "SHA256SUMS", sha256sums(request.out, written)))
     return written
+
+
+def standard_extras(rules_doc: dict[str, Any], tool_version: str) -> tuple[Extra, ...]:
+    """findings.sarif and packages.cdx.json for each image (deterministic: the BOM's serial
+    and timestamp derive from the image, not from the clock)."""
+
+    def sarif(doc: dict[str, Any], image: dict[str, Any]) -> dict[str, bytes]:
+        single = {**doc, "images": [image]}
+        return {"findings.sarif": canonical_json(sarif_document(single, rules_doc, tool_version))}
+
+    def bom(doc: dict[str, Any], image: dict[str, Any]) -> dict[str, bytes]:
+        name = "image-audit:" + image["config_digest"]
+        serial = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+        created = image.get("created") or "1970-01-01T00:00:00Z"
+        document = cyclonedx_document(
+            image, doc["archive"], serial=serial, timestamp=created, tool_version=tool_version
+        )
+        return {"packages.cdx.json": canonical_json(document)}
+
+    return (sarif, bom)
 
 
 def _image_files(

@@ -9,6 +9,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from analyzer.bundle.cyclonedx import cyclonedx_errors
+from analyzer.bundle.sarif import sarif_errors
 from analyzer.cli import main
 from fixtures.secret_image import PLANTED, write_secret_image
 
@@ -51,6 +53,10 @@ def test_bundle_holds_every_report_and_validates(built: dict[str, Path], tmp_pat
     assert custody["input"]["sha256"] == report["input"]["sha256"]
     assert len(custody["ruleset"]["sha256"]) == 64
     assert "## Verdict per requirement" in (out / "report.md").read_text()
+    sarif = json.loads((out / "findings.sarif").read_text())
+    assert sarif_errors(sarif) == []
+    assert len(sarif["runs"][0]["results"]) == len(report["findings"])
+    assert cyclonedx_errors(json.loads((out / "packages.cdx.json").read_text())) == []
 
 
 def test_same_input_gives_the_same_bytes(
