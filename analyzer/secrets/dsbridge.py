@@ -35,8 +35,7 @@ def configure(extra_plugins: Sequence[dict[str, Any]] = ()) -> None:
     # detect-secrets caches its type -> class mapping, custom (file) plugins included, and
     # never invalidates it: rebuild it for the built-ins now and for the new set afterwards.
     get_mapping_from_secret_type_to_class.cache_clear()
-    classes: list[type] = list(get_mapping_from_secret_type_to_class().values())
-    builtin = [{"name": c.__name__} for c in classes if c.__module__.startswith("detect_secrets.")]
+    builtin = [{"name": name} for name in builtin_plugin_names()]
     settings.configure_plugins(builtin + list(extra_plugins))
     get_mapping_from_secret_type_to_class.cache_clear()
     settings.disable_filters(_HOST_FILE_FILTER)

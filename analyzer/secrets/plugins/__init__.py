@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-MODULES: tuple[str, ...] = ()
+MODULES: tuple[str, ...] = ("code_hosting", "cloud", "ai", "saas", "infra", "encoded")
 """Module names (files in this package) holding plugin classes, in registration order."""
 
 
