@@ -22,6 +22,7 @@ from analyzer import __version__
 from analyzer.archive.digest import short
 from analyzer.bundle.custody import utc_now
 from analyzer.bundle.report import canonical_json
+from analyzer.bundle.sarif import sarif_document
 from analyzer.bundle.verify import verify_bundle
 from analyzer.bundle.writer import BundleRequest, prepare, standard_extras, write_bundle
 from analyzer.detectors import all_rules
@@ -162,7 +163,12 @@ def _parser() -> argparse.ArgumentParser:
 def _common(command: argparse.ArgumentParser) -> None:
     command.add_argument("archive", type=Path, help="image archive (tar, tar.gz/xz/zst, or dir)")
     command.add_argument("--platform", help="only images for os/arch[/variant]")
-    command.add_argument("--format", choices=("table", "json"), default="table")
+    command.add_argument(
+        "--format",
+        choices=("table", "json", "sarif"),
+        default="table",
+        help="output on stdout (sarif: scan only)",
+    )
     command.add_argument(
         "-q",
         "--quiet",
@@ -451,6 +457,8 @@ def run_scan(args: argparse.Namespace, out: TextIO) -> int:
         print(f"image-audit: evidence bundle written to {args.output}", file=sys.stderr)
     if args.format == "json":
         _print_json(doc, out)
+    elif args.format == "sarif":
+        _print_json(sarif_document(doc, _rules_doc(), __version__), out)
     else:
         out.write(scan_table(doc))
         _print_notices(result.notices, out)
@@ -515,7 +523,10 @@ _COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `image-audit` and `python -m analyzer`."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command != "scan" and getattr(args, "format", "") == "sarif":
+        parser.error("--format sarif is for scan (inspect and ls print table or json)")
     try:
         return _COMMANDS[args.command](args, sys.stdout)
     except AnalyzerError as exc:

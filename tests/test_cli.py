@@ -153,3 +153,17 @@ def test_scan_json_has_the_documented_finding_fields(
         } <= set(finding)
     setuid = next(f for f in image["findings"] if f["rule_id"] == "IA-SETUID")
     assert setuid["path"] == "/app/setuid-helper" and setuid["layer_index"] == 1
+
+
+def test_scan_prints_sarif_for_pipelines(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "scan", str(built["example"]), "--format", "sarif")
+    doc = json.loads(out)
+    assert code == 0 and doc["version"] == "2.1.0" and doc["runs"][0]["results"]
+
+
+def test_sarif_format_is_for_scan_only(built: dict[str, Path]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["inspect", str(built["example"]), "--format", "sarif"])
+    assert exit_info.value.code == 2
