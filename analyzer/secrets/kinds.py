@@ -100,6 +100,7 @@ STRUCTURAL: dict[str, Severity] = {
     "npmrc-token": Severity.HIGH,
     "pypirc-password": Severity.HIGH,
     "kubeconfig": Severity.HIGH,
+    "kubernetes-secret": Severity.HIGH,
     "dotenv": Severity.HIGH,
     "shell-history": Severity.LOW,
     "history-credential": Severity.HIGH,

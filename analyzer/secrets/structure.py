@@ -40,6 +40,7 @@ most specific, in the order above, with gcp-service-account before private-key).
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -178,6 +179,40 @@ def _npmrc(src: Source) -> Iterator[Found]:
             yield Found(number, _unquote(m.group(3)), f"{m.group(2)} for {where[:100]}")
 
 
+_K8S_SECRET = re.compile(r"^kind:[ \t]*Secret[ \t]*$")
+_K8S_BLOCK = re.compile(r"^(data|stringData):[ \t]*$")
+_K8S_ITEM = re.compile(r"^[ \t]+([\w.-]+):[ \t]*(\S.*?)[ \t]*$")
+
+
+def _kubernetes_secrets(src: Source) -> Iterator[Found]:
+    """Values of `data` (base64, decoded) and `stringData` in `kind: Secret` YAML documents."""
+    document: list[tuple[int, str]] = []
+    for number, line in enumerate([*src.lines, "---"], 1):
+        if line.startswith("---"):
+            if any(_K8S_SECRET.match(text) for _, text in document):
+                yield from _secret_values(document)
+            document = []
+        else:
+            document.append((number, line))
+
+
+def _secret_values(document: list[tuple[int, str]]) -> Iterator[Found]:
+    block = ""
+    for number, line in document:
+        if match := _K8S_BLOCK.match(line):
+            block = match.group(1)
+        elif line and not line[0].isspace():
+            block = ""
+        elif block and (item := _K8S_ITEM.match(line)):
+            value = _unquote(item.group(2))
+            if block == "data":
+                try:
+                    value = base64.b64decode(value, validate=True).decode("utf-8")
+                except ValueError:
+                    continue
+            yield Found(number, value, f"Kubernetes Secret {block}.{item.group(1)}")
+
+
 def _kubeconfig(src: Source) -> Iterator[Found]:
     text = src.text
     if not (re.search(r"(?m)^clusters\s*:", text) and re.search(r"(?m)^users\s*:", text)):
@@ -303,6 +338,7 @@ _KINDS = (
     _Kind("npmrc-token", _npmrc, (b"_auth", b"_password"), _path(r"/\.?npmrc$")),
     _Kind("pypirc-password", _pypirc, (b"password",), _path(r"/\.pypirc$")),
     _Kind("kubeconfig", _kubeconfig, (b"users:",), text_only=True),
+    _Kind("kubernetes-secret", _kubernetes_secrets, (b"kind: Secret",), text_only=True),
     _Kind("htpasswd", _htpasswd, text_only=True),
     _Kind("shell-history", _history_presence, (), _HISTORY, literal=False),
     _Kind("history-credential", _history_credentials, (), _HISTORY),

@@ -665,3 +665,27 @@ def test_realworld_secret_corpora_never_raise_and_yield_their_private_keys() -> 
     assert ed25519.detail == "OpenSSH private key, not encrypted"
     env = found["/gitleaks/testdata/repos/nogit/.env.prod"]
     assert [(h.kind, h.line, h.detail) for h in env] == [("dotenv", 4, "DB_PASSWORD")]
+
+
+def test_kubernetes_secret_manifest_values_are_found_decoded() -> None:
+    import base64  # noqa: PLC0415
+
+    password = "k8s-Pw-" + "Q3x9Lm2Rt7Wy"
+    manifest = (
+        "apiVersion: v1\nkind: ConfigMap\ndata:\n  mode: prod\n---\n"
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: Opaque\ndata:\n"
+        f"  password: {base64.b64encode(password.encode()).decode()}\n"
+        "stringData:\n  token: 'st-Zx9Qv8Lm2Rt7Wy3K'\n  empty: ''\n"
+    ).encode()
+    hits = [
+        h for h in structural_hits("/deploy/secret.yaml", manifest) if h.kind == "kubernetes-secret"
+    ]
+    assert [(h.line, h.value) for h in hits] == [(12, password), (14, "st-Zx9Qv8Lm2Rt7Wy3K")]
+    assert all("Kubernetes Secret" in h.detail for h in hits)
+
+
+def test_a_configmap_is_not_a_kubernetes_secret() -> None:
+    manifest = b"apiVersion: v1\nkind: ConfigMap\ndata:\n  password: cGFzc3dvcmQxMjM=\n"
+    assert not [
+        h for h in structural_hits("/deploy/cm.yaml", manifest) if h.kind == "kubernetes-secret"
+    ]
