@@ -17,6 +17,7 @@ from typing import Any
 
 from analyzer.bundle.custody import custody_document, input_facts, utc_now
 from analyzer.bundle.cyclonedx import cyclonedx_document
+from analyzer.bundle.html import report_html
 from analyzer.bundle.report import canonical_json, report_document, report_markdown
 from analyzer.bundle.sarif import sarif_document
 from analyzer.bundle.tables import findings_csv, inventory_csv, layers_csv
@@ -130,6 +131,7 @@ def _image_files(
     files = {
         "report.json": canonical_json(report_doc),
         "report.md": report_markdown(report_doc).encode(),
+        "report.html": report_html(report_doc).encode(),
         "findings.csv": findings_csv(image["findings"]),
         "layers.csv": layers_csv(image["layers"]),
         "inventory.csv": inventory_csv(view),

@@ -24,6 +24,9 @@ EXPECTED = {
     "index.json",
     "custody.json",
     "SHA256SUMS",
+    "findings.sarif",
+    "packages.cdx.json",
+    "report.html",
 }
 
 

@@ -1,0 +1,319 @@
+"""report.html: one image's report as a single self-contained page a person can read offline.
+
+No network and no external assets: the CSS, the charts (SVG drawn here) and the few lines of
+filter script are inline, and a Content-Security-Policy forbids loading anything else. Every
+string from the report passes through `html.escape`, because evidence, paths and history lines
+come from the image and must never become markup. Same report in, same bytes out.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from html import escape
+from typing import Any
+
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+COLORS = {
+    "critical": "#7b1fa2",
+    "high": "#c62828",
+    "medium": "#ef6c00",
+    "low": "#f9a825",
+    "info": "#546e7a",
+}
+NEUTRAL = "#1565c0"
+CONFIG_LAYER = "config"
+"""Label of findings that belong to the image config rather than to a layer."""
+
+# Bar chart geometry, in SVG pixels.
+CHART_W, LABEL_W, BAR_H, GAP, BAR_MAX = 420, 110, 20, 6, 220
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
+
+STYLE = """
+body{font:14px/1.4 system-ui,sans-serif;margin:1.5em auto;max-width:1200px;color:#222}
+table{border-collapse:collapse;width:100%;margin:.5em 0}
+th,td{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}
+th{background:#eee} code,.mono{font-family:ui-monospace,monospace;word-break:break-all}
+.status-pass{color:#2e7d32;font-weight:bold} .status-fail{color:#c62828;font-weight:bold}
+.status-not-assessable{color:#546e7a}
+.sev{color:#fff;border-radius:3px;padding:0 4px}
+.charts{display:flex;flex-wrap:wrap;gap:1em} .charts figure{margin:0}
+#controls{margin:.5em 0} #controls label{margin-right:.8em}
+"""
+
+# Filters rows by text and severity; reads "#severity=critical,high&q=text" from the URL.
+SCRIPT = """
+(function () {
+  var box = document.getElementById("filter");
+  var toggles = Array.prototype.slice.call(document.querySelectorAll("input.sev-toggle"));
+  var rows = Array.prototype.slice.call(document.querySelectorAll("tr.finding"));
+  function apply() {
+    var q = box.value.toLowerCase(), on = {}, shown = 0;
+    toggles.forEach(function (t) { on[t.value] = t.checked; });
+    rows.forEach(function (r) {
+      var keep = on[r.dataset.severity] && r.textContent.toLowerCase().indexOf(q) !== -1;
+      r.hidden = !keep;
+      if (keep) { shown += 1; }
+    });
+    document.getElementById("shown-count").textContent = String(shown);
+  }
+  function fromFragment() {
+    var params = new URLSearchParams(window.location.hash.replace(/^#/, ""));
+    var sev = params.get("severity");
+    if (sev !== null) {
+      var wanted = sev.split(",");
+      toggles.forEach(function (t) { t.checked = wanted.indexOf(t.value) !== -1; });
+    }
+    if (params.get("q") !== null) { box.value = params.get("q"); }
+    apply();
+  }
+  box.addEventListener("input", apply);
+  toggles.forEach(function (t) { t.addEventListener("change", apply); });
+  window.addEventListener("hashchange", fromFragment);
+  fromFragment();
+  document.body.setAttribute("data-ready", "true");
+})();
+"""
+
+
+def report_html(report: dict[str, Any]) -> str:
+    """The report.html page of one image's report.json document."""
+    sections = [
+        _header(report),
+        _summary(report),
+        _requirements(report),
+        _charts(report),
+        _timeline(report),
+        _findings(report),
+        _not_assessable(report),
+        _notices(report),
+    ]
+    title = escape(", ".join(report["image"]["refs"]) or report["image"]["config_digest"])
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n'
+        f"<title>image-audit: {title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+        + "\n".join(sections)
+        + f"\n<script>{SCRIPT}</script>\n</body>\n</html>\n"
+    )
+
+
+def _table(head: list[str], rows: list[str], table_id: str) -> str:
+    """A table with an escaped header row; `rows` are complete, already escaped <tr> elements."""
+    ths = "".join(f"<th>{escape(h)}</th>" for h in head)
+    return f'<table id="{table_id}">\n<tr>{ths}</tr>\n' + "\n".join(rows) + "\n</table>"
+
+
+def _cells(*values: object) -> str:
+    return "".join(f"<td>{escape(str(v))}</td>" for v in values)
+
+
+def _header(report: dict[str, Any]) -> str:
+    image, source = report["image"], report["input"]
+    facts = [
+        ("References", ", ".join(image["refs"]) or "(untagged)"),
+        ("Platform", image["platform"]),
+        ("Format", f"{report['archive_format']} ({image['source_format']})"),
+        ("Config digest", image["config_digest"]),
+        ("Manifest digest", image["manifest_digest"] or "(none)"),
+        ("Default user", image["user"] or "(root: none set)"),
+        ("Input", f"{source['name']} ({source['kind']}, {source['size']} bytes)"),
+        ("Input sha256", source["sha256"]),
+    ]
+    rows = [f'<tr><th>{escape(k)}</th><td class="mono">{escape(v)}</td></tr>' for k, v in facts]
+    return (
+        '<header id="image">\n<h1>image-audit report</h1>\n'
+        + _table([], rows, "identity")
+        + ("\n</header>")
+    )
+
+
+def _summary(report: dict[str, Any]) -> str:
+    counts = report["summary"]
+    items = "".join(
+        f'<li class="count" data-severity="{s}">{s}: <b>{int(counts.get(s, 0))}</b></li>'
+        for s in SEVERITIES
+    )
+    extra = (
+        f"<p>{len(report['findings'])} findings shown; {int(report['suppressed'])} suppressed; "
+        f"{int(report['hidden_below_min_severity'])} below the minimum severity.</p>"
+    )
+    return f'<section id="summary">\n<h2>Summary</h2>\n<ul>{items}</ul>\n{extra}\n</section>'
+
+
+def _requirements(report: dict[str, Any]) -> str:
+    rows = [
+        f'<tr class="requirement" data-status="{escape(r["status"])}">'
+        f"<td>{escape(r['requirement'])}</td><td>{escape(r['text'])}</td>"
+        f'<td class="status-{escape(r["status"])}">{escape(r["status"])}</td>'
+        f"<td>{len(r['findings'])}</td></tr>"
+        for r in report["requirements"]
+    ]
+    head = ["Requirement", "Text", "Verdict", "Findings"]
+    return (
+        '<section id="requirements">\n<h2>Verdict per requirement</h2>\n'
+        + _table(head, rows, "requirements-table")
+        + "\n</section>"
+    )
+
+
+def bar_chart(
+    svg_id: str, title: str, bars: list[tuple[str, int, str]], fmt: Callable[[int], str] = str
+) -> str:
+    """A horizontal bar chart as inline SVG: one (label, value, color) per bar, values shown
+    with `fmt`."""
+    top = max((v for _, v, _ in bars), default=0) or 1
+    height = len(bars) * (BAR_H + GAP) + GAP
+    rows = "".join(_bar(i * (BAR_H + GAP) + GAP, bar, top, fmt) for i, bar in enumerate(bars))
+    return (
+        f"<figure><figcaption>{escape(title)}</figcaption>"
+        f'<svg id="{svg_id}" xmlns="http://www.w3.org/2000/svg" width="{CHART_W}" '
+        f'height="{height}" role="img" aria-label="{escape(title)}">{rows}</svg></figure>'
+    )
+
+
+def _bar(y: int, bar: tuple[str, int, str], top: int, fmt: Callable[[int], str]) -> str:
+    label, value, color = bar
+    length = round(BAR_MAX * value / top)
+    text_y = y + BAR_H - 5
+    return (
+        f'<g class="bar" data-label="{escape(label)}" data-value="{value}">'
+        f'<text x="0" y="{text_y}" font-size="12">{escape(label[:16])}</text>'
+        f'<rect x="{LABEL_W}" y="{y}" width="{length}" height="{BAR_H}" fill="{color}"/>'
+        f'<text x="{LABEL_W + length + 4}" y="{text_y}" font-size="12">{escape(fmt(value))}</text>'
+        "</g>"
+    )
+
+
+def _layer_label(index: int | None) -> str:
+    return CONFIG_LAYER if index is None else f"layer {index}"
+
+
+def _charts(report: dict[str, Any]) -> str:
+    findings = report["findings"]
+    by_sev = Counter(f["severity"] for f in findings)
+    by_layer = Counter(_layer_label(f["layer_index"]) for f in findings)
+    layer_names = [_layer_label(layer["index"]) for layer in report["layers"]] + [CONFIG_LAYER]
+    charts = [
+        bar_chart(
+            "chart-severity",
+            "Findings by severity",
+            [(s, by_sev[s], COLORS[s]) for s in SEVERITIES],
+        ),
+        bar_chart(
+            "chart-layers",
+            "Findings by layer",
+            [(name, by_layer[name], NEUTRAL) for name in layer_names],
+        ),
+        bar_chart(
+            "chart-sizes",
+            "Layer sizes (uncompressed)",
+            [
+                (_layer_label(x["index"]), int(x["uncompressed_size"]), NEUTRAL)
+                for x in report["layers"]
+            ],
+            human_size,
+        ),
+    ]
+    return (
+        '<section id="charts">\n<h2>Charts</h2>\n<div class="charts">'
+        + "".join(charts)
+        + ("</div>\n</section>")
+    )
+
+
+def human_size(size: int) -> str:
+    """Bytes for a person: `human_size(9216)` is '9.0 KiB'.
+
+    >>> human_size(512), human_size(9216), human_size(3 * 1024**3)
+    ('512 B', '9.0 KiB', '3.0 GiB')
+    """
+    value, unit = float(size), "B"
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            break
+        value /= 1024
+    return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+
+
+def _where(finding: dict[str, Any]) -> str:
+    if finding["present_in_final"]:
+        return "final"
+    return "deleted, recoverable" if finding["recoverable"] else "deleted"
+
+
+def _gone_item(finding: dict[str, Any]) -> str:
+    """A finding of this layer that the final filesystem no longer shows."""
+    kind = "recoverable" if finding["recoverable"] else "gone"
+    return (
+        f'<li class="{kind}">{escape(finding["title"])}: <code>{escape(finding["path"])}</code>'
+        f" ({escape(_where(finding))})</li>"
+    )
+
+
+def _timeline(report: dict[str, Any]) -> str:
+    rows = []
+    for layer in report["layers"]:
+        here = [f for f in report["findings"] if f["layer_index"] == layer["index"]]
+        gone = "".join(_gone_item(f) for f in here if not f["present_in_final"])
+        rows.append(
+            f'<tr class="layer" data-layer="{int(layer["index"])}" data-findings="{len(here)}">'
+            + _cells(layer["index"])
+            + f"<td><code>{escape(layer['created_by'])}</code></td>"
+            + _cells(human_size(int(layer["uncompressed_size"])), layer["entries"], len(here))
+            + f"<td><ul>{gone}</ul></td></tr>"
+        )
+    head = ["Layer", "Created by", "Size", "Entries", "Findings", "Not in final"]
+    return (
+        '<section id="timeline">\n<h2>Layer timeline</h2>\n'
+        + _table(head, rows, "timeline-table")
+        + "\n</section>"
+    )
+
+
+def _finding_row(finding: dict[str, Any]) -> str:
+    sev = escape(finding["severity"])
+    return (
+        f'<tr class="finding" data-severity="{sev}" data-rule="{escape(finding["rule_id"])}">'
+        f'<td><span class="sev" style="background:{COLORS.get(finding["severity"], NEUTRAL)}">'
+        f"{sev}</span></td>"
+        + _cells(finding["rule_id"], finding["title"], _layer_label(finding["layer_index"]))
+        + f"<td><code>{escape(finding['path'])}</code></td>"
+        + _cells(_where(finding), finding["evidence"], ", ".join(finding["pci"]))
+        + "</tr>"
+    )
+
+
+def _findings(report: dict[str, Any]) -> str:
+    toggles = "".join(
+        f'<label><input type="checkbox" class="sev-toggle" value="{s}" checked> {s}</label>'
+        for s in SEVERITIES
+    )
+    controls = (
+        '<div id="controls"><input id="filter" type="search" placeholder="filter findings" '
+        f'aria-label="filter findings"> {toggles} shown: <span id="shown-count">'
+        f"{len(report['findings'])}</span></div>"
+    )
+    head = ["Severity", "Rule", "Title", "Layer", "Path", "Where", "Evidence", "PCI"]
+    rows = [_finding_row(f) for f in report["findings"]]
+    return (
+        f'<section id="findings">\n<h2>Findings</h2>\n{controls}\n'
+        + _table(head, rows, "findings-table")
+        + "\n</section>"
+    )
+
+
+def _not_assessable(report: dict[str, Any]) -> str:
+    items = "".join(
+        f'<li class="not-assessable"><b>{escape(n["practice"])}</b>: {escape(n["reason"])}</li>'
+        for n in report["not_assessable"]
+    )
+    return f'<section id="not-assessable">\n<h2>Not assessable</h2>\n<ul>{items}</ul>\n</section>'
+
+
+def _notices(report: dict[str, Any]) -> str:
+    items = "".join(f'<li class="notice">{escape(n)}</li>' for n in report["notices"])
+    return (
+        f'<section id="notices">\n<h2>Notices</h2>\n<ul>{items or "<li>none</li>"}</ul>\n</section>'
+    )
