@@ -240,7 +240,9 @@ def human_size(size: int) -> str:
 def _where(finding: dict[str, Any]) -> str:
     if finding["present_in_final"]:
         return "final"
-    return "deleted, recoverable" if finding["recoverable"] else "deleted"
+    # Not in the final filesystem: deleted, replaced or hidden by a later layer (the evidence
+    # says which); what matters to the reader is that the layer still holds it.
+    return "removed later, recoverable" if finding["recoverable"] else "not in final"
 
 
 def _gone_item(finding: dict[str, Any]) -> str:
