@@ -84,6 +84,7 @@ def write_bundle(
         )
     index_doc = {"input": facts, "images": entries}
     written.append(_write(request.out / "index.json", canonical_json(index_doc)))
+    written += [_write(request.out / name, data) for name, data in _archive_documents(result)]
     times = (request.started or utc_now().isoformat(), utc_now().isoformat())
     custody = custody_document(
         archive,
@@ -144,6 +145,15 @@ def _image_files(
     for extra in extras:
         files.update(extra(doc, image))
     return files
+
+
+def _archive_documents(result: ScanResult) -> list[tuple[str, bytes]]:
+    """The archive's own top-level index files, copied as read (they hold digests and names)."""
+    archive = result.read.archive
+    copies = {"index.json": "archive-index.json", "manifest.json": "archive-manifest.json"}
+    return [
+        (copy, archive.read_small(name, name)) for name, copy in copies.items() if archive.has(name)
+    ]
 
 
 def _scrubbed_json(raw: bytes, scrub: Callable[[str], str]) -> bytes:
