@@ -34,6 +34,7 @@ DS_TYPES: dict[str, tuple[str, Severity]] = {
     "NPM tokens": ("NPM-TOKEN", Severity.HIGH),
     "OpenAI Token": ("OPENAI", Severity.HIGH),
     "Private Key": ("PRIVATE-KEY", Severity.CRITICAL),
+    "Hex Private Key": ("HEX-PRIVATE-KEY", Severity.CRITICAL),
     "Public IP (ipv4)": ("PUBLIC-IP", Severity.INFO),
     "PyPI Token": ("PYPI-TOKEN", Severity.HIGH),
     "Secret Keyword": ("KEYWORD", Severity.MEDIUM),

@@ -7,6 +7,9 @@ the private-key rule.)
   human-readable part "age-secret-key-") must hold. Severity CRITICAL: the key decrypts every
   file encrypted to its recipient. https://age-encryption.org/v1 ,
   https://github.com/bitcoin/bips/blob/master/bip-0173.mediawiki
+- hex EC private keys in context: 64 hex digits (optionally 0x) assigned to a name that says
+  private/signing/wallet/secret key or secp256k1, whose value is a valid secp256k1 scalar
+  (1 <= k < n; SEC 2, https://www.secg.org/sec2-v2.pdf). Severity CRITICAL: the key itself.
 - JSON Web Tokens (RFC 7519): header.payload.signature in base64url, where the header decodes
   to a JSON object naming an "alg" and the payload to a JSON object; a signed token (alg other
   than "none") must carry a signature. Stricter than detect-secrets' "JSON Web Token", hence its
@@ -20,7 +23,10 @@ import re
 
 from analyzer.secrets.plugins.base import TokenDetector, b64decode_loose, json_object
 
-PLUGINS = ("AgeSecretKeyDetector", "ValidatedJWTDetector")
+PLUGINS = ("AgeSecretKeyDetector", "ValidatedJWTDetector", "HexPrivateKeyDetector")
+
+SECP256K1_ORDER = int("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141", 16)
+"""n, the order of secp256k1: a private key is an integer in [1, n-1]."""
 
 _BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
 _GENERATOR = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
@@ -83,3 +89,22 @@ class ValidatedJWTDetector(TokenDetector):
         if json_object(b64decode_loose(payload)) is None:
             return False
         return header["alg"].lower() == "none" or len(signature) >= 16
+
+
+class HexPrivateKeyDetector(TokenDetector):
+    """A raw EC (secp256k1) private key written as hex next to a name that says so."""
+
+    secret_type = "Hex Private Key"
+    PROVIDER = "EC / secp256k1"
+    KINDS = "hex private key (private_key, signing_key, wallet_key, secret_key = 0x...)"
+    VALIDATION = "name context, 64 hex digits, scalar in [1, n-1] of secp256k1"
+    denylist = (
+        re.compile(
+            r"(?i)(?:priv(?:ate)?|signing|wallet|secret|eth|secp256k1)[_ -]?key"
+            r"[A-Za-z0-9_\"']{0,20}?[ \t]*[=:][ \t]*[\"']?(?:0x)?([0-9a-f]{64})(?![0-9a-f])"
+        ),
+    )
+
+    def is_valid(self, token: str) -> bool:
+        """A usable scalar: neither zero nor at or above the group order."""
+        return 0 < int(token, 16) < SECP256K1_ORDER

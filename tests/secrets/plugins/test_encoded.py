@@ -64,3 +64,26 @@ def test_jwt_near_misses_are_not_reported(token: str, why: str) -> None:
 def test_unsigned_jwt_with_alg_none_is_still_a_bearer_token() -> None:
     token = jwt(header={"alg": "none"}).rsplit(".", 1)[0] + "."
     assert "Validated JWT" in scan_types(f'AUTH = "{token}"\n')
+
+
+def test_hex_ec_private_key_next_to_its_name_is_reported() -> None:
+    from tests.secrets.plugins.tokens import scan_values  # noqa: PLC0415
+
+    key = rand_bytes(32).hex()
+    text = f'WALLET_PRIVATE_KEY = "0x{key}"\n'
+    assert scan_values(text, "Hex Private Key") == [key]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "sha256 = '{key}'\n",  # a digest is not a key: no key name
+        "private_key = '{order}'\n",  # not a valid scalar: the group order itself
+        "private_key = '{key}0'\n",  # 65 digits: not a 32-byte key
+    ],
+)
+def test_hex_strings_that_are_not_ec_private_keys_stay_quiet(line: str) -> None:
+    from analyzer.secrets.plugins.encoded import SECP256K1_ORDER  # noqa: PLC0415
+
+    text = line.format(key=rand_bytes(32).hex(), order=f"{SECP256K1_ORDER:064x}")
+    assert "Hex Private Key" not in scan_types(text)
