@@ -13,7 +13,6 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, TextIO
 
 from tabulate import tabulate
@@ -25,11 +24,11 @@ from analyzer.bundle.report import canonical_json
 from analyzer.bundle.sarif import sarif_document
 from analyzer.bundle.verify import verify_bundle
 from analyzer.bundle.writer import BundleRequest, prepare, standard_extras, write_bundle
+from analyzer.cli_args import build_parser
 from analyzer.detectors import all_rules
 from analyzer.detectors.context import ScanOptions
 from analyzer.errors import AnalyzerError, UsageError
 from analyzer.filesystem.paths import is_within, normalize
-from analyzer.findings.model import Severity
 from analyzer.findings.pci import REQUIREMENTS, controls_for
 from analyzer.findings.suppress import load_suppressions
 from analyzer.limits import Limits
@@ -53,154 +52,6 @@ from analyzer.views import (
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
-_DEFAULTS = Limits()
-
-
-def _size(text: str) -> int:
-    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
-    text = text.strip().lower().removesuffix("b").removesuffix("i")
-    factor = units.get(text[-1:], 1)
-    number = text[:-1] if text[-1:] in units else text
-    try:
-        return int(float(number) * factor)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 512M or 10G") from None
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="image-audit",
-        description="Offline forensic analyzer for container image archives "
-        "(docker save, podman save, skopeo copy: docker-archive and OCI layouts).",
-        epilog="Exit codes: 0 ok, 1 --fail-on threshold reached or verification failed, "
-        "2 unreadable or unsupported input / usage error, 3 internal error.",
-    )
-    parser.add_argument("--version", action="version", version=f"image-audit {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    inspect = commands.add_parser("inspect", help="images, configs and layers, all verified")
-    _common(inspect)
-
-    scan = commands.add_parser("scan", help="run every detector: findings mapped to PCI DSS")
-    _common(scan)
-    policy = scan.add_argument_group("policy")
-    policy.add_argument(
-        "--min-severity",
-        type=_severity,
-        default=Severity.INFO,
-        help="list only findings at or above this severity (others are counted)",
-    )
-    policy.add_argument(
-        "--fail-on",
-        type=_severity,
-        default=None,
-        metavar="SEVERITY",
-        help="exit 1 when a finding at or above SEVERITY is reported",
-    )
-    policy.add_argument(
-        "--suppressions",
-        type=Path,
-        metavar="FILE",
-        help="TOML file of accepted findings, each with a reason (see README)",
-    )
-    policy.add_argument(
-        "--show-suppressed",
-        action="store_true",
-        help="also list suppressed findings, with the reason",
-    )
-    policy.add_argument(
-        "--jobs",
-        type=int,
-        default=os.cpu_count() or 1,
-        metavar="N",
-        help="processes examining files for secrets (default: one per core)",
-    )
-    policy.add_argument(
-        "--max-file-bytes",
-        type=_size,
-        default=10 << 20,
-        help="files larger than this are not examined for secrets (default 10M)",
-    )
-    bundle = scan.add_argument_group("evidence bundle")
-    bundle.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        metavar="DIR",
-        help="write the evidence bundle (reports, copies, custody, SHA256SUMS)",
-    )
-    bundle.add_argument("--force", action="store_true", help="write into a non-empty DIR")
-    bundle.add_argument("--case", default="", help="case reference recorded in custody.json")
-    bundle.add_argument("--examiner", default="", help="examiner recorded in custody.json")
-    scan.add_argument(
-        "--trusted-registry",
-        action="append",
-        default=[],
-        metavar="HOST",
-        help="a registry your organisation controls (repeatable); others are reported (CG 12.2)",
-    )
-
-    verify = commands.add_parser("verify", help="check a bundle (and the archive) later")
-    verify.add_argument("bundle", type=Path, help="the bundle directory (scan -o DIR)")
-    verify.add_argument("archive", type=Path, nargs="?", help="the archive it was made from")
-
-    rules = commands.add_parser("rules", help="every rule id with severity and PCI references")
-    rules.add_argument("--format", choices=("table", "json"), default="table")
-
-    ls = commands.add_parser("ls", help="the final filesystem, a path's history, deleted files")
-    _common(ls)
-    ls.add_argument("path", nargs="?", default="/", help="subtree or path (default /)")
-    mode = ls.add_mutually_exclusive_group()
-    mode.add_argument("--history", action="store_true", help="what every layer did to PATH")
-    mode.add_argument(
-        "--deleted",
-        action="store_true",
-        help="deleted or shadowed versions still recoverable from their layer",
-    )
-    return parser
-
-
-def _common(command: argparse.ArgumentParser) -> None:
-    command.add_argument("archive", type=Path, help="image archive (tar, tar.gz/xz/zst, or dir)")
-    command.add_argument("--platform", help="only images for os/arch[/variant]")
-    command.add_argument(
-        "--format",
-        choices=("table", "json", "sarif"),
-        default="table",
-        help="output on stdout (sarif: scan only)",
-    )
-    command.add_argument(
-        "-q",
-        "--quiet",
-        action="store_true",
-        help="no progress on stderr (it is only shown on a terminal anyway)",
-    )
-    limits = command.add_argument_group("safety limits")
-    limits.add_argument(
-        "--max-bytes",
-        type=_size,
-        default=_DEFAULTS.max_total_bytes,
-        help="uncompressed bytes over all layers (default 256G)",
-    )
-    limits.add_argument(
-        "--max-layer-bytes",
-        type=_size,
-        default=_DEFAULTS.max_layer_bytes,
-        help="uncompressed bytes of one layer (default 64G)",
-    )
-    limits.add_argument(
-        "--max-entries",
-        type=int,
-        default=_DEFAULTS.max_entries,
-        help="tar entries over all layers (default 5000000)",
-    )
-
-
-def _severity(text: str) -> Severity:
-    try:
-        return Severity.parse(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _limits(args: argparse.Namespace) -> Limits:
@@ -523,7 +374,7 @@ _COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `image-audit` and `python -m analyzer`."""
-    parser = _parser()
+    parser = build_parser()
     args = parser.parse_args(argv)
     if args.command != "scan" and getattr(args, "format", "") == "sarif":
         parser.error("--format sarif is for scan (inspect and ls print table or json)")
