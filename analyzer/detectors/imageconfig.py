@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from analyzer.detectors.base import NOTHING
 from analyzer.detectors.context import ImageContext
 from analyzer.findings.model import Finding, Rule, Severity
+from analyzer.image.config import history_step_layers
 
 TAG = Rule(
     "IA-TAG-LATEST",
@@ -196,19 +197,12 @@ def _runtime(ctx: ImageContext) -> Iterator[Finding]:
 
 
 def _history(ctx: ImageContext) -> Iterator[Finding]:
-    layer = 0
-    for step in ctx.config.history:
-        index = None if step.empty_layer else layer
-        if not step.empty_layer:
-            layer += 1
+    layers = history_step_layers(ctx.config, len(ctx.image.layers))
+    for step, layer in zip(ctx.config.history, layers, strict=True):
         line = " ".join(step.created_by.split())
         for name in _matches(line):
-            in_range = index is not None and index < len(ctx.image.layers)
             yield ctx.finding(
-                BUILD_RULES[name],
-                layer=index if in_range else None,
-                key=line,
-                evidence=f"build step: {line[:160]}",
+                BUILD_RULES[name], layer=layer, key=line, evidence=f"build step: {line[:160]}"
             )
 
 

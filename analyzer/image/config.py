@@ -113,3 +113,14 @@ def layer_history(config: ImageConfig, layer_count: int) -> tuple[tuple[str, ...
         "layer commands are not attributed"
     )
     return ("",) * layer_count, notice if config.history else None
+
+
+def history_step_layers(config: ImageConfig, layer_count: int) -> list[int | None]:
+    """For each history step, the index of the layer it produced (None for empty-layer steps
+    such as ENV or LABEL, and for steps beyond the image's layers)."""
+    layers: list[int | None] = []
+    count = 0
+    for step in config.history:
+        layers.append(None if step.empty_layer or count >= layer_count else count)
+        count += 0 if step.empty_layer else 1
+    return layers

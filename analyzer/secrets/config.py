@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from analyzer.image.config import history_step_layers
 from analyzer.image.model import ImageConfig
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.redact import redact
@@ -50,22 +51,13 @@ class ConfigSecret:
     """The layer a history step produced (None for ENV, labels and empty-layer steps)."""
 
 
-def _history_layers(config: ImageConfig, layer_count: int) -> list[int | None]:
-    layers: list[int | None] = []
-    count = 0
-    for step in config.history:
-        layers.append(None if step.empty_layer or count >= layer_count else count)
-        count += 0 if step.empty_layer else 1
-    return layers
-
-
 def _sources(config: ImageConfig, layer_count: int) -> list[tuple[str, str, int | None]]:
     sources: list[tuple[str, str, int | None]] = [
         ("ENV", "\n".join(config.env), None),
         ("LABEL", "\n".join(f"{k}={v}" for k, v in config.labels), None),
         ("ENTRYPOINT/CMD", " ".join(config.entrypoint + config.cmd), None),
     ]
-    layers = _history_layers(config, layer_count)
+    layers = history_step_layers(config, layer_count)
     sources += [
         (f"history step {i}", step.created_by, layers[i]) for i, step in enumerate(config.history)
     ]
