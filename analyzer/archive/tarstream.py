@@ -21,6 +21,7 @@ REGULAR_TYPES = frozenset("0\x007")
 DATA_TYPES = REGULAR_TYPES | {"S"}
 KNOWN_TYPES = REGULAR_TYPES | frozenset("123456S")
 _META_TYPES = frozenset("LKxgX")
+_ZERO_BLOCK = bytes(BLOCK)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +52,32 @@ class TarHeader:
 
 
 _NAMES_CACHE: dict[bytes, str] = {}
+_MODES = tuple(range(0o10000))
+"""One shared int object per permission value: the filesystem keeps a mode per path."""
+_OWNERS: dict[int, int] = {}
+_MTIMES: dict[int, float] = {}
+_SHARED_LIMIT = 65536
+
+
+def _shared_owner(value: int) -> int:
+    """uids/gids repeat on every entry: share one int object per value (bounded)."""
+    shared = _OWNERS.get(value)
+    if shared is None:
+        shared = value
+        if len(_OWNERS) < _SHARED_LIMIT:
+            _OWNERS[value] = value
+    return shared
+
+
+def _shared_mtime(value: int) -> float:
+    """Timestamps repeat within a layer (one per package or build step): share one float
+    object per value (bounded) instead of one per path."""
+    shared = _MTIMES.get(value)
+    if shared is None:
+        shared = float(value)
+        if len(_MTIMES) < _SHARED_LIMIT:
+            _MTIMES[value] = shared
+    return shared
 
 
 def _field_str(raw: bytes) -> str:
@@ -274,7 +301,7 @@ class TarStream:
             block = self._read_block()
             if block is None:
                 return None  # no end marker: the caller decides whether that matters
-            if block == bytes(BLOCK):
+            if block == _ZERO_BLOCK:
                 self.ended_cleanly = True
                 return None
             if not _checksum_ok(block):
@@ -318,12 +345,12 @@ class TarStream:
             name=name,
             type=typeflag,
             size=_field_int(block[124:136], what, at),
-            mode=_field_int(block[100:108], what, at) & 0o7777,
-            uid=_field_int(block[108:116], what, at),
-            gid=_field_int(block[116:124], what, at),
+            mode=_MODES[_field_int(block[100:108], what, at) & 0o7777],
+            uid=_shared_owner(_field_int(block[108:116], what, at)),
+            gid=_shared_owner(_field_int(block[116:124], what, at)),
             uname=_owner_name(block[265:297]),
             gname=_owner_name(block[297:329]),
-            mtime=float(_field_int(block[136:148], what, at)),
+            mtime=_shared_mtime(_field_int(block[136:148], what, at)),
             linkname=_field_str(block[157:257]) if block[157] else "",
             devmajor=_field_int(block[329:337], what, at) if device else 0,
             devminor=_field_int(block[337:345], what, at) if device else 0,

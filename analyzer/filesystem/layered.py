@@ -26,6 +26,8 @@ class LayeredFS:
     def __init__(self, max_symlink_hops: int = 40) -> None:
         self._final: dict[str, Version] = {}
         self._history: dict[str, list[Version]] = {}
+        """Only paths with more than one version: a path that one layer added and nothing
+        touched since (most paths) is only in _final, which saves a list per path."""
         self._children: dict[str, set[str]] = {"/": set()}
         self._max_hops = max_symlink_hops
         self.notices: list[str] = []
@@ -54,7 +56,15 @@ class LayeredFS:
             self._add(layer, entry)
 
     def _record(self, path: str, version: Version) -> None:
-        history = self._history.setdefault(path, [])
+        history = self._history.get(path)
+        if history is None:
+            only = self._final.get(path)
+            if only is None:  # a new path: the common case
+                self._final[path] = version
+                self._children.setdefault(parent(path), set()).add(path)
+                return
+            history = [only]
+            self._history[path] = history
         if history and history[-1].layer == version.layer and version.entry is not None:
             previous = history.pop()  # the same layer wrote the path again: last one wins
             if previous.entry is not None and not previous.entry.implicit:
@@ -64,6 +74,8 @@ class LayeredFS:
             if previous.change is Change.ADDED:
                 version = replace(version, change=Change.ADDED)
         history.append(version)
+        if len(history) == 1:  # a duplicate replaced the path's only version
+            del self._history[path]
         if version.entry is None:
             self._final.pop(path, None)
             self._children.get(parent(path), set()).discard(path)
@@ -116,7 +128,7 @@ class LayeredFS:
         if source.kind not in (EntryKind.FILE, EntryKind.HARDLINK):
             self.notices.append(f"hardlink {entry.path} points to a {source.kind.value}")
             return entry
-        return replace(entry, sha256=source.sha256, size=source.size)
+        return replace(entry, digest=source.digest, size=source.size)
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -131,7 +143,11 @@ class LayeredFS:
 
     def history(self, path: str) -> tuple[Version, ...]:
         """Every change any layer made to `path`, lowest layer first."""
-        return tuple(self._history.get(path, ()))
+        history = self._history.get(path)
+        if history is not None:
+            return tuple(history)
+        only = self._final.get(path)
+        return (only,) if only is not None else ()
 
     def paths(self) -> list[str]:
         """Every path in the final filesystem, sorted."""
@@ -139,7 +155,7 @@ class LayeredFS:
 
     def all_paths(self) -> list[str]:
         """Every path any layer ever held, sorted."""
-        return sorted(self._history)
+        return sorted(self._final.keys() | self._history.keys())
 
     def entries(self, under: str = "/") -> Iterator[Version]:
         """Final versions of every path at or below `under`, sorted by path."""
@@ -156,7 +172,7 @@ class LayeredFS:
 
         Directories hold no content of their own, so their versions are left out unless asked.
         """
-        for path in self.all_paths():
+        for path in sorted(self._history):  # a path with one version has nothing removed
             history = self._history[path]
             for position, version in enumerate(history[:-1]):
                 entry = version.entry

@@ -45,14 +45,20 @@ class Entry:
     gname: str = ""
     link: str = ""
     """Symlink target as stored, or the normalized absolute path a hardlink points to."""
-    sha256: str = ""
-    """Hex sha256 of the content (regular files, and hardlinks once resolved)."""
+    digest: bytes = b""
+    """Raw sha256 of the content (regular files, and hardlinks once resolved); kept as 32
+    bytes rather than 64 hex characters because one is held per path of every layer."""
     xattrs: tuple[tuple[str, bytes], ...] = ()
     """Extended attributes from PAX headers, e.g. ("security.capability", b"...")."""
     implicit: bool = False
     """A parent directory the layer did not list but needs."""
     device: tuple[int, int] = (0, 0)
     """(major, minor) for device nodes."""
+
+    @property
+    def sha256(self) -> str:
+        """Hex sha256 of the content, "" when not a file."""
+        return self.digest.hex()
 
     @property
     def is_setuid(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from analyzer.filesystem.layered import LayeredFS
 from analyzer.filesystem.model import Change, Entry, EntryKind, LayerListing
 
@@ -9,7 +11,11 @@ from analyzer.filesystem.model import Change, Entry, EntryKind, LayerListing
 def f(
     path: str, mode: int = 0o644, sha: str = "", kind: EntryKind = EntryKind.FILE, link: str = ""
 ) -> Entry:
-    return Entry(path, kind, mode, 0, 0, 5, 0.0, link=link, sha256=sha)
+    return Entry(path, kind, mode, 0, 0, 5, 0.0, link=link, digest=digest_of(sha) if sha else b"")
+
+
+def digest_of(label: str) -> bytes:
+    return hashlib.sha256(label.encode()).digest()
 
 
 def d(path: str) -> Entry:
@@ -58,8 +64,10 @@ def test_opaque_directory_hides_lower_children_but_keeps_its_own() -> None:
 def test_file_shadowed_by_a_later_layer_keeps_the_old_version_recoverable() -> None:
     fs = LayeredFS.build([layer(f("/etc/app.conf", sha="v1")), layer(f("/etc/app.conf", sha="v2"))])
     final = fs.get("/etc/app.conf")
-    assert final is not None and final.sha256 == "v2"
-    shadowed = [r for r in fs.removed() if r.version.entry and r.version.entry.sha256 == "v1"]
+    assert final is not None and final.sha256 == digest_of("v2").hex()
+    shadowed = [
+        r for r in fs.removed() if r.version.entry and r.version.entry.digest == digest_of("v1")
+    ]
     assert shadowed and shadowed[0].how == "shadowed" and shadowed[0].by_layer == 1
     assert [v.change for v in fs.history("/etc/app.conf")] == [Change.ADDED, Change.MODIFIED]
 
@@ -82,7 +90,7 @@ def test_later_duplicate_in_the_same_layer_wins() -> None:
     fs = LayeredFS.build([layer(f("/x", sha="first"), f("/x", sha="second"))])
     assert [v.change for v in fs.history("/x")] == [Change.ADDED]
     final = fs.get("/x")
-    assert final is not None and final.sha256 == "second"
+    assert final is not None and final.digest == digest_of("second")
 
 
 def test_file_replacing_a_directory_removes_its_contents() -> None:
@@ -107,7 +115,7 @@ def test_hardlink_takes_content_of_its_target_in_a_lower_layer() -> None:
         ]
     )
     sh = fs.get("/bin/sh")
-    assert sh is not None and sh.kind is EntryKind.HARDLINK and sh.sha256 == "bb"
+    assert sh is not None and sh.kind is EntryKind.HARDLINK and sh.digest == digest_of("bb")
 
 
 def test_hardlink_to_a_missing_target_is_a_notice() -> None:
