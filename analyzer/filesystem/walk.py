@@ -131,6 +131,8 @@ def walk_layer(
         notes.add("the layer tar has no end-of-archive marker (it may be truncated)")
     for _ in stream.drain():  # the end padding counts in the digests too
         pass
+    if found[0] is Compression.NONE:
+        tar = blob
     return LayerListing(
         digest=blob.digest,
         diff_id=tar.digest,
@@ -159,7 +161,11 @@ def _decoded(
     first = next(raw, b"")
     found.append(sniff_compression(first))
     source = _IterReader(chain([first], raw))
-    yield from tar.tee(_limited(decompressed_chunks(source, found[0], what), budget, what))
+    decoded = _limited(decompressed_chunks(source, found[0], what), budget, what)
+    if found[0] is Compression.NONE:
+        yield from decoded  # the tar is the blob: one sha256 pass serves both digests
+    else:
+        yield from tar.tee(decoded)
     source.drain()  # bytes after the compressed stream still belong to the blob's digest
 
 
@@ -255,9 +261,11 @@ def _with_content(
         digest.update(chunk)
         for consumer in consumers:
             consumer.feed(chunk)
-    hexdigest = digest.hexdigest()
-    for consumer in consumers:
-        consumer.close(hexdigest)
+    raw = digest.digest()
+    if consumers:
+        hexdigest = raw.hex()
+        for consumer in consumers:
+            consumer.close(hexdigest)
     return Entry(
         entry.path,
         entry.kind,
@@ -269,7 +277,7 @@ def _with_content(
         entry.uname,
         entry.gname,
         entry.link,
-        hexdigest,
+        raw,
         entry.xattrs,
         entry.implicit,
         entry.device,
