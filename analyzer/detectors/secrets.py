@@ -30,7 +30,7 @@ from analyzer.detectors.context import ImageContext
 from analyzer.filesystem.content import ContentSink
 from analyzer.filesystem.model import Entry, Version
 from analyzer.findings.model import Finding, Severity
-from analyzer.secrets.config import ConfigSecret, config_secrets
+from analyzer.secrets.config import ConfigSecret, Scrubber, config_secrets
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.kinds import RULES, rule_for
 from analyzer.secrets.pool import ExaminerPool
@@ -102,7 +102,7 @@ class SecretDetector:
                 if hits and entry.path not in seen:
                     seen.add(entry.path)
                     yield from _file_findings(ctx, index, entry, hits)
-        for secret in config_secrets(ctx.config, len(ctx.image.layers), self.engine):
+        for secret in _config_secrets(ctx, self.engine):
             yield _config_finding(ctx, secret)
         ctx.facts["secret_scan"] = {
             "files_examined": self._sink.stats.examined,
@@ -110,6 +110,13 @@ class SecretDetector:
             "binary_files": self._sink.stats.binary,
             "oversized_files": len(self._sink.stats.oversized),
         }
+
+
+def _config_secrets(ctx: ImageContext, engine: SecretEngine) -> tuple[ConfigSecret, ...]:
+    """The scan found them once already to build the scrubber; scan them here otherwise."""
+    if isinstance(ctx.scrub, Scrubber):
+        return ctx.scrub.secrets
+    return tuple(config_secrets(ctx.config, len(ctx.image.layers), engine))
 
 
 def _stored_version(ctx: ImageContext, layer: int, entry: Entry) -> Version | None:

@@ -104,8 +104,15 @@ _AS_HISTORY = "/root/.sh_history"
 class Scrubber:
     """Replaces known secret values with their redacted form in text quoted from the config."""
 
-    def __init__(self, values: Iterable[str] = ()) -> None:
-        self._values = sorted({v for v in values if len(v) >= 4}, key=len, reverse=True)
+    def __init__(self, values: Iterable[str] = (), secrets: Iterable[ConfigSecret] = ()) -> None:
+        self.secrets = tuple(secrets)
+        """The config secrets the values came from, so the secrets detector reports them
+        without scanning the config a second time."""
+        self._values = sorted(
+            {v for v in (*values, *(s.value for s in self.secrets)) if len(v) >= 4},
+            key=len,
+            reverse=True,
+        )
 
     def __call__(self, text: str) -> str:
         """`text` with every known secret value redacted.
@@ -121,4 +128,4 @@ class Scrubber:
 
 def scrubber_for(config: ImageConfig, layer_count: int, engine: SecretEngine) -> Scrubber:
     """A Scrubber for everything quoted from this image's config (history, labels, cmd)."""
-    return Scrubber(s.value for s in config_secrets(config, layer_count, engine))
+    return Scrubber(secrets=config_secrets(config, layer_count, engine))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -71,6 +72,26 @@ def test_config_env_label_and_history_secrets_are_found(findings: list[Finding])
     assert {"ENV API_TOKEN", "LABEL", "history step 3"} <= sources
     history = next(f for f in findings if dict(f.details).get("source") == "history step 3")
     assert history.layer_index == 3 and "curl" in history.created_by
+
+
+def test_the_config_is_scanned_for_secrets_once_per_image(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import analyzer.detectors.secrets as secrets_detector  # noqa: PLC0415
+    import analyzer.secrets.config as config_module  # noqa: PLC0415
+
+    calls: list[str] = []
+    original = config_module.config_secrets
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append("scan")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(config_module, "config_secrets", counted)
+    monkeypatch.setattr(secrets_detector, "config_secrets", counted)
+    [report] = scan_archive(archive).images
+    assert calls == ["scan"]  # the scrubber's scan; the secrets detector reuses its result
+    assert any(dict(f.details).get("source") == "ENV API_TOKEN" for f in report.findings)
 
 
 def test_documentation_values_and_placeholders_stay_quiet(findings: list[Finding]) -> None:
