@@ -27,6 +27,9 @@ _FIRST_CONTENT_LINE = re.compile(r"^[ \t]*(?![#;\s])(.)", re.M)
 _NOT_AN_OPTION = re.compile(r"^(?![ \t#;\[])[^\n=:]+$", re.M)
 
 
+Candidates = dict[int, frozenset[str] | None]
+"""Candidate line number -> the plugins that may report on it (None: all of them)."""
+
 # YAML double-quoted escapes and INI %(name)s interpolation can make strings not in the text.
 _ESCAPES = re.compile(r'"[^"\n]*\\|%\(')
 
@@ -68,28 +71,34 @@ class SecretEngine:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             return []  # detect-secrets ignores files it cannot read as text
-        if self._cannot_find_anything(text, filename):
-            return []
-        lines = self._first_pass_lines(text, filename)
-        found = self._scan(filename, lines)
+        plain = dsbridge.plain_lines(text)
+        plain_hits: Candidates | None = None
+        if not _ESCAPES.search(text):
+            plain_hits = self.prefilter.plugins_per_line(plain)
+            if not plain_hits and self._transforming_cannot_help(text, filename):
+                return []
+        lines = self._transformed_first_pass(text, filename)
+        if lines is None:
+            lines = plain
+            hits = plain_hits if plain_hits is not None else self._hits(plain)
+        else:
+            hits = self._hits(lines)
+        found = self._scan(filename, lines, hits)
         if found or not self._eager_may_parse(text, filename):
             return found
         eager = dsbridge.transformed_lines(text, filename, eager=True)
-        return self._scan(filename, eager) if eager else []
+        return self._scan(filename, eager, self._hits(eager)) if eager else []
 
-    def _cannot_find_anything(self, text: str, filename: str) -> bool:
-        """True when no pass, transformed or not, can produce a finding: then parsing the file
-        as YAML or INI (most of plain detect-secrets' cost on config files) is skipped.
+    def _transforming_cannot_help(self, text: str, filename: str) -> bool:
+        """For a file whose plain lines have no candidates: True when no transformed pass can
+        produce a finding either, so parsing the file as YAML or INI (most of plain
+        detect-secrets' cost on config files) is skipped.
 
         Transformers only re-quote values taken from the text, so a finding after
         transformation needs a shape already present in the raw text, or an unquoted
         high-entropy run; YAML escapes and INI interpolation could build new strings, so files
-        with those are never skipped.
+        with those never get here.
         """
-        if _ESCAPES.search(text):
-            return False
-        if self.prefilter.candidates(dsbridge.plain_lines(text)):
-            return False
         may_transform = (
             dsbridge.is_yaml(filename)
             or _starts_with_section(text)
@@ -97,18 +106,19 @@ class SecretEngine:
         )
         return not may_transform or not self.prefilter.unquoted_entropy(text)
 
-    def _first_pass_lines(self, text: str, filename: str) -> list[str]:
+    def _transformed_first_pass(self, text: str, filename: str) -> list[str] | None:
+        """The non-eager transformers' lines, or None when detect-secrets reads plain lines."""
         if dsbridge.is_yaml(filename) or _starts_with_section(text):
-            transformed = dsbridge.transformed_lines(text, filename, eager=False)
-            if transformed:
-                return transformed
-        return dsbridge.plain_lines(text)
+            return dsbridge.transformed_lines(text, filename, eager=False)
+        return None
 
     def _eager_may_parse(self, text: str, filename: str) -> bool:
         return dsbridge.is_other_type(filename) and _NOT_AN_OPTION.search(text) is None
 
-    def _scan(self, filename: str, lines: list[str]) -> list[RawSecret]:
-        candidates = self.prefilter.plugins_per_line(lines)
+    def _hits(self, lines: list[str]) -> Candidates:
+        return self.prefilter.plugins_per_line(lines)
+
+    def _scan(self, filename: str, lines: list[str], candidates: Candidates) -> list[RawSecret]:
         if not candidates:
             return []
         return [

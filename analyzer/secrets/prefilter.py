@@ -73,6 +73,24 @@ def shannon_entropy(data: str, charset: str) -> float:
     return entropy
 
 
+def exceeds_entropy(value: str, plugin: Any) -> bool:
+    """detect-secrets' `entropy > limit` test, skipping the computation when the value has too
+    few distinct characters to get there: the entropy of k distinct characters is at most
+    log2(k) (reached when they are equally frequent), so with log2(k) clearly below the limit
+    (a margin far above float rounding) the answer is no.
+
+    >>> from detect_secrets.plugins.high_entropy_strings import HexHighEntropyString
+    >>> exceeds_entropy("0123456701234567", HexHighEntropyString())  # 8 digits, uniform: 3.0
+    False
+    >>> exceeds_entropy("0123456789abcdef", HexHighEntropyString())
+    True
+    """
+    limit = float(plugin.entropy_limit)
+    if math.log2(max(len(set(value)), 1)) < limit - 1e-9:
+        return False
+    return shannon_entropy(value, plugin.charset) > limit
+
+
 @functools.cache
 def _charset_order(charset: str) -> dict[str, int]:
     return {char: index for index, char in enumerate(charset)}
@@ -231,8 +249,7 @@ class Prefilter:
             shape = self.shapes[index]
             plugin = shape.entropy
             if plugin is None or any(
-                shannon_entropy(found[1] if isinstance(found, tuple) else found, plugin.charset)
-                > plugin.entropy_limit
+                exceeds_entropy(found[1] if isinstance(found, tuple) else found, plugin)
                 for found in plugin.regex.findall(line)
             ):
                 plugins.add(shape.source)
