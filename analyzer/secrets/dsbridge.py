@@ -3,8 +3,10 @@
 detect-secrets stays the judge of what is a secret. Its per-file algorithm (`scan_file`) is
 reproduced here with one change: only candidate lines (found by the prefilter) are handed to its
 per-line pipeline, with the whole file as context. Everything else is detect-secrets' own code:
-line filters, plugins, secret filters, context filters, the INI/YAML transformers and the
-"eager" second pass that runs only when the first found nothing.
+line filters, plugins, secret filters, context filters, the YAML transformer and the "eager"
+second pass that runs only when the first found nothing. The INI transformers' output is made
+by `inilines`, an exact re-implementation tested against detect-secrets' own (it avoids a
+regex compile per option).
 
 detect-secrets keeps its configuration in a process-wide singleton; `configure()` sets it once
 per process (the CLI's process, or each worker).
@@ -20,9 +22,13 @@ from detect_secrets.core import scan as ds_scan
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.core.potential_secret import PotentialSecret
 from detect_secrets.settings import get_plugins, get_settings
-from detect_secrets.transformers import get_transformed_file
+from detect_secrets.transformers import get_transformers
+from detect_secrets.transformers.config import ConfigFileTransformer, EagerConfigFileTransformer
+from detect_secrets.transformers.exceptions import ParsingError
 from detect_secrets.util.code_snippet import get_code_snippet
 from detect_secrets.util.filetype import FileType, determine_file_type
+
+from analyzer.secrets.inilines import ini_lines
 
 # The filter that checks the file exists on the host disk: our files live inside layers.
 _HOST_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
@@ -83,10 +89,32 @@ def plain_lines(text: str) -> list[str]:
 
 
 def transformed_lines(text: str, filename: str, *, eager: bool) -> list[str] | None:
-    """The lines detect-secrets' (eager or non-eager) transformers make of a file, if any."""
-    named = cast(Any, _NamedText(text, filename))  # a NamedIO in all but name
-    lines = get_transformed_file(named, use_eager_transformers=eager)
-    return list(lines) if lines else None
+    """The lines detect-secrets' (eager or non-eager) transformers make of a file, if any.
+
+    detect-secrets' `get_transformed_file`, step for step: its transformers in its order, the
+    first that does not raise ParsingError decides (even with no lines). The INI transformers
+    are run by `inilines`, which gives their output without a regex compile per option.
+    """
+    transformer: Any
+    for transformer in get_transformers():
+        if transformer.is_eager != eager or not transformer.should_parse_file(filename):
+            continue
+        lines = _transform(transformer, text, filename)
+        if lines is not None:
+            return list(lines) or None
+    return None
+
+
+def _transform(transformer: Any, text: str, filename: str) -> list[str] | None:
+    """One transformer's lines, None when it raises ParsingError."""
+    if type(transformer) is ConfigFileTransformer:
+        return ini_lines(text, add_header=False)
+    if type(transformer) is EagerConfigFileTransformer:
+        return ini_lines(text, add_header=True)
+    try:
+        return list(transformer.parse_file(cast(Any, _NamedText(text, filename))))
+    except ParsingError:
+        return None
 
 
 def is_yaml(filename: str) -> bool:
