@@ -1,0 +1,47 @@
+"""Our stand-ins for detect-secrets filters give the original's verdict on every line."""
+
+from __future__ import annotations
+
+import random
+import sysconfig
+from pathlib import Path
+
+from detect_secrets.filters.heuristic import is_indirect_reference as original
+
+from analyzer.secrets import dsbridge, dsfilters
+from analyzer.secrets.dsfilters import is_indirect_reference
+from analyzer.secrets.engine import SecretEngine
+
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
+
+
+def test_indirect_reference_agrees_on_standard_library_lines() -> None:
+    lines = [
+        line
+        for path in sorted((STDLIB / "email").rglob("*.py")) + sorted(STDLIB.glob("[a-c]*.py"))
+        for line in path.read_text("utf-8").splitlines()
+    ]
+    assert len(lines) > 10_000
+    assert [is_indirect_reference(line) for line in lines] == [original(line) for line in lines]
+    assert any(map(original, lines)) and not all(map(original, lines))
+
+
+def test_indirect_reference_agrees_on_generated_lines() -> None:
+    rng = random.Random(20261124)
+    alphabet = "=!:ab_([]).- \t\x0b1\u00e9\u00a0\u2028"
+    for _ in range(50_000):
+        line = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24)))
+        assert is_indirect_reference(line) is original(line), repr(line)
+
+
+def test_indirect_reference_keeps_the_length_cut_off() -> None:
+    long_call = "secret = get_secret(" + "x" * 1000 + ")"
+    assert is_indirect_reference(long_call) is original(long_call) is False
+    assert is_indirect_reference("x == request.headers['apikey']") is True
+
+
+def test_the_engine_runs_the_stand_in_instead_of_the_original() -> None:
+    SecretEngine(extra_plugins=())
+    paths = dsbridge.filter_paths()
+    assert dsfilters.INDIRECT_REFERENCE in paths
+    assert dsfilters.ORIGINAL_INDIRECT_REFERENCE not in paths
