@@ -158,18 +158,33 @@ def run_ls(args: argparse.Namespace, out: TextIO) -> int:
     result = _read(args)
     path, _ = normalize(args.path)
     docs = []
+    absent: list[str] = []
     for view, scrub in zip(result.images, _scrubbers(result), strict=True):
         if args.format == "table" and len(result.images) > 1:
             out.write(f"\n== {image_label(view.image)} ({view.image.platform})\n")
         if args.history:
-            docs.append(_history(view, path, args.format, out, scrub))
+            doc = _history(view, path, args.format, out, scrub)
         elif args.deleted:
-            docs.append(_deleted(view, path, args.format, out))
+            doc = _deleted(view, path, args.format, out)
         else:
-            docs.append(_tree(view, path, args.format, out))
+            doc = _tree(view, path, args.format, out)
+        if doc.get("absent"):
+            absent.append(_absent_message(view, path, args.history))
+            if args.format == "table":
+                out.write(f"({absent[-1]})\n")
+        docs.append(doc)
+    if len(absent) == len(docs) and absent:  # no image has it: an error, not an empty answer
+        hint = "" if args.history else " (try --history or --deleted)"
+        raise UsageError("; ".join(absent) + hint)
     if args.format == "json":
         _print_json({"images": docs}, out)
     return 0
+
+
+def _absent_message(view: ImageView, path: str, history: bool) -> str:
+    if history:
+        return f"no layer of {image_label(view.image)} ever held {path}"
+    return f"{path} does not exist in the final filesystem of {image_label(view.image)}"
 
 
 def _image_header(view: ImageView) -> dict[str, Any]:
@@ -183,10 +198,7 @@ def _image_header(view: ImageView) -> dict[str, Any]:
 def _tree(view: ImageView, path: str, fmt: str, out: TextIO) -> dict[str, Any]:
     fs = view.fs
     if path != "/" and fs.get(path) is None:
-        raise UsageError(
-            f"{path} does not exist in the final filesystem of "
-            f"{image_label(view.image)} (try --history or --deleted)"
-        )
+        return dict(_image_header(view), entries=[], absent=True)
     if fmt == "table":
         out.write(
             tabulate(tree_rows(fs, path), ["mode", "uid:gid", "size", "layer", "path"]) + "\n"
@@ -207,7 +219,7 @@ def _history(
         version_document(p, v) for p in fs.all_paths() if is_within(p, path) for v in fs.history(p)
     ]
     if not steps:
-        raise UsageError(f"no layer of {image_label(view.image)} ever held {path}")
+        return dict(_image_header(view), history=[], absent=True)
     if fmt == "table":
         layers = view.image.layers
         rows = [
