@@ -109,8 +109,13 @@ def _installed_in(package: Package, parsed: list[tuple[int, Parsed]]) -> int:
     return layer
 
 
+_PACKAGE_FILES = frozenset({"METADATA", "PKG-INFO", "package.json"})
+
+
 def _from_file(ctx: ImageContext, path: str) -> list[dict[str, object]]:
     name = path[path.rfind("/") + 1 :]
+    if name not in _PACKAGE_FILES and not path.startswith(_STATUS_D):
+        return []  # nearly every path
     parent = path[: path.rfind("/")]
     version = ctx.fs.final_version(path)
     if version is None or version.entry is None:

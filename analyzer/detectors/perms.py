@@ -72,13 +72,22 @@ class PermissionDetector:
     content = NOTHING
 
     def detect(self, ctx: ImageContext) -> Iterator[Finding]:
-        """Walk every path's history once."""
-        for path in ctx.fs.all_paths():
-            history = ctx.fs.history(path)
+        """Walk every path's history once (findings are sorted by the scan)."""
+        for path, versions in ctx.fs.histories():
+            if not any(map(_notable, versions)):
+                continue  # nearly every path: no special bit, capability or o+w in any version
+            history = tuple(versions)
             for spec in _BITS:
                 yield from _special_bit(ctx, path, history, spec)
             yield from _capabilities(ctx, path, history)
             yield from _world_writable(ctx, path)
+
+
+def _notable(version: Version) -> bool:
+    """True when some rule here may apply to this version: setuid, setgid or world-writable
+    mode bits, or extended attributes (where file capabilities live)."""
+    entry = version.entry
+    return entry is not None and bool(entry.mode & 0o6002 or entry.xattrs)
 
 
 def _runs(history: tuple[Version, ...], bit: int) -> list[tuple[int, int | None]]:

@@ -30,6 +30,8 @@ class LayeredFS:
         touched since (most paths) is only in _final, which saves a list per path."""
         self._children: dict[str, set[str]] = {"/": set()}
         self._max_hops = max_symlink_hops
+        self._sorted: dict[str, list[str]] = {}
+        """paths() and all_paths(), sorted once after the last layer was applied."""
         self.notices: list[str] = []
         self.layer_count = 0
 
@@ -46,6 +48,7 @@ class LayeredFS:
     def apply(self, layer: int, listing: LayerListing) -> None:
         """Apply one layer on top of what is there."""
         self.layer_count = max(self.layer_count, layer + 1)
+        self._sorted.clear()
         for directory in listing.opaque_dirs:
             for child in sorted(self._children.get(directory, ())):
                 self._delete(child, layer, "opaque")
@@ -149,13 +152,26 @@ class LayeredFS:
         only = self._final.get(path)
         return (only,) if only is not None else ()
 
+    def histories(self) -> Iterator[tuple[str, Sequence[Version]]]:
+        """Every path any layer ever held, with its versions (lowest layer first), in no
+        particular order: for a detector that looks at every path and sorts what it finds."""
+        history = self._history
+        for path, version in self._final.items():
+            if path not in history:
+                yield path, (version,)
+        yield from history.items()
+
     def paths(self) -> list[str]:
         """Every path in the final filesystem, sorted."""
-        return sorted(self._final)
+        if "final" not in self._sorted:
+            self._sorted["final"] = sorted(self._final)
+        return list(self._sorted["final"])
 
     def all_paths(self) -> list[str]:
         """Every path any layer ever held, sorted."""
-        return sorted(self._final.keys() | self._history.keys())
+        if "all" not in self._sorted:
+            self._sorted["all"] = sorted(self._final.keys() | self._history.keys())
+        return list(self._sorted["all"])
 
     def entries(self, under: str = "/") -> Iterator[Version]:
         """Final versions of every path at or below `under`, sorted by path."""
