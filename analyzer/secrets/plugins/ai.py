@@ -6,11 +6,17 @@ fine-tuning data and (Hugging Face) private models and datasets.
 - OpenAI: project sk-proj-, service account sk-svcacct-, admin sk-admin- keys, and legacy
   user keys sk-<20>; all carry T3BlbkFJ (base64 of "OpenAI") between two random halves
   (58 or 74 base64url characters for the prefixed kinds, 20 alphanumerics for legacy keys).
+  OpenAI does not document the layout; it is the one of gitleaks' openai-api-key rule
+  (gitleaks/gitleaks cmd/generate/config/rules/openai.go).
   https://platform.openai.com/docs/api-reference/authentication
-- Anthropic: API keys sk-ant-api03- and admin keys sk-ant-admin01- + 93 base64url + "AA".
+- Anthropic: API keys sk-ant-api03- and admin keys sk-ant-admin01- + 93 base64url + "AA"
+  (undocumented by Anthropic; as in gitleaks' cmd/generate/config/rules/anthropic.go).
   https://docs.anthropic.com/en/api/overview#authentication
-- Groq: gsk_ + 52 alphanumerics. https://console.groq.com/docs/api-keys
-- Hugging Face: user access tokens hf_ + 34 letters, organisation tokens api_org_ + 34.
+- Groq: gsk_ + 52 alphanumerics (undocumented by Groq; noseyparker's np.groq.1 examples in
+  praetorian-inc/noseyparker crates/noseyparker/data/default/builtin/rules/groq.yml have 52,
+  gitleaks' groq.go uses 48). https://console.groq.com/docs/api-keys
+- Hugging Face: user access tokens hf_ + 34 letters, organisation tokens api_org_ + 34
+  (deprecated by Hugging Face); lengths as in gitleaks' huggingface.go.
   https://huggingface.co/docs/hub/security-tokens
 """
 

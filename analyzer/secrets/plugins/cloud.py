@@ -4,22 +4,30 @@ Severity CRITICAL for long-lived keys that act on a whole account (AWS secret ke
 storage keys); HIGH for the rest (temporary AWS session tokens, API keys, client secrets).
 
 - AWS secret access key: 40 base64 characters, recognised next to its key id
-  (AKIA/ASIA/ABIA/ACCA + 16 base32 characters, as in credentials.csv) or assigned to a name such
-  as aws_secret_access_key / SecretAccessKey; it must mix upper, lower case and digits.
+  (AKIA/ASIA/ABIA/ACCA + 16 characters, as in credentials.csv; current ids use A-Z and 2-7, per
+  a note in gitleaks' aws.go) or assigned to a name such as aws_secret_access_key /
+  SecretAccessKey; it must mix upper, lower case and digits.
   AWS session tokens: base64 that starts with the encoding of their fixed header
-  (IQoJb3JpZ2luX2Vj / FwoGZXIvYXdzE). Key ids alone are detect-secrets' "AWS Access Key".
+  (IQoJb3JpZ2luX2Vj / FwoGZXIvYXdzE). AWS does not document this encoding; the headers are the
+  ones real tokens start with. Key ids alone are detect-secrets' "AWS Access Key".
   https://docs.aws.amazon.com/IAM/latest/UserGuide/security-creds-programmatic-access.html
-- Google: API keys AIza + 35 base64url characters; OAuth client secrets GOCSPX- + 28.
+- Google: API keys AIza + 35 base64url characters; OAuth client secrets GOCSPX- + 28 (Google
+  does not document that length; it is the one of noseyparker's np.google.2 rule,
+  praetorian-inc/noseyparker crates/noseyparker/data/default/builtin/rules/google.yml).
   https://cloud.google.com/docs/authentication/api-keys ,
   https://developers.google.com/identity/protocols/oauth2 (service-account JSON files are the
   structural gcp-service-account rule).
 - Azure: storage account keys (AccountKey=, 88 base64 characters that decode to 64 bytes),
   SAS tokens (sv=<date> and sig=<base64 HMAC-SHA256 that decodes to 32 bytes>), Entra ID
-  client secrets (3 characters, a digit, "Q~", 31-34 more).
+  client secrets (up to 40 characters; 3 characters, then 7Q~ + 31 more or 8Q~ + 34 more, as in
+  Microsoft's own rule, microsoft/security-utilities
+  src/Microsoft.Security.Utilities.Core/HighConfidenceMicrosoftSecurityModels/SEC101_156_AzureClientAppIdentifiableCredentials.cs;
+  this module accepts any digit before Q~ and 31-34 after it).
   https://learn.microsoft.com/en-us/azure/storage/common/storage-configure-connection-string ,
   https://learn.microsoft.com/en-us/rest/api/storageservices/create-service-sas ,
   https://learn.microsoft.com/en-us/purview/sit-defn-azure-ad-client-secret
-- Alibaba Cloud AccessKey ids: LTAI + 12 to 20 alphanumerics.
+- Alibaba Cloud AccessKey ids: LTAI + 12 or 20 alphanumerics (Alibaba does not document the
+  length; gitleaks' alibaba-access-key-id rule has LTAI + 20).
   https://www.alibabacloud.com/help/en/ram/user-guide/create-an-accesskey-pair
 """
 

@@ -5,27 +5,35 @@ Severity HIGH: whoever holds one can read private code, or publish a poisoned re
 - GitHub classic tokens: ghp_ (personal), gho_ (OAuth), ghu_ (user-to-server), ghs_
   (server-to-server / Actions), ghr_ (refresh), then 36 base62 characters: 30 random ones and a
   6-character checksum, CRC-32 of those 30 in base62 (0-9A-Za-z), zero-padded. A failed
-  checksum means "not a token".
+  checksum means "not a token". GitHub's newer stateless installation tokens (ghs_<app id>_<JWT>,
+  about 520 characters) do not have this layout and are not matched here.
   https://github.blog/engineering/platform-security/behind-githubs-new-authentication-token-formats/
-- GitHub fine-grained personal access tokens: github_pat_ + 22 base62 + "_" + 59 base62. GitHub
-  does not document a checksum for these, so only the layout is checked.
+- GitHub fine-grained personal access tokens: github_pat_ + 22 base62 + "_" + 59 base62 (93
+  characters; gitleaks' github-fine-grained-pat rule is github_pat_ + 82 word characters). GitHub
+  does not document the layout or a checksum for these, so only the layout is checked.
   https://docs.github.com/en/authentication/keeping-your-account-and-data-secure/managing-your-personal-access-tokens
 - GitLab: glpat- (personal, project, group), gldt- (deploy), glrt- (runner), glptt- (pipeline
   trigger), glft- (feed), glimt- (incoming mail), glagent- (cluster agent), gloas- (OAuth app
   secret), glsoat- (SCIM), glcbt- (CI job), glffct- (feature flags), GR1348941 (runner
-  registration), each with its fixed length; or the routable format (GitLab 17.x+):
-  prefix + base64url payload + "." + [version "."] + payload length (2 base36 digits) + CRC-32
-  of everything before it (7 base36 digits), which is verified.
-  https://docs.gitlab.com/security/tokens/#token-prefixes
+  registration). GitLab documents the prefixes; the fixed lengths are those of gitleaks' rules
+  (gitleaks/gitleaks cmd/generate/config/rules/gitlab.go). Or the routable format (Cells):
+  prefix + base64url payload + "." + [2 base36 digits of token version + "."] + payload length
+  (2 base36 digits) + CRC-32 of everything before it (7 base36 digits), which is verified.
+  https://docs.gitlab.com/security/tokens/#token-prefixes ,
+  https://handbook.gitlab.com/handbook/engineering/architecture/design-documents/cells/routable_tokens
 - npm: npm_ + 36 base62 characters, the last 6 the same CRC-32 checksum as GitHub's.
-  https://github.blog/news-insights/product-news/announcing-npms-new-access-token-format/
+  https://github.blog/2021-09-23-announcing-npms-new-access-token-format/
 - PyPI: pypi- + a base64url macaroon whose decoded bytes name its location (pypi.org or
   test.pypi.org). https://pypi.org/help/#apitoken
-- Docker Hub: dckr_pat_ + 27 base64url characters (dckr_oat_ for organisation tokens).
+- Docker Hub: dckr_pat_ (personal) or dckr_oat_ (organisation) + base64url characters. Docker
+  does not publish the length; this module matches 27 for both kinds, while TruffleHog's
+  detector (trufflesecurity/trufflehog pkg/detectors/dockerhub/v2/dockerhub.go) accepts 27-32.
   https://docs.docker.com/security/for-developers/access-tokens/
-- JFrog Artifactory: API keys AKCp + 69 base62; reference tokens, base64 of
-  "reftkn:01:<expiry>:<random>", which must decode to that.
-  https://jfrog.com/help/r/jfrog-platform-administration-documentation/access-tokens
+- JFrog Artifactory: API keys AKCp + 69 alphanumerics (gitleaks' artifactory-api-key rule);
+  reference tokens, which JFrog documents as cmVmd + 59 alphanumerics (64 characters), base64
+  of "reftkn:01:<digits>:<random>" (the decoded layout as checked by Samsung/CredSweeper
+  credsweeper/filters/value_jfrog_token_check.py), which must decode to that.
+  https://jfrog.com/help/r/jfrog-platform-administration-documentation/understanding-identity-tokens
 """
 
 from __future__ import annotations

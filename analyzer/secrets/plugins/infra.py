@@ -4,19 +4,25 @@ Terraform Cloud, Tailscale, Vercel.
 Severity CRITICAL for Vault tokens (they open every other secret); HIGH for the rest (control
 of hosting, networks, data platforms or infrastructure state).
 
-- DigitalOcean: dop_v1_ (personal), doo_v1_ (OAuth), dor_v1_ (refresh) + 64 hex.
+- DigitalOcean: dop_v1_ (personal), doo_v1_ (OAuth), dor_v1_ (refresh) + 64 hex (as in
+  gitleaks' digitalocean.go).
   https://docs.digitalocean.com/reference/api/create-personal-access-token/
 - Cloudflare: Origin CA keys v1.0-<24 hex>-<146 hex>; API tokens (40 base64url) and global
-  API keys (37 hex) only where a name says Cloudflare. https://developers.cloudflare.com/fundamentals/api/get-started/
-- Databricks personal access tokens: dapi + 32 hex (optionally -<digit>).
-  https://docs.databricks.com/en/dev-tools/auth/pat.html
-- HashiCorp Vault: service tokens hvs. (90-120 base64url), batch tokens hvb. (138+),
-  recovery tokens hvr.; https://developer.hashicorp.com/vault/docs/concepts/tokens#token-prefixes
-  Terraform Cloud / Enterprise API tokens: <14 alphanumerics>.atlasv1.<60-70>.
+  API keys (37 hex) only where a name says Cloudflare (layouts as in gitleaks' cloudflare.go).
+  https://developers.cloudflare.com/fundamentals/api/get-started/
+- Databricks personal access tokens: dapi + 32 hex (optionally -<digit>; noseyparker's
+  np.databricks.1 rule allows -<digits>). https://docs.databricks.com/en/dev-tools/auth/pat.html
+- HashiCorp Vault: service tokens hvs. (90-120 base64url), batch tokens hvb. (138+), lengths as
+  in gitleaks' hashicorp_vault.go; recovery tokens hvr. (no published length; matched with the
+  service-token range). https://developer.hashicorp.com/vault/docs/concepts/tokens#token-prefixes
+  Terraform Cloud / Enterprise API tokens: <14 alphanumerics>.atlasv1.<60-70> (as in gitleaks'
+  hashicorp.go).
   https://developer.hashicorp.com/terraform/cloud-docs/users-teams-organizations/api-tokens
 - Tailscale: tskey-auth- / tskey-api- / tskey-client- / tskey-webhook- / tskey-scim- + key id
-  + "-" + secret. https://tailscale.com/kb/1085/auth-keys
-- Vercel access tokens (24 alphanumerics) where a name says Vercel.
+  + "-" + secret (the layout of Tailscale's documented tskey-api- example).
+  https://tailscale.com/kb/1277/key-prefixes , https://tailscale.com/kb/1085/auth-keys
+- Vercel access tokens (24 alphanumerics, as in TruffleHog's pkg/detectors/vercel/vercel.go;
+  Vercel does not document the format) where a name says Vercel.
   https://vercel.com/docs/rest-api#creating-an-access-token
 """
 

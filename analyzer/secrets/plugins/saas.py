@@ -4,24 +4,37 @@ Severity CRITICAL for Stripe live secret keys (payments: in scope of PCI DSS its
 1Password service accounts (every secret of their vaults); MEDIUM for Slack incoming webhooks
 (post-only); HIGH for the rest. SendGrid and Twilio are detect-secrets' own plugins.
 
-- Slack: bot xoxb-<team>-<bot>-<24>, user xoxp-<team>-<user>-<team>-<32 hex>, app-level
+- Slack: bot xoxb-<team>-<bot>-<24>, user xoxp-<id>-<id>-<id>-<32 hex>, app-level
   xapp-1-A<app>-<n>-<64 hex>, configuration xoxe.xoxp-1-/xoxe.xoxb-1- and refresh xoxe-1-.
-  https://api.slack.com/concepts/token-types ; incoming webhooks
+  Slack documents the token types, not their layouts; the layouts (and the configuration and
+  refresh token lengths, 163-166 and 146) are those of gitleaks' rules
+  (gitleaks/gitleaks cmd/generate/config/rules/slack.go).
+  https://docs.slack.dev/authentication/tokens ; incoming webhooks
   https://hooks.slack.com/services/T<team>/B<hook>/<24>: https://api.slack.com/messaging/webhooks
 - Stripe: live secret sk_live_ and restricted rk_live_ keys; webhook signing secrets whsec_.
-  https://docs.stripe.com/keys
+  Stripe documents the prefixes; per Stripe's security team (gitlab-org/gitlab issue #458019)
+  live keys are (sk|rk)_live_ + 10-128 alphanumerics. https://docs.stripe.com/keys
 - Mailgun private API keys (key-<32 hex>, or <32 hex>-<8 hex>-<8 hex>) under a Mailgun name.
+  Mailgun does not document the layout; the hex-hex-hex form is also that of webhook signing
+  keys (gitleaks' mailgun-signing-key rule, cmd/generate/config/rules/mailgun.go).
   https://documentation.mailgun.com/docs/mailgun/api-reference/authentication/
-- Shopify: shpat_ (Admin API), shpca_ (custom app), shppa_ (private app), shpss_ (shared
-  secret) + 32 hex. https://shopify.dev/docs/apps/build/authentication-authorization
-- Linear API keys lin_api_ + 40. https://linear.app/developers/graphql#personal-api-keys
-- Notion integration tokens: ntn_ + 11 digits + 35, or legacy secret_ + 43.
+- Shopify: shpat_ (Admin API), shpca_ (custom app), shppa_ (private app) + 32 hex, per Shopify's
+  changelog; shpss_ (shared secret) + 32 hex as in gitleaks' shopify.go.
+  https://shopify.dev/changelog/length-of-the-shopify-access-token-is-increasing ,
+  https://shopify.dev/docs/apps/build/authentication-authorization
+- Linear API keys lin_api_ + 40 (gitleaks' linear.go).
+  https://linear.app/developers/graphql#personal-api-keys
+- Notion integration tokens: ntn_ + 11 digits + 35, or legacy secret_ + 43 (Notion does not
+  document the lengths; the ntn_ layout is that of gitleaks' notion-api-token rule).
   https://developers.notion.com/docs/authorization
-- Figma personal access tokens figd_ + 40-48 base64url.
-  https://www.figma.com/developers/api#access-tokens
+- Figma personal access tokens figd_ + 40-48 base64url (Figma does not document the length;
+  TruffleHog's figmapersonalaccesstoken v2 detector uses figd_ + 40; the newer figp_ tokens,
+  v3 detector, are not matched here). https://www.figma.com/developers/api#access-tokens
 - Grafana: Cloud access policy tokens glc_ + base64 JSON (which must decode), service
-  account tokens glsa_<32>_<8 hex>. https://grafana.com/docs/grafana/latest/administration/service-accounts/
-- 1Password service account tokens ops_ + base64 JSON (which must decode).
+  account tokens glsa_<32>_<8 hex> (as in gitleaks' grafana.go).
+  https://grafana.com/docs/grafana/latest/administration/service-accounts/
+- 1Password service account tokens ops_ + base64 JSON (which must decode; gitleaks'
+  1password.go matches ops_eyJ + 250 or more base64 characters).
   https://developer.1password.com/docs/service-accounts/
 """
 
