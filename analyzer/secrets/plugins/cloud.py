@@ -19,10 +19,9 @@ storage keys); HIGH for the rest (temporary AWS session tokens, API keys, client
   structural gcp-service-account rule).
 - Azure: storage account keys (AccountKey=, 88 base64 characters that decode to 64 bytes),
   SAS tokens (sv=<date> and sig=<base64 HMAC-SHA256 that decodes to 32 bytes>), Entra ID
-  client secrets (up to 40 characters; 3 characters, then 7Q~ + 31 more or 8Q~ + 34 more, as in
-  Microsoft's own rule, microsoft/security-utilities
-  src/Microsoft.Security.Utilities.Core/HighConfidenceMicrosoftSecurityModels/SEC101_156_AzureClientAppIdentifiableCredentials.cs;
-  this module accepts any digit before Q~ and 31-34 after it).
+  client secrets (3 characters, then 7Q~ + 31 more or 8Q~ + 34 more, as in Microsoft's own
+  rule, microsoft/security-utilities
+  src/Microsoft.Security.Utilities.Core/HighConfidenceMicrosoftSecurityModels/SEC101_156_AzureClientAppIdentifiableCredentials.cs).
   https://learn.microsoft.com/en-us/azure/storage/common/storage-configure-connection-string ,
   https://learn.microsoft.com/en-us/rest/api/storageservices/create-service-sas ,
   https://learn.microsoft.com/en-us/purview/sit-defn-azure-ad-client-secret
@@ -158,7 +157,7 @@ class AzureClientSecretDetector(TokenDetector):
     secret_type = "Azure Client Secret"
     PROVIDER = "Azure"
     KINDS = "Entra ID client secret (xxxNQ~...)"
-    VALIDATION = "3 chars, digit, Q~ marker, 31-34 chars, mixed classes"
+    VALIDATION = "3 chars, then 7Q~ + 31 or 8Q~ + 34 chars (Microsoft's rule), mixed classes"
     denylist = (
         re.compile(
             r"(?<![A-Za-z0-9_~.-])([A-Za-z0-9_~.]{3}\dQ~[A-Za-z0-9_~.-]{31,34})"
@@ -167,8 +166,10 @@ class AzureClientSecretDetector(TokenDetector):
     )
 
     def is_valid(self, token: str) -> bool:
-        """Generated secrets mix character classes."""
-        return _mixed(token[5:])
+        """Microsoft's own check (SEC101_156): 37 characters with a 7 before Q~, or 40 with an
+        8; generated secrets mix character classes."""
+        shape = (len(token), token[3])
+        return shape in ((37, "7"), (40, "8")) and _mixed(token[5:])
 
 
 class AlibabaAccessKeyDetector(TokenDetector):

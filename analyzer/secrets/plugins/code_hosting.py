@@ -26,8 +26,8 @@ Severity HIGH: whoever holds one can read private code, or publish a poisoned re
 - PyPI: pypi- + a base64url macaroon whose decoded bytes name its location (pypi.org or
   test.pypi.org). https://pypi.org/help/#apitoken
 - Docker Hub: dckr_pat_ (personal) or dckr_oat_ (organisation) + base64url characters. Docker
-  does not publish the length; this module matches 27 for both kinds, while TruffleHog's
-  detector (trufflesecurity/trufflehog pkg/detectors/dockerhub/v2/dockerhub.go) accepts 27-32.
+  does not publish the length; 27-32 as TruffleHog's detector
+  (trufflesecurity/trufflehog pkg/detectors/dockerhub/v2/dockerhub.go).
   https://docs.docker.com/security/for-developers/access-tokens/
 - JFrog Artifactory: API keys AKCp + 69 alphanumerics (gitleaks' artifactory-api-key rule);
   reference tokens, which JFrog documents as cmVmd + 59 alphanumerics (64 characters), base64
@@ -89,7 +89,7 @@ _GITLAB_LEGACY = (
     r"|glagent-[A-Za-z0-9_-]{50}|gloas-[A-Za-z0-9_-]{64}|glptt-[0-9a-f]{40}"
     r"|glcbt-[0-9a-zA-Z]{1,5}_[A-Za-z0-9_-]{20}|GR1348941[A-Za-z0-9_-]{20}"
 )
-_GITLAB_ROUTABLE = r"gl[a-z]{1,6}-[A-Za-z0-9_-]{27,300}\.(?:[0-9]{2}\.)?[0-9a-z]{9}"
+_GITLAB_ROUTABLE = r"gl[a-z]{1,6}-[A-Za-z0-9_-]{27,300}\.(?:[0-9a-z]{2}\.)?[0-9a-z]{9}"
 
 
 class GitLabPrefixedTokenDetector(TokenDetector):
@@ -153,8 +153,8 @@ class DockerHubTokenDetector(TokenDetector):
     secret_type = "Docker Hub Access Token"
     PROVIDER = "Docker Hub"
     KINDS = "personal dckr_pat_, organisation dckr_oat_"
-    VALIDATION = "prefix, 27 base64url characters"
-    denylist = (re.compile(r"\bdckr_[po]at_[A-Za-z0-9_-]{27}(?![A-Za-z0-9_-])"),)
+    VALIDATION = "prefix, 27-32 base64url characters"
+    denylist = (re.compile(r"\bdckr_[po]at_[A-Za-z0-9_-]{27,32}(?![A-Za-z0-9_-])"),)
 
 
 class JFrogTokenDetector(TokenDetector):

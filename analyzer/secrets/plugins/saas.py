@@ -28,8 +28,8 @@ Severity CRITICAL for Stripe live secret keys (payments: in scope of PCI DSS its
   document the lengths; the ntn_ layout is that of gitleaks' notion-api-token rule).
   https://developers.notion.com/docs/authorization
 - Figma personal access tokens figd_ + 40-48 base64url (Figma does not document the length;
-  TruffleHog's figmapersonalaccesstoken v2 detector uses figd_ + 40; the newer figp_ tokens,
-  v3 detector, are not matched here). https://www.figma.com/developers/api#access-tokens
+  TruffleHog's figmapersonalaccesstoken v2 detector uses figd_ + 40), and the newer figp_ + 40-54
+  of base64url or "=" (TruffleHog's v3 detector). https://www.figma.com/developers/api#access-tokens
 - Grafana: Cloud access policy tokens glc_ + base64 JSON (which must decode), service
   account tokens glsa_<32>_<8 hex> (as in gitleaks' grafana.go).
   https://grafana.com/docs/grafana/latest/administration/service-accounts/
@@ -183,9 +183,12 @@ class FigmaTokenDetector(TokenDetector):
 
     secret_type = "Figma Access Token"
     PROVIDER = "Figma"
-    KINDS = "personal access token figd_"
-    VALIDATION = "prefix, 40-48 base64url"
-    denylist = (re.compile(r"\bfigd_[A-Za-z0-9_-]{40,48}(?![A-Za-z0-9_-])"),)
+    KINDS = "personal access token figd_, figp_"
+    VALIDATION = "figd_: prefix, 40-48 base64url; figp_: prefix, 40-54 base64url or ="
+    denylist = (
+        re.compile(r"\bfigd_[A-Za-z0-9_-]{40,48}(?![A-Za-z0-9_-])"),
+        re.compile(r"\bfigp_[A-Za-z0-9_=-]{40,54}(?![A-Za-z0-9_=-])"),
+    )
 
 
 class GrafanaTokenDetector(TokenDetector):

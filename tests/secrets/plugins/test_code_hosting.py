@@ -25,10 +25,11 @@ def github(prefix: str) -> str:
     return f"{prefix}_{random_part}{crc32_base62(random_part)}"
 
 
-def gitlab_routable(prefix: str = "glpat-") -> str:
-    """Built the way GitLab's RoutableToken generator does (payload, length, CRC-32)."""
+def gitlab_routable(prefix: str = "glpat-", version: str = "") -> str:
+    """Built the way GitLab's RoutableToken generator does (payload, [version,] length, CRC-32);
+    the version is 2 base36 characters."""
     payload = b"o:1x2y\nu:9z" + rand_bytes(16) + bytes([16])
-    head = f"{prefix}{b64url(payload)}.{encode(len(b64url(payload)), BASE36, 2)}"
+    head = f"{prefix}{b64url(payload)}.{version}{encode(len(b64url(payload)), BASE36, 2)}"
     return head + encode(zlib.crc32(head.encode()), BASE36, 7)
 
 
@@ -51,10 +52,12 @@ POSITIVES = [
     *[("GitLab Token (prefixed)", f"{p}-{rand(20, B64URL)}") for p in ("glpat", "gldt", "glrt")],
     ("GitLab Token (prefixed)", f"glptt-{rand(40, HEX)}"),
     ("GitLab Token (prefixed)", gitlab_routable()),
+    ("GitLab Token (prefixed)", gitlab_routable(version="0a.")),
     ("npm Token (checksum verified)", github("npm")),
     ("PyPI API Token (macaroon)", pypi()),
     ("PyPI API Token (macaroon)", pypi(b"test.pypi.org")),
     ("Docker Hub Access Token", f"dckr_pat_{rand(27, B64URL)}"),
+    ("Docker Hub Access Token", f"dckr_oat_{rand(32, B64URL)}"),
     ("JFrog Artifactory Token", f"AKCp{rand(69)}"),
     ("JFrog Artifactory Token", jfrog_reference()),
 ]
@@ -75,6 +78,7 @@ NEAR_MISSES = [
     ("npm Token (checksum verified)", "npm_" + rand(30) + "ABCDEF", "wrong checksum"),
     ("PyPI API Token (macaroon)", pypi(b"evil.example"), "other location"),
     ("Docker Hub Access Token", f"dckr_pat_{rand(26, B64URL)}", "too short"),
+    ("Docker Hub Access Token", f"dckr_pat_{rand(33, B64URL)}", "too long"),
     ("Docker Hub Access Token", "dckr_pat_<your-token-here>", "placeholder"),
     ("JFrog Artifactory Token", f"AKCp{rand(68)}", "too short"),
     ("JFrog Artifactory Token", "cmVmdGtuOjAxO" + "j" + rand(50), "does not decode"),

@@ -53,6 +53,7 @@ POSITIVES = [
     ("Notion Integration Token", f"ntn_{rand(11, '0123456789')}{rand(35)}"),
     ("Notion Integration Token", f"secret_{rand(43)}"),
     ("Figma Access Token", f"figd_{rand(43, B64URL)}"),
+    ("Figma Access Token", f"figp_{rand(50, B64URL)}"),
     ("Grafana Token", f"glc_{b64_json(GRAFANA)}"),
     ("Grafana Token", f"glsa_{rand(32)}_{rand(8, HEX)}"),
     ("1Password Service Account Token", f"ops_{b64_json(ONE_PASSWORD)}"),
