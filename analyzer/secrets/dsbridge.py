@@ -18,6 +18,7 @@ import io
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, cast
 
+import yaml  # type: ignore[import-untyped]
 from detect_secrets.core import scan as ds_scan
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.core.potential_secret import PotentialSecret
@@ -25,11 +26,13 @@ from detect_secrets.settings import get_plugins, get_settings
 from detect_secrets.transformers import get_transformers
 from detect_secrets.transformers.config import ConfigFileTransformer, EagerConfigFileTransformer
 from detect_secrets.transformers.exceptions import ParsingError
+from detect_secrets.transformers.yaml import YAMLTransformer
 from detect_secrets.util.code_snippet import get_code_snippet
 from detect_secrets.util.filetype import FileType, determine_file_type
 
 from analyzer.secrets import dsfilters
 from analyzer.secrets.inilines import ini_lines
+from analyzer.secrets.yamllines import transformed_yaml_lines
 
 # The filter that checks the file exists on the host disk: our files live inside layers.
 _HOST_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
@@ -110,15 +113,24 @@ def transformed_lines(text: str, filename: str, *, eager: bool) -> list[str] | N
 
 
 def _transform(transformer: Any, text: str, filename: str) -> list[str] | None:
-    """One transformer's lines, None when it raises ParsingError."""
+    """One transformer's lines, None when it raises ParsingError.
+
+    Where detect-secrets' own transformer would crash (a YAML date such as 2020-13-45 raises
+    ValueError, a recursion too deep) or never return (a YAML sequence holding itself), the
+    transformer is taken as failed, so the file is still scanned, as plain lines.
+    """
     if type(transformer) is ConfigFileTransformer:
         return ini_lines(text, add_header=False)
     if type(transformer) is EagerConfigFileTransformer:
         return ini_lines(text, add_header=True)
     try:
+        if type(transformer) is YAMLTransformer:
+            return transformed_yaml_lines(_NamedText(text, filename).read())
         return list(transformer.parse_file(cast(Any, _NamedText(text, filename))))
     except ParsingError:
         return None
+    except (ValueError, TypeError, RecursionError, yaml.YAMLError):
+        return None  # detect-secrets itself fails on this file (RecursiveYAMLError included)
 
 
 def is_yaml(filename: str) -> bool:

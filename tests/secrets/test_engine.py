@@ -99,3 +99,19 @@ def test_hyperscan_and_plain_re_prefilters_pick_the_same_lines() -> None:
     for path in files(SECRETS)[:120]:
         lines = dsbridge.plain_lines(path.read_bytes().decode("utf-8", "replace"))
         assert set(slow.candidates(lines)) <= set(fast.candidates(lines)), path
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        "when: 2020-13-45\n",  # detect-secrets' YAML transformer raises ValueError
+        "loop: &s [a, *s]\n",  # its walk would never end
+        "loop: &s [a, *s]\nodd: 'x\ty'\n",  # the same, on the path that asks detect-secrets
+    ],
+)
+def test_yaml_that_breaks_detect_secrets_transformer_is_still_scanned_as_plain_lines(
+    head: str,
+) -> None:
+    text = head + "password: 'hunter2-Very-Long-Pass'\n"
+    found = SecretEngine(extra_plugins=()).scan("values.yaml", text.encode())
+    assert [(s.type, s.line) for s in found] == [("Secret Keyword", head.count("\n") + 1)]
