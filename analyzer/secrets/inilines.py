@@ -51,10 +51,11 @@ def ini_lines(text: str, *, add_header: bool) -> list[str] | None:
 
 def _lines(text: str, add_header: bool) -> list[str]:
     lines: list[str] = []
-    for key, value, line_number in _Options(text, add_header):
+    options = _Options(text, add_header)
+    for key, value, line_number in options:
         while len(lines) < line_number - 1:
             lines.append("")
-        if _is_allowlist_nextline_secret_comment(value):
+        if options.pragmas and _is_allowlist_nextline_secret_comment(value):
             lines.append(value)
             continue
         quoted = value[0] in {"'", '"'} and value[-1] == value[0]
@@ -95,7 +96,12 @@ class _Options:
         content = io.StringIO(text, newline=None).read()
         self.parser.read_string("[global]\n" + content if add_header else content)
         self.lines = [line.strip() for line in io.StringIO(text, newline=None).readlines()]
-        self.line_offset = 0
+        self.start = 0
+        """detect-secrets drops the lines before each option's last value (`self.lines =
+        self.lines[n:]`, copying the rest each time); here they are skipped by index."""
+        self.pragmas = "allowlist" in text
+        """Whether a "pragma: allowlist nextline secret" comment can be in the file at all
+        (detect-secrets' regex needs that word): if not, no line or value is checked for one."""
 
     def __iter__(self) -> Iterator[tuple[str, str, int]]:
         if not self.parser.sections():
@@ -112,24 +118,24 @@ class _Options:
             return []
         index = 0
         found: list[tuple[str, int]] = []
-        for offset, line in enumerate(self.lines):
-            if _is_allowlist_nextline_secret_comment(line):
-                found.append((line, self.line_offset + offset + 1))
+        lines, start, pragmas = self.lines, self.start, self.pragmas
+        for at in range(start, len(lines)):
+            line = lines[at]
+            if pragmas and _is_allowlist_nextline_secret_comment(line):
+                found.append((line, at + 1))
                 continue
             if not line or _COMMENT.match(line):
                 continue
             if index == 0:  # only the first line carries the key
                 if first_line_matches(line, key, wanted[0]):
-                    found.append((wanted[0], self.line_offset + offset + 1))
+                    found.append((wanted[0], at + 1))
                     index = 1
                 continue
             if index == len(wanted):  # every value placed: later options start from here
-                consumed = offset or 1
-                self.line_offset += consumed
-                self.lines = self.lines[consumed:]
+                self.start = at if at > start else start + 1
                 break
-            found.append((wanted[index], self.line_offset + offset + 1))
+            found.append((wanted[index], at + 1))
             index += 1
         else:
-            self.lines = []
+            self.start = len(lines)
         return found
