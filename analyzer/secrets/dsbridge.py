@@ -14,7 +14,9 @@ per process (the CLI's process, or each worker).
 
 from __future__ import annotations
 
+import functools
 import io
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, cast
 
@@ -76,7 +78,34 @@ def filter_paths() -> list[str]:
 
 
 def filename_filtered(filename: str) -> bool:
-    """True when detect-secrets would skip the file by its name (lock files, swagger...)."""
+    """True when detect-secrets would skip the file by its name (lock files, swagger...).
+
+    With detect-secrets' default filename filters the verdict depends only on the base name
+    (lock file names, extensions) and on whether the path contains "swagger", so it is asked
+    once per such pair; any other filter set is asked about every file.
+    """
+    filters = frozenset(f.path for f in ds_scan.get_filters_with_parameter("filename"))
+    if filters <= _NAME_ONLY_FILTERS:
+        return _name_filtered(filters, os.path.basename(filename), "swagger" in filename)
+    return _ds_filename_filtered(filename)
+
+
+_NAME_ONLY_FILTERS = frozenset(
+    {
+        "detect_secrets.filters.heuristic.is_swagger_file",  # r".*swagger.*" anywhere
+        "detect_secrets.filters.heuristic.is_non_text_file",  # the extension
+        "detect_secrets.filters.heuristic.is_lock_file",  # the base name
+        "detect_secrets.filters.allowlist.is_line_allowlisted",  # needs a line: never applies
+    }
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_filtered(filters: frozenset[str], name: str, swagger: bool) -> bool:
+    return _ds_filename_filtered(("/swagger/" if swagger else "/") + name)
+
+
+def _ds_filename_filtered(filename: str) -> bool:
     return bool(
         ds_scan._is_filtered_out(required_filter_parameters=["filename"], filename=filename)
     )
@@ -135,12 +164,19 @@ def _transform(transformer: Any, text: str, filename: str) -> list[str] | None:
 
 def is_yaml(filename: str) -> bool:
     """True when detect-secrets treats the file as YAML (by its extension)."""
-    return determine_file_type(filename) == FileType.YAML
+    return _file_type(os.path.splitext(filename)[1]) == FileType.YAML
 
 
 def is_other_type(filename: str) -> bool:
     """True when detect-secrets' eager INI transformer may apply (unknown file type)."""
-    return determine_file_type(filename) == FileType.OTHER
+    return _file_type(os.path.splitext(filename)[1]) == FileType.OTHER
+
+
+@functools.lru_cache(maxsize=1024)
+def _file_type(extension: str) -> FileType:
+    """detect-secrets' file type, which depends on the extension alone (it builds a dict of
+    every extension on each call, so it is asked once per extension)."""
+    return determine_file_type(f"file{extension}")
 
 
 def scan_lines(

@@ -34,6 +34,11 @@ Candidates = dict[int, frozenset[str] | None]
 _ESCAPES = re.compile(r'"[^"\n]*\\|%\(')
 
 
+def _may_escape(text: str) -> bool:
+    """`_ESCAPES.search(text)`, after a quick look for the backslash or "%(" it needs."""
+    return ("\\" in text or "%(" in text) and _ESCAPES.search(text) is not None
+
+
 def _starts_with_section(text: str) -> bool:
     first = _FIRST_CONTENT_LINE.search(text)
     return first is not None and first.group(1) == "["
@@ -73,7 +78,7 @@ class SecretEngine:
             return []  # detect-secrets ignores files it cannot read as text
         plain = dsbridge.plain_lines(text)
         plain_hits: Candidates | None = None
-        if not _ESCAPES.search(text):
+        if not _may_escape(text):
             plain_hits = self.prefilter.plugins_per_line(plain)
             if not plain_hits and self._transforming_cannot_help(text, filename):
                 return []

@@ -41,9 +41,12 @@ most specific, in the order above, with gcp-service-account before private-key).
 from __future__ import annotations
 
 import base64
+import functools
+import importlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from analyzer.secrets.structure_formats import (
     Found,
@@ -347,21 +350,60 @@ _KINDS = (
 )
 
 
-def _applies(kind: _Kind, src: Source) -> bool:
+_MARKERS = tuple(sorted({marker for kind in _KINDS for marker in kind.markers}))
+
+
+@functools.cache
+def _marker_database() -> Any:
+    """A Hyperscan database of every content marker (None without Hyperscan)."""
+    try:
+        hyperscan = importlib.import_module("hyperscan")
+    except ImportError:  # pragma: no cover - hyperscan is a dependency; plain search then
+        return None
+    database = hyperscan.Database()
+    database.compile(
+        expressions=[re.escape(marker) for marker in _MARKERS],
+        ids=list(range(len(_MARKERS))),
+        elements=len(_MARKERS),
+        flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(_MARKERS),
+    )
+    return database
+
+
+def markers_in(data: bytes) -> frozenset[bytes]:
+    """The content markers `data` holds, found in one pass over it rather than one per marker.
+
+    >>> sorted(markers_in(b'{"auths": {}} -----BEGIN RSA PRIVATE KEY-----'))
+    [b'"auths"', b'PRIVATE KEY']
+    """
+    database = _marker_database()
+    if database is None:
+        return frozenset(marker for marker in _MARKERS if marker in data)
+    found: set[int] = set()
+
+    def on_match(marker: int, start: int, end: int, flags: int, context: Any) -> None:
+        found.add(marker)
+
+    database.scan(bytes(data), match_event_handler=on_match)
+    return frozenset(_MARKERS[i] for i in found)
+
+
+def _applies(kind: _Kind, src: Source, markers: frozenset[bytes]) -> bool:
     if kind.path is not None and not kind.path(src.path):
         return False
-    if kind.markers and not any(marker in src.data for marker in kind.markers):
+    if kind.text_only and not src.is_text:
         return False
-    return src.is_text or not kind.text_only
+    return not kind.markers or not markers.isdisjoint(kind.markers)
 
 
 def structural_hits(path: str, data: bytes) -> list[StructuralHit]:
     """Every sensitive value recognised by structure in one file (never raises)."""
     src = Source(path, data)
+    markers = markers_in(data)
     hits: list[StructuralHit] = []
     claimed: dict[int, str] = {}
     for kind in _KINDS:
-        if not _applies(kind, src):
+        if not _applies(kind, src, markers):
             continue
         for found in kind.find(src):
             if kind.literal and is_placeholder(found.value):

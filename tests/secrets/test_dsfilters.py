@@ -45,3 +45,17 @@ def test_the_engine_runs_the_stand_in_instead_of_the_original() -> None:
     paths = dsbridge.filter_paths()
     assert dsfilters.INDIRECT_REFERENCE in paths
     assert dsfilters.ORIGINAL_INDIRECT_REFERENCE not in paths
+
+
+def test_filename_verdicts_are_detect_secrets_own() -> None:
+    """The per-name cache gives detect-secrets' answer for every kind of name it filters."""
+    SecretEngine(extra_plugins=())
+    names = [
+        "/app/package-lock.json", "/srv/Gemfile.lock", "/img/logo.png", "/a/b.PNG",
+        "/static/swagger-ui.html", "/api/swagger/spec.json", "/api/Swagger/spec.json",
+        "/etc/passwd", "/app/.env", "/x/composer.lock", "/x/composer.lock.bak", "/x/y.tar.gz",
+        "/x/swagger", "/x/y.bin", "/x/Pipfile.lock", "/x/.npmrc",
+    ]  # fmt: skip
+    for name in names:
+        assert dsbridge.filename_filtered(name) is dsbridge._ds_filename_filtered(name), name
+    assert dsbridge.filename_filtered("/a/poetry.lock") and not dsbridge.filename_filtered("/a/x")
