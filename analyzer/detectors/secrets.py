@@ -79,8 +79,9 @@ class SecretDetector:
     def _sink(self) -> SecretSink:
         if self._secret_sink is None:
             # The reading process examines files too, so it counts as one of the workers.
+            engine = self.engine  # compiled here first, then handed to the workers
             pool = ExaminerPool(self._workers - 1) if self._workers > 1 else None
-            self._secret_sink = SecretSink(self.engine, self._max_file_bytes, pool)
+            self._secret_sink = SecretSink(engine, self._max_file_bytes, pool)
         return self._secret_sink
 
     def close(self) -> None:

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
+from analyzer.secrets.prefilter import CompiledDatabase, export_databases, import_databases
+
 if TYPE_CHECKING:
     from analyzer.secrets.sink import Counts, Examiner, SecretHit
 
@@ -21,11 +23,12 @@ _BATCH_FILES = 512
 _EXAMINER: Examiner | None = None
 
 
-def _start_worker() -> None:
+def _start_worker(compiled: list[CompiledDatabase]) -> None:
     global _EXAMINER  # noqa: PLW0603 - one engine per worker process, built once
     from analyzer.secrets.engine import SecretEngine  # noqa: PLC0415
     from analyzer.secrets.sink import Examiner  # noqa: PLC0415
 
+    import_databases(compiled)  # the parent's compiled prefilter: no second compile here
     _EXAMINER = Examiner(SecretEngine())
 
 
@@ -40,10 +43,17 @@ class ExaminerPool:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         context = multiprocessing.get_context("spawn")
-        self._executor = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker)
+        self._executor = ProcessPoolExecutor(
+            workers,
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(export_databases(),),
+        )
         self._batch: list[tuple[Any, str, bytes]] = []
         self._size = 0
         self._futures: list[Future[list[tuple[Any, Any, Any]]]] = []
+        self._running: list[Future[list[tuple[Any, Any, Any]]]] = []
+        """The batches not seen finished yet (a few): busy() looks at these alone."""
 
     def submit(self, key: Any, path: str, data: bytes) -> None:
         """Queue one file; full batches go to a worker at once."""
@@ -54,22 +64,21 @@ class ExaminerPool:
 
     def _flush(self) -> None:
         if self._batch:
-            self._futures.append(self._executor.submit(_examine_batch, self._batch))
+            future = self._executor.submit(_examine_batch, self._batch)
+            self._futures.append(future)
+            self._running.append(future)
             self._batch, self._size = [], 0
 
     def busy(self) -> bool:
         """True when every worker already has work queued: the caller should examine the
         next file itself rather than queue more."""
-        self._futures = [f for f in self._futures if not f.done()] + [
-            f for f in self._futures if f.done()
-        ]
-        waiting = sum(not f.done() for f in self._futures)
-        return waiting >= 2 * self.workers
+        self._running = [f for f in self._running if not f.done()]
+        return len(self._running) >= 2 * self.workers
 
     def results(self) -> Iterator[tuple[Any, tuple[SecretHit, ...], Counts]]:
         """Every queued file's (key, hits, counts), waiting for the workers."""
         self._flush()
-        futures, self._futures = self._futures, []
+        futures, self._futures, self._running = self._futures, [], []
         for future in futures:
             yield from future.result()
 

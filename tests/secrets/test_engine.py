@@ -115,3 +115,26 @@ def test_yaml_that_breaks_detect_secrets_transformer_is_still_scanned_as_plain_l
     text = head + "password: 'hunter2-Very-Long-Pass'\n"
     found = SecretEngine(extra_plugins=()).scan("values.yaml", text.encode())
     assert [(s.type, s.line) for s in found] == [("Secret Keyword", head.count("\n") + 1)]
+
+
+def test_a_worker_loads_the_compiled_prefilter_instead_of_compiling_it_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from analyzer.secrets import prefilter  # noqa: PLC0415
+
+    SecretEngine()
+    compiled = prefilter.export_databases()
+    assert compiled and all(blob for _, _, blob in compiled)
+    monkeypatch.setattr(prefilter, "_DATABASES", {})
+
+    def no_compiling(*args: object) -> None:
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr(prefilter, "_build_database", no_compiling)
+    prefilter.import_databases(compiled)
+    engine = SecretEngine()
+    key = "AKIA" + "Q7ZK2MXR4BP9WL3N"
+    assert engine.prefilter.engine == "hyperscan"
+    assert [s.type for s in engine.scan("app.py", f"aws = '{key}'\n".encode())] == [
+        "AWS Access Key"
+    ]
