@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from analyzer.errors import ArchiveError, LimitExceeded
 
@@ -24,9 +24,11 @@ _META_TYPES = frozenset("LKxgX")
 _ZERO_BLOCK = bytes(BLOCK)
 
 
-@dataclass(frozen=True, slots=True)
-class TarHeader:
-    """One member header, with GNU and PAX extensions already applied."""
+class TarHeader(NamedTuple):
+    """One member header, with GNU and PAX extensions already applied.
+
+    Immutable like the rest of the data model; a NamedTuple rather than a frozen dataclass
+    because one is built per tar member and it builds about 3x faster."""
 
     name: str
     """Name exactly as stored (not normalized); undecodable bytes kept as surrogates."""
@@ -47,7 +49,7 @@ class TarHeader:
     """Offset of this member's first header (including extended headers) in the stream."""
     data_offset: int
     xattrs: tuple[tuple[str, bytes], ...] = ()
-    pax: tuple[tuple[str, str], ...] = field(default=())
+    pax: tuple[tuple[str, str], ...] = ()
     """PAX records other than the well-known fields and xattrs (e.g. GNU.sparse.*)."""
 
 
@@ -380,8 +382,7 @@ def _with_pax(header: TarHeader, pax: dict[str, bytes], what: str) -> TarHeader:
         mtime = float(pax["mtime"]) if "mtime" in pax else header.mtime
     except ValueError:
         mtime = header.mtime
-    return replace(
-        header,
+    return header._replace(
         name=text("path", header.name),
         size=number("size", header.size),
         uid=number("uid", header.uid),

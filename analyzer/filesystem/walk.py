@@ -15,7 +15,7 @@ from itertools import chain
 from analyzer.archive.compression import Compression, decompressed_chunks, sniff_compression
 from analyzer.archive.digest import StreamDigest
 from analyzer.archive.pipeline import in_background
-from analyzer.archive.tarstream import REGULAR_TYPES, TarHeader, TarStream
+from analyzer.archive.tarstream import DATA_TYPES, REGULAR_TYPES, TarHeader, TarStream
 from analyzer.errors import ArchiveError, LimitExceeded
 from analyzer.filesystem.content import ContentConsumer, ContentSink
 from analyzer.filesystem.model import Entry, EntryKind, LayerListing
@@ -197,6 +197,9 @@ def _read_members(
             else:
                 notes.add(f"aufs metadata {path} ignored")
             continue
+        if not sinks and header.type in DATA_TYPES:  # a file nobody listens to: one Entry
+            entries.append(_entry(header, path, notes, _digest(stream)))
+            continue
         entry = _entry(header, path, notes)
         if entry.kind is EntryKind.FILE:
             entry = _with_content(stream, entry, key, sinks)
@@ -216,7 +219,14 @@ def _checked_path(header: TarHeader, limits: Limits, notes: _Notes) -> str:
     return path
 
 
-def _entry(header: TarHeader, path: str, notes: _Notes) -> Entry:
+def _digest(stream: TarStream) -> bytes:
+    digest = hashlib.sha256()
+    for chunk in stream.data_chunks():
+        digest.update(chunk)
+    return digest.digest()
+
+
+def _entry(header: TarHeader, path: str, notes: _Notes, digest: bytes = b"") -> Entry:
     if header.type in REGULAR_TYPES:
         kind = EntryKind.FILE
     else:
@@ -241,6 +251,7 @@ def _entry(header: TarHeader, path: str, notes: _Notes) -> Entry:
         uname=header.uname,
         gname=header.gname,
         link=link,
+        digest=digest,
         xattrs=header.xattrs,
         device=(header.devmajor, header.devminor)
         if kind in (EntryKind.CHARDEV, EntryKind.BLOCKDEV)
