@@ -20,7 +20,6 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, cast
 
-import yaml  # type: ignore[import-untyped]
 from detect_secrets.core import scan as ds_scan
 from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
 from detect_secrets.core.potential_secret import PotentialSecret
@@ -158,7 +157,7 @@ def _transform(transformer: Any, text: str, filename: str) -> list[str] | None:
         return list(transformer.parse_file(cast(Any, _NamedText(text, filename))))
     except ParsingError:
         return None
-    except (ValueError, TypeError, RecursionError, yaml.YAMLError):
+    except Exception:  # a third-party parser on hostile input must not end the scan
         return None  # detect-secrets itself fails on this file (RecursiveYAMLError included)
 
 

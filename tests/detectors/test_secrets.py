@@ -166,3 +166,26 @@ def test_worker_processes_find_exactly_what_one_process_finds(
     [parallel] = scan_archive(archive, options=ScanOptions(workers=2)).images
     assert parallel.findings == alone.findings
     assert dict(parallel.facts)["secret_scan"] == dict(alone.facts)["secret_scan"]
+
+
+def test_yaml_that_breaks_detect_secrets_does_not_stop_the_scan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """detect-secrets' YAML transformer raises on an impossible date and never returns on a
+    sequence that holds itself; the scan goes on and still reads those files line by line."""
+    from fixtures.detector_cases import base, clean_image  # noqa: PLC0415
+    from fixtures.formats import write_docker_archive  # noqa: PLC0415
+    from fixtures.spec import FileSpec  # noqa: PLC0415
+
+    secret = "password: 'hunter2-Very-Long-Pass'\n"
+    files = [
+        FileSpec("etc/app/dates.yaml", f"when: 2020-13-45\n{secret}".encode()),
+        FileSpec("etc/app/loop.yaml", f"loop: &s [a, *s]\nodd: 'x\ty'\n{secret}".encode()),
+    ]
+    archive = write_docker_archive([clean_image(base(*files))], tmp_path / "yaml.tar")
+    assert main(["scan", str(archive), "--format", "json"]) == 0
+    found = json.loads(capsys.readouterr().out)["images"][0]["findings"]
+    assert {(f["path"], f["line"]) for f in found if f["rule_id"] == "IA-SECRET-KEYWORD"} == {
+        ("/etc/app/dates.yaml", 2),
+        ("/etc/app/loop.yaml", 3),
+    }
