@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from analyzer.filesystem.model import Entry
+from analyzer.filesystem.content import PendingFile
 
 HEAD_BYTES = 8192
 """Enough for libmagic to recognise ELF binaries, scripts, keystores and archives."""
@@ -38,14 +38,16 @@ class _Collector:
 class ContentStore:
     """A content sink that keeps, per (layer key, path), the bytes some detector wanted."""
 
-    def __init__(self, want: Callable[[Entry], int], full_limit: int = DEFAULT_FULL_LIMIT) -> None:
+    def __init__(
+        self, want: Callable[[PendingFile], int], full_limit: int = DEFAULT_FULL_LIMIT
+    ) -> None:
         """`want(entry)` returns 0 (nothing), 1 (head) or 2 (the whole file)."""
         self._want = want
         self._full_limit = full_limit
         self._data: dict[tuple[str, str], bytes] = {}
         self.truncated: list[tuple[str, str]] = []
 
-    def open(self, layer_digest: str, entry: Entry) -> _Collector | None:
+    def open(self, layer_digest: str, entry: PendingFile) -> _Collector | None:
         """Return a collector when some detector wants this file."""
         level = self._want(entry)
         if not level:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from analyzer.detectors.base import ContentWants, Want
 from analyzer.detectors.executables import in_program_dir
-from analyzer.filesystem.model import Entry
+from analyzer.filesystem.content import PendingFile
 
 
 def _union(patterns: list[str]) -> re.Pattern[str] | None:
@@ -31,7 +31,7 @@ class WantMatcher:
         """What the name patterns want of a base name: names repeat across an image (and
         its layers), the patterns are long alternations."""
 
-    def __call__(self, entry: Entry) -> int:
+    def __call__(self, entry: PendingFile) -> int:
         """0 nothing, 1 the head, 2 the whole file."""
         path = entry.path
         if path in self._paths or (self._prefixes and path.startswith(self._prefixes)):

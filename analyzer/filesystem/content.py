@@ -7,9 +7,18 @@ chunk, then `close()` with the file's sha256. Nothing is buffered on a sink's be
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
-from analyzer.filesystem.model import Entry
+
+class PendingFile(NamedTuple):
+    """A regular file whose bytes are about to stream past: what a sink decides on. (The
+    file's Entry is built once its digest is known; this costs a third of one to make.)"""
+
+    path: str
+    """Normalized absolute path inside the image."""
+    size: int
+    mode: int
+    """Permission bits including setuid/setgid/sticky."""
 
 
 class ContentConsumer(Protocol):
@@ -25,5 +34,5 @@ class ContentConsumer(Protocol):
 class ContentSink(Protocol):
     """Decides, per file, whether it wants the content."""
 
-    def open(self, layer_digest: str, entry: Entry) -> ContentConsumer | None:
-        """Return a consumer for this file (entry.sha256 is not known yet), or None."""
+    def open(self, layer_digest: str, entry: PendingFile) -> ContentConsumer | None:
+        """Return a consumer for this file, or None."""

@@ -17,7 +17,7 @@ from analyzer.archive.digest import StreamDigest
 from analyzer.archive.pipeline import in_background
 from analyzer.archive.tarstream import DATA_TYPES, REGULAR_TYPES, TarHeader, TarStream
 from analyzer.errors import ArchiveError, LimitExceeded
-from analyzer.filesystem.content import ContentConsumer, ContentSink
+from analyzer.filesystem.content import ContentConsumer, ContentSink, PendingFile
 from analyzer.filesystem.model import Entry, EntryKind, LayerListing
 from analyzer.filesystem.paths import normalize, whiteout
 from analyzer.limits import Limits
@@ -197,13 +197,12 @@ def _read_members(
             else:
                 notes.add(f"aufs metadata {path} ignored")
             continue
-        if not sinks and header.type in DATA_TYPES:  # a file nobody listens to: one Entry
-            entries.append(_entry(header, path, notes, _digest(stream)))
+        if header.type in DATA_TYPES:  # a regular file: its Entry is built with its digest
+            pending = PendingFile(path, header.size, header.mode)
+            digest = _with_content(stream, pending, key, sinks) if sinks else _digest(stream)
+            entries.append(_entry(header, path, notes, digest))
             continue
-        entry = _entry(header, path, notes)
-        if entry.kind is EntryKind.FILE:
-            entry = _with_content(stream, entry, key, sinks)
-        entries.append(entry)
+        entries.append(_entry(header, path, notes))
     return entries, whiteouts, opaque, members
 
 
@@ -260,36 +259,23 @@ def _entry(header: TarHeader, path: str, notes: _Notes, digest: bytes = b"") -> 
 
 
 def _with_content(
-    stream: TarStream, entry: Entry, layer_digest: str, sinks: Sequence[ContentSink]
-) -> Entry:
+    stream: TarStream, pending: PendingFile, layer_digest: str, sinks: Sequence[ContentSink]
+) -> bytes:
+    """Stream one file's bytes to the sinks that asked for them; return its sha256."""
     consumers: list[ContentConsumer] = []
     for sink in sinks:
-        consumer = sink.open(layer_digest, entry)
+        consumer = sink.open(layer_digest, pending)
         if consumer is not None:
             consumers.append(consumer)
+    if not consumers:
+        return _digest(stream)
     digest = hashlib.sha256()
     for chunk in stream.data_chunks():
         digest.update(chunk)
         for consumer in consumers:
             consumer.feed(chunk)
     raw = digest.digest()
-    if consumers:
-        hexdigest = raw.hex()
-        for consumer in consumers:
-            consumer.close(hexdigest)
-    return Entry(
-        entry.path,
-        entry.kind,
-        entry.mode,
-        entry.uid,
-        entry.gid,
-        entry.size,
-        entry.mtime,
-        entry.uname,
-        entry.gname,
-        entry.link,
-        raw,
-        entry.xattrs,
-        entry.implicit,
-        entry.device,
-    )
+    hexdigest = raw.hex()
+    for consumer in consumers:
+        consumer.close(hexdigest)
+    return raw

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import magic
 
-from analyzer.filesystem.model import Entry
+from analyzer.filesystem.content import PendingFile
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.kinds import rule_for
 from analyzer.secrets.pool import ExaminerPool
@@ -196,7 +196,7 @@ class SecretSink:
         self._pending: dict[CacheKey, list[Where]] = {}
         self._pool = pool
 
-    def open(self, layer_digest: str, entry: Entry) -> _Buffer | None:
+    def open(self, layer_digest: str, entry: PendingFile) -> _Buffer | None:
         """Every non-empty regular file up to the size limit."""
         if entry.size > self.max_file_bytes:
             self.stats.oversized.append((layer_digest, entry.path, entry.size))
