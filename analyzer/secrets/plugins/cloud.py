@@ -85,8 +85,16 @@ class AWSSessionTokenDetector(TokenDetector):
     secret_type = "AWS Session Token"
     PROVIDER = "AWS"
     KINDS = "STS session token"
-    VALIDATION = "fixed encoded header (IQoJb3JpZ2luX2Vj, FwoGZXIvYXdzE), base64, >= 100 chars"
-    denylist = (re.compile(r"(?:IQoJb3JpZ2luX2Vj|F[wQ]oGZXIvYXdzE)[A-Za-z0-9/+]{100,}={0,2}"),)
+    VALIDATION = (
+        "fixed encoded header (IQoJb3JpZ2luX2Vj, FwoGZXIvYXdzE), base64 (also URL-encoded, as in"
+        " presigned URLs), >= 100 chars"
+    )
+    denylist = (
+        re.compile(
+            r"(?:IQoJb3JpZ2luX2Vj|F[wQ]oGZXIvYXdzE)(?:[A-Za-z0-9/+]|%2[BbFf]){100,}"
+            r"(?:=|%3[Dd]){0,2}"
+        ),
+    )
 
 
 class GoogleAPIKeyDetector(TokenDetector):

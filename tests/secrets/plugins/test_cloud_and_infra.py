@@ -34,6 +34,12 @@ POSITIVES = [
     ("AWS Secret Access Key", f'"SecretAccessKey": "{AWS_SECRET}"'),
     ("AWS Secret Access Key", f"deploy,,{KEY_ID},{AWS_SECRET}"),
     ("AWS Session Token", f"AWS_SESSION_TOKEN=IQoJb3JpZ2luX2Vj{rand(300, B64)}"),
+    (
+        "AWS Session Token",  # a presigned URL carries it URL-encoded
+        "https://b.s3.amazonaws.com/k?X-Amz-Security-Token=IQoJb3JpZ2luX2Vj"
+        + quote(rand(300, B64), safe="")
+        + "&X-Amz-Signature=0",
+    ),
     ("Google API Key", f'key = "AIza{rand(35, B64URL)}"'),
     ("Google OAuth Client Secret", f'client_secret = "GOCSPX-{rand(28, B64URL)}"'),
     (
