@@ -59,3 +59,23 @@ def test_old_busybox_base_with_a_passwordless_root_is_reported() -> None:
     found = findings(IMAGES / "dive/test-docker-image.tar")
     empty = by_rule(found, "IA-EMPTY-PASSWORD")["/etc/shadow"]
     assert "'root'" in empty.evidence and empty.layer_index == 0
+
+
+def _readable_cases() -> list[object]:
+    from tests.realworld_cases import CASES  # noqa: PLC0415 - the hand-checked archive list
+
+    return [pytest.param(case.path, id=case.path) for case in CASES if not case.error]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("relative", _readable_cases())
+def test_every_readable_real_archive_scans_with_every_detector(relative: str) -> None:
+    """Every archive the reader accepts also gets through every detector (secrets included):
+    no detector may stop on what real tools wrote, and every finding names a known rule."""
+    from analyzer.detectors import default_detectors  # noqa: PLC0415
+
+    known = {rule.id for detector in default_detectors() for rule in detector.rules}
+    result = scan_archive(IMAGES / relative)
+    assert result.images
+    for report in result.images:
+        assert {f.rule_id for f in report.findings} <= known
