@@ -1,8 +1,10 @@
 """Walk one layer blob exactly once: verify it, decompress it, list it, hash and dispatch content.
 
-The blob is hashed as it streams (its digest), then decompressed and hashed again (its diff_id),
-then parsed as tar. Each regular file's bytes are hashed and handed to the content sinks that
-asked for them; nothing is written anywhere and nothing is held beyond one chunk.
+The blob is hashed as it streams (its digest), then decompressed and hashed again (its diff_id;
+an uncompressed blob is its own tar, so its one hash is both), then parsed as tar. Each regular
+file's bytes are hashed and handed to the content sinks that asked for them (deciding on a
+PendingFile; the file's Entry is built once its digest is known); nothing is written anywhere
+and nothing is held beyond one chunk.
 """
 
 from __future__ import annotations
