@@ -100,8 +100,8 @@ class StripeLiveKeyDetector(TokenDetector):
     secret_type = "Stripe Live Secret Key"
     PROVIDER = "Stripe"
     KINDS = "live secret sk_live_, restricted rk_live_"
-    VALIDATION = "prefix, 24-247 alphanumerics, mixed classes"
-    denylist = (re.compile(r"\b[rs]k_live_[A-Za-z0-9]{24,247}\b"),)
+    VALIDATION = "prefix, 10-128 alphanumerics (Stripe's stated range), mixed classes"
+    denylist = (re.compile(r"\b[rs]k_live_[A-Za-z0-9]{10,128}\b"),)
 
     def is_valid(self, token: str) -> bool:
         """Generated keys mix letters and digits."""
