@@ -10,8 +10,8 @@ of hosting, networks, data platforms or infrastructure state).
 - Cloudflare: Origin CA keys v1.0-<24 hex>-<146 hex>; API tokens (40 base64url) and global
   API keys (37 hex) only where a name says Cloudflare (layouts as in gitleaks' cloudflare.go).
   https://developers.cloudflare.com/fundamentals/api/get-started/
-- Databricks personal access tokens: dapi + 32 hex (optionally -<digit>; noseyparker's
-  np.databricks.1 rule allows -<digits>). https://docs.databricks.com/en/dev-tools/auth/pat.html
+- Databricks personal access tokens: dapi + 32 hex, optionally -<digits> (as noseyparker's
+  np.databricks.1 rule). https://docs.databricks.com/en/dev-tools/auth/pat.html
 - HashiCorp Vault: service tokens hvs. (90-120 base64url), batch tokens hvb. (138+), lengths as
   in gitleaks' hashicorp_vault.go; recovery tokens hvr. (no published length; matched with the
   service-token range). https://developer.hashicorp.com/vault/docs/concepts/tokens#token-prefixes
@@ -87,7 +87,7 @@ class DatabricksTokenDetector(TokenDetector):
     PROVIDER = "Databricks"
     KINDS = "personal access token dapi"
     VALIDATION = "prefix, 32 hex with letters and digits"
-    denylist = (re.compile(r"\bdapi[a-f0-9]{32}(?:-\d)?\b"),)
+    denylist = (re.compile(r"\bdapi[a-f0-9]{32}(?:-\d+)?\b"),)
 
     def is_valid(self, token: str) -> bool:
         """Generated values mix letters and digits."""

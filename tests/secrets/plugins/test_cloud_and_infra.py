@@ -56,6 +56,7 @@ POSITIVES = [
     ("Cloudflare API Credential", f'ca = "v1.0-{rand(24, HEX)}-{rand(146, HEX)}"'),
     ("Cloudflare API Credential", f"CLOUDFLARE_API_TOKEN={rand(40, B64URL)}"),
     ("Databricks Token", f'token = "dapi{rand(32, HEX)}"'),
+    ("Databricks Token", f'token = "dapi{rand(32, HEX)}-12"'),
     ("HashiCorp Vault Token", f"VAULT_TOKEN=hvs.{rand(95, B64URL)}"),
     ("HashiCorp Vault Token", f"VAULT_TOKEN=hvb.{rand(150, B64URL)}"),
     ("Terraform Cloud Token", f'token = "{rand(14)}.atlasv1.{rand(67, B64URL)}"'),
