@@ -230,9 +230,13 @@ def _kubeconfig(src: Source) -> Iterator[Found]:
             yield Found(number, m.group(2), f"{m.group(1)} of user {user}")
 
 
+_AZURE_MARKERS = frozenset({b"clientSecret", b"AZURE_CLIENT_S"})
+"""Outside ~/.azure/, the Azure kind needs one of these in the file."""
+
+
 def _azure(src: Source) -> Iterator[Found]:
     in_azure_dir = "/.azure/" in src.path
-    if not in_azure_dir and not any(m in src.data for m in (b"clientSecret", b"AZURE_CLIENT_S")):
+    if not in_azure_dir and src.markers.isdisjoint(_AZURE_MARKERS):
         return
     if in_azure_dir:
         pattern = _AZURE_IN_AZURE_DIR
@@ -350,7 +354,7 @@ _KINDS = (
 )
 
 
-_MARKERS = tuple(sorted({marker for kind in _KINDS for marker in kind.markers}))
+_MARKERS = tuple(sorted({marker for kind in _KINDS for marker in kind.markers} | _AZURE_MARKERS))
 
 
 @functools.cache
@@ -398,8 +402,8 @@ def _applies(kind: _Kind, src: Source, markers: frozenset[bytes]) -> bool:
 
 def structural_hits(path: str, data: bytes) -> list[StructuralHit]:
     """Every sensitive value recognised by structure in one file (never raises)."""
-    src = Source(path, data)
     markers = markers_in(data)
+    src = Source(path, data, markers)
     hits: list[StructuralHit] = []
     claimed: dict[int, str] = {}
     for kind in _KINDS:

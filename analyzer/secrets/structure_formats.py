@@ -35,10 +35,12 @@ _EXECUTABLE_MAGIC = (b"\x7fELF", b"!<arch>\n", b"MZ", b"\xcf\xfa\xed\xfe", b"\xc
 class Source:
     """One file's path and bytes; the text is decoded (and parsed) once, only when asked for."""
 
-    def __init__(self, path: str, data: bytes) -> None:
+    def __init__(self, path: str, data: bytes, markers: frozenset[bytes] = frozenset()) -> None:
         self.path = path
         self.name = path[path.rfind("/") + 1 :]
         self.data = data
+        self.markers = markers
+        """The content markers found in `data` in one pass (see structure.markers_in)."""
 
     @cached_property
     def is_text(self) -> bool:
