@@ -20,6 +20,7 @@ from analyzer.secrets.kinds import rule_for
 from analyzer.secrets.pool import ExaminerPool
 from analyzer.secrets.redact import Redacted, redact
 from analyzer.secrets.structure import is_placeholder, structural_hits
+from analyzer.secrets.structure_formats import looks_executable
 
 DEFAULT_MAX_FILE_BYTES = 10 << 20
 PARALLEL_AFTER = 8 << 20
@@ -162,6 +163,8 @@ class Examiner:
 
 
 def _binary_key(data: bytes) -> list[SecretHit]:
+    if looks_executable(data):
+        return []  # a program is never a keystore: spare libmagic (most binaries of an image)
     description = str(_magic().from_buffer(data[:8192]))
     if not _BINARY_KEYS.search(description):
         return []

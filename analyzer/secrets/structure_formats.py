@@ -32,6 +32,15 @@ class Found:
 _EXECUTABLE_MAGIC = (b"\x7fELF", b"!<arch>\n", b"MZ", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe")
 
 
+def looks_executable(data: bytes) -> bool:
+    """An ELF, PE or Mach-O program or library, or an ar archive, by its first bytes.
+
+    >>> looks_executable(b"\\x7fELF\\x02\\x01"), looks_executable(b"\\xfe\\xed\\xfe\\xed")
+    (True, False)
+    """
+    return data.startswith(_EXECUTABLE_MAGIC)
+
+
 class Source:
     """One file's path and bytes; the text is decoded (and parsed) once, only when asked for."""
 
@@ -50,7 +59,7 @@ class Source:
     @cached_property
     def is_executable(self) -> bool:
         """An ELF, PE or Mach-O program or library, or an ar archive of objects."""
-        return not self.is_text and self.data.startswith(_EXECUTABLE_MAGIC)
+        return not self.is_text and looks_executable(self.data)
 
     @cached_property
     def text(self) -> str:
