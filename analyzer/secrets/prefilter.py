@@ -174,19 +174,13 @@ class Prefilter:
         self._database, accepted = _DATABASES[key]
         return accepted
 
-    def candidates(self, lines: Sequence[str]) -> list[int]:
-        """1-based numbers of the lines some plugin might report on.
-
-        A "line" may hold newlines itself (detect-secrets' YAML transformer makes one line of a
-        block scalar), so hits are mapped back from physical lines to list entries.
-        """
-        return sorted(self.plugins_per_line(lines))
-
     def plugins_per_line(self, lines: Sequence[str]) -> dict[int, frozenset[str] | None]:
         """Candidate line -> the plugins (class names) that might report on it (None: all).
 
         A plugin whose shapes did not hit a line cannot report on it, so only the others need
-        to look at it: same findings, a fraction of the per-line work.
+        to look at it: same findings, a fraction of the per-line work. A "line" may hold
+        newlines itself (detect-secrets' YAML transformer makes one line of a block scalar), so
+        hits are mapped back from physical lines to list entries.
         """
         if self.every_line:
             return dict.fromkeys(range(1, len(lines) + 1))
