@@ -145,7 +145,8 @@ def _entropy_shape(plugin: Any) -> Shape:
     return Shape(f"'{run}'|\"{run}\"", 0, type(plugin).__name__, entropy=plugin)
 
 
-def _hyperscan() -> Any:
+def hyperscan_module() -> Any:
+    """The hyperscan module, or None where it cannot be imported (then Python's re serves)."""
     try:
         return importlib.import_module("hyperscan")
     except ImportError:  # pragma: no cover - the pure-Python path is tested separately
@@ -157,7 +158,7 @@ class Prefilter:
 
     def __init__(self, plugins: Sequence[Any], *, use_hyperscan: bool = True) -> None:
         self.shapes, self.every_line = shapes_of(plugins)
-        hs = _hyperscan() if use_hyperscan else None
+        hs = hyperscan_module() if use_hyperscan else None
         self._database: Any = None
         self._slow: list[tuple[int, re.Pattern[bytes]]] = []
         compiled = self._compile_hyperscan(hs) if hs is not None else set()
@@ -260,7 +261,7 @@ CompiledDatabase = tuple[tuple[tuple[str, int], ...], list[int], bytes]
 def export_databases() -> list[CompiledDatabase]:
     """This process's compiled databases, serialized: a worker process loads them in
     milliseconds instead of compiling them again (about a second each)."""
-    hs = _hyperscan()
+    hs = hyperscan_module()
     return [
         (key, sorted(accepted), hs.dumpb(database))
         for key, (database, accepted) in _DATABASES.items()
@@ -270,7 +271,7 @@ def export_databases() -> list[CompiledDatabase]:
 
 def import_databases(compiled: list[CompiledDatabase]) -> None:
     """Load databases another process compiled (see export_databases)."""
-    hs = _hyperscan()
+    hs = hyperscan_module()
     if hs is None:
         return
     for key, accepted, blob in compiled:

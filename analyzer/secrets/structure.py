@@ -42,12 +42,12 @@ from __future__ import annotations
 
 import base64
 import functools
-import importlib
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from analyzer.secrets.prefilter import hyperscan_module
 from analyzer.secrets.structure_formats import (
     Found,
     Source,
@@ -360,9 +360,8 @@ _MARKERS = tuple(sorted({marker for kind in _KINDS for marker in kind.markers} |
 @functools.cache
 def _marker_database() -> Any:
     """A Hyperscan database of every content marker (None without Hyperscan)."""
-    try:
-        hyperscan = importlib.import_module("hyperscan")
-    except ImportError:  # pragma: no cover - hyperscan is a dependency; plain search then
+    hyperscan = hyperscan_module()
+    if hyperscan is None:  # pragma: no cover - hyperscan is a dependency; plain search then
         return None
     database = hyperscan.Database()
     database.compile(
