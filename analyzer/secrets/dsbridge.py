@@ -3,10 +3,11 @@
 detect-secrets stays the judge of what is a secret. Its per-file algorithm (`scan_file`) is
 reproduced here with one change: only candidate lines (found by the prefilter) are handed to its
 per-line pipeline, with the whole file as context. Everything else is detect-secrets' own code:
-line filters, plugins, secret filters, context filters, the YAML transformer and the "eager"
-second pass that runs only when the first found nothing. The INI transformers' output is made
-by `inilines`, an exact re-implementation tested against detect-secrets' own (it avoids a
-regex compile per option).
+line filters, plugins, secret filters, context filters and the "eager" second pass that runs only
+when the first found nothing, except three pieces replaced by exact re-implementations tested
+against the originals: the INI transformers (`inilines`), the YAML transformer (`yamllines`)
+and the `is_indirect_reference` filter (`dsfilters`). Where a transformer would crash or never
+return on a file, the file is read as plain lines.
 
 detect-secrets keeps its configuration in a process-wide singleton; `configure()` sets it once
 per process (the CLI's process, or each worker).
