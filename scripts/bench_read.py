@@ -16,8 +16,6 @@ import cProfile
 import hashlib
 import io
 import json
-import os
-import platform
 import pstats
 import shlex
 import subprocess
@@ -35,6 +33,7 @@ from tabulate import tabulate
 # scripts/ is not a package: put this script's own directory first on sys.path so that the
 # sibling module imports however the script is started (the children run it by file path too).
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import command_line, machine_facts
 from bench_images import FORMATS, MIB, ArchiveInfo, ensure_images, layer_regions, log
 
 CHUNK = 1 << 20
@@ -450,26 +449,16 @@ def measure_scaling(workdir: Path, size_mb: int, times: int) -> dict[str, Any]:
 # -- reporting ---------------------------------------------------------------------------------
 
 
-def machine_facts() -> dict[str, Any]:
-    """What the figures were measured on."""
-    cpu = "unknown"
-    with open("/proc/cpuinfo") as info:
-        for line in info:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    facts: dict[str, Any] = {
-        "nproc": len(os.sched_getaffinity(0)),
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
+def library_versions() -> dict[str, str]:
+    """The decoders and hashing library the figures depend on."""
+    versions = {
         "zlib": zlib.ZLIB_RUNTIME_VERSION,
         "zstandard": zstandard.__version__,
         "openssl": __import__("ssl").OPENSSL_VERSION,
     }
     if _have_isal():
-        facts["isal"] = __import__("isal").__version__
-    return facts
+        versions["isal"] = __import__("isal").__version__
+    return versions
 
 
 def _have_isal() -> bool:
@@ -478,12 +467,6 @@ def _have_isal() -> bool:
     except ImportError:
         return False
     return True
-
-
-def command_line() -> str:
-    """The command as the user typed it (the bash wrapper passes its own name)."""
-    argv0 = os.environ.get("BENCH_READ_ARGV0", sys.argv[0])
-    return shlex.join([argv0, *sys.argv[1:]])
 
 
 def main_table(rows: list[Row]) -> str:
@@ -608,8 +591,8 @@ def main(argv: list[str]) -> int:
         rows.append(measure(infos[name], args.repeat))
         scans.append(measure_scan(infos[name], rows[-1], args.repeat))
     report: dict[str, Any] = {
-        "command": command_line(),
-        "machine": machine_facts(),
+        "command": command_line("BENCH_READ_ARGV0"),
+        "machine": machine_facts(**library_versions()),
         "repeat": args.repeat,
         "rows": [
             {**asdict(r), "ratio": r.ratio, "ratio_sha": r.ratio_sha, "mb_per_s": r.mb_per_s}

@@ -27,7 +27,6 @@ import base64
 import hashlib
 import json
 import os
-import platform
 import random
 import shlex
 import shutil
@@ -45,6 +44,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from tabulate import tabulate
+
+# scripts/ is not a package: put this script's own directory first on sys.path so that the
+# sibling module imports however the script is started (the children run it by file path too).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import command_line, machine_facts
 
 MB = 1_000_000
 MAX_FILE = 2 * 1024 * 1024
@@ -575,30 +579,6 @@ def _count(found: dict[str, list[Any]]) -> int:
 # -- reporting ---------------------------------------------------------------------------------
 
 
-def machine_facts() -> dict[str, Any]:
-    """What the figures were measured on."""
-    cpu = "unknown"
-    with open("/proc/cpuinfo") as info:
-        for line in info:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {
-        "nproc": len(os.sched_getaffinity(0)),
-        "cpu": cpu,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "detect-secrets": version("detect-secrets"),
-        "hyperscan": version("hyperscan"),
-    }
-
-
-def command_line() -> str:
-    """The command as the user typed it (the bash wrapper passes its own name)."""
-    argv0 = os.environ.get("BENCH_SECRETS_ARGV0", sys.argv[0])
-    return shlex.join([argv0, *sys.argv[1:]])
-
-
 def row_json(row: Row) -> dict[str, Any]:
     """One row with the derived rates."""
     (ds_mb_s, ds_files_s), (mb_s, files_s) = row.per_s(row.ds_s), row.per_s(row.engine_s)
@@ -751,8 +731,10 @@ def main(argv: list[str]) -> int:
         row, diffs[corpus.name] = measure(corpus, lists, args.repeat, not args.no_reference)
         rows.append(row)
     report: dict[str, Any] = {
-        "command": command_line(),
-        "machine": machine_facts(),
+        "command": command_line("BENCH_SECRETS_ARGV0"),
+        "machine": machine_facts(
+            **{"detect-secrets": version("detect-secrets"), "hyperscan": version("hyperscan")}
+        ),
         "repeat": args.repeat,
         "prefilter": ", ".join(sorted({r.prefilter for r in rows})),
         "corpora": [{"name": c.name, "files": len(c.files), "note": c.note} for c in corpora],
