@@ -6,8 +6,9 @@ per-line pipeline, with the whole file as context. Everything else is detect-sec
 line filters, plugins, secret filters, context filters and the "eager" second pass that runs only
 when the first found nothing, except three pieces replaced by exact re-implementations tested
 against the originals: the INI transformers (`inilines`), the YAML transformer (`yamllines`)
-and the `is_indirect_reference` filter (`dsfilters`). Where a transformer would crash or never
-return on a file, the file is read as plain lines.
+and the `is_indirect_reference` filter (`dsfilters`); and its filters and plugins are called
+with the arguments its dependency injection would give them, worked out once (`dsinject`).
+Where a transformer would crash or never return on a file, the file is read as plain lines.
 
 detect-secrets keeps its configuration in a process-wide singleton; `configure()` sets it once
 per process (the CLI's process, or each worker).
@@ -32,7 +33,7 @@ from detect_secrets.transformers.yaml import YAMLTransformer
 from detect_secrets.util.code_snippet import get_code_snippet
 from detect_secrets.util.filetype import FileType, determine_file_type
 
-from analyzer.secrets import dsfilters
+from analyzer.secrets import dsfilters, dsinject
 from analyzer.secrets.inilines import ini_lines
 from analyzer.secrets.yamllines import transformed_yaml_lines
 
@@ -183,28 +184,36 @@ def scan_lines(
     filename: str, lines: list[str], candidates: Mapping[int, frozenset[str] | None]
 ) -> Iterator[PotentialSecret]:
     """detect-secrets' per-line pipeline on the candidate lines (1-based), with full context,
-    running on each line only the plugins the prefilter named for it (None: every plugin)."""
+    running on each line only the plugins the prefilter named for it (None: every plugin).
+
+    Step for step `ds_scan._process_line_based_plugins`: line filters, each plugin's
+    `analyze_line`, then per secret the secret filters and the context filters, each the same
+    function detect-secrets would call with the same arguments (see `dsinject`)."""
+    line_filters = dsinject.filter_calls(("line",), ("filename", "line", "context"))
+    secret_filters = dsinject.filter_calls(("secret",), ("filename", "secret", "plugin", "line"))
+    context_filters = dsinject.filter_calls(
+        ("context",), ("filename", "secret", "plugin", "line", "context")
+    )
     for line_number, names in candidates.items():
         line = lines[line_number - 1].rstrip()
         snippet = get_code_snippet(lines=lines, line_number=line_number)
-        if ds_scan._is_filtered_out(
-            required_filter_parameters=["line"], filename=filename, line=line, context=snippet
-        ):
+        if line_filters.any(filename=filename, line=line, context=snippet):
             continue
         for plugin in get_plugins():
             if names is not None and type(plugin).__name__ not in names:
                 continue
-            for secret in ds_scan._scan_line(
-                plugin=plugin,
-                filename=filename,
-                line=line,
-                line_number=line_number,
-                context=snippet,
-            ):
-                if not ds_scan._is_filtered_out(
-                    required_filter_parameters=["context"],
+            found = dsinject.analyze_line(
+                plugin, filename=filename, line=line, line_number=line_number, context=snippet
+            )
+            for secret in found or ():
+                value = secret.secret_value
+                if secret_filters.any(
+                    filename=secret.filename, secret=value, plugin=plugin, line=line
+                ):
+                    continue
+                if not context_filters.any(
                     filename=secret.filename,
-                    secret=secret.secret_value,
+                    secret=value,
                     plugin=plugin,
                     line=line,
                     context=snippet,

@@ -90,6 +90,41 @@ def test_config_files_with_nothing_to_find_skip_parsing_but_agree(tmp_path: Path
     assert engine_results([env])[str(env)]  # the unquoted high-entropy value is found
 
 
+def test_allowlist_pragmas_and_heuristic_filters_drop_what_detect_secrets_drops(
+    tmp_path: Path,
+) -> None:
+    key = "AKIA" + "Q7ZK2MXR4BP9WL3N"
+    token = "Zx9Qv8Lm2Rt7Wy3Kp5Nb4Hc6Jd1Fg0Se"
+    shapes = [
+        f"aws = '{key}'",
+        f"aws = '{key}'  # pragma: allowlist secret",
+        f"aws = '{key}'  // pragma: allowlist secret",
+        f"aws = '{key}'  /* pragma: whitelist secret */",
+        f"aws = '{key}'  -- pragma: allowlist secret",
+        f"aws = '{key}'  <!-- pragma: allowlist secret -->",
+        f"aws = '{key}'  # PRAGMA: allowlist secret",  # case matters: still reported
+        "# pragma: allowlist nextline secret",
+        f"aws = '{key}'",
+        f"password = '{token}'",
+        "password = '${DB_PASSWORD}'",  # prefixed with a dollar sign
+        "password = '{{ vault_token }}'",  # templated
+        "user_id = 'Zx9Qv8Lm2Rt7Wy3Kp5Nb4Hc6'",  # an id, not a secret
+        "secret = 'abcdefghijklmnopqrstuvwxyz'",  # sequential
+        "secret = '3fa85f64-5717-4562-b3fc-2c963f66afa6'",  # a uuid
+        "api_key = '*****************'",  # not alphanumeric
+    ]
+    paths = []
+    for suffix in (".py", ".yaml", ".txt"):
+        path = tmp_path / f"settings{suffix}"
+        path.write_text("\n".join(shapes) + "\n")
+        paths.append(path)
+    expected = reference(paths)
+    assert engine_results(paths) == expected
+    reported = {number for _, number, _ in expected[str(paths[0])]}
+    assert {1, 7, 10} <= reported  # the unsuppressed key, the upper-case pragma, the password
+    assert not reported & {2, 3, 4, 5, 6, 9}  # every pragma, this line's or the line before
+
+
 def test_hyperscan_and_plain_re_prefilters_pick_the_same_lines() -> None:
     SecretEngine()  # configures detect-secrets' plugins for this process
 
