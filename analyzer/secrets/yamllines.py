@@ -11,7 +11,9 @@ innermost open collection instead, when the first key is on the line of `{` or w
 look-ahead queue starts with `,` (and `KEY`, if a second token is queued).
 
 Parsing with the pure-Python loader is most of what detect-secrets spends on YAML files, and for
-the lines that matter the quirk reduces to one rule, so this module reads libyaml's (C) events:
+the lines that matter the quirk reduces to one rule. Plain block YAML (most files: one-line
+scalars, block scalars, no anchors, tags or flow mappings) is answered first by yamlfast.py,
+line by line without any parser; for the rest this module reads libyaml's (C) events:
 
 * only mapping values that are strings (tag `...:str` or `...:binary`) get a line, read when
   the value's compose starts: just after the key's events, when the scanner has read the `:`
@@ -84,6 +86,8 @@ from yaml.events import (  # type: ignore[import-untyped]
 from yaml.nodes import ScalarNode  # type: ignore[import-untyped]
 from yaml.reader import Reader  # type: ignore[import-untyped]
 
+from analyzer.secrets.yamlfast import fast_yaml_lines, implicit_tag, stock_safe_loader
+
 __all__ = ["RecursiveYAMLError", "reference_yaml_lines", "transformed_yaml_lines"]
 
 _STR: Final = "tag:yaml.org,2002:str"
@@ -91,12 +95,6 @@ _MERGE: Final = "tag:yaml.org,2002:merge"
 _VALUE: Final = "tag:yaml.org,2002:value"
 _COLLECTION_TAGS: Final = frozenset(
     "tag:yaml.org,2002:" + name for name in ("seq", "map", "omap", "pairs", "set")
-)
-_STOCK_TAGS: Final = frozenset(
-    ["tag:yaml.org,2002:" + name for name in ("null", "bool", "int", "float", "binary")]
-    + ["tag:yaml.org,2002:" + name for name in ("timestamp", "str")]
-    + list(_COLLECTION_TAGS)
-    + [None]
 )
 _MAX_DEPTH: Final = 64
 _BLOCK_STYLES: Final = frozenset("|>")
@@ -174,6 +172,9 @@ def transformed_yaml_lines(text: str) -> list[str] | None:
     """Exactly `YAMLTransformer().parse_file(io.StringIO(text))`, or None where that raises
     ParsingError; exceptions other than ParsingError are raised as detect-secrets raises them
     (except RecursiveYAMLError, raised where detect-secrets would never return)."""
+    fast = fast_yaml_lines(text)  # plain block YAML, 3 to 4 times faster; None for the rest
+    if fast is not None:
+        return fast
     if _NON_PRINTABLE.search(text):
         return None  # PyYAML's Reader refuses the text before anything else
     if _text_falls_back(text):
@@ -193,16 +194,7 @@ def _text_falls_back(text: str) -> bool:
         "\t" in text
         or "\ufeff" in text[1:]
         or ("?" in text and _EXPLICIT_KEY.search(text) is not None)
-        or not _stock_loader()
-    )
-
-
-def _stock_loader() -> bool:
-    loader = yaml.SafeLoader
-    return (
-        not loader.yaml_multi_constructors
-        and not loader.yaml_path_resolvers
-        and set(loader.yaml_constructors) <= _STOCK_TAGS
+        or not stock_safe_loader()
     )
 
 
@@ -242,10 +234,6 @@ class _Composer:
         self.text = text
         self.offset = 1 if text.startswith("\ufeff") else 0  # libyaml's indexes skip a BOM
         self.question = "?" in text
-        self.resolvers: dict[Any, list[tuple[str, re.Pattern[str]]]] = (
-            yaml.SafeLoader.yaml_implicit_resolvers
-        )
-        self.wildcard = self.resolvers.get(None, [])
         self.constructors: dict[Any, Callable[..., Any]] = yaml.SafeLoader.yaml_constructors
         self.constructor = SafeConstructor()
         self.cache: dict[tuple[str, str], Any] = {}
@@ -287,7 +275,7 @@ class _Composer:
                 if event.style in _BLOCK_STYLES:
                     self.check_block_header(event)
                 if tag is None:
-                    tag = self.resolve(value) if event.implicit[0] else _STR
+                    tag = implicit_tag(value) if event.implicit[0] else _STR
                 else:
                     self.check_tag(event)
                     if tag.endswith(":map"):
@@ -464,18 +452,6 @@ class _Composer:
             mapping.pairs.append((mapping.key, _Stamped(mapping.key_raw, anchored)))
         else:
             mapping.pairs.append((mapping.key, anchored.value))
-
-    def resolve(self, value: str) -> str:
-        """Resolver.resolve for a plain scalar."""
-        resolvers = self.resolvers.get(value[0] if value else "")
-        if resolvers is not None:
-            for tag, regexp in resolvers:
-                if regexp.match(value):
-                    return str(tag)
-        for tag, regexp in self.wildcard:
-            if regexp.match(value):
-                return str(tag)
-        return _STR
 
     def construct(self, tag: str, value: str) -> Any:
         """SafeConstructor's object for a scalar node, recording the error it would raise."""
