@@ -9,7 +9,6 @@ every INI-like file of this machine (a deterministic sample) and on generated do
 from __future__ import annotations
 
 import functools
-import importlib.util
 import io
 import random
 import sys
@@ -327,22 +326,9 @@ def test_fast_path_knows_where_detect_secrets_raises(text: str, add_header: bool
 
 
 @pytest.fixture(scope="module")
-def synthetic_ini_texts(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    """The INI files of the secrets benchmark's synthetic corpus (scripts/bench_secrets.py)."""
-    script = Path(__file__).resolve().parents[2] / "scripts" / "bench_secrets.py"
-    spec = importlib.util.spec_from_file_location("bench_secrets_for_tests", script)
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    saved_path = list(sys.path)  # the script puts its own directory first
-    sys.modules[spec.name] = bench  # its dataclasses look their module up
-    try:
-        spec.loader.exec_module(bench)
-        corpus = bench.write_synthetic(tmp_path_factory.mktemp("synthetic"), 300, 20240601)
-    finally:
-        del sys.modules[spec.name]
-        sys.path[:] = saved_path
-    paths = [Path(name) for name in corpus.files if Path(name).parent.name == "ini"]
-    return [path.read_text("utf-8") for path in paths]
+def synthetic_ini_texts(synthetic_texts: dict[str, list[str]]) -> list[str]:
+    """The INI files of the secrets benchmark's synthetic corpus."""
+    return synthetic_texts["ini"]
 
 
 def test_fast_path_answers_the_benchmark_ini_files_as_detect_secrets_does(

@@ -11,8 +11,6 @@ hypothesis builds from a small grammar of line shapes.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -255,22 +253,9 @@ def test_common_real_world_files_are_answered(text: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def synthetic_yaml_texts(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
-    """The YAML files of the secrets benchmark's synthetic corpus (scripts/bench_secrets.py)."""
-    script = Path(__file__).resolve().parents[2] / "scripts" / "bench_secrets.py"
-    spec = importlib.util.spec_from_file_location("bench_secrets_for_yaml_tests", script)
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    saved_path = list(sys.path)  # the script puts its own directory first
-    sys.modules[spec.name] = bench  # its dataclasses look their module up
-    try:
-        spec.loader.exec_module(bench)
-        corpus = bench.write_synthetic(tmp_path_factory.mktemp("synthetic"), 300, 20240601)
-    finally:
-        del sys.modules[spec.name]
-        sys.path[:] = saved_path
-    paths = [Path(name) for name in corpus.files if Path(name).parent.name == "yaml"]
-    return [path.read_text("utf-8") for path in paths]
+def synthetic_yaml_texts(synthetic_texts: dict[str, list[str]]) -> list[str]:
+    """The YAML files of the secrets benchmark's synthetic corpus."""
+    return synthetic_texts["yaml"]
 
 
 def test_fast_path_answers_nearly_all_benchmark_yaml_files_as_detect_secrets_does(
