@@ -51,7 +51,7 @@ import yaml  # type: ignore[import-untyped]
 from yaml.constructor import SafeConstructor  # type: ignore[import-untyped]
 from yaml.nodes import ScalarNode  # type: ignore[import-untyped]
 
-__all__ = ["fast_yaml_lines", "implicit_tag", "stock_safe_loader"]
+__all__ = ["fast_yaml_lines", "implicit_tag", "output_line", "stock_safe_loader"]
 
 _STR: Final = "tag:yaml.org,2002:str"
 # Tags of plain scalars whose construction depends on their text only (it may fail).
@@ -424,8 +424,13 @@ def _render(root: Any, raw_lines: list[str]) -> list[str]:
                 stack.append(value)
     lines = [""] * max(number for _, _, number in found) if found else []
     for key, value, number in found:
-        raw = raw_lines[number - 1]
-        match = _COMMENT.search(raw.strip()) if "#" in raw else None
-        comment = match.group(0) if match else ""
-        lines[number - 1] = f'{key}: "{value.replace(_QUOTE, _ESCAPED_QUOTE)}"{comment}'
+        lines[number - 1] = output_line(key, value, raw_lines[number - 1])
     return lines
+
+
+def output_line(key: str, value: str, raw: str) -> str:
+    """detect-secrets' line for a string value: the key, the value in its own quotes (inner
+    quotes escaped), then the comment of the value's raw line, if any."""
+    match = _COMMENT.search(raw.strip()) if "#" in raw else None  # the comment needs a "#"
+    comment = match.group(0) if match else ""
+    return f'{key}: "{value.replace(_QUOTE, _ESCAPED_QUOTE)}"{comment}'

@@ -86,7 +86,12 @@ from yaml.events import (  # type: ignore[import-untyped]
 from yaml.nodes import ScalarNode  # type: ignore[import-untyped]
 from yaml.reader import Reader  # type: ignore[import-untyped]
 
-from analyzer.secrets.yamlfast import fast_yaml_lines, implicit_tag, stock_safe_loader
+from analyzer.secrets.yamlfast import (
+    fast_yaml_lines,
+    implicit_tag,
+    output_line,
+    stock_safe_loader,
+)
 
 __all__ = ["RecursiveYAMLError", "reference_yaml_lines", "transformed_yaml_lines"]
 
@@ -99,8 +104,6 @@ _COLLECTION_TAGS: Final = frozenset(
 _MAX_DEPTH: Final = 64
 _BLOCK_STYLES: Final = frozenset("|>")
 
-# detect-secrets' `_yaml_comment_regex()`, applied to the stripped raw line.
-_COMMENT: Final = re.compile(r"(\s+#[\S ]*)")
 # Characters PyYAML's Reader rejects (a ReaderError, so a ParsingError).
 _NON_PRINTABLE: Final[re.Pattern[str]] = Reader.NON_PRINTABLE
 # `? ` starting a token: an explicit key (in flow context any `?` is one for PyYAML).
@@ -564,10 +567,7 @@ def _render(found: list[tuple[str, Any, int]], text: str) -> list[str]:
             lines.append("")
         if value.__class__ is bytes:
             value = base64.b64encode(value).decode()
-        match = _COMMENT.search(raw_lines[line_number - 1].strip())
-        comment = match.group(0) if match else ""
-        value = value.replace('"', '\\"')
-        lines.append(f'{key}: "{value}"{comment}')
+        lines.append(output_line(key, value, raw_lines[line_number - 1]))
     return lines
 
 
