@@ -107,9 +107,8 @@ def _name_filtered(filters: frozenset[str], name: str, swagger: bool) -> bool:
 
 
 def _ds_filename_filtered(filename: str) -> bool:
-    return bool(
-        ds_scan._is_filtered_out(required_filter_parameters=["filename"], filename=filename)
-    )
+    """detect-secrets' `_is_filtered_out(["filename"], filename=...)`."""
+    return dsinject.filter_calls(("filename",), ("filename",)).any(filename=filename)
 
 
 class _NamedText(io.StringIO):

@@ -6,6 +6,7 @@ import random
 import sysconfig
 from pathlib import Path
 
+from detect_secrets.core import scan as ds_scan
 from detect_secrets.filters.heuristic import is_indirect_reference as original
 
 from analyzer.secrets import dsbridge, dsfilters
@@ -57,5 +58,7 @@ def test_filename_verdicts_are_detect_secrets_own() -> None:
         "/x/swagger", "/x/y.bin", "/x/Pipfile.lock", "/x/.npmrc",
     ]  # fmt: skip
     for name in names:
-        assert dsbridge.filename_filtered(name) is dsbridge._ds_filename_filtered(name), name
+        expected = ds_scan._is_filtered_out(required_filter_parameters=["filename"], filename=name)
+        assert dsbridge.filename_filtered(name) is expected, name
+        assert dsbridge._ds_filename_filtered(name) is expected, name
     assert dsbridge.filename_filtered("/a/poetry.lock") and not dsbridge.filename_filtered("/a/x")
