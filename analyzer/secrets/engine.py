@@ -19,7 +19,7 @@ from typing import Any
 
 from analyzer.secrets import dsbridge
 from analyzer.secrets.plugins import plugin_settings
-from analyzer.secrets.prefilter import Prefilter
+from analyzer.secrets.prefilter import Prefilter, plain_buffer
 
 # configparser needs a section header before any option...
 _FIRST_CONTENT_LINE = re.compile(r"^[ \t]*(?![#;\s])(.)", re.M)
@@ -79,7 +79,7 @@ class SecretEngine:
         plain = dsbridge.plain_lines(text)
         plain_hits: Candidates | None = None
         if not _may_escape(text):
-            plain_hits = self.prefilter.plugins_per_line(plain)
+            plain_hits = self.prefilter.plugins_per_line(plain, plain_buffer(text))
             if not plain_hits and self._transforming_cannot_help(text, filename):
                 return []
         lines = self._transformed_first_pass(text, filename)

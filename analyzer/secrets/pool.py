@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-from analyzer.secrets.prefilter import CompiledDatabase, export_databases, import_databases
+from analyzer.secrets.hsdb import CompiledDatabase, export_databases, import_databases
 
 if TYPE_CHECKING:
     from analyzer.secrets.sink import Counts, Examiner, SecretHit

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import importlib
 import math
 import re
 from collections import Counter
@@ -22,6 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from detect_secrets.plugins import keyword as ds_keyword
+
+from analyzer.secrets import hsdb
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,54 +146,45 @@ def _entropy_shape(plugin: Any) -> Shape:
     return Shape(f"'{run}'|\"{run}\"", 0, type(plugin).__name__, entropy=plugin)
 
 
-def hyperscan_module() -> Any:
-    """The hyperscan module, or None where it cannot be imported (then Python's re serves)."""
-    try:
-        return importlib.import_module("hyperscan")
-    except ImportError:  # pragma: no cover - the pure-Python path is tested separately
-        return None
-
-
 class Prefilter:
     """Candidate lines of a file for a fixed set of plugins."""
 
     def __init__(self, plugins: Sequence[Any], *, use_hyperscan: bool = True) -> None:
         self.shapes, self.every_line = shapes_of(plugins)
-        hs = hyperscan_module() if use_hyperscan else None
-        self._database: Any = None
+        hs = hsdb.hyperscan_module() if use_hyperscan else None
+        self._databases = hsdb.databases(hs, hsdb.shape_key(self.shapes)) if hs else None
+        compiled = self._databases.accepted if self._databases else frozenset()
         self._slow: list[tuple[int, re.Pattern[bytes]]] = []
-        compiled = self._compile_hyperscan(hs) if hs is not None else set()
         for index, shape in enumerate(self.shapes):
             if index not in compiled:
                 flags = (shape.flags & (re.I | re.X | re.S)) | re.M
                 self._slow.append((index, re.compile(shape.pattern.encode(), flags)))
         self.engine = "hyperscan" if compiled else "re"
 
-    def _compile_hyperscan(self, hs: Any) -> set[int]:
-        key = tuple((shape.pattern, shape.flags) for shape in self.shapes)
-        if key not in _DATABASES:
-            _DATABASES[key] = _build_database(hs, self.shapes)
-        self._database, accepted = _DATABASES[key]
-        return accepted
-
-    def plugins_per_line(self, lines: Sequence[str]) -> dict[int, frozenset[str] | None]:
+    def plugins_per_line(
+        self, lines: Sequence[str], buffer: str | None = None
+    ) -> dict[int, frozenset[str] | None]:
         """Candidate line -> the plugins (class names) that might report on it (None: all).
 
         A plugin whose shapes did not hit a line cannot report on it, so only the others need
         to look at it: same findings, a fraction of the per-line work. A "line" may hold
         newlines itself (detect-secrets' YAML transformer makes one line of a block scalar), so
-        hits are mapped back from physical lines to list entries.
+        hits are mapped back from physical lines to list entries. `buffer`: the text the lines
+        come from, when it may be scanned as it is (see `plain_buffer`).
         """
         if self.every_line:
             return dict.fromkeys(range(1, len(lines) + 1))
-        stripped = [line.rstrip() for line in lines]
-        buffer = "\n".join(stripped)
-        hits = self._hits(buffer.encode("utf-8", "surrogatepass"))
-        if buffer.count("\n") != len(stripped) - 1:
-            hits = _to_entries(stripped, hits)
+        if buffer is None:
+            stripped = [line.rstrip() for line in lines]
+            buffer = "\n".join(stripped)
+            hits = self._hits(buffer.encode("utf-8", "surrogatepass"), buffer.isascii())
+            if buffer.count("\n") != len(stripped) - 1:
+                hits = _to_entries(stripped, hits)
+        else:
+            hits = self._hits(buffer.encode("ascii"), ascii=True)
         found: dict[int, frozenset[str] | None] = {}
         for number in sorted(hits):
-            plugins = self._confirmed(stripped[number - 1], hits[number])
+            plugins = self._confirmed(lines[number - 1].rstrip(), hits[number])
             if plugins:
                 found[number] = plugins
         return found
@@ -221,16 +213,19 @@ class Prefilter:
                     return True
         return False
 
-    def _hits(self, buffer: bytes) -> dict[int, set[int]]:
-        """Shapes found per line. A byte offset inside each match marks its line."""
+    def _hits(self, buffer: bytes, ascii: bool) -> dict[int, set[int]]:
+        """Shapes found per line (`ascii`: the buffer is ASCII). A byte offset inside each
+        match marks its line."""
         marks: list[tuple[int, int]] = []
-        if self._database is not None:
+        if self._databases is not None and self._databases.accepted:
+            database = self._databases.ascii if ascii else self._databases.unicode
+
             # Hyperscan reports every end offset a match can have, so an in-line match always
             # marks its own line, whatever longer matches exist around it.
             def on_match(shape: int, start: int, end: int, flags: int, context: Any) -> None:
                 marks.append((max(end - 1, 0), shape))
 
-            self._database.scan(buffer, match_event_handler=on_match)
+            database.scan(buffer, match_event_handler=on_match)
         for index, pattern in self._slow:
             for match in pattern.finditer(buffer):
                 marks += [(offset, index) for offset in _span_marks(buffer, match)]
@@ -251,74 +246,19 @@ class Prefilter:
         return frozenset(plugins)
 
 
-_DATABASES: dict[tuple[tuple[str, int], ...], tuple[Any, set[int]]] = {}
-"""Compiled databases per set of shapes: compiling takes most of a second, so once a process."""
+def plain_buffer(text: str) -> str | None:
+    """The text itself as the buffer to prefilter its plain lines in, when "\\n" is the only
+    line end in it (ASCII without "\\r", "\\v", "\\f", "\\x1c"-"\\x1e"); else None.
 
-CompiledDatabase = tuple[tuple[tuple[str, int], ...], list[int], bytes]
-"""(shapes key, accepted shape indexes, serialized Hyperscan database)."""
-
-
-def export_databases() -> list[CompiledDatabase]:
-    """This process's compiled databases, serialized: a worker process loads them in
-    milliseconds instead of compiling them again (about a second each)."""
-    hs = hyperscan_module()
-    return [
-        (key, sorted(accepted), hs.dumpb(database))
-        for key, (database, accepted) in _DATABASES.items()
-        if hs is not None and database is not None
-    ]
-
-
-def import_databases(compiled: list[CompiledDatabase]) -> None:
-    """Load databases another process compiled (see export_databases)."""
-    hs = hyperscan_module()
-    if hs is None:
-        return
-    for key, accepted, blob in compiled:
-        database = hs.loadb(blob, hs.HS_MODE_BLOCK)
-        database.scratch = hs.Scratch(database)
-        _DATABASES[key] = (database, set(accepted))
-
-
-def _hs_flags(hs: Any, shape: Shape) -> int:
-    flags = (
-        hs.HS_FLAG_PREFILTER
-        | hs.HS_FLAG_ALLOWEMPTY
-        | hs.HS_FLAG_MULTILINE
-        | hs.HS_FLAG_UTF8
-        | hs.HS_FLAG_UCP
-    )
-    flags |= hs.HS_FLAG_CASELESS if shape.flags & re.I else 0
-    return int(flags | (hs.HS_FLAG_DOTALL if shape.flags & re.S else 0))
-
-
-def _build_database(hs: Any, shapes: Sequence[Shape]) -> tuple[Any, set[int]]:
-    """One database of every shape hyperscan accepts; the rest stay with Python's re."""
-    accepted = set(range(len(shapes)))
-    while accepted:
-        ids = sorted(accepted)
-        database = hs.Database()
-        try:
-            database.compile(
-                expressions=[shapes[i].pattern.encode() for i in ids],
-                ids=ids,
-                elements=len(ids),
-                flags=[_hs_flags(hs, shapes[i]) for i in ids],
-            )
-            return database, accepted
-        except hs.error:
-            accepted -= {i for i in ids if not _compiles(hs, shapes[i])} or set(ids)
-    return None, set()
-
-
-def _compiles(hs: Any, shape: Shape) -> bool:
-    try:
-        hs.Database().compile(
-            expressions=[shape.pattern.encode()], ids=[0], elements=1, flags=[_hs_flags(hs, shape)]
-        )
-    except hs.error:
-        return False
-    return True
+    The lines are not right-stripped first, as detect-secrets strips them: trailing
+    whitespace can add a candidate line, never lose one. A shape's match on the stripped line
+    is still a match on the line with its trailing whitespace: every shape that looks past
+    its match looks for a non-word character, a quote or whitespace (`\\b`, `(?!\\w)`,
+    `(?:\\s|"|$)`), and a space or tab is one as much as the line end is.
+    """
+    if text.isascii() and not any(c in text for c in "\r\x0b\x0c\x1c\x1d\x1e"):
+        return text[:-1] if text.endswith("\n") else text  # as many lines as readlines gives
+    return None
 
 
 def _to_entries(entries: Sequence[str], hits: dict[int, set[int]]) -> dict[int, set[int]]:

@@ -47,7 +47,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.secrets.prefilter import hyperscan_module
+from analyzer.secrets.hsdb import hyperscan_module
 from analyzer.secrets.structure_formats import (
     Found,
     Source,

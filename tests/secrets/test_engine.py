@@ -8,7 +8,9 @@ values, placeholders, one finding per value) are applied later, by the secrets d
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import io
 import sysconfig
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from detect_secrets.settings import default_settings
 
 from analyzer.secrets import dsbridge
 from analyzer.secrets.engine import SecretEngine
-from analyzer.secrets.prefilter import Prefilter
+from analyzer.secrets.prefilter import Prefilter, plain_buffer
 
 SECRETS = Path("../shared/realworld/secrets")
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
@@ -137,6 +139,67 @@ def test_hyperscan_and_plain_re_prefilters_pick_the_same_lines() -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    ["a\nb", "a\nb\n", "", "\n\n", "a\r\nb\rc", "a\x0bb\x0cc\x1cd\x1de\x1ef\x1fg\n",
+     "\u00e9\x85x\u2028y\u2029z\n", "tab\t\n  \n"],
+)  # fmt: skip
+def test_plain_lines_are_the_lines_detect_secrets_reads(text: str) -> None:
+    """detect-secrets reads a file with readlines() in universal-newlines mode: "\\r" and
+    "\\r\\n" end lines too, the other characters str.splitlines() cuts at do not."""
+    assert dsbridge.plain_lines(text) == io.StringIO(text, newline=None).readlines()
+
+
+Candidates = dict[int, frozenset[str] | None]
+
+
+def covers(wide: Candidates, narrow: Candidates) -> bool:
+    """Every candidate line of `narrow` is one of `wide`, with at least its plugins."""
+    return all(
+        line in wide and (wide[line] is None or (plugins is not None and plugins <= wide[line]))
+        for line, plugins in narrow.items()
+    )
+
+
+def test_ascii_text_scanned_unstripped_by_the_ascii_database_loses_no_candidate_line() -> None:
+    """Most files are ASCII with "\n" line ends: their text is prefiltered as it is (trailing
+    whitespace and all) by the faster ASCII database. Neither may drop a line that the Unicode
+    database finds on the stripped lines, trailing spaces and tabs added to every line."""
+    SecretEngine()
+    prefilter = Prefilter(dsbridge.plugins())
+    unicode_only = Prefilter(dsbridge.plugins())
+    unicode_only._databases = dataclasses.replace(
+        unicode_only._databases, ascii=unicode_only._databases.unicode
+    )
+    checked = 0
+    for path in files(SECRETS):
+        text = path.read_bytes().decode("utf-8", "replace")
+        for padded in (text, text.replace("\n", " \t \n")):
+            buffer = plain_buffer(padded)
+            if buffer is None:
+                continue
+            lines = dsbridge.plain_lines(padded)
+            stripped = unicode_only.plugins_per_line(lines)
+            assert covers(prefilter.plugins_per_line(lines, buffer), stripped), path
+            assert covers(prefilter.plugins_per_line(lines), stripped), path
+            checked += bool(stripped)
+    assert checked > 100
+
+
+@pytest.mark.parametrize("space", ["\x1c", "\x1d", "\x1e", "\x1f", "\xa0", "\u3000"])
+def test_whitespace_only_python_calls_whitespace_does_not_hide_a_token(
+    tmp_path: Path, space: str
+) -> None:
+    """Python's `\\s` also takes \\x1c-\\x1f (hyperscan's does not): a token after such a
+    character is still found, as detect-secrets finds it."""
+    token = "npm_" + "abcdefghijklmnopqrstuvwxyz0123456789"
+    path = tmp_path / "npmrc"
+    path.write_text(f"//registry.npmjs.org/:_authToken={space}{space}{token}\nx = 1\n")
+    found = engine_results([path])[str(path)]
+    assert found == reference([path])[str(path)]
+    assert [kind for kind, _, _ in found] == ["NPM tokens"]
+
+
+@pytest.mark.parametrize(
     "head",
     [
         "when: 2020-13-45\n",  # detect-secrets' YAML transformer raises ValueError
@@ -155,18 +218,18 @@ def test_yaml_that_breaks_detect_secrets_transformer_is_still_scanned_as_plain_l
 def test_a_worker_loads_the_compiled_prefilter_instead_of_compiling_it_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from analyzer.secrets import prefilter  # noqa: PLC0415
+    from analyzer.secrets import hsdb  # noqa: PLC0415
 
     SecretEngine()
-    compiled = prefilter.export_databases()
-    assert compiled and all(blob for _, _, blob in compiled)
-    monkeypatch.setattr(prefilter, "_DATABASES", {})
+    compiled = hsdb.export_databases()
+    assert compiled and all(unicode and ascii for _, _, unicode, ascii in compiled)
+    monkeypatch.setattr(hsdb, "_DATABASES", {})
 
     def no_compiling(*args: object) -> None:
         raise AssertionError("compiled again")
 
-    monkeypatch.setattr(prefilter, "_build_database", no_compiling)
-    prefilter.import_databases(compiled)
+    monkeypatch.setattr(hsdb, "_build", no_compiling)
+    hsdb.import_databases(compiled)
     engine = SecretEngine()
     key = "AKIA" + "Q7ZK2MXR4BP9WL3N"
     assert engine.prefilter.engine == "hyperscan"
