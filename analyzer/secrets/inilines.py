@@ -8,7 +8,7 @@ stripped lines to place every option, matching an option's first line with
 Two ways to the same answer live here.
 
 The fast path (`_one_pass`) reads a simple file in one pass, without configparser. It reads
-each line as configparser's `_read` does, with configparser's own SECTCRE and OPTCRE (blank,
+each line as configparser's `_read` does, with configparser's own SECTCRE and OPTCRE's cut (blank,
 full-line comment, continuation by indentation, section header, option), which gives every
 option's key, values and their line numbers; with no "%" in a value and no [DEFAULT] section,
 `items()` gives exactly these, in file order. Then it replays the walk in closed form. The walk
@@ -57,9 +57,8 @@ _SEPARATORS = " :="
 # `\s` alike; it is declined all the same so that the fast path's argument is about spaces and
 # tabs only (config files hardly ever hold any of these characters).
 _UNUSUAL_WHITESPACE = re.compile(r"[^\S \t\n\r]")
-# configparser's own patterns, those ConfigParser() reads with (default delimiters, values required)
+# configparser's own section pattern (its OPTCRE, for the default delimiters, is `_read_option`)
 _SECTCRE = configparser.ConfigParser.SECTCRE
-_OPTCRE = configparser.ConfigParser.OPTCRE
 
 
 def ini_lines(text: str, *, add_header: bool) -> list[str] | None:
@@ -242,8 +241,9 @@ def _has_unusual_whitespace(text: str) -> bool:
 
 
 def _simple_read(lines: Iterable[str], add_header: bool) -> list[str]:
-    """configparser's `_read` on a simple file, each option handed to the walk as it ends."""
-    walk = _Walk()
+    """configparser's `_read` on a simple file, each option placed as it ends (`_place`)."""
+    out: list[str] = []
+    passed: list[str] = []  # the lines the walk tests before the next option's own line
     # The eager transformer reads "[global]\n" + text: in a section from the first line
     sections = {"global"} if add_header else set()
     keys: set[str] | None = set() if add_header else None  # the current section's options
@@ -256,26 +256,28 @@ def _simple_read(lines: Iterable[str], add_header: bool) -> list[str]:
             # value, which rstrip() and _construct_values_list drop); the walk skips it
             continue
         depth = len(raw) - len(raw.lstrip()) if raw[0] in " \t" else 0  # NONSPACECRE `\S`
-        if option is not None and depth > indent:
-            option.continue_with(number, stripped)
-            continue
-        indent = depth
         if option is not None:
-            walk.place(option)
+            if depth > indent:
+                if "%" in stripped:
+                    raise _NotSimple  # BasicInterpolation
+                option.more.append((number, stripped))  # the line stripped, as kept
+                continue
+            _place(option, passed, out)
             option = None
+        indent = depth
         header = _SECTCRE.match(stripped) if stripped[0] == "[" else None
         if header is not None:
             keys = _new_section(header["header"], sections)
-            walk.passed.append(stripped)  # the walk tests a header line like any other
+            passed.append(stripped)  # the walk tests a header line like any other
         elif keys is None:
             raise _Invalid  # MissingSectionHeaderError
         else:
-            option = _Option.read(number, stripped, keys)
+            option = _read_option(number, stripped, keys)
     if option is not None:
-        walk.place(option)
+        _place(option, passed, out)
     if not sections:
         raise _Invalid  # IniFileParser raises: not an INI file
-    return walk.out
+    return out
 
 
 def _new_section(name: str, sections: set[str]) -> set[str]:
@@ -291,72 +293,63 @@ def _new_section(name: str, sections: set[str]) -> set[str]:
 class _Option:
     """An option as configparser reads it: key, its own stripped line, values with line index."""
 
-    __slots__ = ("key", "line", "values")
+    __slots__ = ("first", "key", "line", "more", "number")
 
-    def __init__(self, key: str, line: str, values: list[tuple[int, str]]) -> None:
+    def __init__(self, key: str, line: str, number: int, first: str) -> None:
         self.key = key
         self.line = line
-        self.values = values
-        """The value after the delimiter ('' too), then each continuation line's."""
-
-    @classmethod
-    def read(cls, number: int, line: str, keys: set[str]) -> _Option:
-        """The option on a (stripped) line that is not a section header, new in its section."""
-        found = _OPTCRE.match(line)
-        if found is None:
-            raise _Invalid  # a line configparser cannot read: ParsingError
-        key, value = found["option"].rstrip(), found["value"].strip()
-        if not key or key in keys:
-            raise _Invalid  # ParsingError (no name); DuplicateOptionError (strict)
-        if "%" in value:
-            raise _NotSimple  # BasicInterpolation
-        keys.add(key)
-        return cls(key, line, [(number, value)])
-
-    def continue_with(self, number: int, line: str) -> None:
-        """A continuation line's value (the line stripped, as configparser keeps it)."""
-        if "%" in line:
-            raise _NotSimple  # BasicInterpolation
-        self.values.append((number, line))
+        self.number = number
+        self.first = first
+        """The value after the delimiter ('' too), read from line index `number`."""
+        self.more: list[tuple[int, str]] = []
+        """Each continuation line's value, with its line index."""
 
 
-class _Walk:
-    """detect-secrets' walk, replayed: where each option's values land in the output."""
+def _read_option(number: int, line: str, keys: set[str]) -> _Option:
+    """The option on a (stripped) line that is not a section header, new in its section.
 
-    def __init__(self) -> None:
-        self.passed: list[str] = []
-        """The lines the walk will test, in order, before the next option's own line."""
-        self.out: list[str] = []
+    OPTCRE's match, `(?P<option>.*?)\\s*(?P<vi>=|:)\\s*(?P<value>.*)$`, cuts the line at its
+    first delimiter: the option is what comes before (rstripped, as configparser does), the
+    value what follows (stripped)."""
+    equals, colon = line.find("="), line.find(":")
+    delimiter = equals if colon < 0 or 0 <= equals < colon else colon
+    if delimiter < 0:
+        raise _Invalid  # a line configparser cannot read: ParsingError
+    key, value = line[:delimiter].rstrip(), line[delimiter + 1 :].strip()
+    if not key or key in keys:
+        raise _Invalid  # ParsingError (no name); DuplicateOptionError (strict)
+    if "%" in value:
+        raise _NotSimple  # BasicInterpolation
+    keys.add(key)
+    return _Option(key, line, number, value)
 
-    def place(self, option: _Option) -> None:
-        """Place the values of an option that has ended, where the walk places them."""
-        key, first = option.key, option.values[0][1]
-        if not first and len(option.values) == 1:
-            # No values (_construct_values_list gives []): the walk leaves this option at
-            # once, and tests its line when it looks for the next ones
-            self.passed.append(option.line)
-            return
-        if not self._lands_on_own_line(option.line, key, first):
+
+def _place(option: _Option, passed: list[str], out: list[str]) -> None:
+    """detect-secrets' walk, replayed for an option that has ended: its values land at their
+    own lines in `out`, or the file is not simple. `passed`: the lines the walk tests, in
+    order, before this option's own line."""
+    key, first, line = option.key, option.first, option.line
+    if not first and not option.more:
+        # No values (_construct_values_list gives []): the walk leaves this option at
+        # once, and tests its line when it looks for the next ones
+        passed.append(line)
+        return
+    # The walk's first-line pattern must match none of the passed lines and the own line. A
+    # stripped line matches only if it starts with KEY (`^\s*` matches nothing there). An own
+    # line is KEY, the delimiter with spaces or tabs around it, then VALUE: with no tab,
+    # `[ :=]+` takes that run whole and VALUE follows.
+    for before in passed:
+        if before.startswith(key) and first_line_matches(before, key, first):
             raise _NotSimple
-        # The continuation lines, the only lines before the next header or option line that
-        # the walk does not skip, take the other values in order; the search for the next
-        # option starts at that next line.
-        self.passed.clear()
-        out = self.out
-        for number, value in option.values:
-            if value:  # an empty first value is never output
-                if len(out) < number:
-                    out.extend([""] * (number - len(out)))
-                out.append(_quoted(key, value))
-
-    def _lands_on_own_line(self, line: str, key: str, first: str) -> bool:
-        r"""Whether the walk's first-line pattern matches no passed line and the own line.
-
-        A stripped line matches only if it starts with KEY (`^\s*` matches nothing there). An
-        own line is KEY, the delimiter with spaces or tabs around it, then VALUE: with no tab,
-        `[ :=]+` takes that run whole and VALUE follows.
-        """
-        for passed in self.passed:
-            if passed.startswith(key) and first_line_matches(passed, key, first):
-                return False
-        return "\t" not in line or first_line_matches(line, key, first)
+    if "\t" in line and not first_line_matches(line, key, first):
+        raise _NotSimple
+    # The continuation lines, the only lines before the next header or option line that the
+    # walk does not skip, take the other values in order; the search for the next option
+    # starts at that next line.
+    passed.clear()
+    if first:  # an empty first value is never output
+        out.extend([""] * (option.number - len(out)))
+        out.append(_quoted(key, first))
+    for number, value in option.more:
+        out.extend([""] * (number - len(out)))
+        out.append(_quoted(key, value))
