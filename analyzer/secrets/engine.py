@@ -76,19 +76,24 @@ class SecretEngine:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             return []  # detect-secrets ignores files it cannot read as text
-        plain = dsbridge.plain_lines(text)
-        plain_hits: Candidates | None = None
-        if not _may_escape(text):
-            plain_hits = self.prefilter.plugins_per_line(plain, plain_buffer(text))
-            if not plain_hits and self._transforming_cannot_help(text, filename):
-                return []
-        lines = self._transformed_first_pass(text, filename)
-        if lines is None:
-            lines = plain
-            hits = plain_hits if plain_hits is not None else self._hits(plain)
+        escapes = _may_escape(text)
+        if self._transformed_first(text, filename):
+            # Only whether the raw text could give anything matters here: one scan that stops
+            # at the first shape found (a superset of the plain lines' candidates).
+            if not (
+                escapes or self.prefilter.any_shape(text) or self.prefilter.unquoted_entropy(text)
+            ):
+                return []  # see _transforming_cannot_help
+            lines = dsbridge.transformed_lines(text, filename, eager=False)
+            found = self._scan(filename, lines, self._hits(lines)) if lines else None
         else:
-            hits = self._hits(lines)
-        found = self._scan(filename, lines, hits)
+            found = None
+        if found is None:  # detect-secrets reads the plain lines
+            plain = dsbridge.plain_lines(text)
+            hits = self.prefilter.plugins_per_line(plain, plain_buffer(text))
+            if not hits and not escapes and self._transforming_cannot_help(text, filename):
+                return []
+            found = self._scan(filename, plain, hits)
         if found or not self._eager_may_parse(text, filename):
             return found
         eager = dsbridge.transformed_lines(text, filename, eager=True)
@@ -111,11 +116,10 @@ class SecretEngine:
         )
         return not may_transform or not self.prefilter.unquoted_entropy(text)
 
-    def _transformed_first_pass(self, text: str, filename: str) -> list[str] | None:
-        """The non-eager transformers' lines, or None when detect-secrets reads plain lines."""
-        if dsbridge.is_yaml(filename) or _starts_with_section(text):
-            return dsbridge.transformed_lines(text, filename, eager=False)
-        return None
+    def _transformed_first(self, text: str, filename: str) -> bool:
+        """Whether a non-eager transformer may read the file (else detect-secrets reads its
+        plain lines first)."""
+        return dsbridge.is_yaml(filename) or _starts_with_section(text)
 
     def _eager_may_parse(self, text: str, filename: str) -> bool:
         return dsbridge.is_other_type(filename) and _NOT_AN_OPTION.search(text) is None

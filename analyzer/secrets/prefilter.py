@@ -189,6 +189,30 @@ class Prefilter:
                 found[number] = plugins
         return found
 
+    def any_shape(self, text: str) -> bool:
+        """Whether some shape occurs anywhere in the raw text; a scan that stops at the first.
+
+        A superset of "some plain line is a candidate": the raw text differs from the
+        stripped lines only by whitespace at line ends ("\\r" included), which no shape's
+        match needs to be absent (see `plain_buffer`). Entropy shapes are not confirmed.
+        """
+        if self.every_line:
+            return bool(text)
+        data = text.encode("utf-8", "surrogatepass")
+        if self._databases is not None and self._databases.accepted:
+            database = self._databases.ascii if text.isascii() else self._databases.unicode
+            found: list[int] = []
+
+            def on_match(shape: int, start: int, end: int, flags: int, context: Any) -> bool:
+                found.append(shape)
+                return True  # stop scanning
+
+            try:
+                database.scan(data, match_event_handler=on_match)
+            except hsdb.hyperscan_module().ScanTerminated:
+                return True
+        return any(pattern.search(data) for _, pattern in self._slow)
+
     def unquoted_entropy(self, text: str) -> bool:
         """True when some unquoted run of an entropy plugin's charset passes its limit.
 

@@ -160,10 +160,11 @@ def covers(wide: Candidates, narrow: Candidates) -> bool:
     )
 
 
-def test_ascii_text_scanned_unstripped_by_the_ascii_database_loses_no_candidate_line() -> None:
-    """Most files are ASCII with "\n" line ends: their text is prefiltered as it is (trailing
-    whitespace and all) by the faster ASCII database. Neither may drop a line that the Unicode
-    database finds on the stripped lines, trailing spaces and tabs added to every line."""
+def test_raw_text_and_the_ascii_database_lose_no_candidate_line() -> None:
+    r"""Most files are ASCII with "\n" line ends: their text is prefiltered as it is (trailing
+    whitespace and all) by the faster ASCII database, and YAML/INI files are first only asked
+    whether any shape is in their raw text. None of that may lose a line the Unicode database
+    finds on the stripped lines, with trailing spaces and tabs or "\r\n" line ends too."""
     SecretEngine()
     prefilter = Prefilter(dsbridge.plugins())
     unicode_only = Prefilter(dsbridge.plugins())
@@ -173,12 +174,14 @@ def test_ascii_text_scanned_unstripped_by_the_ascii_database_loses_no_candidate_
     checked = 0
     for path in files(SECRETS):
         text = path.read_bytes().decode("utf-8", "replace")
-        for padded in (text, text.replace("\n", " \t \n")):
+        for padded in (text, text.replace("\n", " \t \n"), text.replace("\n", "\r\n")):
+            lines = dsbridge.plain_lines(padded)
+            stripped = unicode_only.plugins_per_line(lines)
+            # YAML and INI files are first asked only whether any shape is in the raw text
+            assert prefilter.any_shape(padded) or not stripped, path
             buffer = plain_buffer(padded)
             if buffer is None:
                 continue
-            lines = dsbridge.plain_lines(padded)
-            stripped = unicode_only.plugins_per_line(lines)
             assert covers(prefilter.plugins_per_line(lines, buffer), stripped), path
             assert covers(prefilter.plugins_per_line(lines), stripped), path
             checked += bool(stripped)
