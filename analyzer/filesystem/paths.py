@@ -20,6 +20,11 @@ def normalize(name: str) -> tuple[str, bool]:
     >>> normalize("./"), normalize("/")
     (('/', False), ('/', False))
     """
+    if not name.startswith("/"):  # the common case first: "usr/bin/x", "./etc/", no dot parts
+        core = (name[2:] if name.startswith("./") else name).rstrip("/")
+        wrapped = f"/{core}/"  # "//" when empty
+        if "//" not in wrapped and "/./" not in wrapped and "/../" not in wrapped:
+            return wrapped[:-1], False
     escaped = name.startswith("/") and name.strip("/") != ""  # a bare "/" is just the root
     parts: list[str] = []
     for part in name.split("/"):

@@ -200,8 +200,11 @@ def _read_members(
                 notes.add(f"aufs metadata {path} ignored")
             continue
         if header.type in DATA_TYPES:  # a regular file: its Entry is built with its digest
-            pending = PendingFile(path, header.size, header.mode)
-            digest = _with_content(stream, pending, key, sinks) if sinks else _digest(stream)
+            if sinks:
+                pending = PendingFile(path, header.size, header.mode)
+                digest = _with_content(stream, pending, key, sinks)
+            else:
+                digest = _digest(stream)
             entries.append(_entry(header, path, notes, digest))
             continue
         entries.append(_entry(header, path, notes))
@@ -222,8 +225,8 @@ def _checked_path(header: TarHeader, limits: Limits, notes: _Notes) -> str:
 
 def _digest(stream: TarStream) -> bytes:
     digest = hashlib.sha256()
-    for chunk in stream.data_chunks():
-        digest.update(chunk)
+    for view in stream.data_views():
+        digest.update(view)
     return digest.digest()
 
 

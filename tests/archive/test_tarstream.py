@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from analyzer.archive.tarstream import TarStream
+from analyzer.archive.tarstream import TarStream, _byte_sum, _checksum_ok
 from analyzer.errors import ArchiveError, LimitExceeded
 
 
@@ -100,6 +100,22 @@ def test_corrupt_header_is_an_error() -> None:
     data[1024 + 10] ^= 0xFF  # inside the second header's name: checksum no longer matches
     with pytest.raises(ArchiveError, match="checksum"):
         list(TarStream(chunks(bytes(data)), "t"))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_header_checksums_are_summed_exactly(seed: int) -> None:
+    """The header sum comes from Adler-32 halves: it must equal sum() for any block, and a
+    header whose stored checksum is off by one must still be rejected."""
+    import random  # noqa: PLC0415
+
+    rng = random.Random(seed)
+    block = bytes(rng.choice((0, 0x30, 0x7F, 0x80, 0xFF, rng.randrange(256))) for _ in range(512))
+    assert _byte_sum(block) == sum(block)
+    unsigned = sum(block[:148]) + sum(block[156:]) + 8 * 32
+    for stored, ok in ((unsigned, True), (unsigned + 1, False), (unsigned - 1, False)):
+        header = block[:148] + f"{stored:06o}\0 ".encode() + block[156:]
+        high = sum(b for b in header[:148] + header[156:] if b > 127)
+        assert _checksum_ok(header) is (ok or stored == unsigned - 2 * high)
 
 
 def test_non_tar_data_says_so() -> None:
