@@ -19,7 +19,7 @@ from typing import Any
 
 from analyzer.secrets import dsbridge
 from analyzer.secrets.plugins import plugin_settings
-from analyzer.secrets.prefilter import Prefilter, plain_buffer
+from analyzer.secrets.prefilter import Prefilter
 
 # configparser needs a section header before any option...
 _FIRST_CONTENT_LINE = re.compile(r"^[ \t]*(?![#;\s])(.)", re.M)
@@ -76,45 +76,59 @@ class SecretEngine:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             return []  # detect-secrets ignores files it cannot read as text
-        escapes = _may_escape(text)
         if self._transformed_first(text, filename):
             # Only whether the raw text could give anything matters here: one scan that stops
             # at the first shape found (a superset of the plain lines' candidates).
-            if not (
-                escapes or self.prefilter.any_shape(text) or self.prefilter.unquoted_entropy(text)
-            ):
-                return []  # see _transforming_cannot_help
+            if not self._transforming_may_find(text):
+                return []
             lines = dsbridge.transformed_lines(text, filename, eager=False)
             found = self._scan(filename, lines, self._hits(lines)) if lines else None
         else:
             found = None
         if found is None:  # detect-secrets reads the plain lines
-            plain = dsbridge.plain_lines(text)
-            hits = self.prefilter.plugins_per_line(plain, plain_buffer(text))
-            if not hits and not escapes and self._transforming_cannot_help(text, filename):
+            found = self._plain_pass(filename, text)
+            if found is None:
                 return []
-            found = self._scan(filename, plain, hits)
         if found or not self._eager_may_parse(text, filename):
             return found
         eager = dsbridge.transformed_lines(text, filename, eager=True)
         return self._scan(filename, eager, self._hits(eager)) if eager else []
 
+    def _plain_pass(self, filename: str, text: str) -> list[RawSecret] | None:
+        """detect-secrets' pass over the plain lines; None when it finds nothing and no
+        transformed pass can find anything either.
+
+        Most files hold no shape at all: those are not even split into lines.
+        """
+        plain, hits = self.prefilter.plain_candidates(text, dsbridge.plain_lines)
+        if not hits and self._transforming_cannot_help(text, filename):
+            return None
+        return self._scan(filename, plain, hits)
+
     def _transforming_cannot_help(self, text: str, filename: str) -> bool:
         """For a file whose plain lines have no candidates: True when no transformed pass can
         produce a finding either, so parsing the file as YAML or INI (most of plain
-        detect-secrets' cost on config files) is skipped.
-
-        Transformers only re-quote values taken from the text, so a finding after
-        transformation needs a shape already present in the raw text, or an unquoted
-        high-entropy run; YAML escapes and INI interpolation could build new strings, so files
-        with those never get here.
-        """
+        detect-secrets' cost on config files) is skipped."""
         may_transform = (
             dsbridge.is_yaml(filename)
             or _starts_with_section(text)
             or self._eager_may_parse(text, filename)
         )
-        return not may_transform or not self.prefilter.unquoted_entropy(text)
+        return not may_transform or not self._transforming_may_find(text)
+
+    def _transforming_may_find(self, text: str) -> bool:
+        """Whether a transformed pass over the text could produce a finding.
+
+        Transformers only re-quote values taken from the text, so a finding after
+        transformation needs a shape already present in the raw text, or an unquoted
+        high-entropy run; YAML escapes and INI interpolation could build new strings, so a
+        text with those may give anything.
+        """
+        return (
+            self.prefilter.any_shape(text)
+            or _may_escape(text)
+            or self.prefilter.unquoted_entropy(text)
+        )
 
     def _transformed_first(self, text: str, filename: str) -> bool:
         """Whether a non-eager transformer may read the file (else detect-secrets reads its

@@ -16,7 +16,7 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -182,6 +182,27 @@ class Prefilter:
                 hits = _to_entries(stripped, hits)
         else:
             hits = self._hits(buffer.encode("ascii"), ascii=True)
+        return self._confirmed_lines(lines, hits)
+
+    def plain_candidates(
+        self, text: str, split: Callable[[str], list[str]]
+    ) -> tuple[list[str], dict[int, frozenset[str] | None]]:
+        """`plugins_per_line` of the text's plain lines, with those lines (`split` makes them):
+        where the text can be scanned as it is (`plain_buffer`), the lines are made only if
+        some shape is found (most files have none)."""
+        buffer = plain_buffer(text)
+        if buffer is None or self.every_line:
+            lines = split(text)
+            return lines, self.plugins_per_line(lines, buffer)
+        hits = self._hits(buffer.encode("ascii"), ascii=True)
+        if not hits:
+            return [], {}
+        lines = split(text)
+        return lines, self._confirmed_lines(lines, hits)
+
+    def _confirmed_lines(
+        self, lines: Sequence[str], hits: dict[int, set[int]]
+    ) -> dict[int, frozenset[str] | None]:
         found: dict[int, frozenset[str] | None] = {}
         for number in sorted(hits):
             plugins = self._confirmed(lines[number - 1].rstrip(), hits[number])
