@@ -10,7 +10,9 @@ would not are handled here:
   with UTF8 and UCP. On ASCII text plain byte semantics give the same `\\w`, `\\d`, `\\s` and
   `\\b`, and a database without UTF8 and UCP compiles ten times faster and scans twice as
   fast, so ASCII buffers (most files) get that one.
-Shapes hyperscan rejects in either mode are left to Python's `re` (the prefilter's slow list).
+The ASCII database is compiled at once, the Unicode one when the first non-ASCII text comes.
+Shapes hyperscan rejects are left to Python's `re` (the prefilter's slow list; on non-ASCII
+text also those only the Unicode database rejects).
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 ShapeKey = tuple[tuple[str, int], ...]
 """(pattern, re flags) of every shape, in order: what a database is compiled from."""
 
 CompiledDatabase = tuple[ShapeKey, list[int], bytes, bytes]
-"""(shapes, accepted shape indexes, serialized Unicode database, serialized ASCII database)."""
+"""(shapes, accepted shape indexes, serialized Unicode database or b"" when not compiled,
+serialized ASCII database)."""
 
 
 def hyperscan_module() -> Any:
@@ -36,14 +38,44 @@ def hyperscan_module() -> Any:
         return None
 
 
-@dataclass(frozen=True, slots=True)
 class Databases:
-    """One shape set's databases: `unicode` for any text, `ascii` for ASCII-only buffers."""
+    """One shape set's databases: `ascii` for ASCII-only buffers, compiled at once, and
+    `unicode` for any text, compiled on first use (ten times slower to compile, and an image
+    whose texts are all ASCII never needs it)."""
 
-    unicode: Any
-    ascii: Any
-    accepted: frozenset[int]
-    """The shapes both databases hold; the others are left to Python's re."""
+    def __init__(
+        self, hs: Any, key: ShapeKey, ascii: Any, accepted: frozenset[int], unicode: Any = None
+    ) -> None:
+        self._hs = hs
+        self._key = key
+        self.ascii = ascii
+        self.accepted = accepted
+        """The shapes the ASCII database holds; the others are left to Python's re."""
+        self._unicode = unicode
+        self._unicode_accepted: frozenset[int] | None = None if unicode is None else accepted
+
+    @property
+    def unicode(self) -> Any:
+        """The Unicode database, compiled now if not yet (see `missing`)."""
+        if self._unicode_accepted is None:
+            kept = set(self.accepted)
+            self._unicode = _compile(self._hs, self._key, kept, unicode=True)
+            self._unicode_accepted = frozenset(kept)
+        return self._unicode
+
+    @property
+    def missing(self) -> frozenset[int]:
+        """Accepted shapes the Unicode database rejects (none so far): on non-ASCII text,
+        Python's re runs them."""
+        if self._unicode_accepted is None:
+            self.unicode  # noqa: B018 - compiled to know
+        assert self._unicode_accepted is not None
+        return self.accepted - self._unicode_accepted
+
+    @property
+    def compiled_unicode(self) -> Any:
+        """The Unicode database if it was compiled (or loaded) with every accepted shape."""
+        return self._unicode if self._unicode_accepted == self.accepted else None
 
 
 _DATABASES: dict[ShapeKey, Databases] = {}
@@ -51,7 +83,7 @@ _DATABASES: dict[ShapeKey, Databases] = {}
 
 
 def databases(hs: Any, key: ShapeKey) -> Databases:
-    """The databases of a shape set, compiled on first use."""
+    """The databases of a shape set, the ASCII one compiled on first use."""
     if key not in _DATABASES:
         _DATABASES[key] = _build(hs, key)
     return _DATABASES[key]
@@ -59,15 +91,18 @@ def databases(hs: Any, key: ShapeKey) -> Databases:
 
 def export_databases() -> list[CompiledDatabase]:
     """This process's compiled databases, serialized: a worker process loads them in
-    milliseconds instead of compiling them again (about a second each)."""
+    milliseconds instead of compiling them again (the Unicode one only if it was compiled
+    here; a worker compiles it itself when it meets non-ASCII text first)."""
     hs = hyperscan_module()
     if hs is None:
         return []
-    return [
-        (key, sorted(found.accepted), hs.dumpb(found.unicode), hs.dumpb(found.ascii))
-        for key, found in _DATABASES.items()
-        if found.accepted
-    ]
+    exported: list[CompiledDatabase] = []
+    for key, found in _DATABASES.items():
+        if found.accepted:
+            unicode = found.compiled_unicode
+            blob = hs.dumpb(unicode) if unicode is not None else b""
+            exported.append((key, sorted(found.accepted), blob, hs.dumpb(found.ascii)))
+    return exported
 
 
 def import_databases(compiled: list[CompiledDatabase]) -> None:
@@ -76,7 +111,9 @@ def import_databases(compiled: list[CompiledDatabase]) -> None:
     if hs is None:
         return
     for key, accepted, unicode, ascii in compiled:
-        _DATABASES[key] = Databases(_load(hs, unicode), _load(hs, ascii), frozenset(accepted))
+        _DATABASES[key] = Databases(
+            hs, key, _load(hs, ascii), frozenset(accepted), _load(hs, unicode) if unicode else None
+        )
 
 
 def _load(hs: Any, blob: bytes) -> Any:
@@ -125,16 +162,10 @@ def _flags(hs: Any, flags: int, *, unicode: bool) -> int:
 
 
 def _build(hs: Any, key: ShapeKey) -> Databases:
-    """Both databases over the shapes both modes accept."""
+    """The ASCII database over the shapes it accepts; the Unicode one comes later."""
     accepted = set(range(len(key)))
-    unicode = ascii = None
-    while accepted:
-        before = set(accepted)
-        unicode = _compile(hs, key, accepted, unicode=True)
-        ascii = _compile(hs, key, accepted, unicode=False)
-        if accepted == before:
-            break
-    return Databases(unicode, ascii, frozenset(accepted))
+    ascii = _compile(hs, key, accepted, unicode=False)
+    return Databases(hs, key, ascii, frozenset(accepted))
 
 
 def _compile(hs: Any, key: ShapeKey, accepted: set[int], *, unicode: bool) -> Any:

@@ -28,7 +28,7 @@ def _start_worker(compiled: list[CompiledDatabase]) -> None:
     from analyzer.secrets.engine import SecretEngine  # noqa: PLC0415
     from analyzer.secrets.sink import Examiner  # noqa: PLC0415
 
-    import_databases(compiled)  # the parent's compiled prefilter: no second compile here
+    import_databases(compiled)  # the parent's compiled prefilter (the Unicode one if it had it)
     _EXAMINER = Examiner(SecretEngine())
 
 
@@ -42,13 +42,7 @@ class ExaminerPool:
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
-        context = multiprocessing.get_context("spawn")
-        self._executor = ProcessPoolExecutor(
-            workers,
-            mp_context=context,
-            initializer=_start_worker,
-            initargs=(export_databases(),),
-        )
+        self._executor: ProcessPoolExecutor | None = None
         self._batch: list[tuple[Any, str, bytes]] = []
         self._size = 0
         self._futures: list[Future[list[tuple[Any, Any, Any]]]] = []
@@ -64,10 +58,22 @@ class ExaminerPool:
 
     def _flush(self) -> None:
         if self._batch:
-            future = self._executor.submit(_examine_batch, self._batch)
+            future = self._started().submit(_examine_batch, self._batch)
             self._futures.append(future)
             self._running.append(future)
             self._batch, self._size = [], 0
+
+    def _started(self) -> ProcessPoolExecutor:
+        """The worker processes, started with the first batch: a small image never starts
+        them, and they get whatever this process has compiled by then."""
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(export_databases(),),
+            )
+        return self._executor
 
     def busy(self) -> bool:
         """True when every worker already has work queued: the caller should examine the
@@ -84,4 +90,5 @@ class ExaminerPool:
 
     def close(self) -> None:
         """Stop the workers (cancelling queued batches)."""
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)

@@ -154,12 +154,29 @@ class Prefilter:
         hs = hsdb.hyperscan_module() if use_hyperscan else None
         self._databases = hsdb.databases(hs, hsdb.shape_key(self.shapes)) if hs else None
         compiled = self._databases.accepted if self._databases else frozenset()
-        self._slow: list[tuple[int, re.Pattern[bytes]]] = []
-        for index, shape in enumerate(self.shapes):
-            if index not in compiled:
-                flags = (shape.flags & (re.I | re.X | re.S)) | re.M
-                self._slow.append((index, re.compile(shape.pattern.encode(), flags)))
+        self._slow = self._patterns(set(range(len(self.shapes))) - compiled)
+        self._slow_unicode: list[tuple[int, re.Pattern[bytes]]] | None = None
         self.engine = "hyperscan" if compiled else "re"
+
+    def _patterns(self, indexes: set[int]) -> list[tuple[int, re.Pattern[bytes]]]:
+        """Python's re for the shapes hyperscan does not run."""
+        found: list[tuple[int, re.Pattern[bytes]]] = []
+        for index in sorted(indexes):
+            shape = self.shapes[index]
+            flags = (shape.flags & (re.I | re.X | re.S)) | re.M
+            found.append((index, re.compile(shape.pattern.encode(), flags)))
+        return found
+
+    def _scanners(self, ascii: bool) -> tuple[Any, list[tuple[int, re.Pattern[bytes]]]]:
+        """The hyperscan database (or None) and the re patterns for an ASCII or other buffer."""
+        databases = self._databases
+        if databases is None or not databases.accepted:
+            return None, self._slow
+        if ascii:
+            return databases.ascii, self._slow
+        if self._slow_unicode is None:
+            self._slow_unicode = self._slow + self._patterns(set(databases.missing))
+        return databases.unicode, self._slow_unicode
 
     def plugins_per_line(
         self, lines: Sequence[str], buffer: str | None = None
@@ -220,8 +237,8 @@ class Prefilter:
         if self.every_line:
             return bool(text)
         data = text.encode("utf-8", "surrogatepass")
-        if self._databases is not None and self._databases.accepted:
-            database = self._databases.ascii if text.isascii() else self._databases.unicode
+        database, slow = self._scanners(text.isascii())
+        if database is not None:
             found: list[int] = []
 
             def on_match(shape: int, start: int, end: int, flags: int, context: Any) -> bool:
@@ -232,7 +249,7 @@ class Prefilter:
                 database.scan(data, match_event_handler=on_match)
             except hsdb.hyperscan_module().ScanTerminated:
                 return True
-        return any(pattern.search(data) for _, pattern in self._slow)
+        return any(pattern.search(data) for _, pattern in slow)
 
     def unquoted_entropy(self, text: str) -> bool:
         """True when some unquoted run of an entropy plugin's charset passes its limit.
@@ -262,16 +279,15 @@ class Prefilter:
         """Shapes found per line (`ascii`: the buffer is ASCII). A byte offset inside each
         match marks its line."""
         marks: list[tuple[int, int]] = []
-        if self._databases is not None and self._databases.accepted:
-            database = self._databases.ascii if ascii else self._databases.unicode
-
+        database, slow = self._scanners(ascii)
+        if database is not None:
             # Hyperscan reports every end offset a match can have, so an in-line match always
             # marks its own line, whatever longer matches exist around it.
             def on_match(shape: int, start: int, end: int, flags: int, context: Any) -> None:
                 marks.append((max(end - 1, 0), shape))
 
             database.scan(buffer, match_event_handler=on_match)
-        for index, pattern in self._slow:
+        for index, pattern in slow:
             for match in pattern.finditer(buffer):
                 marks += [(offset, index) for offset in _span_marks(buffer, match)]
         return _by_line(buffer, marks)

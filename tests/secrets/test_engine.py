@@ -8,11 +8,11 @@ values, placeholders, one finding per value) are applied later, by the secrets d
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import io
 import sysconfig
 from pathlib import Path
+from typing import Any
 
 import pytest
 from detect_secrets.core.scan import scan_file
@@ -168,9 +168,8 @@ def test_raw_text_and_the_ascii_database_lose_no_candidate_line() -> None:
     SecretEngine()
     prefilter = Prefilter(dsbridge.plugins())
     unicode_only = Prefilter(dsbridge.plugins())
-    unicode_only._databases = dataclasses.replace(
-        unicode_only._databases, ascii=unicode_only._databases.unicode
-    )
+    unicode_scanners = unicode_only._scanners
+    unicode_only._scanners = lambda ascii: unicode_scanners(False)  # type: ignore[method-assign]
     checked = 0
     for path in files(SECRETS):
         text = path.read_bytes().decode("utf-8", "replace")
@@ -223,19 +222,53 @@ def test_a_worker_loads_the_compiled_prefilter_instead_of_compiling_it_again(
 ) -> None:
     from analyzer.secrets import hsdb  # noqa: PLC0415
 
-    SecretEngine()
+    key = "AKIA" + "Q7ZK2MXR4BP9WL3N"
+    text = f"aws = '{key}'  # clé\n".encode()  # not ASCII: the Unicode database is compiled
+    assert [s.type for s in SecretEngine().scan("app.py", text)] == ["AWS Access Key"]
     compiled = hsdb.export_databases()
     assert compiled and all(unicode and ascii for _, _, unicode, ascii in compiled)
     monkeypatch.setattr(hsdb, "_DATABASES", {})
 
-    def no_compiling(*args: object) -> None:
+    def no_compiling(*args: object, **kwargs: object) -> None:
         raise AssertionError("compiled again")
 
-    monkeypatch.setattr(hsdb, "_build", no_compiling)
+    monkeypatch.setattr(hsdb, "_compile", no_compiling)
     hsdb.import_databases(compiled)
     engine = SecretEngine()
-    key = "AKIA" + "Q7ZK2MXR4BP9WL3N"
     assert engine.prefilter.engine == "hyperscan"
-    assert [s.type for s in engine.scan("app.py", f"aws = '{key}'\n".encode())] == [
+    for data in (text, f"aws = '{key}'\n".encode()):
+        assert [s.type for s in engine.scan("app.py", data)] == ["AWS Access Key"]
+
+
+def test_the_unicode_database_is_compiled_only_when_a_text_needs_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Compiling the Unicode database takes most of a second: an image whose texts are all
+    ASCII (small images often are) never pays for it, and a worker started before it was
+    compiled compiles it itself when it needs it."""
+    from analyzer.secrets import hsdb  # noqa: PLC0415
+
+    compiles: list[bool] = []
+    real = hsdb._compile
+
+    def counted(*args: Any, unicode: bool) -> Any:
+        compiles.append(unicode)
+        return real(*args, unicode=unicode)
+
+    monkeypatch.setattr(hsdb, "_DATABASES", {})
+    monkeypatch.setattr(hsdb, "_compile", counted)
+    key = "AKIA" + "Q7ZK2MXR4BP9WL3N"
+    ascii_text, other_text = f"aws = '{key}'\n".encode(), f"aws = '{key}' # clé\n".encode()
+    engine = SecretEngine(extra_plugins=())
+    assert [s.type for s in engine.scan("app.py", ascii_text)] == ["AWS Access Key"]
+    assert compiles == [False]
+    exported = hsdb.export_databases()
+    assert [unicode for _, _, unicode, _ in exported] == [b""]
+    assert [s.type for s in engine.scan("app.py", other_text)] == ["AWS Access Key"]
+    assert compiles == [False, True]
+    monkeypatch.setattr(hsdb, "_DATABASES", {})
+    hsdb.import_databases(exported)  # a worker given the ASCII database alone
+    assert [s.type for s in SecretEngine(extra_plugins=()).scan("x.py", other_text)] == [
         "AWS Access Key"
     ]
+    assert compiles == [False, True, True]
