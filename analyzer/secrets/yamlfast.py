@@ -36,14 +36,13 @@ line and a stack of open block collections, without libyaml. Outside this subset
 * nesting deeper than 64 levels: PyYAML's composer recurses.
 
 Block scalars (`|`, `>`, chomping and indentation indicators) are read as PyYAML's scanner reads
-them; they never move a value, only make its text.
+them (yamlscalar.block_scalar); they never move a value, only make its text.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-import sys
 from itertools import islice
 from typing import Any, Final, cast
 
@@ -51,21 +50,21 @@ import yaml  # type: ignore[import-untyped]
 from yaml.constructor import SafeConstructor  # type: ignore[import-untyped]
 from yaml.nodes import ScalarNode  # type: ignore[import-untyped]
 
-__all__ = ["fast_yaml_lines", "implicit_tag", "output_line", "stock_safe_loader"]
+from analyzer.secrets.yamlscalar import (
+    SCALAR_TAGS,
+    STR,
+    block_scalar,
+    implicit_tag,
+    output_line,
+    stock_safe_loader,
+)
 
-_STR: Final = "tag:yaml.org,2002:str"
-# Tags of plain scalars whose construction depends on their text only (it may fail).
-_SCALAR_TAGS: Final = frozenset(
-    f"tag:yaml.org,2002:{name}" for name in ("null", "bool", "int", "float", "timestamp")
-)
-_STOCK_TAGS: Final = frozenset(
-    [f"tag:yaml.org,2002:{name}" for name in ("binary", "str", "seq", "map", "set", "omap")]
-    + ["tag:yaml.org,2002:pairs", *_SCALAR_TAGS, None]
-)
+__all__ = ["fast_yaml_lines"]
+
 _DEPTH: Final = 64
 _MAX_KEY: Final = 1000
 _MAP, _SEQ, _INDENTLESS = 0, 1, 2  # kinds of open block collection
-_STRING, _OTHER, _EMPTY, _BLOCK, _ITEM = 0, 1, 2, 3, 4  # kinds of value on a line
+STRING, _OTHER, _EMPTY, _BLOCK, _ITEM = 0, 1, 2, 3, 4  # kinds of value on a line
 # a line's indentation, entry (`- `), key text, key object, kind of value, value text
 _Parsed = tuple[int, str | None, str | None, Any, int, str]
 _SKIP: Final[_Parsed] = (-1, None, None, None, _ITEM, "")  # a blank or comment line
@@ -102,10 +101,7 @@ _SPECIAL: Final = rf"[|>](?:[-+][1-9]?|[1-9][-+]?)?(?= |$)|{_FLOW_SEQUENCE}|\{{ 
 _PROPERTY: Final = re.compile(r"(?:^ *(?:- +)?|: +)[&*!][^ \n]", re.MULTILINE)
 _BLANK: Final = re.compile(r" *(?:#.*)?$")
 _DOCUMENT_START: Final = re.compile(r"--- *(?:#.*)?$")
-# detect-secrets' `_yaml_comment_regex()`, applied to the stripped raw line.
-_COMMENT: Final = re.compile(r"(\s+#[\S ]*)")
 _CONSTRUCTOR: Final = SafeConstructor()
-_QUOTE, _ESCAPED_QUOTE = '"', '\\"'
 
 
 @functools.lru_cache(maxsize=4)
@@ -131,29 +127,6 @@ def _line_regex(resolved: str) -> re.Pattern[str]:
 
 class _Decline(Exception):
     """The text is outside the subset this module reads exactly."""
-
-
-def stock_safe_loader() -> bool:
-    """True unless constructors, multi-constructors or path resolvers were added to SafeLoader:
-    the values this module and yamllines construct are SafeLoader's stock ones."""
-    loader = yaml.SafeLoader
-    return (
-        not loader.yaml_multi_constructors
-        and not loader.yaml_path_resolvers
-        and set(loader.yaml_constructors) <= _STOCK_TAGS
-    )
-
-
-def implicit_tag(value: str) -> str:
-    """The tag SafeLoader's Resolver gives a plain scalar (`true`, `3`, `~` are not strings)."""
-    resolvers = yaml.SafeLoader.yaml_implicit_resolvers
-    for tag, regexp in resolvers.get(value[0] if value else "", ()):
-        if regexp.match(value):
-            return str(tag)
-    for tag, regexp in resolvers.get(None, ()):
-        if regexp.match(value):
-            return str(tag)
-    return _STR
 
 
 def fast_yaml_lines(text: str) -> list[str] | None:
@@ -222,7 +195,7 @@ class _Composer:
                     map_column, container = column, top[2]
                 else:
                     map_column, container = self.place(column, dash, key is not None, None)
-            if kind == _STRING:
+            if kind == STRING:
                 container[name] = (key, text, number)
             elif kind == _OTHER:
                 container[name] = None
@@ -231,7 +204,7 @@ class _Composer:
                 waiting = (map_column if keyed else column, name, container, keyed)
             elif kind == _BLOCK:
                 min_indent = (map_column if key is not None else column) + 1
-                text, end = _block_scalar(self.lines, number, self.last_break, text, min_indent)
+                text, end = block_scalar(self.lines, number, self.last_break, text, min_indent)
                 next(islice(numbered, end - number, end - number), None)  # skip its lines
                 if key is not None:
                     container[name] = (key, text, number)
@@ -257,8 +230,8 @@ class _Composer:
             cache = name.__class__ is str  # else a fresh object each time, as for a NaN key
         if key is not None and len(line) > _MAX_KEY:
             _check_key_length(found)
-        kind, text = (_STRING, value) if value is not None else _value(other, quoted, special)
-        if key is None and kind in (_STRING, _OTHER):
+        kind, text = (STRING, value) if value is not None else _value(other, quoted, special)
+        if key is None and kind in (STRING, _OTHER):
             kind = _ITEM  # a scalar in a sequence: detect-secrets' walk skips it
         parsed = (len(indent), dash, key, name, kind, text)
         if cache:
@@ -318,18 +291,18 @@ def _value(other: str | None, quoted: str | None, special: str | None) -> tuple[
     """A line's value from its regex groups: its kind and text (a block scalar's header)."""
     if quoted is not None:
         unquoted = quoted[1:-1]
-        return _STRING, unquoted if quoted[0] == '"' else unquoted.replace("''", "'")
+        return STRING, unquoted if quoted[0] == '"' else unquoted.replace("''", "'")
     if other is not None:
         tag = implicit_tag(other)
-        if tag == _STR:
-            return _STRING, other
+        if tag == STR:
+            return STRING, other
         _construct(tag, other)  # PyYAML raises if it does not construct
         return _OTHER, other
     if special is None:
         return _EMPTY, ""
     for plain in _FLOW_PLAINS.findall(special) if special[0] == "[" else ():
         tag = implicit_tag(plain)
-        if tag != _STR:
+        if tag != STR:
             _construct(tag, plain)  # the walk skips a list's scalars, but they construct
     return (_BLOCK, special) if special[0] in "|>" else (_OTHER, special)
 
@@ -341,11 +314,11 @@ def _key(text: str) -> tuple[str, Any]:
         key = text[1:-1] if text[0] == '"' else text[1:-1].replace("''", "'")
         return key, key
     tag = implicit_tag(text)
-    return text, text if tag == _STR else _construct(tag, text)
+    return text, text if tag == STR else _construct(tag, text)
 
 
 def _construct(tag: str, value: str) -> Any:
-    if tag not in _SCALAR_TAGS:
+    if tag not in SCALAR_TAGS:
         raise _Decline  # `<<`, `=`, custom resolvers: construction is not a scalar's
     try:
         return yaml.SafeLoader.yaml_constructors[tag](_CONSTRUCTOR, ScalarNode(tag, value))
@@ -358,56 +331,6 @@ def _check_key_length(found: re.Match[str]) -> None:
     group = 3 if found.start(3) >= 0 else 4
     if found.string.index(":", found.end(group)) - found.start(group) > _MAX_KEY:
         raise _Decline
-
-
-def _block_scalar(
-    lines: list[str], start: int, last_break: bool, header: str, min_indent: int
-) -> tuple[str, int]:
-    """PyYAML's scan_block_scalar from line index `start` (after the header): the value, and
-    the index of the first line that is not part of it."""
-    folded, digits = header[0] == ">", header.strip("|>+-")
-    if digits:
-        indent = min_indent + int(digits) - 1
-        breaks, index, column, _ = _skip_breaks(lines, start, last_break, indent)
-    else:
-        breaks, index, column, deepest = _skip_breaks(lines, start, last_break, sys.maxsize)
-        indent = max(min_indent, deepest)
-    chunks: list[str] = []
-    line_break, end = "", len(lines)
-    while column == indent and index < end and column < len(lines[index]):
-        chunks.append("\n" * breaks)
-        leading_non_space = lines[index][indent] != " "
-        chunks.append(lines[index][indent:])
-        line_break = "\n" if index + 1 < end or last_break else ""
-        breaks, index, column, _ = _skip_breaks(lines, index + 1, last_break, indent)
-        if column != indent or index == end or column == len(lines[index]):
-            break
-        if folded and line_break == "\n" and leading_non_space and lines[index][indent] != " ":
-            chunks.append("" if breaks else " ")
-        else:
-            chunks.append(line_break)
-    if "-" not in header:
-        chunks.append(line_break)
-    if "+" in header:
-        chunks.append("\n" * breaks)
-    return "".join(chunks), index
-
-
-def _skip_breaks(
-    lines: list[str], index: int, last_break: bool, indent: int
-) -> tuple[int, int, int, int]:
-    """From the start of a line, the scanner skipping up to `indent` spaces per line and the
-    line breaks after them: (breaks read, line index, column reached, deepest column)."""
-    breaks = deepest = 0
-    while index < len(lines):
-        line = lines[index]
-        column = min(len(line) - len(line.lstrip(" ")), indent)
-        deepest = max(deepest, column)
-        if column < len(line) or (index + 1 == len(lines) and not last_break):
-            return breaks, index, column, deepest
-        breaks += 1
-        index += 1
-    return breaks, index, 0, deepest
 
 
 def _render(root: Any, raw_lines: list[str]) -> list[str]:
@@ -426,11 +349,3 @@ def _render(root: Any, raw_lines: list[str]) -> list[str]:
     for key, value, number in found:
         lines[number - 1] = output_line(key, value, raw_lines[number - 1])
     return lines
-
-
-def output_line(key: str, value: str, raw: str) -> str:
-    """detect-secrets' line for a string value: the key, the value in its own quotes (inner
-    quotes escaped), then the comment of the value's raw line, if any."""
-    match = _COMMENT.search(raw.strip()) if "#" in raw else None  # the comment needs a "#"
-    comment = match.group(0) if match else ""
-    return f'{key}: "{value.replace(_QUOTE, _ESCAPED_QUOTE)}"{comment}'

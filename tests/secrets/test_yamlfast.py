@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from detect_secrets.transformers.yaml import _yaml_comment_regex
 
-from analyzer.secrets import yamlfast, yamllines
+from analyzer.secrets import yamllines, yamlscalar
 from analyzer.secrets.yamlfast import fast_yaml_lines
 from analyzer.secrets.yamllines import transformed_yaml_lines
 from tests.secrets.test_yamllines import outcome, read, reference, yaml_files
@@ -162,7 +162,7 @@ def test_constructs_outside_the_subset_are_declined(text: str) -> None:
 
 
 def test_the_comment_is_found_as_detect_secrets_finds_it() -> None:
-    assert yamlfast._COMMENT.pattern == _yaml_comment_regex().pattern
+    assert yamlscalar._COMMENT.pattern == _yaml_comment_regex().pattern
 
 
 REAL_WORLD = {
