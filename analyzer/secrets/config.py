@@ -51,15 +51,32 @@ class ConfigSecret:
     """The layer a history step produced (None for ENV, labels and empty-layer steps)."""
 
 
-def _sources(config: ImageConfig, layer_count: int) -> list[tuple[str, str, int | None]]:
-    sources: list[tuple[str, str, int | None]] = [
-        ("ENV", "\n".join(config.env), None),
-        ("LABEL", "\n".join(f"{k}={v}" for k, v in config.labels), None),
-        ("ENTRYPOINT/CMD", " ".join(config.entrypoint + config.cmd), None),
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """A text of the config to look at: by the engine, as a shell command, or both."""
+
+    name: str
+    text: str
+    layer: int | None
+    engine: bool = True
+    shell: bool = False
+
+
+def _sources(config: ImageConfig, layer_count: int) -> list[_Source]:
+    # ENTRYPOINT/CMD: each argument on its own for the engine (a keyword value runs to the
+    # end of its text and must not swallow the next argument: the scrubber looks for it
+    # verbatim), and the command line as a shell command (`-u user:pass`, `-p pass`).
+    command = config.entrypoint + config.cmd
+    sources = [
+        _Source("ENV", "\n".join(config.env), None),
+        _Source("LABEL", "\n".join(f"{k}={v}" for k, v in config.labels), None),
+        *(_Source("ENTRYPOINT/CMD", argument, None) for argument in command),
+        _Source("ENTRYPOINT/CMD", " ".join(command), None, engine=False, shell=True),
     ]
     layers = history_step_layers(config, layer_count)
     sources += [
-        (f"history step {i}", step.created_by, layers[i]) for i, step in enumerate(config.history)
+        _Source(f"history step {i}", step.created_by, layers[i], shell=True)
+        for i, step in enumerate(config.history)
     ]
     return sources
 
@@ -74,25 +91,25 @@ def config_secrets(
         if secret_env(name, value):
             seen.add(("ENV", value))
             found.append(ConfigSecret("env", f"ENV {name}", value, None))
-    for source, text, layer in _sources(config, layer_count):
-        for kind, value in _secrets_in(text, source, engine):
-            if is_placeholder(value) or (source, value) in seen:
+    for source in _sources(config, layer_count):
+        for kind, value in _secrets_in(source, engine):
+            if is_placeholder(value) or (source.name, value) in seen:
                 continue
-            seen.add((source, value))
-            found.append(ConfigSecret(kind, source, value, layer))
+            seen.add((source.name, value))
+            found.append(ConfigSecret(kind, source.name, value, source.layer))
     return found
 
 
-def _secrets_in(text: str, source: str, engine: SecretEngine) -> list[tuple[str, str]]:
-    """detect-secrets' hits, plus shell-command credentials (curl -u, mysql -p...) in steps."""
-    found = [
-        (r.type, r.token or r.value)
-        for r in engine.scan(f"image-config/{source.split(maxsplit=1)[0].lower()}", text.encode())
-    ]
-    if source.startswith("history"):  # a build step is a shell command: read it as history
+def _secrets_in(source: _Source, engine: SecretEngine) -> list[tuple[str, str]]:
+    """detect-secrets' hits, plus shell-command credentials (curl -u, mysql -p...)."""
+    found: list[tuple[str, str]] = []
+    if source.engine:
+        name = f"image-config/{source.name.split(maxsplit=1)[0].lower()}"
+        found += [(r.type, r.token or r.value) for r in engine.scan(name, source.text.encode())]
+    if source.shell:  # a build step or a command line: read it as a shell history line
         found += [
             (h.kind, h.value)
-            for h in structural_hits(_AS_HISTORY, text.encode())
+            for h in structural_hits(_AS_HISTORY, source.text.encode())
             if h.kind == "history-credential"
         ]
     return found

@@ -1,0 +1,67 @@
+"""Secrets in the image config: found per source, and kept out of every quoted config text."""
+
+from __future__ import annotations
+
+import pytest
+
+from analyzer.image.model import HistoryEntry, ImageConfig, Platform
+from analyzer.secrets.config import config_secrets, scrubber_for
+from analyzer.secrets.engine import SecretEngine
+
+PASSWORD = "Zq7-" + "Lm4xT9vRk2Wp8s"  # generated for the test, not a real credential
+
+
+def config(
+    entrypoint: tuple[str, ...] = (), cmd: tuple[str, ...] = (), steps: tuple[str, ...] = ()
+) -> ImageConfig:
+    return ImageConfig(
+        user="",
+        env=("PATH=/usr/bin",),
+        entrypoint=entrypoint,
+        cmd=cmd,
+        working_dir="",
+        labels=(),
+        exposed_ports=(),
+        volumes=(),
+        healthcheck=None,
+        created="",
+        author="",
+        diff_ids=(),
+        history=tuple(HistoryEntry("", step, empty_layer=True) for step in steps),
+        platform=Platform("linux", "amd64"),
+    )
+
+
+@pytest.fixture(scope="module")
+def engine() -> SecretEngine:
+    return SecretEngine()
+
+
+@pytest.mark.parametrize(
+    ("entrypoint", "cmd"),
+    [
+        (("/usr/bin/app", f"--password={PASSWORD}", "--verbose"), ()),
+        (("/usr/bin/app",), (f"--password={PASSWORD}", "--verbose")),
+        (("sh", "-c", f"curl -u admin:{PASSWORD} https://repo.example.org/x"), ()),
+        (("mysql", "-u", "root", f"-p{PASSWORD}"), ()),
+    ],
+)
+def test_a_secret_in_one_argument_is_found_and_scrubbed_from_the_command(
+    entrypoint: tuple[str, ...], cmd: tuple[str, ...], engine: SecretEngine
+) -> None:
+    """The value found is the argument's secret alone, never joined with the next argument,
+    so the scrubber finds it verbatim wherever the command is quoted."""
+    image = config(entrypoint, cmd)
+    found = config_secrets(image, 0, engine)
+    assert PASSWORD in {s.value for s in found if s.source == "ENTRYPOINT/CMD"}
+    assert all("--verbose" not in s.value for s in found)
+    scrub = scrubber_for(image, 0, engine)
+    for argument in (*entrypoint, *cmd):
+        assert PASSWORD not in scrub(argument)
+    assert PASSWORD not in scrub(" ".join(entrypoint + cmd))
+
+
+def test_history_steps_are_read_as_shell_commands(engine: SecretEngine) -> None:
+    image = config(steps=(f"RUN /bin/sh -c git clone https://bot:{PASSWORD}@git.example.org/r",))
+    [secret] = [s for s in config_secrets(image, 0, engine) if s.source == "history step 0"]
+    assert PASSWORD in secret.value and " " not in secret.value
