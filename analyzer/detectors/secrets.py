@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from analyzer.detectors.base import NOTHING
 from analyzer.detectors.context import ImageContext
 from analyzer.filesystem.content import ContentSink
-from analyzer.filesystem.model import Entry, Version
+from analyzer.filesystem.model import Entry, EntryKind, Version
 from analyzer.findings.model import Finding, Severity
 from analyzer.secrets.config import ConfigSecret, Scrubber, config_secrets
 from analyzer.secrets.engine import SecretEngine
@@ -54,6 +54,10 @@ def lowered(path: str) -> bool:
     (False, False)
     """
     return bool(_VENDORED.search(path) and _NOT_PRODUCTION.search(path))
+
+
+_NAMED_OVERSIZED = 20
+"""Files over the size limit named in notices, per image (then a count)."""
 
 
 class SecretDetector:
@@ -97,20 +101,39 @@ class SecretDetector:
         """File findings per layer, then config and history findings."""
         self._sink.complete()
         for index, listing in enumerate(ctx.view.listings):
-            seen: set[str] = set()
+            occurrences: dict[str, int] = {}  # a path may be stored twice in one layer
+            reported: set[tuple[str, bytes]] = set()
             for entry in listing.entries:
-                hits = self._sink.hits.get((listing.key, entry.path))
-                if hits and entry.path not in seen:
-                    seen.add(entry.path)
+                if entry.kind is not EntryKind.FILE:
+                    continue
+                occurrence = occurrences.get(entry.path, 0)
+                occurrences[entry.path] = occurrence + 1
+                hits = self._sink.hits.get((listing.key, entry.path, occurrence))
+                if hits and (entry.path, entry.digest) not in reported:
+                    reported.add((entry.path, entry.digest))
                     yield from _file_findings(ctx, index, entry, hits)
         for secret in _config_secrets(ctx, self.engine):
             yield _config_finding(ctx, secret)
+        oversized = self._oversized(ctx)
+        ctx.notices.extend(oversized[:_NAMED_OVERSIZED])
+        if len(oversized) > _NAMED_OVERSIZED:
+            ctx.notices.append(f"... and {len(oversized) - _NAMED_OVERSIZED} more files like these")
         ctx.facts["secret_scan"] = {
             "files_examined": self._sink.stats.examined,
             "identical_files_reused": self._sink.stats.reused,
             "binary_files": self._sink.stats.binary,
-            "oversized_files": len(self._sink.stats.oversized),
+            "oversized_files": len(oversized),
         }
+
+    def _oversized(self, ctx: ImageContext) -> list[str]:
+        """A notice per file of this image too large to be examined for secrets."""
+        layers = {listing.key: index for index, listing in enumerate(ctx.view.listings)}
+        return [
+            f"{path} in layer {layers[key]} ({size} bytes) is over the {self._max_file_bytes}-"
+            "byte limit and was not examined for secrets; raise --max-file-bytes to examine it"
+            for key, path, size in self._sink.stats.oversized
+            if key in layers
+        ]
 
 
 def _config_secrets(ctx: ImageContext, engine: SecretEngine) -> tuple[ConfigSecret, ...]:

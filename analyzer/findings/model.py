@@ -82,7 +82,6 @@ class Finding:
     """1-based line in the file, for secrets (never part of the fingerprint)."""
     recoverable: bool = False
     """True when what was found is gone from the final filesystem but still inside a layer."""
-    """Extra facts (name, value), e.g. ("applets", "sh, ls, ...")."""
 
 
 def fingerprint(rule_id: str, path: str, key: str = "") -> str:

@@ -61,9 +61,9 @@ class SinkStats:
 
 
 class _Buffer:
-    def __init__(self, sink: SecretSink, layer_key: str, path: str) -> None:
+    def __init__(self, sink: SecretSink, where: Where) -> None:
         self._sink = sink
-        self._where = (layer_key, path)
+        self._where = where
         self._parts: list[bytes] = []
 
     def feed(self, chunk: bytes) -> None:
@@ -173,7 +173,10 @@ def _binary_key(data: bytes) -> list[SecretHit]:
 
 
 CacheKey = tuple[str, str, bool]
-Where = tuple[str, str]
+Where = tuple[str, str, int]
+"""(layer key, path, occurrence): a layer may hold the same path more than once (the last
+one wins in the filesystem, the earlier ones are still in the tar), counted from 0 in tar
+order over the layer's regular files."""
 
 
 class SecretSink:
@@ -194,6 +197,7 @@ class SecretSink:
         self.examiner = Examiner(engine)
         self.max_file_bytes = max_file_bytes
         self.hits: dict[Where, tuple[SecretHit, ...]] = {}
+        self._occurrences: dict[tuple[str, str], int] = {}
         self.stats = SinkStats()
         self._seen: dict[CacheKey, tuple[SecretHit, ...]] = {}
         self._pending: dict[CacheKey, list[Where]] = {}
@@ -201,10 +205,13 @@ class SecretSink:
 
     def open(self, layer_digest: str, entry: PendingFile) -> _Buffer | None:
         """Every non-empty regular file up to the size limit."""
+        place = (layer_digest, entry.path)
+        occurrence = self._occurrences.get(place, 0)
+        self._occurrences[place] = occurrence + 1
         if entry.size > self.max_file_bytes:
             self.stats.oversized.append((layer_digest, entry.path, entry.size))
             return None
-        return _Buffer(self, layer_digest, entry.path) if entry.size else None
+        return _Buffer(self, (layer_digest, entry.path, occurrence)) if entry.size else None
 
     def finish(self, where: Where, data: bytes, sha256: str) -> None:
         """Examine one complete file (or reuse the verdict on identical content)."""

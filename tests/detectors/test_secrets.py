@@ -118,8 +118,22 @@ def test_every_planted_value_is_found(findings: list[Finding]) -> None:
         planted.VENDORED_TOKEN,
         planted.ENV_TOKEN,
         planted.HISTORY_PASSWORD,
+        planted.ENTRY_PASSWORD,
+        planted.SHADOWED_PASSWORD,
+        planted.FINAL_PASSWORD,
     ):
         assert hashlib.sha256(value.encode()).hexdigest() in hashes, value[:4]
+
+
+def test_a_file_stored_twice_in_one_layer_is_reported_per_copy(findings: list[Finding]) -> None:
+    """The layer's last copy is what the filesystem shows; the first is still in the tar."""
+    import hashlib  # noqa: PLC0415
+
+    by_value = {dict(f.details).get("secret_sha256"): f for f in at(findings, "/app/settings.py")}
+    first = by_value[hashlib.sha256(planted.SHADOWED_PASSWORD.encode()).hexdigest()]
+    last = by_value[hashlib.sha256(planted.FINAL_PASSWORD.encode()).hexdigest()]
+    assert not first.present_in_final and "overwritten within layer 1" in first.evidence
+    assert last.present_in_final and first.layer_index == last.layer_index == 1
 
 
 @pytest.mark.parametrize(
@@ -127,6 +141,7 @@ def test_every_planted_value_is_found(findings: list[Finding]) -> None:
     [
         ["scan"],
         ["scan", "--format", "json"],
+        ["scan", "--format", "sarif"],
         ["scan", "--min-severity", "high"],
         ["inspect"],
         ["inspect", "--format", "json"],
@@ -189,3 +204,15 @@ def test_yaml_that_breaks_detect_secrets_does_not_stop_the_scan(
         ("/etc/app/dates.yaml", 2),
         ("/etc/app/loop.yaml", 3),
     }
+
+
+def test_a_file_over_the_size_limit_gets_a_notice_naming_it(archive: Path) -> None:
+    """A file too large to examine is said, not silently skipped."""
+    from analyzer.detectors.context import ScanOptions  # noqa: PLC0415
+
+    result = scan_archive(archive, options=ScanOptions(max_file_bytes=100))
+    [image] = result.images
+    assert dict(image.facts)["secret_scan"]["oversized_files"] >= 1
+    assert any(
+        "/app/id_rsa in layer 1" in n and "not examined for secrets" in n for n in result.notices
+    )
