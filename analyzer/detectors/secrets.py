@@ -193,7 +193,7 @@ def _config_finding(ctx: ImageContext, secret: ConfigSecret) -> Finding:
     return ctx.finding(
         rule_for(secret.kind),
         layer=secret.layer,
-        key=f"{secret.source}:{hidden.sha256}",
+        key=f"{secret.origin}:{hidden.sha256}",
         evidence=f"{secret.kind} in the image config ({secret.source}): {hidden}",
         details=(("source", secret.source), ("secret_sha256", hidden.sha256)),
     )

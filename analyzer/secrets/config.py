@@ -50,6 +50,16 @@ class ConfigSecret:
     layer: int | None
     """The layer a history step produced (None for ENV, labels and empty-layer steps)."""
 
+    @property
+    def origin(self) -> str:
+        """The source without a history step's number: what the finding's fingerprint uses,
+        so that adding an earlier build step does not make a known secret look new."""
+        return _origin(self.source)
+
+
+def _origin(source: str) -> str:
+    return "history" if source.startswith("history step") else source
+
 
 @dataclass(frozen=True, slots=True)
 class _Source:
@@ -93,9 +103,9 @@ def config_secrets(
             found.append(ConfigSecret("env", f"ENV {name}", value, None))
     for source in _sources(config, layer_count):
         for kind, value in _secrets_in(source, engine):
-            if is_placeholder(value) or (source.name, value) in seen:
-                continue
-            seen.add((source.name, value))
+            if is_placeholder(value) or (_origin(source.name), value) in seen:
+                continue  # a value repeated in later build steps is reported at the first
+            seen.add((_origin(source.name), value))
             found.append(ConfigSecret(kind, source.name, value, source.layer))
     return found
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass, field, replace
 import magic
 
 from analyzer.filesystem.content import PendingFile
-from analyzer.secrets.engine import SecretEngine
+from analyzer.secrets.engine import RawSecret, SecretEngine
 from analyzer.secrets.kinds import rule_for
 from analyzer.secrets.pool import ExaminerPool
 from analyzer.secrets.redact import Redacted, redact
-from analyzer.secrets.structure import is_placeholder, structural_hits
+from analyzer.secrets.structure import StructuralHit, is_placeholder, structural_hits
 from analyzer.secrets.structure_formats import looks_executable
 
 DEFAULT_MAX_FILE_BYTES = 10 << 20
@@ -140,26 +140,46 @@ class Examiner:
         """All hits in one file: detect-secrets on text, libmagic on binaries, structure on both."""
         counts = Counts(examined=1)
         found: list[SecretHit] = []
+        shapes = structural_hits(path, data)
+        kinds = {h.kind for h in shapes}
         if b"\x00" in data[:8192]:
             counts.binary = 1
-            found += _binary_key(data)
+            if "keystore" not in kinds:  # the structural hit says more than libmagic's name
+                found += _binary_key(data)
         else:
             raw = self.engine.scan(path, data)
             kept = [s for s in raw if not is_placeholder(s.value)]  # documentation values too
             counts.placeholders = len(raw) - len(kept)
+            if kinds & _KEY_FILE_KINDS:  # the structural hit says more than "BEGIN ... KEY"
+                kept = [s for s in kept if s.type != "Private Key"]
+            kept = [s for s in kept if not _holds_structural_value(s, shapes)]
             found += [
                 SecretHit(
                     s.type, s.line, redact(s.token or s.value), s.type, prose_like(s.type, s.value)
                 )
                 for s in kept
             ]
-        structural = [
-            SecretHit(h.kind, h.line, redact(h.value), h.detail)
-            for h in structural_hits(path, data)
-        ]
-        if any(h.kind in ("private-key", "ssh-host-key") for h in structural):
-            found = [h for h in found if h.kind != "Private Key"]  # the structural hit says more
+        structural = [SecretHit(h.kind, h.line, redact(h.value), h.detail) for h in shapes]
         return merge_same_value(structural + found), counts
+
+
+_KEY_FILE_KINDS = frozenset({"private-key", "ssh-host-key", "gcp-service-account"})
+"""Structural kinds that name the key detect-secrets' PrivateKeyDetector sees as a marker."""
+
+
+def _holds_structural_value(secret: RawSecret, shapes: list[StructuralHit]) -> bool:
+    """True when a detect-secrets hit is a structural hit's value with more around it on the
+    same line (the entropy plugin takes `_authToken=<token>` whole): one finding per value.
+
+    >>> raw = RawSecret("Base64 High Entropy String", 1, "_authToken=npm_Ab12Cd34Ef56")
+    >>> _holds_structural_value(raw, [StructuralHit("npmrc-token", 1, "npm_Ab12Cd34Ef56", "")])
+    True
+    """
+    value = secret.token or secret.value
+    return any(
+        h.line == secret.line and len(h.value) >= 8 and h.value in value and h.value != value
+        for h in shapes
+    )
 
 
 def _binary_key(data: bytes) -> list[SecretHit]:

@@ -24,8 +24,8 @@ IA-SECRET-<KIND>: anyone who can pull the image gets the file, in every layer it
 - netrc: password tokens of .netrc/_netrc (curl, ftp, git, pip use them).
 - npmrc-token: _authToken, _auth, _password in npmrc: publish rights to the registry.
 - pypirc-password: password in a .pypirc section: upload rights to the index.
-- kubeconfig: client-key-data, token, password (and OIDC tokens) under users: in a kubeconfig:
-  cluster access.
+- kubeconfig: client-key-data, token, password (and OIDC tokens) under users: in a kubeconfig
+  (users: beside clusters: or `kind: Config`): cluster access.
 - dotenv: KEY=VALUE lines of .env files whose key names a secret (PASSWORD, TOKEN, API_KEY...).
 - shell-history: a non-empty shell or client history file (value "history:<name>", line 0):
   it records what was typed during the build, and was never meant to ship.
@@ -139,8 +139,16 @@ _HASH_NAMES |= {"$6$": "sha512-crypt", "$y$": "yescrypt", "$2": "bcrypt"}
 
 
 def _unquote(value: str) -> str:
+    """The value without its quotes, or without the one quote of a quoted command around it.
+
+    >>> _unquote("'pw1'"), _unquote("tok1'"), _unquote('"pw2'), _unquote("it's")
+    ('pw1', 'tok1', 'pw2', "it's")
+    """
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
         return value[1:-1]
+    for quote in "'\"":
+        if value.count(quote) == 1 and (value[0] == quote or value[-1] == quote):
+            return value.strip(quote)
     return value
 
 
@@ -218,7 +226,9 @@ def _secret_values(document: list[tuple[int, str]]) -> Iterator[Found]:
 
 def _kubeconfig(src: Source) -> Iterator[Found]:
     text = src.text
-    if not (re.search(r"(?m)^clusters\s*:", text) and re.search(r"(?m)^users\s*:", text)):
+    # users: is common YAML; clusters: or `kind: Config` beside it makes it a kubeconfig
+    config = re.search(r"(?m)^(?:clusters\s*:|kind\s*:\s*Config\s*$)", text)
+    if not (config and re.search(r"(?m)^users\s*:", text)):
         return
     in_users, user = False, "?"
     for number, line in enumerate(src.lines, 1):

@@ -714,3 +714,40 @@ def test_programs_skip_libmagic_and_a_key_in_a_data_blob_is_still_found(
     monkeypatch.setattr(sink, "_magic", no_libmagic)
     hits, counts = examiner.examine("/usr/bin/tool", b"\x7fELF\x02\x01\x01\x00" + bytes(64) + key)
     assert counts.binary == 1 and hits == ()
+
+
+def test_a_kubeconfig_fragment_without_clusters_is_still_a_kubeconfig() -> None:
+    text = f"apiVersion: v1\nkind: Config\nusers:\n- name: bob\n  user:\n    token: {token(93)}\n"
+    assert [(h.kind, h.value) for h in hits("/app/bob.yaml", text)] == [("kubeconfig", token(93))]
+
+
+def test_a_quoted_command_in_a_history_line_does_not_end_up_in_the_value() -> None:
+    line = f"echo '//registry.example.org/:_authToken={token(94)}' > ~/.npmrc\n"
+    found = [h for h in hits("/root/.bash_history", line) if h.kind == "history-credential"]
+    assert [h.value for h in found] == [token(94)]
+
+
+@pytest.mark.parametrize(
+    ("path", "data", "kind"),
+    [
+        ("/root/.npmrc", f"//registry.npmjs.org/:_authToken={token(95, 36)}\n", "npmrc-token"),
+        ("/opt/app/conf/server.jks", java_store([1]), "keystore"),
+        (
+            "/app/keys/sa.json",
+            service_account(pem("PRIVATE KEY", seed=13)[0]),
+            "gcp-service-account",
+        ),
+    ],
+)
+def test_one_secret_is_one_finding_whatever_else_saw_it(
+    path: str, data: str | bytes, kind: str
+) -> None:
+    """detect-secrets' entropy plugin takes `_authToken=<token>` whole, its private-key plugin
+    sees the key's BEGIN line, libmagic names the keystore: the structural hit says more, and
+    the file gets that one finding."""
+    from analyzer.secrets import sink  # noqa: PLC0415
+    from analyzer.secrets.engine import SecretEngine  # noqa: PLC0415
+
+    raw = data.encode() if isinstance(data, str) else data
+    found, _ = sink.Examiner(SecretEngine()).examine(path, raw)
+    assert [h.kind for h in found] == [kind]
