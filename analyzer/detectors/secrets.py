@@ -150,13 +150,14 @@ def _stored_version(ctx: ImageContext, layer: int, entry: Entry) -> Version | No
     return None
 
 
-def _fate(ctx: ImageContext, layer: int, entry: Entry) -> tuple[bool, str]:
-    """(present in the final filesystem, what happened to it otherwise)."""
+def _fate(ctx: ImageContext, layer: int, entry: Entry) -> tuple[bool, str, int | None]:
+    """(present in the final filesystem, what happened to it otherwise, the layer that
+    removed it from view)."""
     version = _stored_version(ctx, layer, entry)
     if version is None or version.entry is None or version.entry.sha256 != entry.sha256:
-        return False, f"overwritten within layer {layer}; still inside layer {layer}'s tar"
+        return False, f"overwritten within layer {layer}; still inside layer {layer}'s tar", layer
     if ctx.fs.final_version(entry.path) == version:
-        return True, ""
+        return True, "", None
     history = ctx.fs.history(entry.path)
     after = history[history.index(version) + 1]
     how = (
@@ -164,13 +165,14 @@ def _fate(ctx: ImageContext, layer: int, entry: Entry) -> tuple[bool, str]:
         if after.entry is None
         else f"replaced in layer {after.layer}"
     )
-    return False, f"{how}; still recoverable from layer {layer}'s tar"
+    return False, f"{how}; still recoverable from layer {layer}'s tar", after.layer
 
 
 def _file_findings(
     ctx: ImageContext, layer: int, entry: Entry, hits: tuple[SecretHit, ...]
 ) -> Iterator[Finding]:
-    present, fate = _fate(ctx, layer, entry)
+    present, fate, removed_by = _fate(ctx, layer, entry)
+    removed = () if removed_by is None else (("removed_in_layer", str(removed_by)),)
     for hit in hits:
         rule = rule_for(hit.kind)
         where = f" (line {hit.line})" if hit.line else ""
@@ -184,7 +186,11 @@ def _file_findings(
             evidence=evidence,
             line=hit.line or None,
             severity=Severity.LOW if lowered(entry.path) or hit.low_confidence else None,
-            details=(("secret_sha256", hit.redacted.sha256), ("length", str(hit.redacted.length))),
+            details=(
+                ("secret_sha256", hit.redacted.sha256),
+                ("length", str(hit.redacted.length)),
+                *removed,
+            ),
         )
 
 

@@ -168,6 +168,7 @@ def test_scan_json_carries_line_and_recoverability(
     [image] = json.loads(capsys.readouterr().out)["images"]
     dotenv = next(f for f in image["findings"] if f["path"] == "/app/.env")
     assert dotenv["line"] == 1 and dotenv["recoverable"] and not dotenv["present_in_final"]
+    assert dotenv["details"]["removed_in_layer"] == "2"  # the layer whose whiteout deleted it
 
 
 def test_worker_processes_find_exactly_what_one_process_finds(

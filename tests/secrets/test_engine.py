@@ -60,6 +60,15 @@ def test_same_findings_as_detect_secrets_on_the_labelled_secret_corpus() -> None
     assert engine_results(paths) == expected
 
 
+def test_same_findings_on_the_fixture_builders() -> None:
+    """The fixtures plant fake credentials in many shapes (their Python source shows them)."""
+    paths = files(Path("fixtures"), "*.py")
+    assert len(paths) > 10
+    expected = reference(paths)
+    assert sum(map(len, expected.values())) > 0
+    assert engine_results(paths) == expected
+
+
 def test_same_findings_on_a_slice_of_the_standard_library() -> None:
     paths = [p for p in files(STDLIB / "email") + files(STDLIB / "json") if p.suffix == ".py"]
     assert engine_results(paths) == reference(paths)
