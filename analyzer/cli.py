@@ -80,7 +80,12 @@ def _print_json(doc: Any, out: TextIO) -> None:
 def _scrubbers(result: ReadResult) -> list[Callable[[str], str]]:
     """Per image, a function redacting the config's secrets from quoted config text."""
     engine = SecretEngine(use_hyperscan=False)  # a few short texts: not worth compiling for
-    return [scrubber_for(v.image.config, len(v.image.layers), engine) for v in result.images]
+    return [
+        scrubber_for(
+            v.image.config, len(v.image.layers), engine, v.image.raw_config, v.image.raw_manifest
+        )
+        for v in result.images
+    ]
 
 
 def run_inspect(args: argparse.Namespace, out: TextIO) -> int:

@@ -16,7 +16,7 @@ from analyzer.findings.model import Finding
 from analyzer.findings.suppress import Suppression, apply_suppressions
 from analyzer.limits import Limits
 from analyzer.reader import ImageView, Progress, ReadResult, read_archive
-from analyzer.secrets.config import scrubber_for
+from analyzer.secrets.config import Scrubber, archive_scrubber, scrubber_for
 from analyzer.secrets.engine import SecretEngine
 
 
@@ -43,6 +43,8 @@ class ScanResult:
     read: ReadResult
     images: tuple[ImageReport, ...]
     notices: tuple[str, ...]
+    archive_scrub: Callable[[str], str] = str
+    """Redacts secrets from the archive's own index documents (annotations, config values)."""
 
 
 def sort_key(finding: Finding) -> tuple[int, str, str, int]:
@@ -94,7 +96,10 @@ def _scan(
     reports = []
     policy_notices: tuple[str, ...] = ()
     for view in read.images:
-        scrub = scrubber_for(view.image.config, len(view.image.layers), engine)
+        image = view.image
+        scrub = scrubber_for(
+            image.config, len(image.layers), engine, image.raw_config, image.raw_manifest
+        )
         ctx = ImageContext(view, store, options, read.catalog.artifacts, scrub)
         findings = sorted((f for d in chosen for f in d.detect(ctx)), key=sort_key)
         applied = apply_suppressions(findings, options.suppressions, options.today)
@@ -115,4 +120,11 @@ def _scan(
         f"{path}: content over the per-file limit was not fully examined"
         for _, path in store.truncated
     )
-    return ScanResult(read, tuple(reports), tuple(notices))
+    archive = read.archive
+    documents = [
+        archive.read_small(n, n) for n in ("index.json", "manifest.json") if archive.has(n)
+    ]
+    scrubs = [r.scrub for r in reports if isinstance(r.scrub, Scrubber)]
+    return ScanResult(
+        read, tuple(reports), tuple(notices), archive_scrubber(documents, engine, scrubs)
+    )

@@ -64,7 +64,7 @@ def _image_document(view: ImageView, scrub: Scrub) -> dict[str, Any]:
         "labels": {k: scrub(v) for k, v in config.labels},
         "exposed_ports": list(config.exposed_ports),
         "volumes": list(config.volumes),
-        "healthcheck": list(config.healthcheck) if config.healthcheck else None,
+        "healthcheck": [scrub(a) for a in config.healthcheck] if config.healthcheck else None,
         "layers": [
             {
                 "index": layer.index,

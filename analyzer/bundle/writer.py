@@ -141,7 +141,7 @@ def _image_files(
         "config.json": _scrubbed_json(view.image.raw_config, report.scrub),
     }
     if view.image.raw_manifest:
-        files["manifest.json"] = view.image.raw_manifest
+        files["manifest.json"] = _scrubbed_copy(view.image.raw_manifest, report.scrub)
     for extra in extras:
         files.update(extra(doc, image))
     return files
@@ -152,8 +152,30 @@ def _archive_documents(result: ScanResult) -> list[tuple[str, bytes]]:
     archive = result.read.archive
     copies = {"index.json": "archive-index.json", "manifest.json": "archive-manifest.json"}
     return [
-        (copy, archive.read_small(name, name)) for name, copy in copies.items() if archive.has(name)
+        (copy, _scrubbed_copy(archive.read_small(name, name), result.archive_scrub))
+        for name, copy in copies.items()
+        if archive.has(name)
     ]
+
+
+def _scrubbed_copy(raw: bytes, scrub: Callable[[str], str]) -> bytes:
+    """The document byte for byte (its digest still checks) unless it holds a secret value;
+    then with every secret redacted (see `_scrubbed_json`)."""
+    try:
+        document = json.loads(raw)
+    except ValueError:
+        return raw
+    strings: list[str] = []
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            strings.append(item)
+        elif isinstance(item, list):
+            stack += item
+        elif isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+    return raw if all(scrub(s) == s for s in strings) else _scrubbed_json(raw, scrub)
 
 
 def _scrubbed_json(raw: bytes, scrub: Callable[[str], str]) -> bytes:

@@ -15,6 +15,7 @@ from analyzer.findings.pci import controls_for
 from analyzer.findings.suppress import Suppression
 from analyzer.image.model import Artifact
 from analyzer.reader import ImageView
+from analyzer.secrets.redact import redact_url_passwords
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +129,9 @@ class ImageContext:
             diff_id=listing.diff_id if listing else "",
             created_by=self.scrub(layer_info.created_by) if layer_info else "",
             present_in_final=present,
-            evidence=evidence,
+            # whatever a detector quotes (a build step, a sources.list line) is scrubbed of the
+            # config's secret values and of URL passwords: no secret is ever shown in full
+            evidence=self.scrub(redact_url_passwords(evidence)),
             fingerprint=fingerprint(rule.id, path, key),
             pci=controls_for(rule.category),
             details=details,

@@ -140,7 +140,12 @@ def _config_secrets(ctx: ImageContext, engine: SecretEngine) -> tuple[ConfigSecr
     """The scan found them once already to build the scrubber; scan them here otherwise."""
     if isinstance(ctx.scrub, Scrubber):
         return ctx.scrub.secrets
-    return tuple(config_secrets(ctx.config, len(ctx.image.layers), engine))
+    image = ctx.image
+    return tuple(
+        config_secrets(
+            image.config, len(image.layers), engine, image.raw_config, image.raw_manifest
+        )
+    )
 
 
 def _stored_version(ctx: ImageContext, layer: int, entry: Entry) -> Version | None:

@@ -8,9 +8,11 @@ found also feed the Scrubber, which keeps them out of every output that quotes t
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from analyzer.image.config import history_step_layers
 from analyzer.image.model import ImageConfig
@@ -72,36 +74,91 @@ class _Source:
     shell: bool = False
 
 
-def _sources(config: ImageConfig, layer_count: int) -> list[_Source]:
-    # ENTRYPOINT/CMD: each argument on its own for the engine (a keyword value runs to the
-    # end of its text and must not swallow the next argument: the scrubber looks for it
-    # verbatim), and the command line as a shell command (`-u user:pass`, `-p pass`).
-    command = config.entrypoint + config.cmd
-    sources = [
-        _Source("ENV", "\n".join(config.env), None),
-        _Source("LABEL", "\n".join(f"{k}={v}" for k, v in config.labels), None),
-        *(_Source("ENTRYPOINT/CMD", argument, None) for argument in command),
-        _Source("ENTRYPOINT/CMD", " ".join(command), None, engine=False, shell=True),
-    ]
+def _sources(
+    config: ImageConfig, layer_count: int, raw_config: bytes, raw_manifest: bytes
+) -> list[_Source]:
+    """Every text of the config (and the manifest's annotations), each on its own: the engine
+    stops after its first pass that finds anything, so one text per ENV entry, label and
+    command argument lets each be judged (a value the keyword plugin takes runs to the end of
+    its text, and must not swallow the next argument: the scrubber looks for it verbatim).
+    Command lines are also read as shell commands (`-u user:pass`, `-p pass`)."""
+    sources = [_Source("ENV", entry, None) for entry in config.env]
+    sources += [_Source("LABEL", f"{key}={value}", None) for key, value in config.labels]
+    sources += _command("ENTRYPOINT/CMD", config.entrypoint + config.cmd)
+    sources += _command("HEALTHCHECK", config.healthcheck or ())
+    extra = _json_object(raw_config).get("config") or {}
+    if isinstance(extra, dict):
+        for instruction in _strings(extra.get("OnBuild")):
+            sources.append(_Source("ONBUILD", instruction, None, shell=True))
+        sources += _command("SHELL", _strings(extra.get("Shell")))
     layers = history_step_layers(config, layer_count)
+    for i, step in enumerate(config.history):
+        sources.append(_Source(f"history step {i}", step.created_by, layers[i], shell=True))
+        if step.comment:
+            sources.append(_Source(f"history step {i}", step.comment, layers[i]))
     sources += [
-        _Source(f"history step {i}", step.created_by, layers[i], shell=True)
-        for i, step in enumerate(config.history)
+        _Source("ANNOTATION", f"{key}={value}", None)
+        for key, value in annotation_pairs(_json_object(raw_manifest))
     ]
     return sources
 
 
+def _command(name: str, arguments: Sequence[str]) -> list[_Source]:
+    """Each argument for the engine, and the command line as a shell command."""
+    if not arguments:
+        return []
+    each = [_Source(name, argument, None) for argument in arguments]
+    return [*each, _Source(name, " ".join(arguments), None, engine=False, shell=True)]
+
+
+def annotation_pairs(document: Any) -> list[tuple[str, str]]:
+    """Every (key, value) of every `annotations` object in a manifest or index document.
+
+    >>> annotation_pairs({"annotations": {"a": "1"}, "layers": [{"annotations": {"b": "2"}}]})
+    [('a', '1'), ('b', '2')]
+    """
+    found: list[tuple[str, str]] = []
+    stack = [document]
+    while stack:
+        item = stack.pop(0)
+        if isinstance(item, dict):
+            notes = item.get("annotations")
+            if isinstance(notes, dict):
+                found += [(str(k), v) for k, v in notes.items() if isinstance(v, str)]
+            stack += [v for k, v in item.items() if k != "annotations"]
+        elif isinstance(item, list):
+            stack += item
+    return found
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    try:
+        document = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
 def config_secrets(
-    config: ImageConfig, layer_count: int, engine: SecretEngine
+    config: ImageConfig,
+    layer_count: int,
+    engine: SecretEngine,
+    raw_config: bytes = b"",
+    raw_manifest: bytes = b"",
 ) -> list[ConfigSecret]:
-    """Every secret in the config, one per (source, value)."""
+    """Every secret in the config (the raw documents add ONBUILD, SHELL and the manifest's
+    annotations), one per (source, value)."""
     found: list[ConfigSecret] = []
     seen: set[tuple[str, str]] = set()
     for name, value in (e.split("=", 1) for e in config.env if "=" in e):
         if secret_env(name, value):
             seen.add(("ENV", value))
             found.append(ConfigSecret("env", f"ENV {name}", value, None))
-    for source in _sources(config, layer_count):
+    for source in _sources(config, layer_count, raw_config, raw_manifest):
         for kind, value in _secrets_in(source, engine):
             if is_placeholder(value) or (_origin(source.name), value) in seen:
                 continue  # a value repeated in later build steps is reported at the first
@@ -131,28 +188,65 @@ _AS_HISTORY = "/root/.sh_history"
 class Scrubber:
     """Replaces known secret values with their redacted form in text quoted from the config."""
 
-    def __init__(self, values: Iterable[str] = (), secrets: Iterable[ConfigSecret] = ()) -> None:
+    def __init__(
+        self,
+        values: Iterable[str] = (),
+        secrets: Iterable[ConfigSecret] = (),
+        env: Iterable[str] = (),
+    ) -> None:
+        """`env`: the config's ENV entries; an entry whose value is a secret is replaced whole
+        wherever it is quoted, however short the value (values shorter than 4 characters are
+        not replaced inside other text, where they would hit digests and words)."""
         self.secrets = tuple(secrets)
         """The config secrets the values came from, so the secrets detector reports them
         without scanning the config a second time."""
-        self._values = sorted(
-            {v for v in (*values, *(s.value for s in self.secrets)) if len(v) >= 4},
-            key=len,
-            reverse=True,
-        )
+        found = {*values, *(s.value for s in self.secrets)}
+        self._values = sorted((v for v in found if len(v) >= 4), key=len, reverse=True)
+        self._entries: dict[str, str] = {}
+        for entry in env:
+            name, _, value = entry.partition("=")
+            if value and value in found:
+                self._entries[entry] = f"{name}={redact(value)}"
 
     def __call__(self, text: str) -> str:
         """`text` with every known secret value redacted.
 
         >>> Scrubber(["hunter2-long"])("curl -u admin:hunter2-long x")
         'curl -u admin:hunt... (12 chars, sha256:92a797213174aa3c) x'
+        >>> Scrubber(["a9Z"], env=["REDIS_PASSWORD=a9Z"])("REDIS_PASSWORD=a9Z")
+        'REDIS_PASSWORD=a... (3 chars, sha256:422c525099df851b)'
         """
+        if text in self._entries:
+            return self._entries[text]
         for value in self._values:
             if value in text:
                 text = text.replace(value, str(redact(value)))
         return text
 
 
-def scrubber_for(config: ImageConfig, layer_count: int, engine: SecretEngine) -> Scrubber:
-    """A Scrubber for everything quoted from this image's config (history, labels, cmd)."""
-    return Scrubber(secrets=config_secrets(config, layer_count, engine))
+def archive_scrubber(
+    documents: Iterable[bytes], engine: SecretEngine, images: Iterable[Scrubber] = ()
+) -> Scrubber:
+    """A Scrubber for the archive's own index documents (index.json, manifest.json): every
+    image's config secrets, plus the secrets in the documents' annotations."""
+    values = [
+        value
+        for raw in documents
+        for key, note in annotation_pairs(_json_object(raw))
+        for _, value in _secrets_in(_Source("ANNOTATION", f"{key}={note}", None), engine)
+        if not is_placeholder(value)
+    ]
+    return Scrubber(values, [secret for image in images for secret in image.secrets])
+
+
+def scrubber_for(
+    config: ImageConfig,
+    layer_count: int,
+    engine: SecretEngine,
+    raw_config: bytes = b"",
+    raw_manifest: bytes = b"",
+) -> Scrubber:
+    """A Scrubber for everything quoted from this image's config (history, labels, cmd) and
+    manifest."""
+    found = config_secrets(config, layer_count, engine, raw_config, raw_manifest)
+    return Scrubber(secrets=found, env=config.env)

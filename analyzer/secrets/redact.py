@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 
@@ -28,3 +29,19 @@ def redact(value: str) -> Redacted:
     """
     shown = min(4, len(value) // 3)
     return Redacted(value[:shown], len(value), hashlib.sha256(value.encode()).hexdigest())
+
+
+# scheme://user:PASSWORD@host: the password of any URL quoted in a finding's evidence
+_URL_PASSWORD = re.compile(r"(?<=[A-Za-z0-9+.-]://)([^\s:/@'\"]+:)([^\s@/'\"]+)(?=@)")
+
+
+def redact_url_passwords(text: str) -> str:
+    """`text` with the password of every URL in it redacted (a quoted sources.list line,
+    pip.conf option or build step may carry one).
+
+    >>> redact_url_passwords("deb http://bob:Sup3rSecret@repo.example.org/debian stable main")
+    'deb http://bob:Sup... (11 chars, sha256:bc3fe64db45bc10c)@repo.example.org/debian stable main'
+    """
+    if "@" not in text:
+        return text
+    return _URL_PASSWORD.sub(lambda m: m.group(1) + str(redact(m.group(2))), text)

@@ -114,15 +114,24 @@ _NOT_SECRET_NAME = re.compile(
 _NOT_SECRET_VALUE = re.compile(r"(?i)true|false|yes|no|on|off|\d{1,4}")
 _HISTORY_CREDENTIALS = {
     "mysql -p<password>": r"\b(?:mysql\w*|mariadb\w*)\b.*?\s-p(?P<v>[^\s-]\S*)",
-    "--password option": r"--[\w-]*pass(?:word)?(?:=|\s+)(?P<v>[^\s-]\S*)",
+    "--password option": r"--[\w-]*(?:pass(?:word)?|token|secret|api-?key)(?:=|\s+)"
+    r"(?P<v>[^\s-]\S*)",
     "password variable": r"(?i)\b\w*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY)\w*=(?P<v>\S+)",
-    "curl -u user:password": r"\b(?:curl|wget)\b.*?(?:\s-u\s*|--user[=\s])"
+    "curl -u user:password": r"\b(?:curl|wget)\b.*?(?:\s-[A-Za-z]*u\s*|--user[=\s])"
     r"['\"]?[^\s:'\"]+:(?P<v>[^\s'\"]+)",
     "sshpass -p": r"\bsshpass\s+-p\s*(?P<v>\S+)",
     "redis-cli -a": r"\bredis-cli\b.*?\s-a\s+(?P<v>\S+)",
     "URL with a password": r"://[^\s:/@]+:(?P<v>[^\s@/]+)@",
     "SQL password": r"(?i)\b(?:PASSWORD|IDENTIFIED\s+BY)\s*(?:=\s*)?(?:PASSWORD\s*\(\s*)?"
     r"'(?P<v>[^']+)'",
+    "docker login -p": r"\b(?:docker|podman|buildah|skopeo|helm)\b.*?\blogin\b.*?\s-p\s*"
+    r"['\"]?(?P<v>[^\s'\"-][^\s'\"]*)",
+    "password piped to --password-stdin": r"\becho\s+['\"]?(?P<v>[^\s'\"|$][^\s'\"|]*)['\"]?"
+    r"\s*\|.*--password-stdin",
+    "htpasswd -b": r"\bhtpasswd(?:\s+-\w+)*?\s+-\w*b\w*(?:\s+-\w+)*\s+\S+\s+\S+\s+"
+    r"(?P<v>[^\s-]\S*)",
+    "Authorization header": r"(?i)authorization:\s*(?:bearer|basic|token)\s+(?P<v>[^\s'\"]+)",
+    "netrc password": r"\bmachine\s+\S+.*?\bpassword\s+(?P<v>[^\s'\"]+)",
 }
 _HISTORY_PATTERNS = [(label, re.compile(p)) for label, p in _HISTORY_CREDENTIALS.items()]
 _REDIS_AUTH = re.compile(r"(?i)^\s*AUTH\s+(?:\S+\s+)?(?P<v>\S+)\s*$")
@@ -275,14 +284,16 @@ def _history_presence(src: Source) -> Iterator[Found]:
 
 
 def _history_credentials(src: Source) -> Iterator[Found]:
+    """Every credential of every command line (a line may chain several commands)."""
     for number, line in enumerate(src.lines, 1):
+        values: dict[str, str] = {}  # value -> the first pattern that saw it
         for label, pattern in _HISTORY_PATTERNS:
-            if m := pattern.search(line):
-                yield Found(number, _unquote(m.group("v")), f"{label} in {src.name}")
-                break
-        else:
-            if src.name == ".rediscli_history" and (m := _REDIS_AUTH.match(line)):
-                yield Found(number, m.group("v"), f"redis AUTH in {src.name}")
+            for found in pattern.finditer(line):
+                values.setdefault(_unquote(found.group("v")), label)
+        if not values and src.name == ".rediscli_history" and (m := _REDIS_AUTH.match(line)):
+            values[m.group("v")] = "redis AUTH"
+        for value, label in values.items():
+            yield Found(number, value, f"{label} in {src.name}")
 
 
 def _database_urls(src: Source) -> Iterator[Found]:

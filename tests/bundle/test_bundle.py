@@ -151,3 +151,14 @@ def test_no_planted_secret_appears_in_any_bundle_file(tmp_path: Path) -> None:
     for name, data in files(out).items():
         for value in PLANTED:
             assert value.encode() not in data, f"{value[:4]}... in {name}"
+
+
+def test_document_copies_stay_byte_exact_unless_they_hold_a_secret() -> None:
+    """The manifest and index copies are kept as read, so that their digests still check;
+    only a copy holding a secret value is rewritten, with the value redacted."""
+    from analyzer.bundle.writer import _scrubbed_copy  # noqa: PLC0415
+
+    raw = b'{"schemaVersion": 2,  "annotations": {"a": "hunter2-long-value"}}'
+    assert _scrubbed_copy(raw, str) is raw
+    scrubbed = _scrubbed_copy(raw, lambda text: text.replace("hunter2-long-value", "hunt..."))
+    assert b"hunter2-long-value" not in scrubbed and json.loads(scrubbed)["annotations"]

@@ -121,6 +121,12 @@ def test_every_planted_value_is_found(findings: list[Finding]) -> None:
         planted.ENTRY_PASSWORD,
         planted.SHADOWED_PASSWORD,
         planted.FINAL_PASSWORD,
+        planted.MYSQL_PASSWORD,
+        planted.CURL_PASSWORD,
+        planted.HEALTH_PASSWORD,
+        planted.LABEL_PASSWORD,
+        planted.REPO_PASSWORD,
+        planted.SHORT_PASSWORD,
     ):
         assert hashlib.sha256(value.encode()).hexdigest() in hashes, value[:4]
 

@@ -12,11 +12,14 @@ PASSWORD = "Zq7-" + "Lm4xT9vRk2Wp8s"  # generated for the test, not a real crede
 
 
 def config(
-    entrypoint: tuple[str, ...] = (), cmd: tuple[str, ...] = (), steps: tuple[str, ...] = ()
+    entrypoint: tuple[str, ...] = (),
+    cmd: tuple[str, ...] = (),
+    steps: tuple[str, ...] = (),
+    env: tuple[str, ...] = ("PATH=/usr/bin",),
 ) -> ImageConfig:
     return ImageConfig(
         user="",
-        env=("PATH=/usr/bin",),
+        env=env,
         entrypoint=entrypoint,
         cmd=cmd,
         working_dir="",
@@ -65,3 +68,25 @@ def test_history_steps_are_read_as_shell_commands(engine: SecretEngine) -> None:
     image = config(steps=(f"RUN /bin/sh -c git clone https://bot:{PASSWORD}@git.example.org/r",))
     [secret] = [s for s in config_secrets(image, 0, engine) if s.source == "history step 0"]
     assert PASSWORD in secret.value and " " not in secret.value
+
+
+def test_manifest_and_index_annotations_are_examined_and_scrubbed(engine: SecretEngine) -> None:
+    import json  # noqa: PLC0415
+
+    from analyzer.secrets.config import archive_scrubber  # noqa: PLC0415
+
+    manifest = {"annotations": {"com.example.registry-password": PASSWORD}, "layers": []}
+    found = config_secrets(config(), 0, engine, raw_manifest=json.dumps(manifest).encode())
+    assert [(s.source, s.value) for s in found] == [("ANNOTATION", PASSWORD)]
+    index = {"manifests": [{"annotations": {"ci.url": f"https://bot:{PASSWORD}@ci.example.org"}}]}
+    scrub = archive_scrubber([json.dumps(index).encode()], engine)
+    assert PASSWORD not in scrub(f"https://bot:{PASSWORD}@ci.example.org")
+
+
+def test_a_short_env_secret_is_redacted_as_a_whole_entry(engine: SecretEngine) -> None:
+    """Values under 4 characters are not replaced inside other text (they would hit digests
+    and words), but the ENV entry that holds one is replaced whole."""
+    image = config(env=("REDIS_PASSWORD=Zq~",))
+    scrub = scrubber_for(image, 0, engine)
+    assert scrub("REDIS_PASSWORD=Zq~").startswith("REDIS_PASSWORD=Z... (3 chars")
+    assert scrub("sha256:Zq~ elsewhere") == "sha256:Zq~ elsewhere"

@@ -751,3 +751,26 @@ def test_one_secret_is_one_finding_whatever_else_saw_it(
     raw = data.encode() if isinstance(data, str) else data
     found, _ = sink.Examiner(SecretEngine()).examine(path, raw)
     assert [h.kind for h in found] == [kind]
+
+
+@pytest.mark.parametrize(
+    ("line", "values"),
+    [
+        ("mysql -pPw1-aaaa -e x && curl -u admin:Pw2-bbbb https://x", ["Pw1-aaaa", "Pw2-bbbb"]),
+        ("curl -fsu admin:Pw3-cccc http://localhost/health", ["Pw3-cccc"]),
+        ("docker login -u bob -p Pw4-dddd registry.example.org", ["Pw4-dddd"]),
+        ("echo Pw5-eeee | docker login -u bob --password-stdin r.example.org", ["Pw5-eeee"]),
+        ("htpasswd -b -c /etc/nginx/.htpasswd admin Pw6-ffff", ["Pw6-ffff"]),
+        ("htpasswd -bc /etc/nginx/.htpasswd admin Pw7-gggg", ["Pw7-gggg"]),
+        ("curl -H 'Authorization: Bearer Pw8-hhhh' https://api.example.org", ["Pw8-hhhh"]),
+        ('echo "machine git.example.org login bob password Pw9-iiii" > ~/.netrc', ["Pw9-iiii"]),
+        ("app --token Pw10-jjjj --db-password Pw11-kkkk", ["Pw10-jjjj", "Pw11-kkkk"]),
+        ("htpasswd -c /etc/x admin", []),
+        ("app --token-file /run/secrets/token", []),
+    ],
+)
+def test_every_credential_of_a_command_line_is_found(line: str, values: list[str]) -> None:
+    found = [
+        h.value for h in hits("/root/.bash_history", line + "\n") if h.kind == "history-credential"
+    ]
+    assert sorted(found) == sorted(values)
