@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -169,17 +170,47 @@ def config_secrets(
 
 def _secrets_in(source: _Source, engine: SecretEngine) -> list[tuple[str, str]]:
     """detect-secrets' hits, plus shell-command credentials (curl -u, mysql -p...)."""
-    found: list[tuple[str, str]] = []
-    if source.engine:
-        name = f"image-config/{source.name.split(maxsplit=1)[0].lower()}"
-        found += [(r.type, r.token or r.value) for r in engine.scan(name, source.text.encode())]
+    shell: list[tuple[str, str]] = []
     if source.shell:  # a build step or a command line: read it as a shell history line
-        found += [
+        shell = [
             (h.kind, h.value)
             for h in structural_hits(_AS_HISTORY, source.text.encode())
             if h.kind == "history-credential"
         ]
-    return found
+    if not source.engine:
+        return shell
+    name = f"image-config/{source.name.split(maxsplit=1)[0].lower()}"
+    found = _engine_values(engine, name, source.text)
+    if any(" " in value for _, value in found):
+        # A keyword value runs to the end of its text: in `app --password=PW --user=bob` it is
+        # "PW --user=bob". Each shell word is judged on its own, and a value that merely
+        # holds a narrower one (from a word or the shell patterns) is left out.
+        words = [
+            hit for word in _shell_words(source.text) for hit in _engine_values(engine, name, word)
+        ]
+        narrower = {value for _, value in words + shell}
+        found = words + [
+            (kind, value)
+            for kind, value in found
+            if not any(other != value and other in value for other in narrower)
+        ]
+    return list(dict.fromkeys(found + shell))
+
+
+def _engine_values(engine: SecretEngine, name: str, text: str) -> list[tuple[str, str]]:
+    return [(r.type, r.token or r.value) for r in engine.scan(name, text.encode())]
+
+
+def _shell_words(text: str) -> list[str]:
+    """The words a shell would split `text` into (plain whitespace if its quotes are odd).
+
+    >>> _shell_words("exec app --password='a b' --user=bob"), _shell_words("echo 'x")
+    (['exec', 'app', '--password=a b', '--user=bob'], ['echo', "'x"])
+    """
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
 
 
 _AS_HISTORY = "/root/.sh_history"

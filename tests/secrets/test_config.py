@@ -90,3 +90,12 @@ def test_a_short_env_secret_is_redacted_as_a_whole_entry(engine: SecretEngine) -
     scrub = scrubber_for(image, 0, engine)
     assert scrub("REDIS_PASSWORD=Zq~").startswith("REDIS_PASSWORD=Z... (3 chars")
     assert scrub("sha256:Zq~ elsewhere") == "sha256:Zq~ elsewhere"
+
+
+def test_a_value_in_a_shell_form_command_does_not_run_into_the_next_word(
+    engine: SecretEngine,
+) -> None:
+    """In `sh -c "exec app --password=PW --user=bob"` the keyword plugin would take
+    "PW --user=bob": the finding's hash and length must be the password's own."""
+    image = config(("/bin/sh", "-c", f"exec app --password={PASSWORD} --user=bob"))
+    assert {s.value for s in config_secrets(image, 0, engine)} == {PASSWORD}
