@@ -1,9 +1,12 @@
-"""Secrets in the image config: ENV values, labels, entrypoint/cmd and build history lines.
+"""Secrets in the image config: ENV values, labels, entrypoint/cmd, healthcheck, ONBUILD,
+SHELL, build history lines and comments, and the manifest's annotations.
 
-Each source is handed to the secrets engine as a small text (ENV as KEY=value lines, so
-detect-secrets' keyword and INI logic apply), and ENV variables whose name says "secret" are
-reported on their own when their value is not a placeholder or a file reference. The values
-found also feed the Scrubber, which keeps them out of every output that quotes the config.
+Each source is handed to the secrets engine as a small text of its own (an ENV entry or label
+as KEY=value, so detect-secrets' keyword and INI logic apply; a command argument by argument),
+and command lines are also read as shell commands (`curl -u user:pass`, `mysql -pX`). ENV
+variables whose name says "secret" are reported on their own when their value is not a
+placeholder or a file reference. The values found also feed the Scrubber, which keeps them out
+of every output that quotes the config.
 """
 
 from __future__ import annotations
@@ -48,7 +51,8 @@ class ConfigSecret:
 
     kind: str
     source: str
-    """"ENV DB_PASSWORD", "LABEL", "ENTRYPOINT/CMD" or "history step 4"."""
+    """"ENV DB_PASSWORD", "ENV", "LABEL", "ENTRYPOINT/CMD", "HEALTHCHECK", "ONBUILD",
+    "SHELL", "ANNOTATION" or "history step 4"."""
     value: str
     layer: int | None
     """The layer a history step produced (None for ENV, labels and empty-layer steps)."""
@@ -225,33 +229,40 @@ class Scrubber:
         secrets: Iterable[ConfigSecret] = (),
         env: Iterable[str] = (),
     ) -> None:
-        """`env`: the config's ENV entries; an entry whose value is a secret is replaced whole
-        wherever it is quoted, however short the value (values shorter than 4 characters are
-        not replaced inside other text, where they would hit digests and words)."""
+        """`env`: the config's ENV entries and labels as NAME=value. A secret value shorter
+        than 4 characters is not replaced inside any text (it would hit digests and words):
+        only a text that is the value itself, and NAME=value wherever it is quoted (a history
+        line `ENV DB_PASSWORD=a9Z`)."""
         self.secrets = tuple(secrets)
         """The config secrets the values came from, so the secrets detector reports them
         without scanning the config a second time."""
-        found = {*values, *(s.value for s in self.secrets)}
-        self._values = sorted((v for v in found if len(v) >= 4), key=len, reverse=True)
-        self._entries: dict[str, str] = {}
+        found = {v for v in (*values, *(s.value for s in self.secrets)) if v}
+        long = [v for v in found if len(v) >= 4]
+        short = {v for v in found if len(v) < 4}
+        self._exact = {v: str(redact(v)) for v in short}
         for entry in env:
             name, _, value = entry.partition("=")
-            if value and value in found:
-                self._entries[entry] = f"{name}={redact(value)}"
+            if value in short:
+                long.append(entry)  # replaced as a whole, NAME=<redacted>
+                self._exact[entry] = f"{name}={redact(value)}"
+        self._values = sorted(long, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         """`text` with every known secret value redacted.
 
         >>> Scrubber(["hunter2-long"])("curl -u admin:hunter2-long x")
         'curl -u admin:hunt... (12 chars, sha256:92a797213174aa3c) x'
-        >>> Scrubber(["a9Z"], env=["REDIS_PASSWORD=a9Z"])("REDIS_PASSWORD=a9Z")
-        'REDIS_PASSWORD=a... (3 chars, sha256:422c525099df851b)'
+        >>> scrub = Scrubber(["a9Z"], env=["REDIS_PASSWORD=a9Z"])
+        >>> scrub("ENV REDIS_PASSWORD=a9Z")
+        'ENV REDIS_PASSWORD=a... (3 chars, sha256:422c525099df851b)'
+        >>> scrub("a9Z"), scrub("sha256:a9Z")
+        ('a... (3 chars, sha256:422c525099df851b)', 'sha256:a9Z')
         """
-        if text in self._entries:
-            return self._entries[text]
+        if text in self._exact:
+            return self._exact[text]
         for value in self._values:
             if value in text:
-                text = text.replace(value, str(redact(value)))
+                text = text.replace(value, self._exact.get(value) or str(redact(value)))
         return text
 
 
@@ -280,4 +291,5 @@ def scrubber_for(
     """A Scrubber for everything quoted from this image's config (history, labels, cmd) and
     manifest."""
     found = config_secrets(config, layer_count, engine, raw_config, raw_manifest)
-    return Scrubber(secrets=found, env=config.env)
+    labels = [f"{key}={value}" for key, value in config.labels]
+    return Scrubber(secrets=found, env=[*config.env, *labels])

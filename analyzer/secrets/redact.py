@@ -31,17 +31,31 @@ def redact(value: str) -> Redacted:
     return Redacted(value[:shown], len(value), hashlib.sha256(value.encode()).hexdigest())
 
 
-# scheme://user:PASSWORD@host: the password of any URL quoted in a finding's evidence
-_URL_PASSWORD = re.compile(r"(?<=[A-Za-z0-9+.-]://)([^\s:/@'\"]+:)([^\s@/'\"]+)(?=@)")
+# The authority of a URL: after "scheme://", up to the path, a space or a quote.
+_AUTHORITY = re.compile(r"(?<=[A-Za-z0-9+.-]://)[^\s/'\"]+")
 
 
 def redact_url_passwords(text: str) -> str:
     """`text` with the password of every URL in it redacted (a quoted sources.list line,
-    pip.conf option or build step may carry one).
+    pip.conf option or build step may carry one). The user information runs to the last "@"
+    of the authority and the password from its first ":", so either may hold "@" or ":".
 
     >>> redact_url_passwords("deb http://bob:Sup3rSecret@repo.example.org/debian stable main")
     'deb http://bob:Sup... (11 chars, sha256:bc3fe64db45bc10c)@repo.example.org/debian stable main'
+    >>> redacted = redact_url_passwords("https://me@c.io:p@ss:w0rd@host/x https://:t0kenVal@h")
+    >>> "p@ss:w0rd" in redacted, "t0kenVal" in redacted, redacted.count("chars, sha256:")
+    (False, False, 2)
     """
     if "@" not in text:
         return text
-    return _URL_PASSWORD.sub(lambda m: m.group(1) + str(redact(m.group(2))), text)
+
+    def hide(match: re.Match[str]) -> str:
+        authority = match.group(0)
+        at = authority.rfind("@")
+        colon = authority.find(":", 0, at)
+        if at < 0 or colon < 0 or colon + 1 == at:
+            return authority
+        password = authority[colon + 1 : at]
+        return authority[: colon + 1] + str(redact(password)) + authority[at:]
+
+    return _AUTHORITY.sub(hide, text)

@@ -126,6 +126,7 @@ def test_every_planted_value_is_found(findings: list[Finding]) -> None:
         planted.HEALTH_PASSWORD,
         planted.LABEL_PASSWORD,
         planted.REPO_PASSWORD,
+        planted.TLS_PASSWORD,
         planted.SHORT_PASSWORD,
     ):
         assert hashlib.sha256(value.encode()).hexdigest() in hashes, value[:4]
@@ -223,3 +224,11 @@ def test_a_file_over_the_size_limit_gets_a_notice_naming_it(archive: Path) -> No
     assert any(
         "/app/id_rsa in layer 1" in n and "not examined for secrets" in n for n in result.notices
     )
+
+
+def test_a_quoted_line_is_scrubbed_before_it_is_cut(archive: Path) -> None:
+    """A build rule quotes the step cut to 160 characters; cut first, the secret would no
+    longer match in full and most of it would show."""
+    [report] = scan_archive(archive).images
+    [tls] = [f for f in report.findings if f.rule_id == "IA-BUILD-TLS-OFF"]
+    assert len(tls.evidence) > 150 and planted.TLS_PASSWORD[4:9] not in tls.evidence

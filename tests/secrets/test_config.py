@@ -89,6 +89,8 @@ def test_a_short_env_secret_is_redacted_as_a_whole_entry(engine: SecretEngine) -
     image = config(env=("REDIS_PASSWORD=Zq~",))
     scrub = scrubber_for(image, 0, engine)
     assert scrub("REDIS_PASSWORD=Zq~").startswith("REDIS_PASSWORD=Z... (3 chars")
+    history = "/bin/sh -c #(nop)  ENV REDIS_PASSWORD=Zq~"  # the classic builder's history line
+    assert "Zq~" not in scrub(history) and scrub(history).startswith("/bin/sh -c #(nop)")
     assert scrub("sha256:Zq~ elsewhere") == "sha256:Zq~ elsewhere"
 
 
