@@ -134,9 +134,10 @@ def _checksum_ok(block: bytes) -> bool:
     unsigned = _byte_sum(block) - sum(block[148:156]) + 8 * 32
     if expected == unsigned:
         return True
-    # Some old tars summed signed bytes; only worth computing when the usual sum disagrees.
-    high = sum(b for b in block[:148] + block[156:] if b > 127)
-    return expected == unsigned - 2 * high
+    # Some old tars summed signed bytes (a byte over 127 counts 256 less); only worth
+    # computing when the usual sum disagrees.
+    high = sum(1 for b in block[:148] + block[156:] if b > 127)
+    return expected == unsigned - 256 * high
 
 
 def looks_like_tar(head: bytes) -> bool:

@@ -21,17 +21,20 @@ from analyzer.secrets import dsbridge
 from analyzer.secrets.plugins import plugin_settings
 from analyzer.secrets.prefilter import Prefilter
 
-# configparser needs a section header before any option...
-_FIRST_CONTENT_LINE = re.compile(r"^[ \t]*(?![#;\s])(.)", re.M)
-# ...and, once a header is prepended, a delimiter on every unindented content line.
-_NOT_AN_OPTION = re.compile(r"^(?![ \t#;\[])[^\n=:]+$", re.M)
+# configparser needs a section header before any option (it strips lines of all whitespace,
+# "\r" of a CRLF line end and "\f" included)...
+_FIRST_CONTENT_LINE = re.compile(r"^[^\S\n]*(?![#;\s])(.)", re.M)
+# ...and, once a header is prepended, a delimiter on every unindented content line (a line of
+# whitespace alone is blank).
+_NOT_AN_OPTION = re.compile(r"^(?![^\S\n]*$)(?![ \t#;\[])[^\n=:]+$", re.M)
 
 
 Candidates = dict[int, frozenset[str] | None]
 """Candidate line number -> the plugins that may report on it (None: all of them)."""
 
-# YAML double-quoted escapes and INI %(name)s interpolation can make strings not in the text.
-_ESCAPES = re.compile(r'"[^"\n]*\\|%\(')
+# YAML double-quoted escapes (a double-quoted scalar may run over several lines) and INI
+# %(name)s interpolation can make strings not in the text.
+_ESCAPES = re.compile(r'"[^"]*\\|%\(')
 
 
 def _may_escape(text: str) -> bool:

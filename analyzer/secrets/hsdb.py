@@ -65,7 +65,7 @@ class Databases:
 
     @property
     def missing(self) -> frozenset[int]:
-        """Accepted shapes the Unicode database rejects (none so far): on non-ASCII text,
+        """Accepted shapes the Unicode database rejects (none of today's): on non-ASCII text,
         Python's re runs them."""
         if self._unicode_accepted is None:
             self.unicode  # noqa: B018 - compiled to know

@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, AnyStr
 
 from detect_secrets.plugins import keyword as ds_keyword
 
@@ -155,19 +155,20 @@ class Prefilter:
         self._databases = hsdb.databases(hs, hsdb.shape_key(self.shapes)) if hs else None
         compiled = self._databases.accepted if self._databases else frozenset()
         self._slow = self._patterns(set(range(len(self.shapes))) - compiled)
-        self._slow_unicode: list[tuple[int, re.Pattern[bytes]]] | None = None
+        self._slow_unicode: list[tuple[int, re.Pattern[str]]] | None = None
         self.engine = "hyperscan" if compiled else "re"
 
-    def _patterns(self, indexes: set[int]) -> list[tuple[int, re.Pattern[bytes]]]:
-        """Python's re for the shapes hyperscan does not run."""
-        found: list[tuple[int, re.Pattern[bytes]]] = []
+    def _patterns(self, indexes: set[int]) -> list[tuple[int, re.Pattern[str]]]:
+        """Python's re for the shapes hyperscan does not run, on text (str) as the plugins
+        run them: `\\s`, `\\w` and case folding as detect-secrets sees them."""
+        found: list[tuple[int, re.Pattern[str]]] = []
         for index in sorted(indexes):
             shape = self.shapes[index]
             flags = (shape.flags & (re.I | re.X | re.S)) | re.M
-            found.append((index, re.compile(shape.pattern.encode(), flags)))
+            found.append((index, re.compile(shape.pattern, flags)))
         return found
 
-    def _scanners(self, ascii: bool) -> tuple[Any, list[tuple[int, re.Pattern[bytes]]]]:
+    def _scanners(self, ascii: bool) -> tuple[Any, list[tuple[int, re.Pattern[str]]]]:
         """The hyperscan database (or None) and the re patterns for an ASCII or other buffer."""
         databases = self._databases
         if databases is None or not databases.accepted:
@@ -178,27 +179,21 @@ class Prefilter:
             self._slow_unicode = self._slow + self._patterns(set(databases.missing))
         return databases.unicode, self._slow_unicode
 
-    def plugins_per_line(
-        self, lines: Sequence[str], buffer: str | None = None
-    ) -> dict[int, frozenset[str] | None]:
+    def plugins_per_line(self, lines: Sequence[str]) -> dict[int, frozenset[str] | None]:
         """Candidate line -> the plugins (class names) that might report on it (None: all).
 
         A plugin whose shapes did not hit a line cannot report on it, so only the others need
         to look at it: same findings, a fraction of the per-line work. A "line" may hold
         newlines itself (detect-secrets' YAML transformer makes one line of a block scalar), so
-        hits are mapped back from physical lines to list entries. `buffer`: the text the lines
-        come from, when it may be scanned as it is (see `plain_buffer`).
+        hits are mapped back from physical lines to list entries.
         """
         if self.every_line:
             return dict.fromkeys(range(1, len(lines) + 1))
-        if buffer is None:
-            stripped = [line.rstrip() for line in lines]
-            buffer = "\n".join(stripped)
-            hits = self._hits(buffer.encode("utf-8", "surrogatepass"), buffer.isascii())
-            if buffer.count("\n") != len(stripped) - 1:
-                hits = _to_entries(stripped, hits)
-        else:
-            hits = self._hits(buffer.encode("ascii"), ascii=True)
+        stripped = [line.rstrip() for line in lines]
+        buffer = "\n".join(stripped)
+        hits = self._hits(buffer.encode("utf-8", "surrogatepass"), buffer.isascii())
+        if buffer.count("\n") != len(stripped) - 1:
+            hits = _to_entries(stripped, hits)
         return self._confirmed_lines(lines, hits)
 
     def plain_candidates(
@@ -210,7 +205,7 @@ class Prefilter:
         buffer = plain_buffer(text)
         if buffer is None or self.every_line:
             lines = split(text)
-            return lines, self.plugins_per_line(lines, buffer)
+            return lines, self.plugins_per_line(lines)
         hits = self._hits(buffer.encode("ascii"), ascii=True)
         if not hits:
             return [], {}
@@ -236,7 +231,6 @@ class Prefilter:
         """
         if self.every_line:
             return bool(text)
-        data = text.encode("utf-8", "surrogatepass")
         database, slow = self._scanners(text.isascii())
         if database is not None:
             found: list[int] = []
@@ -246,10 +240,10 @@ class Prefilter:
                 return True  # stop scanning
 
             try:
-                database.scan(data, match_event_handler=on_match)
+                database.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
             except hsdb.hyperscan_module().ScanTerminated:
                 return True
-        return any(pattern.search(data) for _, pattern in slow)
+        return any(pattern.search(text) for _, pattern in slow)
 
     def unquoted_entropy(self, text: str) -> bool:
         """True when some unquoted run of an entropy plugin's charset passes its limit.
@@ -287,10 +281,16 @@ class Prefilter:
                 marks.append((max(end - 1, 0), shape))
 
             database.scan(buffer, match_event_handler=on_match)
-        for index, pattern in slow:
-            for match in pattern.finditer(buffer):
-                marks += [(offset, index) for offset in _span_marks(buffer, match)]
-        return _by_line(buffer, marks)
+        lines = _by_line(buffer, marks, b"\n")
+        if slow:  # re runs on the text; its offsets are characters, counted apart
+            text = buffer.decode("utf-8", "surrogatepass")
+            text_marks: list[tuple[int, int]] = []
+            for index, pattern in slow:
+                for match in pattern.finditer(text):
+                    text_marks += [(offset, index) for offset in _span_marks(text, match)]
+            for line, shapes in _by_line(text, text_marks, "\n").items():
+                lines.setdefault(line, set()).update(shapes)
+        return lines
 
     def _confirmed(self, line: str, shapes: set[int]) -> frozenset[str]:
         """The plugins whose hits on this line stand: entropy shapes must pass the entropy
@@ -335,25 +335,25 @@ def _to_entries(entries: Sequence[str], hits: dict[int, set[int]]) -> dict[int, 
     return mapped
 
 
-def _span_marks(buffer: bytes, match: re.Match[bytes]) -> list[int]:
+def _span_marks(text: str, match: re.Match[str]) -> list[int]:
     """Offsets marking every line a match touches: re's leftmost-longest match may span lines
     and hide a shorter match on its first line, so all of them are candidates."""
     start, end = match.start(), max(match.end() - 1, match.start())
     marks = [start, end]
-    newline = buffer.find(b"\n", start, end)
+    newline = text.find("\n", start, end)
     while newline != -1:
         marks.append(newline + 1)
-        newline = buffer.find(b"\n", newline + 1, end)
+        newline = text.find("\n", newline + 1, end)
     return marks
 
 
-def _by_line(buffer: bytes, marks: list[tuple[int, int]]) -> dict[int, set[int]]:
+def _by_line(buffer: AnyStr, marks: list[tuple[int, int]], newline: AnyStr) -> dict[int, set[int]]:
     """Group (offset, shape) marks by the (1-based) line the offset is on."""
     lines: dict[int, set[int]] = {}
     line, position = 1, 0
     for at, shape in sorted(marks):
         if at > position:
-            line += buffer.count(b"\n", position, at)
+            line += buffer.count(newline, position, at)
             position = at
         lines.setdefault(line, set()).add(shape)
     return lines

@@ -37,8 +37,11 @@ def reference(paths: list[Path]) -> dict[str, list[tuple[str, int, str]]]:
         }
 
 
-def engine_results(paths: list[Path]) -> dict[str, list[tuple[str, int, str]]]:
-    engine = SecretEngine(extra_plugins=())  # detect-secrets' own plugins, as the reference
+def engine_results(
+    paths: list[Path], *, use_hyperscan: bool = True
+) -> dict[str, list[tuple[str, int, str]]]:
+    # detect-secrets' own plugins, as the reference
+    engine = SecretEngine(extra_plugins=(), use_hyperscan=use_hyperscan)
     return {
         str(p): sorted(
             (s.type, s.line, hashlib.sha1(s.value.encode()).hexdigest())
@@ -58,6 +61,13 @@ def test_same_findings_as_detect_secrets_on_the_labelled_secret_corpus() -> None
     expected = reference(paths)
     assert sum(map(len, expected.values())) > 300  # the corpus really is full of secrets
     assert engine_results(paths) == expected
+
+
+def test_without_hyperscan_the_findings_are_the_same() -> None:
+    """Python's re is the fallback prefilter (and scrubs config texts): it runs the shapes on
+    text, with detect-secrets' own regex semantics (a \\x1f before a token included)."""
+    paths = files(SECRETS)[:150]
+    assert engine_results(paths, use_hyperscan=False) == reference(paths)
 
 
 def test_same_findings_on_the_fixture_builders() -> None:
@@ -187,10 +197,9 @@ def test_raw_text_and_the_ascii_database_lose_no_candidate_line() -> None:
             stripped = unicode_only.plugins_per_line(lines)
             # YAML and INI files are first asked only whether any shape is in the raw text
             assert prefilter.any_shape(padded) or not stripped, path
-            buffer = plain_buffer(padded)
-            if buffer is None:
+            if plain_buffer(padded) is None:
                 continue
-            assert covers(prefilter.plugins_per_line(lines, buffer), stripped), path
+            assert covers(prefilter.plain_candidates(padded, dsbridge.plain_lines)[1], stripped)
             assert covers(prefilter.plugins_per_line(lines), stripped), path
             checked += bool(stripped)
     assert checked > 100
@@ -207,6 +216,7 @@ def test_whitespace_only_python_calls_whitespace_does_not_hide_a_token(
     path.write_text(f"//registry.npmjs.org/:_authToken={space}{space}{token}\nx = 1\n")
     found = engine_results([path])[str(path)]
     assert found == reference([path])[str(path)]
+    assert engine_results([path], use_hyperscan=False)[str(path)] == found
     assert [kind for kind, _, _ in found] == ["NPM tokens"]
 
 
@@ -281,3 +291,24 @@ def test_the_unicode_database_is_compiled_only_when_a_text_needs_it(
         "AWS Access Key"
     ]
     assert compiles == [False, True, True]
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("app.txt", "x = 1\r\n\r\npassword: Zx9Qv8Lm2Rt7Wy3Kp5Nb4Hc6Jd1Fg0Se\r\n"),  # CRLF blank
+        ("a.yaml", 'k: "x\n  AKIA' + 'Q7ZK\\\n  2MXR4BP9WL3N"\n'),  # escape on a later line
+        ("c.cfg", "\x0c[db]\npassword = Zx9Qv8Lm2Rt7Wy3Kp5Nb4Hc6Jd1Fg0Se\n"),  # \f before [db]
+    ],
+)
+def test_the_shortcuts_agree_with_detect_secrets_on_odd_whitespace_and_escapes(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    """The engine skips a transformer only when it cannot help; these texts looked like it
+    could not (a CRLF blank line, a YAML escape on a continuation line, a form feed before a
+    section header) while detect-secrets' transformers read them."""
+    path = tmp_path / name
+    path.write_bytes(text.encode())
+    expected = reference([path])
+    assert expected[str(path)]
+    assert engine_results([path]) == expected
