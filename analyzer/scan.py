@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from analyzer.detectors import Detector, default_detectors
@@ -45,6 +45,30 @@ class ScanResult:
     notices: tuple[str, ...]
     archive_scrub: Callable[[str], str] = str
     """Redacts secrets from the archive's own index documents (annotations, config values)."""
+
+
+def _scrubbed_of_file_secrets(
+    scrub: Scrubber, findings: list[Finding]
+) -> tuple[Scrubber, list[Finding]]:
+    """The scrubber widened to the secrets found in files (known by length and sha256 only),
+    and the findings' quoted history lines and evidence passed through it: a build step may
+    quote a value it wrote into a file (`sed -i 's/__DB__/VALUE/'`)."""
+    hashed = set()
+    for finding in findings:
+        details = dict(finding.details)
+        if finding.category == "secrets" and "secret_sha256" in details and "length" in details:
+            hashed.add((int(details["length"]), details["secret_sha256"]))
+    if not hashed:
+        return scrub, findings
+    wide = scrub.with_hashed(hashed)
+    return wide, [
+        replace(
+            f,
+            created_by=wide(f.created_by),
+            evidence=f.evidence if f.category == "secrets" else wide(f.evidence),
+        )
+        for f in findings
+    ]
 
 
 def sort_key(finding: Finding) -> tuple[int, str, str, int]:
@@ -102,6 +126,7 @@ def _scan(
         )
         ctx = ImageContext(view, store, options, read.catalog.artifacts, scrub)
         findings = sorted((f for d in chosen for f in d.detect(ctx)), key=sort_key)
+        scrub, findings = _scrubbed_of_file_secrets(scrub, findings)
         applied = apply_suppressions(findings, options.suppressions, options.today)
         shown = tuple(f for f in applied.kept if f.severity.rank >= options.min_severity.rank)
         reports.append(

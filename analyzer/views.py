@@ -56,14 +56,14 @@ def _image_document(view: ImageView, scrub: Scrub) -> dict[str, Any]:
         "manifest_digest": image.manifest_digest,
         "config_digest": image.config_digest,
         "created": config.created,
-        "user": config.user,
+        "user": scrub(config.user),
         "entrypoint": [scrub(a) for a in config.entrypoint],
         "cmd": [scrub(a) for a in config.cmd],
-        "working_dir": config.working_dir,
+        "working_dir": scrub(config.working_dir),
         "env_names": [e.split("=", 1)[0] for e in config.env],
         "labels": {k: scrub(v) for k, v in config.labels},
         "exposed_ports": list(config.exposed_ports),
-        "volumes": list(config.volumes),
+        "volumes": [scrub(v) for v in config.volumes],
         "healthcheck": [scrub(a) for a in config.healthcheck] if config.healthcheck else None,
         "layers": [
             {

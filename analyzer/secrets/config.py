@@ -11,6 +11,8 @@ of every output that quotes the config.
 
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
 import re
 import shlex
@@ -246,6 +248,21 @@ class Scrubber:
                 long.append(entry)  # replaced as a whole, NAME=<redacted>
                 self._exact[entry] = f"{name}={redact(value)}"
         self._values = sorted(long, key=len, reverse=True)
+        self._hashed: dict[int, frozenset[str]] = {}
+        """Secrets known only by (length, sha256): those found in files, whose values are
+        never kept; a window of that length hashing to one of them is one."""
+
+    def with_hashed(self, hashed: Iterable[tuple[int, str]]) -> Scrubber:
+        """This scrubber, also redacting every value of the given (length, sha256 hex) pairs,
+        e.g. the secrets found in files (a build step `sed -i 's/__DB__/VALUE/'` quotes one).
+        Values shorter than 6 characters are left out (they would hit words by design)."""
+        widened = copy.copy(self)
+        by_length: dict[int, set[str]] = {}
+        for length, digest in hashed:
+            if length >= 6:
+                by_length.setdefault(length, set()).add(digest)
+        widened._hashed = {n: frozenset(d) for n, d in by_length.items()}
+        return widened
 
     def __call__(self, text: str) -> str:
         """`text` with every known secret value redacted.
@@ -263,7 +280,29 @@ class Scrubber:
         for value in self._values:
             if value in text:
                 text = text.replace(value, self._exact.get(value) or str(redact(value)))
+        for length, digests in self._hashed.items():
+            text = _redact_windows(text, length, digests)
         return text
+
+
+def _redact_windows(text: str, length: int, digests: frozenset[str]) -> str:
+    """`text` with every `length`-character window whose sha256 is in `digests` redacted.
+
+    >>> import hashlib
+    >>> digest = hashlib.sha256(b"Se6-cret-Value").hexdigest()
+    >>> _redact_windows("sed -i s/__DB__/Se6-cret-Value/ x", 14, frozenset({digest}))[:35]
+    'sed -i s/__DB__/Se6-... (14 chars, '
+    """
+    start = 0
+    while start + length <= len(text):
+        window = text[start : start + length]
+        if hashlib.sha256(window.encode()).hexdigest() in digests:
+            hidden = str(redact(window))
+            text = text[:start] + hidden + text[start + length :]
+            start += len(hidden)
+        else:
+            start += 1
+    return text
 
 
 def archive_scrubber(

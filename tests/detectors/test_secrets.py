@@ -232,3 +232,18 @@ def test_a_quoted_line_is_scrubbed_before_it_is_cut(archive: Path) -> None:
     [report] = scan_archive(archive).images
     [tls] = [f for f in report.findings if f.rule_id == "IA-BUILD-TLS-OFF"]
     assert len(tls.evidence) > 150 and planted.TLS_PASSWORD[4:9] not in tls.evidence
+
+
+def test_a_file_secret_quoted_by_the_build_step_that_wrote_it_is_redacted_from_the_scan(
+    archive: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sed -i 's/__DB__/VALUE/'` quotes a value that only the file examination finds: the
+    scan knows it by length and sha256 and redacts it from every history line it quotes."""
+    main(["scan", str(archive), "--format", "json", "-o", str(tmp_path / "bundle")])
+    out, err = capsys.readouterr()
+    assert planted.SED_PASSWORD not in out + err
+    for written in (tmp_path / "bundle").rglob("*"):
+        assert planted.SED_PASSWORD.encode() not in written.read_bytes(), written.name
+    [image] = json.loads(out)["images"]
+    step = next(f for f in image["findings"] if f["path"] == "/etc/db.yml")
+    assert "s/__DB__/Sed-..." in step["created_by"]
