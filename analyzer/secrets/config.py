@@ -249,6 +249,7 @@ class Scrubber:
                 self._exact[entry] = f"{name}={redact(value)}"
         self._values = sorted(long, key=len, reverse=True)
         self._hashed: dict[int, frozenset[str]] = {}
+        self._memo: dict[str, str] = {}
         """Secrets known only by (length, sha256): those found in files, whose values are
         never kept; a window of that length hashing to one of them is one."""
 
@@ -262,6 +263,7 @@ class Scrubber:
             if length >= 6:
                 by_length.setdefault(length, set()).add(digest)
         widened._hashed = {n: frozenset(d) for n, d in by_length.items()}
+        widened._memo = {}  # the same history lines are quoted by many findings
         return widened
 
     def __call__(self, text: str) -> str:
@@ -280,8 +282,13 @@ class Scrubber:
         for value in self._values:
             if value in text:
                 text = text.replace(value, self._exact.get(value) or str(redact(value)))
-        for length, digests in self._hashed.items():
-            text = _redact_windows(text, length, digests)
+        if self._hashed:
+            if text not in self._memo:
+                scrubbed = text
+                for length, digests in self._hashed.items():
+                    scrubbed = _redact_windows(scrubbed, length, digests)
+                self._memo[text] = scrubbed
+            text = self._memo[text]
         return text
 
 
