@@ -102,6 +102,11 @@ class ImageContext:
 
     # -- findings ------------------------------------------------------------------------------
 
+    def quote(self, text: str, limit: int | None = None) -> str:
+        """`text` as a finding may quote it: config secrets and URL passwords redacted, then
+        cut to `limit` characters (cut first, a secret across the cut would show in part)."""
+        return self.scrub(redact_url_passwords(text))[:limit]
+
     def finding(
         self,
         rule: Rule,
@@ -131,7 +136,7 @@ class ImageContext:
             present_in_final=present,
             # whatever a detector quotes (a build step, a sources.list line) is scrubbed of the
             # config's secret values and of URL passwords: no secret is ever shown in full
-            evidence=self.scrub(redact_url_passwords(evidence)),
+            evidence=self.quote(evidence),
             fingerprint=fingerprint(rule.id, path, key),
             pci=controls_for(rule.category),
             details=details,

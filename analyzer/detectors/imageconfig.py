@@ -30,7 +30,6 @@ from analyzer.detectors.base import NOTHING
 from analyzer.detectors.context import ImageContext
 from analyzer.findings.model import Finding, Rule, Severity
 from analyzer.image.config import history_step_layers
-from analyzer.secrets.redact import redact_url_passwords
 
 TAG = Rule(
     "IA-TAG-LATEST",
@@ -201,7 +200,7 @@ def _history(ctx: ImageContext) -> Iterator[Finding]:
     layers = history_step_layers(ctx.config, len(ctx.image.layers))
     for step, layer in zip(ctx.config.history, layers, strict=True):
         line = " ".join(step.created_by.split())
-        shown = ctx.scrub(redact_url_passwords(line))[:160]  # scrubbed before it is cut
+        shown = ctx.quote(line, 160)
         for name in _matches(line):
             yield ctx.finding(
                 BUILD_RULES[name], layer=layer, key=line, evidence=f"build step: {shown}"

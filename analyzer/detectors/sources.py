@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from analyzer.detectors.base import ContentWants
 from analyzer.detectors.context import ImageContext
 from analyzer.findings.model import Finding, Rule, Severity
-from analyzer.secrets.redact import redact_url_passwords
 
 INSECURE = Rule(
     "IA-INSECURE-SOURCE",
@@ -66,8 +65,7 @@ class SourceDetector:
             for pattern, severity in ((_UNVERIFIED, Severity.MEDIUM), (_PLAIN_HTTP, Severity.LOW)):
                 for match in pattern.finditer(text):
                     line = text.count("\n", 0, match.start()) + 1
-                    quoted = " ".join(match.group(0).split())
-                    shown = redact_url_passwords(quoted)[:120]  # redacted before it is cut
+                    shown = ctx.quote(" ".join(match.group(0).split()), 120)
                     yield ctx.finding(
                         INSECURE,
                         path=path,
