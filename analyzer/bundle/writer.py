@@ -162,20 +162,10 @@ def _scrubbed_copy(raw: bytes, scrub: Callable[[str], str]) -> bytes:
     """The document byte for byte (its digest still checks) unless it holds a secret value;
     then with every secret redacted (see `_scrubbed_json`)."""
     try:
-        document = json.loads(raw)
+        scrubbed = _scrubbed_json(raw, scrub)
     except ValueError:
         return raw
-    strings: list[str] = []
-    stack = [document]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            strings.append(item)
-        elif isinstance(item, list):
-            stack += item
-        elif isinstance(item, dict):
-            stack += [*item.keys(), *item.values()]
-    return raw if all(scrub(s) == s for s in strings) else _scrubbed_json(raw, scrub)
+    return raw if scrubbed == _scrubbed_json(raw, str) else scrubbed
 
 
 def _scrubbed_json(raw: bytes, scrub: Callable[[str], str]) -> bytes:

@@ -223,7 +223,8 @@ _AS_HISTORY = "/root/.sh_history"
 
 
 class Scrubber:
-    """Replaces known secret values with their redacted form in text quoted from the config."""
+    """Replaces known secret values with their redacted form in text quoted from the config
+    (the config's own secrets, and those found in files once `with_hashed` adds them)."""
 
     def __init__(
         self,
@@ -249,9 +250,9 @@ class Scrubber:
                 self._exact[entry] = f"{name}={redact(value)}"
         self._values = sorted(long, key=len, reverse=True)
         self._hashed: dict[int, frozenset[str]] = {}
-        self._memo: dict[str, str] = {}
         """Secrets known only by (length, sha256): those found in files, whose values are
         never kept; a window of that length hashing to one of them is one."""
+        self._memo: dict[str, str] = {}
 
     def with_hashed(self, hashed: Iterable[tuple[int, str]]) -> Scrubber:
         """This scrubber, also redacting every value of the given (length, sha256 hex) pairs,
