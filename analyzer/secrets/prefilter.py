@@ -317,9 +317,15 @@ def plain_buffer(text: str) -> str | None:
     its match looks for a non-word character, a quote or whitespace (`\\b`, `(?!\\w)`,
     `(?:\\s|"|$)`), and a space or tab is one as much as the line end is.
     """
-    if text.isascii() and not any(c in text for c in "\r\x0b\x0c\x1c\x1d\x1e"):
+    if newline_only(text):
         return text[:-1] if text.endswith("\n") else text  # as many lines as readlines gives
     return None
+
+
+def newline_only(text: str) -> bool:
+    """True for ASCII text where only "\\n" ends a line, for readlines and splitlines alike
+    (no "\\r", "\\v", "\\f", "\\x1c"-"\\x1e")."""
+    return text.isascii() and not any(c in text for c in "\r\x0b\x0c\x1c\x1d\x1e")
 
 
 def _to_entries(entries: Sequence[str], hits: dict[int, set[int]]) -> dict[int, set[int]]:
