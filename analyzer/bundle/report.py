@@ -6,13 +6,15 @@ import json
 from typing import Any
 
 from analyzer.bundle.requirements import not_assessable, requirement_summary
+from analyzer.text import json_bytes
 
 REPORT_SCHEMA_VERSION = 1
 
 
 def canonical_json(doc: Any) -> bytes:
-    """Stable bytes for a JSON document: sorted keys, two-space indent, final newline."""
-    return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    """Stable bytes for a JSON document: sorted keys, two-space indent, final newline (a
+    surrogate from a name that was not UTF-8 is written as its JSON escape)."""
+    return json_bytes(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 def report_document(
