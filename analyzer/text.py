@@ -116,3 +116,18 @@ def exact_bytes(text: str) -> bytes:
     (b'a\\xff', b'\\xed\\xa0\\x80')
     """
     return text.encode("utf-8", "image-audit-exact")
+
+
+def quoted(value: object, limit: int = 100) -> str:
+    """A value from the archive quoted for a one-line message: printable, and cut to `limit`
+    characters (a hostile digest or name may be megabytes long).
+
+    >>> quoted("sha256:\\x1b[2J" + "a" * 200, 30)
+    "'sha256:\\\\x1b[2Jaaaaaaaaaaaa...'"
+    >>> quoted(7)
+    '7'
+    """
+    if not isinstance(value, str):
+        return printable(repr(value))[:limit]
+    shown = printable(value[: limit * 4])
+    return f"'{shown[: limit - 3]}...'" if len(shown) > limit - 2 else f"'{shown}'"
