@@ -79,16 +79,18 @@ _SAFE_ASCII: Final = bytes(range(0x20, 0x7F)) + b"\n\r"
 _INDICATORS: Final = "-?:,[]{}#&*!|>'\"%@`"
 # The rest of a one-line plain scalar in block context, as PyYAML's scan_plain reads it: it
 # stops before ` #` and trailing spaces, a `: ` would make a mapping value PyYAML refuses (the
-# line does not match then), and a key ends at its `:`.
-_PLAIN_REST: Final = r"(?:[^ :]++|:(?=[^ ])| ++(?=[^ #]))*+"
-_KEY_REST: Final = r"(?:[^ :]++|:(?=[^ ])| ++(?=[^ #:]))*+"
-_QUOTED: Final = r"\"[^\"\\]*\"|'(?:[^']++|'')*+'"  # on one line, without escapes
+# line does not match then), and a key ends at its `:`. Each repetition is an atomic group, never
+# a possessive quantifier: CPython before 3.11.5 matched a possessive repeat of a group with
+# alternatives wrongly (gh-106052), e.g. kept the trailing spaces of `token  # comment`.
+_PLAIN_REST: Final = r"(?>(?:[^ :]+|:(?=[^ ])| +(?=[^ #]))*)"
+_KEY_REST: Final = r"(?>(?:[^ :]+|:(?=[^ ])| +(?=[^ #:]))*)"
+_QUOTED: Final = r"\"[^\"\\]*\"|'(?>(?:[^']+|'')*)'"  # on one line, without escapes
 # A flow sequence of scalars on one line. Its plain scalars are in flow context: they end at
 # `,[]{}` and at a `:` before those or a space (a single-pair mapping, declined), PyYAML's
 # scanner ends them at `?` too, and `#` (a comment after a space) is left out.
 _FLOW_PLAIN: Final = (
     r"(?:[^-?:,\[\]{}#&*!|>'\"%@` ]|-(?=[^ ,\[\]{}]))"
-    r"(?:[^ ,\[\]{}:?#]++|:(?=[^ ,\[\]{}])| ++(?=[^ ,\[\]{}:?#]))*+"
+    r"(?>(?:[^ ,\[\]{}:?#]+|:(?=[^ ,\[\]{}])| +(?=[^ ,\[\]{}:?#]))*)"
 )
 _FLOW_ITEM: Final = rf"(?:{_FLOW_PLAIN}|{_QUOTED}) *"
 _FLOW_SEQUENCE: Final = rf"\[ *(?:{_FLOW_ITEM}(?:, *{_FLOW_ITEM})*(?:, *)?)?\]"

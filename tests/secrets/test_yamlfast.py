@@ -11,6 +11,7 @@ hypothesis builds from a small grammar of line shapes.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -442,3 +443,28 @@ def test_hypothesis_documents_are_answered_with_detect_secrets_lines_or_declined
     check()
     # the grammar reaches the fast path, with lines to compare, often enough to test it
     assert sum(with_lines) >= len(with_lines) // 5
+
+
+# -- the same answer on every CPython the package admits -----------------------------------
+
+
+def test_a_value_before_spaces_and_a_comment_ends_at_its_last_character() -> None:
+    """Debian 12's python3 (3.11.2) kept the trailing spaces with possessive quantifiers
+    (CPython gh-106052, fixed in 3.11.5): the token's length and sha256 then differed between
+    machines and the keyword finding was lost."""
+    text = "api_token: 9f8e7d6c5b4a3f2e1d0c  # rotate\n"
+    assert answers_as_detect_secrets(text)
+    assert fast_yaml_lines(text) == ['api_token: "9f8e7d6c5b4a3f2e1d0c"  # rotate']
+
+
+def test_no_regex_of_the_package_repeats_a_group_possessively() -> None:
+    """A possessive repeat of a group (`(...)*+`, `(...)++`, `(...)?+`, `(...){m,n}+`) matches
+    differently before CPython 3.11.5; an atomic group `(?>(...)*)` is the same everywhere."""
+    group_possessive = re.compile(r"\)(?:[*+?]|\{\d*,?\d*\})\+")
+    offenders = [
+        f"{path}:{number}"
+        for path in sorted(Path(__file__).parents[2].joinpath("analyzer").rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if group_possessive.search(line) and ('r"' in line or "r'" in line)  # in a raw string
+    ]
+    assert offenders == []
