@@ -1,6 +1,7 @@
 # Shared set-up for scripts/test and scripts/run-example (sourced, not run).
-# Creates .venv next to the repository, installs libmagic when the OS lacks it,
-# and installs the package (with the extras given in $IA_EXTRAS).
+# Creates .venv next to the repository (or the directory $IA_VENV names, e.g. one per Python
+# in .ci/run), installs libmagic when the OS lacks it, and installs the package (with the
+# extras given in $IA_EXTRAS) with $PYTHON (default: python3).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -19,11 +20,12 @@ if ! have_libmagic; then
 fi
 
 PY="${PYTHON:-python3}"
-if [ ! -x .venv/bin/python ]; then
-    "$PY" -m venv .venv
+VENV="$ROOT/${IA_VENV:-.venv}"
+if [ ! -x "$VENV/bin/python" ]; then
+    "$PY" -m venv "$VENV"
 fi
-VPY="$ROOT/.venv/bin/python"
-stamp=".venv/.installed-$(cat setup.cfg setup.py pyproject.toml | sha256sum | cut -c1-16)${IA_EXTRAS:-}"
+VPY="$VENV/bin/python"
+stamp="$VENV/.installed-$(cat setup.cfg setup.py pyproject.toml | sha256sum | cut -c1-16)${IA_EXTRAS:-}"
 if [ ! -f "$stamp" ]; then
     "$VPY" -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
     "$VPY" -m pip install -q --disable-pip-version-check -e ".${IA_EXTRAS:-}"
