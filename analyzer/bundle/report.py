@@ -134,7 +134,8 @@ def _behind(status: Status, verdict: dict[str, Any], findings: list[dict[str, An
             failing = set(verdict["findings"])
             rules = Counter(f["rule_id"] for f in findings if f["fingerprint"] in failing)
             named = ", ".join(r if n == 1 else f"{r} x{n}" for r, n in rules.items())
-            return f"{rules.total()} finding(s): {named}"
+            total = rules.total()
+            return f"{total} finding{'' if total == 1 else 's'}: {named}"
         case Status.NOT_ASSESSED | Status.MANUAL:
             return str(verdict["reason"])
         case Status.PASS:

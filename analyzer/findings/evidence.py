@@ -138,14 +138,15 @@ def _secrets_gap(evidence: ScanEvidence) -> str | None:
         return "the secrets scan did not run"
     if evidence.oversized_files:
         return (
-            f"{_files(evidence.oversized_files)} over --max-file-bytes not examined for secrets "
-            "(the notices name them; raise --max-file-bytes to examine them)"
+            f"{_were(evidence.oversized_files, 'file')} over --max-file-bytes and not examined "
+            "for secrets (the notices name them; raise --max-file-bytes to examine them)"
         )
     return None
 
 
-def _files(count: int) -> str:
-    return "1 file was" if count == 1 else f"{count} files were"
+def _were(count: int, noun: str) -> str:
+    """'1 file was', '3 files were'."""
+    return f"1 {noun} was" if count == 1 else f"{count} {noun}s were"
 
 
 def _base_os_gap(evidence: ScanEvidence) -> str | None:
@@ -170,7 +171,7 @@ def _inventory_gap(evidence: ScanEvidence) -> str | None:
     if evidence.os_packages:
         return None
     others = evidence.other_packages
-    found = f"; only {others} Python or npm package(s) were found" if others else ""
+    found = f"; only {_were(others, 'Python or npm package')} found" if others else ""
     return (
         "no package database (dpkg, apk or rpm sqlite) was read, so the image's components were "
         f"not inventoried{found}"
@@ -210,6 +211,6 @@ def hidden_gap(evidence: ScanEvidence) -> str | None:
     below = f"below --min-severity {floor.value}" if floor else "below --min-severity"
     count = evidence.hidden_findings
     return (
-        f"{count} finding(s) {below} were left out of this report and may bear on it (scan "
+        f"{_were(count, 'finding')} left out of this report ({below}) and may bear on it (scan "
         "without --min-severity)"
     )

@@ -108,8 +108,9 @@ class Check(enum.Enum):
 
 
 CHECKED: dict[Check, str] = {
-    Check.SECRETS: "every regular file of every layer up to --max-file-bytes (deleted ones too), "
-    "ENV, labels, entrypoint, cmd and build history examined for secrets",
+    Check.SECRETS: "every regular file of every layer up to --max-file-bytes (deleted ones too; "
+    "keys compiled into programs and libraries excepted), ENV, labels, entrypoint, cmd and "
+    "build history examined for secrets",
     Check.PRIVILEGE: "default user, uid-0 and duplicate-id accounts, empty passwords, sudo "
     "NOPASSWD, SSH root login, setuid/setgid files and file capabilities",
     Check.SOFTWARE: "shells, BusyBox, package managers, compilers, debuggers, network tools and "

@@ -186,7 +186,7 @@ def test_6_3_2_with_zero_packages_is_not_assessed() -> None:
 def test_6_3_2_with_only_language_packages_is_not_assessed_and_says_what_was_found() -> None:
     verdict = verdicts(image(packages=[{"kind": "pypi"}, {"kind": "npm"}]))["6.3.2"]
     assert verdict.status is Status.NOT_ASSESSED
-    assert verdict.reason and "only 2 Python or npm package(s)" in verdict.reason
+    assert verdict.reason and "only 2 Python or npm packages were found" in verdict.reason
 
 
 @pytest.mark.parametrize("kind", ["deb", "apk", "rpm"])
@@ -270,7 +270,9 @@ def test_image_without_build_history_leaves_2_2_6_not_assessed() -> None:
 def test_findings_left_out_by_a_high_min_severity_keep_requirements_from_passing() -> None:
     doc = image(hidden_below_min_severity=2, min_severity="high")
     assert Status.PASS not in statuses(doc).values()
-    assert "2 finding(s) below --min-severity high" in str(verdicts(doc)["CG-12.3"].reason)
+    assert "2 findings were left out of this report (below --min-severity high)" in str(
+        verdicts(doc)["CG-12.3"].reason
+    )
     assert Status.PASS not in statuses(image(hidden_below_min_severity=2)).values()
 
 
