@@ -167,7 +167,7 @@ def _requirement_row(verdict: dict[str, Any], findings: list[dict[str, Any]]) ->
         + _cells(verdict["requirement"], verdict["text"])
         + f'<td class="status-{escape(status.value)}">{escape(status.label)}</td>'
         + f"<td>{_behind(status, verdict, findings)}</td>"
-        + _cells(observed or "none", verdict["checked"])
+        + _cells(observed or "none", verdict["checked"] or "nothing")
         + "</tr>"
     )
 

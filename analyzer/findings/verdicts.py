@@ -82,7 +82,8 @@ class Verdict:
     reason: str | None
     """Why a person must judge it (manual) or why it was not assessed; None for pass and fail."""
     checked: str
-    """What the scan examines for this requirement."""
+    """What the scan examined for this requirement on this image: the checks that ran ("" when
+    none could)."""
     failing: tuple[str, ...]
     """Fingerprints of the findings behind a fail (empty unless it fails)."""
     observations: tuple[tuple[Severity, int], ...]
@@ -106,27 +107,28 @@ def _verdict(requirement: str, text: str, basis: Basis, evidence: ScanEvidence) 
     bearing = [f for f in evidence.findings if requirement in f.requirements]
     severities = Counter(f.severity for f in bearing)
     failing = tuple(dict.fromkeys(f.fingerprint for f in bearing if fails(f.severity)))
-    status, reason = _status(basis, evidence, failed=bool(failing))
+    gaps = {check: gap(evidence, check) for check in basis.checks}
+    status, reason = _status(basis, [*gaps.values(), hidden_gap(evidence)], failed=bool(failing))
     return Verdict(
         requirement=requirement,
         text=text,
         status=status,
         reason=reason,
-        checked="; ".join(CHECKED[c] for c in basis.checks),
+        checked="; ".join(CHECKED[check] for check, why in gaps.items() if why is None),
         failing=failing,
         observations=tuple((s, severities[s]) for s in OBSERVED),
     )
 
 
-def _status(basis: Basis, evidence: ScanEvidence, *, failed: bool) -> tuple[Status, str | None]:
+def _status(basis: Basis, gaps: list[str | None], *, failed: bool) -> tuple[Status, str | None]:
     """Fail on evidence first: a finding is true even where other checks could not run."""
     if failed:
         return Status.FAIL, None
-    gaps = [g for g in (*(gap(evidence, c) for c in basis.checks), hidden_gap(evidence)) if g]
+    reasons = [g for g in gaps if g]
     if basis.manual:
-        return Status.MANUAL, "; ".join([basis.manual, *gaps])
-    if gaps:
-        return Status.NOT_ASSESSED, "; ".join(gaps)
+        return Status.MANUAL, "; ".join([basis.manual, *reasons])
+    if reasons:
+        return Status.NOT_ASSESSED, "; ".join(reasons)
     return Status.PASS, None
 
 

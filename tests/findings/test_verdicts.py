@@ -16,9 +16,11 @@ from analyzer.findings.evidence import evidence_of
 from analyzer.findings.model import Severity, fingerprint
 from analyzer.findings.pci import (
     CATEGORY_CONTROLS,
+    CHECKED,
     REQUIREMENT_BASIS,
     REQUIREMENTS,
     SEVERITY_EFFECT,
+    Check,
     Effect,
     fails,
 )
@@ -280,6 +282,16 @@ def test_findings_left_out_by_a_high_min_severity_keep_requirements_from_passing
 def test_findings_left_out_below_the_failing_severities_cannot_change_a_pass(floor: str) -> None:
     doc = image(hidden_below_min_severity=5, min_severity=floor)
     assert statuses(doc) == statuses(image())
+
+
+def test_a_verdict_states_as_checked_only_the_checks_that_ran() -> None:
+    assert verdicts(image())["6.3.3"].checked == CHECKED[Check.BASE_OS]  # never vulnerabilities
+    assert verdicts(image(os=None))["6.3.3"].checked == ""
+    legacy = verdicts(image(manifest_digest="", trusted_registries=[]))["CG-12.2"]
+    assert legacy.checked == ""
+    assert verdicts(image(manifest_digest=""))["CG-12.2"].checked == CHECKED[Check.REGISTRY]
+    both = verdicts(image())["CG-12.1"].checked
+    assert both == f"{CHECKED[Check.SOFTWARE]}; {CHECKED[Check.BASE_OS]}"
 
 
 # ---- the overall line -----------------------------------------------------------------------
