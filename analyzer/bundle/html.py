@@ -1,17 +1,19 @@
 """report.html: one image's report as a single self-contained page a person can read offline.
 
-No network and no external assets: the CSS, the charts (SVG drawn here) and the few lines of
-filter script are inline, and a Content-Security-Policy forbids loading anything else. Every
-string from the report passes through `html.escape`, because evidence, paths and history lines
-come from the image and must never become markup. Same report in, same bytes out.
+No network and no external assets: the CSS, the charts (SVG drawn by bundle/charts.py) and the
+few lines of filter script are inline, and a Content-Security-Policy forbids loading anything
+else. Every string from the report passes through `html.escape`, because evidence, paths and
+history lines come from the image and must never become markup. Same report in, same bytes out.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from html import escape
-from typing import Any
+from typing import Any, assert_never
+
+from analyzer.bundle.charts import bar_chart, human_size
+from analyzer.findings.verdicts import Status, severity_rule, verdict_line
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 COLORS = {
@@ -25,9 +27,6 @@ NEUTRAL = "#1565c0"
 CONFIG_LAYER = "config"
 """Label of findings that belong to the image config rather than to a layer."""
 
-# Bar chart geometry, in SVG pixels.
-CHART_W, LABEL_W, BAR_H, GAP, BAR_MAX = 420, 110, 20, 6, 220
-
 CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
 
 STYLE = """
@@ -36,7 +35,8 @@ table{border-collapse:collapse;width:100%;margin:.5em 0}
 th,td{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}
 th{background:#eee} code,.mono{font-family:ui-monospace,monospace;word-break:break-all}
 .status-pass{color:#2e7d32;font-weight:bold} .status-fail{color:#c62828;font-weight:bold}
-.status-not-assessable{color:#546e7a}
+.status-not-assessed{color:#546e7a;font-weight:bold} .status-manual{color:#6a1b9a;font-weight:bold}
+#verdict-line{font-size:1.2em;font-weight:bold} .failing{margin:0;padding-left:1.2em}
 .sev{color:#fff;border-radius:3px;padding:0 4px}
 .charts{display:flex;flex-wrap:wrap;gap:1em} .charts figure{margin:0}
 #controls{margin:.5em 0} #controls label{margin-right:.8em}
@@ -122,8 +122,10 @@ def _header(report: dict[str, Any]) -> str:
         ("Input sha256", source["sha256"]),
     ]
     rows = [f'<tr><th>{escape(k)}</th><td class="mono">{escape(v)}</td></tr>' for k, v in facts]
+    line = verdict_line(Status(r["status"]) for r in report["requirements"])
     return (
         '<header id="image">\n<h1>image-audit report</h1>\n'
+        f'<p id="verdict-line">{escape(line)}</p>\n'
         + _table([], rows, "identity")
         + ("\n</header>")
     )
@@ -143,47 +145,52 @@ def _summary(report: dict[str, Any]) -> str:
 
 
 def _requirements(report: dict[str, Any]) -> str:
-    rows = [
-        f'<tr class="requirement" data-status="{escape(r["status"])}">'
-        f"<td>{escape(r['requirement'])}</td><td>{escape(r['text'])}</td>"
-        f'<td class="status-{escape(r["status"])}">{escape(r["status"])}</td>'
-        f"<td>{len(r['findings'])}</td></tr>"
-        for r in report["requirements"]
-    ]
-    head = ["Requirement", "Text", "Verdict", "Findings"]
+    rows = [_requirement_row(r, report["findings"]) for r in report["requirements"]]
+    head = ["Requirement", "Text", "Verdict", "Behind the verdict", "Observations", "Checked"]
     return (
         '<section id="requirements">\n<h2>Verdict per requirement</h2>\n'
+        f"<p>{escape(severity_rule())}</p>\n<ul>{STATUS_KEY}</ul>\n"
         + _table(head, rows, "requirements-table")
         + "\n</section>"
     )
 
 
-def bar_chart(
-    svg_id: str, title: str, bars: list[tuple[str, int, str]], fmt: Callable[[int], str] = str
-) -> str:
-    """A horizontal bar chart as inline SVG: one (label, value, color) per bar, values shown
-    with `fmt`."""
-    top = max((v for _, v, _ in bars), default=0) or 1
-    height = len(bars) * (BAR_H + GAP) + GAP
-    rows = "".join(_bar(i * (BAR_H + GAP) + GAP, bar, top, fmt) for i, bar in enumerate(bars))
+STATUS_KEY = "".join(f"<li><b>{s.label}</b>: {escape(s.meaning)}</li>" for s in Status)
+"""What each verdict means, above the verdict table."""
+
+
+def _requirement_row(verdict: dict[str, Any], findings: list[dict[str, Any]]) -> str:
+    status = Status(verdict["status"])
+    observed = ", ".join(f"{n} {s}" for s, n in verdict["observations"].items() if n)
     return (
-        f"<figure><figcaption>{escape(title)}</figcaption>"
-        f'<svg id="{svg_id}" xmlns="http://www.w3.org/2000/svg" width="{CHART_W}" '
-        f'height="{height}" role="img" aria-label="{escape(title)}">{rows}</svg></figure>'
+        f'<tr class="requirement" data-status="{escape(status.value)}">'
+        + _cells(verdict["requirement"], verdict["text"])
+        + f'<td class="status-{escape(status.value)}">{escape(status.label)}</td>'
+        + f"<td>{_behind(status, verdict, findings)}</td>"
+        + _cells(observed or "none", verdict["checked"] or "nothing")
+        + "</tr>"
     )
 
 
-def _bar(y: int, bar: tuple[str, int, str], top: int, fmt: Callable[[int], str]) -> str:
-    label, value, color = bar
-    length = round(BAR_MAX * value / top)
-    text_y = y + BAR_H - 5
-    return (
-        f'<g class="bar" data-label="{escape(label)}" data-value="{value}">'
-        f'<text x="0" y="{text_y}" font-size="12">{escape(label[:16])}</text>'
-        f'<rect x="{LABEL_W}" y="{y}" width="{length}" height="{BAR_H}" fill="{color}"/>'
-        f'<text x="{LABEL_W + length + 4}" y="{text_y}" font-size="12">{escape(fmt(value))}</text>'
-        "</g>"
-    )
+def _behind(status: Status, verdict: dict[str, Any], findings: list[dict[str, Any]]) -> str:
+    """Links to every finding behind a fail, or the reason a verdict is not assessed or manual
+    (already escaped)."""
+    match status:
+        case Status.FAIL:
+            failing = set(verdict["findings"])
+            items = "".join(
+                f'<li><a href="#finding-{i}">{escape(f["rule_id"])}</a> '
+                f"<code>{escape(f['path'] or '(config)')}</code></li>"
+                for i, f in enumerate(findings)
+                if f["fingerprint"] in failing
+            )
+            return f'<ul class="failing">{items}</ul>'
+        case Status.NOT_ASSESSED | Status.MANUAL:
+            return escape(str(verdict["reason"]))
+        case Status.PASS:
+            return "nothing that fails it"
+        case _:
+            assert_never(status)
 
 
 def _layer_label(index: int | None) -> str:
@@ -223,20 +230,6 @@ def _charts(report: dict[str, Any]) -> str:
     )
 
 
-def human_size(size: int) -> str:
-    """Bytes for a person: `human_size(9216)` is '9.0 KiB'.
-
-    >>> human_size(512), human_size(9216), human_size(3 * 1024**3)
-    ('512 B', '9.0 KiB', '3.0 GiB')
-    """
-    value, unit = float(size), "B"
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            break
-        value /= 1024
-    return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
-
-
 def _where(finding: dict[str, Any]) -> str:
     if finding["present_in_final"]:
         return "final"
@@ -274,10 +267,11 @@ def _timeline(report: dict[str, Any]) -> str:
     )
 
 
-def _finding_row(finding: dict[str, Any]) -> str:
+def _finding_row(index: int, finding: dict[str, Any]) -> str:
     sev = escape(finding["severity"])
     return (
-        f'<tr class="finding" data-severity="{sev}" data-rule="{escape(finding["rule_id"])}">'
+        f'<tr class="finding" id="finding-{index}" data-severity="{sev}" '
+        f'data-rule="{escape(finding["rule_id"])}">'
         f'<td><span class="sev" style="background:{COLORS.get(finding["severity"], NEUTRAL)}">'
         f"{sev}</span></td>"
         + _cells(finding["rule_id"], finding["title"], _layer_label(finding["layer_index"]))
@@ -298,7 +292,7 @@ def _findings(report: dict[str, Any]) -> str:
         f"{len(report['findings'])}</span></div>"
     )
     head = ["Severity", "Rule", "Title", "Layer", "Path", "Where", "Evidence", "PCI"]
-    rows = [_finding_row(f) for f in report["findings"]]
+    rows = [_finding_row(i, f) for i, f in enumerate(report["findings"])]
     return (
         f'<section id="findings">\n<h2>Findings</h2>\n{controls}\n'
         + _table(head, rows, "findings-table")

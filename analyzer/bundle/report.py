@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections import Counter
+from typing import Any, assert_never
 
-from analyzer.bundle.requirements import not_assessable, requirement_summary
-from analyzer.text import json_bytes
+from analyzer.bundle.requirements import not_assessable, requirement_verdicts
+from analyzer.findings.verdicts import Status, severity_rule, verdict_line
+from analyzer.text import json_bytes, printable
 
-REPORT_SCHEMA_VERSION = 1
+REPORT_SCHEMA_VERSION = 2
+"""2: a verdict per requirement is fail, pass, not-assessed or manual, with its reason, what it
+checked, the findings behind a fail only, and its lower-severity observations."""
 
 
 def canonical_json(doc: Any) -> bytes:
@@ -24,7 +28,6 @@ def report_document(
     notices: list[str],
 ) -> dict[str, Any]:
     """The report.json document of one image (validated by schemas/report.schema.json)."""
-    findings = image["findings"]
     return {
         "schema_version": REPORT_SCHEMA_VERSION,
         "input": input_facts,
@@ -42,9 +45,9 @@ def report_document(
         },
         "layers": image["layers"],
         "summary": image["summary"],
-        "requirements": requirement_summary(findings),
+        "requirements": requirement_verdicts(image),
         "not_assessable": not_assessable(),
-        "findings": findings,
+        "findings": image["findings"],
         "suppressed": image["suppressed"],
         "hidden_below_min_severity": image["hidden_below_min_severity"],
         "os": image.get("os"),
@@ -55,40 +58,101 @@ def report_document(
     }
 
 
+def md_cell(value: object) -> str:
+    r"""Markdown text from any string (archive strings included), for a table cell or a line:
+    one printable line, with backslashes, pipes and `<` escaped so that no name can end a cell
+    early, forge a column or row, or open raw HTML.
+
+    >>> print(md_cell("a|b\n<img> c:\\"))
+    a\|b\\x0a\<img> c:\\
+    """
+    text = printable(str(value))
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "\\<")
+
+
 def _row(cells: list[object]) -> str:
-    return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+    return "| " + " | ".join(md_cell(c) for c in cells) + " |"
 
 
 def report_markdown(report: dict[str, Any]) -> str:
-    """The assessor's summary: verdict per requirement, top findings, what was not assessable."""
+    """The assessor's summary: the overall verdict line, a verdict per requirement with what is
+    behind it, top findings, what was not assessable."""
     image = report["image"]
     name = ", ".join(image["refs"]) or image["config_digest"]
+    verdicts = report["requirements"]
     lines = [
-        f"# Image audit: {name}",
+        f"# Image audit: {md_cell(name)}",
         "",
-        f"- platform: {image['platform']}; config {image['config_digest']}",
-        f"- input: {report['input']['name']} ({report['input']['size']} bytes, "
+        f"**{verdict_line(Status(v['status']) for v in verdicts)}**",
+        "",
+        f"- platform: {md_cell(image['platform'])}; config {md_cell(image['config_digest'])}",
+        f"- input: {md_cell(report['input']['name'])} ({report['input']['size']} bytes, "
         f"sha256 {report['input']['sha256']})",
         "- findings: " + ", ".join(f"{n} {s}" for s, n in report["summary"].items()),
         "",
         "## Verdict per requirement",
         "",
-        _row(["requirement", "status", "findings", "what it asks"]),
-        _row(["---"] * 4),
-    ]
-    lines += [
-        _row([r["requirement"], r["status"].upper(), len(r["findings"]), r["text"]])
-        for r in report["requirements"]
-    ]
-    lines += [
+        *VERDICT_KEY,
         "",
+        _row(["requirement", "verdict", "behind the verdict", "observations", "what it asks"]),
+        _row(["---"] * 5),
+        *(_verdict_row(v, report["findings"]) for v in verdicts),
+        "",
+        *_top_findings(report["findings"]),
+        "",
+        "## Not assessable from the image",
+        "",
+    ]
+    lines += [f"- **{item['practice']}**: {item['reason']}" for item in report["not_assessable"]]
+    if report["notices"]:
+        lines += ["", "## Notices", ""] + [f"- {md_cell(n)}" for n in report["notices"]]
+    return "\n".join(lines) + "\n"
+
+
+VERDICT_KEY = (f"- {severity_rule()}", *(f"- **{s.label}**: {s.meaning}." for s in Status))
+"""What the verdicts mean, above the verdict table."""
+
+
+def _verdict_row(verdict: dict[str, Any], findings: list[dict[str, Any]]) -> str:
+    observed = ", ".join(f"{n} {s}" for s, n in verdict["observations"].items() if n)
+    status = Status(verdict["status"])
+    return _row(
+        [
+            verdict["requirement"],
+            status.label.upper(),
+            _behind(status, verdict, findings),
+            observed or "none",
+            verdict["text"],
+        ]
+    )
+
+
+def _behind(status: Status, verdict: dict[str, Any], findings: list[dict[str, Any]]) -> str:
+    """The rules behind a fail, the reason for not assessed or manual, what a pass checked."""
+    match status:
+        case Status.FAIL:
+            failing = set(verdict["findings"])
+            rules = Counter(f["rule_id"] for f in findings if f["fingerprint"] in failing)
+            named = ", ".join(r if n == 1 else f"{r} x{n}" for r, n in rules.items())
+            total = rules.total()
+            return f"{total} finding{'' if total == 1 else 's'}: {named}"
+        case Status.NOT_ASSESSED | Status.MANUAL:
+            return str(verdict["reason"])
+        case Status.PASS:
+            return f"checked: {verdict['checked']}"
+        case _:
+            assert_never(status)
+
+
+def _top_findings(findings: list[dict[str, Any]]) -> list[str]:
+    lines = [
         "## Top findings",
         "",
         _row(["severity", "rule", "path", "layer", "in final", "evidence"]),
         _row(["---"] * 6),
     ]
-    top = [f for f in report["findings"] if f["severity"] != "info"][:25]
-    lines += [
+    top = [f for f in findings if f["severity"] != "info"][:25]
+    return lines + [
         _row(
             [
                 f["severity"],
@@ -101,8 +165,3 @@ def report_markdown(report: dict[str, Any]) -> str:
         )
         for f in top
     ]
-    lines += ["", "## Not assessable from the image", ""]
-    lines += [f"- **{item['practice']}**: {item['reason']}" for item in report["not_assessable"]]
-    if report["notices"]:
-        lines += ["", "## Notices", ""] + [f"- {n}" for n in report["notices"]]
-    return "\n".join(lines) + "\n"

@@ -1,10 +1,11 @@
-"""A verdict per PCI requirement: fail (findings bear on it), pass, or not assessable."""
+"""The verdicts of one image as report.json states them, and the practices no image can show."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from analyzer.findings.pci import REQUIREMENTS
+from analyzer.findings.verdicts import Verdict, image_verdicts
 
 NOT_ASSESSABLE: dict[str, str] = {
     "read-only root filesystem": "a deployment setting (securityContext.readOnlyRootFilesystem, "
@@ -16,25 +17,27 @@ NOT_ASSESSABLE: dict[str, str] = {
 }
 
 
-def requirement_summary(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """For every requirement we map: status and the findings behind it.
+def requirement_verdicts(image: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """For every requirement we map: its verdict on one image of the scan document.
 
-    >>> requirement_summary([{"pci": ["8.6.2"], "severity": "high", "fingerprint": "f1"}])[0]
-    {'requirement': 'CG-12.1', 'text': 'Build from trusted, current, minimal base images (no unnecessary packages)', 'status': 'pass', 'findings': []}
-    """  # noqa: E501
-    summary = []
-    for requirement, text in REQUIREMENTS.items():
-        bearing = [f for f in findings if requirement in f["pci"]]
-        failing = [f["fingerprint"] for f in bearing if f["severity"] != "info"]
-        summary.append(
-            {
-                "requirement": requirement,
-                "text": text,
-                "status": "fail" if failing else "pass",
-                "findings": failing or [f["fingerprint"] for f in bearing],
-            }
-        )
-    return summary
+    >>> image = {"findings": [{"pci": ["8.6.2"], "severity": "high", "fingerprint": "f1"}]}
+    >>> {v["requirement"]: v["status"] for v in requirement_verdicts(image)}["8.6.2"]
+    'fail'
+    """
+    return [verdict_document(v) for v in image_verdicts(image)]
+
+
+def verdict_document(verdict: Verdict) -> dict[str, Any]:
+    """One verdict as report.json states it (schemas/report.schema.json, `requirements`)."""
+    return {
+        "requirement": verdict.requirement,
+        "text": verdict.text,
+        "status": verdict.status.value,
+        "reason": verdict.reason,
+        "checked": verdict.checked,
+        "findings": list(verdict.failing),
+        "observations": {severity.value: count for severity, count in verdict.observations},
+    }
 
 
 def not_assessable() -> list[dict[str, str]]:
