@@ -4,7 +4,8 @@ What it finds:
 - IA-UNSIGNED: no signature travels with the image in this archive: no cosign
   `sha256-<digest>.sig` manifest and no OCI referrer of kind signature whose subject is the
   image's manifest. (Signatures are reported as present, not verified.) Legacy `docker save`
-  archives cannot carry signatures at all.
+  archives cannot carry signatures at all: there it is no finding, and CG-12.2 is reported as
+  not assessed from the archive.
 - IA-REGISTRY-UNTRUSTED: with `--trusted-registry`, references that name any other registry
   (Docker Hub for unqualified names like `alpine:3.20`).
 
@@ -84,14 +85,13 @@ class ProvenanceDetector:
         """Signature presence, then registry origin when a trusted list was given."""
         found = signatures_of(ctx)
         ctx.facts["signatures"] = found
-        if not found:
-            evidence = (
-                "a legacy docker-archive carries no signatures"
-                if not ctx.image.manifest_digest
-                else f"no signature for manifest {ctx.image.manifest_digest}"
-            )
-            yield ctx.finding(UNSIGNED, key="signature", evidence=evidence)
         trusted = ctx.options.trusted_registries
+        ctx.facts["trusted_registries"] = list(trusted)
+        # A legacy docker-archive has no manifest digest a signature could name: that says
+        # nothing about the image (CG-12.2 is not assessed there), so it is no finding.
+        if not found and ctx.image.manifest_digest:
+            evidence = f"no signature for manifest {ctx.image.manifest_digest}"
+            yield ctx.finding(UNSIGNED, key="signature", evidence=evidence)
         if not trusted:
             return
         for reference in ctx.image.refs:
