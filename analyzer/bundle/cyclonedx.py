@@ -22,6 +22,8 @@ from urllib.parse import quote
 import jsonschema
 from referencing import Registry, Resource
 
+from analyzer.text import exact_bytes
+
 SPEC_VERSION = "1.5"
 BOM_SCHEMA_ID = "http://cyclonedx.org/schema/bom-1.5.schema.json"
 SCHEMA_FILES = ("bom-1.5.schema.json", "spdx.schema.json", "jsf-0.82.schema.json")
@@ -117,13 +119,21 @@ def _oci_purl(name: str, version: str, manifest_digest: str) -> str:
     """The purl of an OCI image, which needs the manifest digest (pkg:oci/app@sha256%3A...)."""
     if not manifest_digest:
         return ""
-    qualifiers = [f"repository_url={quote(name, safe='/:')}"]
+    qualifiers = [f"repository_url={_percent(name, '/:')}"]
     if version and not version.startswith("sha256:"):
-        qualifiers.append(f"tag={quote(version, safe='')}")
+        qualifiers.append(f"tag={_percent(version)}")
     last = name.rsplit("/", 1)[-1].lower()
-    return f"pkg:oci/{quote(last, safe='')}@{quote(manifest_digest, safe='')}?" + "&".join(
-        qualifiers
-    )
+    return f"pkg:oci/{_percent(last)}@{_percent(manifest_digest)}?" + "&".join(qualifiers)
+
+
+def _percent(text: str, safe: str = "") -> str:
+    """Percent-encoding of the bytes `text` was read from (a reference from JSON may hold a
+    lone surrogate, which has no UTF-8 form).
+
+    >>> _percent("app:1\\ud800")
+    'app%3A1%ED%A0%80'
+    """
+    return quote(exact_bytes(text), safe=safe)
 
 
 def _os_components(os_doc: dict[str, Any] | None) -> list[dict[str, Any]]:
