@@ -73,7 +73,9 @@ def _read(args: argparse.Namespace) -> ReadResult:
 
 
 def _print_json(doc: Any, out: TextIO) -> None:
-    json.dump(doc, out, indent=2, sort_keys=False)
+    # ASCII JSON: controls, NULs and surrogates (names that were not UTF-8) become \u escapes,
+    # so the text reads back exact and no output encoding can fail on it.
+    json.dump(doc, out, indent=2, sort_keys=False, ensure_ascii=True)
     out.write("\n")
 
 

@@ -74,14 +74,18 @@ def split_ref(ref: str) -> tuple[str, str]:
     ('app', 'sha256:ab12')
     >>> split_ref("registry:5000/app")
     ('registry:5000/app', '')
+
+    The tag starts at the first ":" of the last path component: a tag with a secret redacted
+    in it holds one more ("sha256:").
+
+    >>> split_ref("leak/app:ghp_... (40 chars, sha256:db18eaa92aa0f18d)")
+    ('leak/app', 'ghp_... (40 chars, sha256:db18eaa92aa0f18d)')
     """
     if "@" in ref:
         name, _, digest = ref.partition("@")
         return name, digest
-    head, sep, tag = ref.rpartition(":")
-    if sep and "/" not in tag:
-        return head, tag
-    return ref, ""
+    colon = ref.find(":", ref.rfind("/") + 1)
+    return (ref, "") if colon < 0 else (ref[:colon], ref[colon + 1 :])
 
 
 def image_component(image_doc: dict[str, Any], archive_doc: dict[str, Any]) -> dict[str, Any]:

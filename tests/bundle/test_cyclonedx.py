@@ -147,3 +147,11 @@ def test_a_reference_that_is_not_valid_unicode_still_gives_a_valid_bom(
     assert "tag=v%FF1" in document["metadata"]["component"]["purl"]
     assert cyclonedx_errors(document) == []
     canonical_json(document).decode("utf-8")
+
+
+def test_a_tag_holding_a_redacted_secret_keeps_the_image_name(built: dict[str, Path]) -> None:
+    scan_doc = scan_document(scan_archive(built["oci-tar-gzip"]))
+    scan_doc["images"][0]["refs"] = ["leak/app:ghp_... (40 chars, sha256:db18eaa92aa0f18d)"]
+    component = bom(scan_doc)["metadata"]["component"]
+    assert component["name"] == "leak/app"
+    assert component["version"] == "ghp_... (40 chars, sha256:db18eaa92aa0f18d)"
