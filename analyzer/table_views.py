@@ -9,6 +9,7 @@ from typing import Any
 
 from analyzer.archive.digest import short
 from analyzer.terminal import clip, one_line, table
+from analyzer.views import document_label
 
 
 def heading(image: dict[str, Any]) -> str:
@@ -126,7 +127,7 @@ def _image_tables(image: dict[str, Any]) -> str:
 
 def ls_header(image: dict[str, Any]) -> str:
     """The line before one image's `ls` table when the archive holds several."""
-    return "\n" + heading(image)
+    return "\n" + one_line(f"== {document_label(image)} ({image['platform']})") + "\n"
 
 
 def tree_table(rows: list[list[object]]) -> str:

@@ -227,3 +227,15 @@ def test_any_size_or_count_is_a_number_in_bounds_or_a_usage_error(text: str, opt
         return
     value = getattr(args, option.removeprefix("--").replace("-", "_"))
     assert isinstance(value, int) and 0 <= value <= MAX_NUMBER
+
+
+def test_ls_names_each_image_of_a_multi_image_archive(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "ls", str(built["oci-multiarch"]), "/etc")
+    headings = [line for line in out.splitlines() if line.startswith("== ")]
+    assert code == 0
+    assert headings == [
+        "== docker.io/example/shop:latest (linux/amd64)",
+        "== docker.io/example/shop:latest (linux/arm64/v8)",
+    ]
