@@ -232,3 +232,28 @@ def test_a_usage_error_naming_the_image_is_one_printable_line(
     code, _, err = run(capsys, "ls", str(hostile), "/nope")
     assert code == 2 and err.count("\n") == 1 and "hostile/term:v1\\x1b]0;owned" in err
     assert_terminal_safe(err)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="findings/model.fingerprint must hash text.exact_bytes(path) and bundle/writer.py "
+    "must write report.md and report.html with text.escaped_bytes (files not owned here)",
+)
+def test_a_finding_on_a_name_that_is_not_utf8_is_reported_everywhere(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fixtures.detector_cases import base  # noqa: PLC0415
+    from fixtures.formats import write_docker_archive  # noqa: PLC0415
+    from fixtures.spec import FileSpec, ImageSpec  # noqa: PLC0415
+
+    setuid = FileSpec(f"usr/bin/su{NOT_UTF8}", b"#!/bin/sh\n", mode=0o4755)
+    image = ImageSpec(layers=(base(setuid),), repo_tags=("odd/setuid:1",))
+    archive = write_docker_archive([image], tmp_path / "odd.tar")
+    evidence = tmp_path / "evidence"
+    code = main(["scan", str(archive), "--jobs", "1", "-q", "-o", str(evidence)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "/usr/bin/su\\xff\\xfe" in out and "usr/bin/su%FF%FE" in (
+        evidence / "findings.sarif"
+    ).read_text("utf-8")
