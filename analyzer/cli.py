@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, TextIO
 
-from tabulate import tabulate
-
 from analyzer import __version__
-from analyzer.archive.digest import short
 from analyzer.bundle.custody import utc_now
 from analyzer.bundle.report import canonical_json
 from analyzer.bundle.sarif import sarif_document
@@ -27,28 +26,29 @@ from analyzer.bundle.writer import BundleRequest, prepare, standard_extras, writ
 from analyzer.cli_args import build_parser
 from analyzer.detectors import all_rules
 from analyzer.detectors.context import ScanOptions
+from analyzer.document_scrub import Scrub
 from analyzer.errors import AnalyzerError, UsageError
-from analyzer.filesystem.paths import is_within, normalize
+from analyzer.filesystem.paths import normalize
 from analyzer.findings.pci import REQUIREMENTS, controls_for
 from analyzer.findings.suppress import load_suppressions
 from analyzer.limits import Limits
+from analyzer.listing import LsMode, layer_steps, ls_document, tree_rows
 from analyzer.progress import ProgressLine
 from analyzer.reader import ImageView, ReadResult, read_archive
 from analyzer.scan import scan_archive
 from analyzer.secrets import dsbridge
-from analyzer.secrets.config import scrubber_for
+from analyzer.secrets.config import archive_scrubber, scrubber_for
 from analyzer.secrets.engine import SecretEngine
-from analyzer.views import (
-    clip,
-    entry_document,
-    image_label,
-    inspect_document,
-    removed_document,
-    scan_document,
+from analyzer.table_views import (
+    deleted_table,
+    history_table,
+    inspect_table,
+    ls_header,
     scan_table,
-    tree_rows,
-    version_document,
+    tree_table,
 )
+from analyzer.terminal import one_line, table
+from analyzer.views import document_label, inspect_document, scan_archive_scrub, scan_document
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 3
@@ -73,110 +73,60 @@ def _read(args: argparse.Namespace) -> ReadResult:
 
 
 def _print_json(doc: Any, out: TextIO) -> None:
-    json.dump(doc, out, indent=2, sort_keys=False)
+    # ASCII JSON: controls, NULs and surrogates (names that were not UTF-8) become \u escapes,
+    # so the text reads back exact and no output encoding can fail on it.
+    json.dump(doc, out, indent=2, sort_keys=False, ensure_ascii=True)
     out.write("\n")
 
 
-def _scrubbers(result: ReadResult) -> list[Callable[[str], str]]:
-    """Per image, a function redacting the config's secrets from quoted config text."""
+_ARCHIVE_DOCUMENTS = ("index.json", "manifest.json")
+
+
+def _read_scrubs(result: ReadResult) -> tuple[Sequence[Scrub], Scrub]:
+    """Per image, a scrub redacting the config's secrets; and one for the archive's own
+    documents (their annotations, and every image's config secrets). `inspect` and `ls`
+    examine no file content: the secrets a scan finds in files are unknown to them."""
     engine = SecretEngine(use_hyperscan=False)  # a few short texts: not worth compiling for
-    return [
+    scrubbers = [
         scrubber_for(
             v.image.config, len(v.image.layers), engine, v.image.raw_config, v.image.raw_manifest
         )
         for v in result.images
     ]
+    archive = result.archive
+    documents = [archive.read_small(n, n) for n in _ARCHIVE_DOCUMENTS if archive.has(n)]
+    return scrubbers, archive_scrubber(documents, engine, scrubbers)
 
 
 def run_inspect(args: argparse.Namespace, out: TextIO) -> int:
     """`image-audit inspect`."""
     result = _read(args)
-    doc = inspect_document(result, _scrubbers(result))
+    doc = inspect_document(result, *_read_scrubs(result))
     if args.format == "json":
         _print_json(doc, out)
-        return 0
-    archive = doc["archive"]
-    out.write(
-        f"{archive['path']}: {archive['format']} ({archive['kind']}, "
-        f"compression {archive['compression']}), {len(doc['images'])} image(s)\n"
-    )
-    for image in doc["images"]:
-        _print_image(image, out)
-    if doc["artifacts"]:
-        out.write("\nArtifacts (not images, not read as layers):\n")
-        rows = [
-            [
-                a["kind"],
-                short(a["digest"]),
-                a["artifact_type"],
-                ", ".join(a["refs"]),
-                short(a["subject"]) if a["subject"] else "",
-            ]
-            for a in doc["artifacts"]
-        ]
-        out.write(tabulate(rows, ["kind", "digest", "type", "refs", "subject"]) + "\n")
-    _print_notices(result.notices, out)
+    else:
+        out.write(inspect_table(doc))
     return 0
-
-
-def _print_image(image: dict[str, Any], out: TextIO) -> None:
-    out.write("\n")
-    facts = [
-        ["references", ", ".join(image["refs"]) or "(none)"],
-        ["platform", image["platform"]],
-        ["manifest", image["manifest_digest"] or "(none in a legacy docker archive)"],
-        ["config", image["config_digest"]],
-        ["created", image["created"]],
-        ["user", image["user"] or "(not set: root)"],
-        ["entrypoint", json.dumps(image["entrypoint"])],
-        ["cmd", json.dumps(image["cmd"])],
-        ["env names", ", ".join(image["env_names"])],
-        ["labels", ", ".join(f"{k}={v}" for k, v in image["labels"].items())],
-    ]
-    out.write(tabulate(facts, tablefmt="plain") + "\n\n")
-    rows = [
-        [
-            layer["index"],
-            short(layer["digest"]),
-            short(layer["diff_id"]),
-            layer["compression"],
-            layer["compressed_size"],
-            layer["uncompressed_size"],
-            layer["entries"],
-            clip(layer["created_by"], 60),
-        ]
-        for layer in image["layers"]
-    ]
-    headers = ["#", "digest", "diff_id", "compr.", "stored", "size", "entries", "created_by"]
-    out.write(tabulate(rows, headers) + "\n")
-
-
-def _print_notices(notices: Sequence[str], out: TextIO) -> None:
-    if notices:
-        out.write("\nNotices:\n")
-        for notice in notices:
-            out.write(f"  - {notice}\n")
 
 
 def run_ls(args: argparse.Namespace, out: TextIO) -> int:
     """`image-audit ls`."""
     result = _read(args)
     path, _ = normalize(args.path)
+    mode: LsMode = "history" if args.history else "deleted" if args.deleted else "tree"
+    scrubs, _ = _read_scrubs(result)
     docs = []
     absent: list[str] = []
-    for view, scrub in zip(result.images, _scrubbers(result), strict=True):
-        if args.format == "table" and len(result.images) > 1:
-            out.write(f"\n== {image_label(view.image)} ({view.image.platform})\n")
-        if args.history:
-            doc = _history(view, path, args.format, out, scrub)
-        elif args.deleted:
-            doc = _deleted(view, path, args.format, out)
-        else:
-            doc = _tree(view, path, args.format, out)
+    for view, scrub in zip(result.images, scrubs, strict=True):
+        doc = ls_document(view, path, mode, scrub)
+        if args.format == "table":
+            if len(result.images) > 1:
+                out.write(ls_header(doc))
+            out.write(_ls_table(view, path, mode, doc, scrub))
         if doc.get("absent"):
-            absent.append(_absent_message(view, path, args.history))
+            absent.append(_absent_message(doc, path, args.history))
             if args.format == "table":
-                out.write(f"({absent[-1]})\n")
+                out.write(one_line(f"({absent[-1]})") + "\n")
         docs.append(doc)
     if len(absent) == len(docs) and absent:  # no image has it: an error, not an empty answer
         hint = "" if args.history else " (try --history or --deleted)"
@@ -186,92 +136,18 @@ def run_ls(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _absent_message(view: ImageView, path: str, history: bool) -> str:
+def _ls_table(view: ImageView, path: str, mode: LsMode, doc: dict[str, Any], scrub: Scrub) -> str:
+    if mode == "history":
+        return history_table(doc, layer_steps(view, scrub)) if not doc.get("absent") else ""
+    if mode == "deleted":
+        return deleted_table(doc)
+    return "" if doc.get("absent") else tree_table(tree_rows(view, path, doc))
+
+
+def _absent_message(doc: dict[str, Any], path: str, history: bool) -> str:
     if history:
-        return f"no layer of {image_label(view.image)} ever held {path}"
-    return f"{path} does not exist in the final filesystem of {image_label(view.image)}"
-
-
-def _image_header(view: ImageView) -> dict[str, Any]:
-    return {
-        "refs": list(view.image.refs),
-        "platform": str(view.image.platform),
-        "config_digest": view.image.config_digest,
-    }
-
-
-def _tree(view: ImageView, path: str, fmt: str, out: TextIO) -> dict[str, Any]:
-    fs = view.fs
-    if path != "/" and fs.get(path) is None:
-        return dict(_image_header(view), entries=[], absent=True)
-    if fmt == "table":
-        out.write(
-            tabulate(tree_rows(fs, path), ["mode", "uid:gid", "size", "layer", "path"]) + "\n"
-        )
-    entries = [
-        dict(entry_document(v.entry), layer=v.layer)
-        for v in fs.entries(path)
-        if v.entry is not None
-    ]
-    return dict(_image_header(view), entries=entries)
-
-
-def _history(
-    view: ImageView, path: str, fmt: str, out: TextIO, scrub: Callable[[str], str]
-) -> dict[str, Any]:
-    fs = view.fs
-    steps = [
-        version_document(p, v) for p in fs.all_paths() if is_within(p, path) for v in fs.history(p)
-    ]
-    if not steps:
-        return dict(_image_header(view), history=[], absent=True)
-    if fmt == "table":
-        layers = view.image.layers
-        rows = [
-            [
-                s["path"],
-                s["layer"],
-                s["change"] + (f" ({s['cause']})" if "cause" in s else ""),
-                s.get("entry", {}).get("mode", ""),
-                s.get("entry", {}).get("size", ""),
-                s.get("entry", {}).get("sha256", "")[:12],
-                clip(scrub(layers[s["layer"]].created_by), 50),
-            ]
-            for s in steps
-        ]
-        out.write(
-            tabulate(rows, ["path", "layer", "change", "mode", "size", "sha256", "created_by"])
-            + "\n"
-        )
-    return dict(_image_header(view), history=steps)
-
-
-def _deleted(view: ImageView, path: str, fmt: str, out: TextIO) -> dict[str, Any]:
-    removed = [
-        removed_document(r)
-        for r in view.fs.removed()
-        if r.version.entry is not None and is_within(r.version.entry.path, path)
-    ]
-    if fmt == "table":
-        rows = [
-            [
-                r["path"],
-                r["entry"]["type"],
-                r["entry"]["size"],
-                r["stored_in_layer"],
-                f"{r['how']} in layer {r['by_layer']}",
-                r["entry"]["sha256"][:12],
-            ]
-            for r in removed
-        ]
-        out.write(
-            tabulate(rows, ["path", "type", "size", "stored in layer", "hidden", "sha256"]) + "\n"
-        )
-        out.write(
-            f"{len(removed)} version(s) hidden from the final filesystem but recoverable "
-            "from the archive\n"
-        )
-    return dict(_image_header(view), removed=removed)
+        return f"no layer of {document_label(doc)} ever held {path}"
+    return f"{path} does not exist in the final filesystem of {document_label(doc)}"
 
 
 def _ruleset() -> dict[str, Any]:
@@ -297,7 +173,7 @@ def run_scan(args: argparse.Namespace, out: TextIO) -> int:
         min_severity=args.min_severity,
         suppressions=tuple(suppressions),
         max_file_bytes=args.max_file_bytes,
-        workers=max(1, args.jobs),
+        workers=args.jobs,
     )
     progress = ProgressLine(sys.stderr, not args.quiet)
     try:
@@ -310,6 +186,9 @@ def run_scan(args: argparse.Namespace, out: TextIO) -> int:
         )
     finally:
         progress.finish()
+    # The archive's own documents are copied into the bundle: scrub them of every image's
+    # secrets, those found in files included (a tag may repeat a token found in /app/.env).
+    result = replace(result, archive_scrub=scan_archive_scrub(result))
     doc = scan_document(result, show_suppressed=args.show_suppressed)
     if args.output is not None:
         request = BundleRequest(
@@ -322,14 +201,13 @@ def run_scan(args: argparse.Namespace, out: TextIO) -> int:
             extras=standard_extras(_rules_doc(), __version__),
         )
         write_bundle(result, doc, _ruleset(), request)
-        print(f"image-audit: evidence bundle written to {args.output}", file=sys.stderr)
+        print(one_line(f"image-audit: evidence bundle written to {args.output}"), file=sys.stderr)
     if args.format == "json":
         _print_json(doc, out)
     elif args.format == "sarif":
         _print_json(sarif_document(doc, _rules_doc(), __version__), out)
     else:
         out.write(scan_table(doc))
-        _print_notices(result.notices, out)
     failed = args.fail_on is not None and any(
         f.severity.rank >= args.fail_on.rank for r in result.images for f in r.findings
     )
@@ -363,7 +241,7 @@ def run_rules(args: argparse.Namespace, out: TextIO) -> int:
     rows = [
         [d["rule_id"], d["severity"], d["category"], ", ".join(d["pci"]), d["title"]] for d in docs
     ]
-    out.write(tabulate(rows, ["rule", "severity", "category", "pci", "title"]) + "\n")
+    out.write(table(rows, ["rule", "severity", "category", "pci", "title"]) + "\n")
     return 0
 
 
@@ -371,7 +249,7 @@ def run_verify(args: argparse.Namespace, out: TextIO) -> int:
     """`image-audit verify`: exit 0 when every check passes, 1 otherwise."""
     checks = verify_bundle(args.bundle, args.archive)
     for _, line in checks:
-        out.write(line + "\n")
+        out.write(one_line(line) + "\n")  # a tampered bundle chooses the names it lists
     failed = sum(not ok for ok, _ in checks)
     out.write(
         f"{'VERIFIED' if not failed else 'NOT VERIFIED'}: {len(checks) - failed} checks "
@@ -389,8 +267,17 @@ _COMMANDS = {
 }
 
 
+def _tolerant_streams() -> None:
+    """Whatever the locale or PYTHONIOENCODING says (ascii, a C locale), a character the
+    output encoding cannot hold is written as a backslash escape instead of crashing."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `image-audit` and `python -m analyzer`."""
+    _tolerant_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command != "scan" and getattr(args, "format", "") == "sarif":
@@ -398,7 +285,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _COMMANDS[args.command](args, sys.stdout)
     except AnalyzerError as exc:
-        print(f"image-audit: error: {exc}", file=sys.stderr)
+        # The message may quote the archive (a tag, a digest, a name): one printable line.
+        print(one_line(f"image-audit: error: {exc}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("image-audit: interrupted", file=sys.stderr)
@@ -407,8 +295,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except Exception as exc:  # the one place a bug is reported, not crashed on
         print(
-            f"image-audit: internal error ({type(exc).__name__}: {exc}); this is a bug, "
-            "please report it with IA_DEBUG=1 output",
+            one_line(
+                f"image-audit: internal error ({type(exc).__name__}: {exc}); this is a bug, "
+                "please report it with IA_DEBUG=1 output"
+            ),
             file=sys.stderr,
         )
         if os.environ.get("IA_DEBUG"):

@@ -4,24 +4,56 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+from decimal import Decimal
 from pathlib import Path
 
 from analyzer import __version__
 from analyzer.findings.model import Severity
 from analyzer.limits import Limits
+from analyzer.text import quoted
 
 _DEFAULTS = Limits()
 
 
-def _size(text: str) -> int:
-    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
-    text = text.strip().lower().removesuffix("b").removesuffix("i")
-    factor = units.get(text[-1:], 1)
-    number = text[:-1] if text[-1:] in units else text
-    try:
-        return int(float(number) * factor)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 512M or 10G") from None
+MAX_NUMBER = 1 << 62
+"""The largest size or count accepted on the command line (4 EiB): anything larger is a typo."""
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
+_SIZE = re.compile(r"\s*([0-9]{1,20}(?:\.[0-9]{1,20})?)\s*([kmgtp]?)(?:i?b)?\s*", re.I)
+_COUNT = re.compile(r"\s*([0-9]{1,20})\s*")
+
+
+def _size(text: str, *, minimum: int = 1) -> int:
+    """A size such as 512M, 1.5G, 10GiB or 4096 (bytes), at least `minimum` bytes.
+
+    >>> _size("1.5k"), _size("10GiB"), _size("4096")
+    (1536, 10737418240, 4096)
+    """
+    match = _SIZE.fullmatch(text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{quoted(text, 40)} is not a size like 512M or 10G")
+    value = int(Decimal(match[1]) * _UNITS[match[2].lower()])
+    return _bounded(value, text, minimum)
+
+
+def _count(text: str, *, minimum: int = 1) -> int:
+    """A whole number of at least `minimum` (entries, processes)."""
+    match = _COUNT.fullmatch(text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{quoted(text, 40)} is not a whole number like 8")
+    return _bounded(int(match[1]), text, minimum)
+
+
+def _bounded(value: int, text: str, minimum: int) -> int:
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"{quoted(text, 40)} is below the minimum of {minimum}")
+    if value > MAX_NUMBER:
+        raise argparse.ArgumentTypeError(f"{quoted(text, 40)} is larger than {MAX_NUMBER}")
+    return value
+
+
+def _size_or_zero(text: str) -> int:
+    return _size(text, minimum=0)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,16 +100,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     policy.add_argument(
         "--jobs",
-        type=int,
+        type=_count,
         default=os.cpu_count() or 1,
         metavar="N",
         help="processes examining files for secrets (default: one per core)",
     )
     policy.add_argument(
         "--max-file-bytes",
-        type=_size,
+        type=_size_or_zero,
         default=10 << 20,
-        help="files larger than this are not examined for secrets (default 10M)",
+        help="files larger than this are not examined for secrets (default 10M; 0: none is)",
     )
     bundle = scan.add_argument_group("evidence bundle")
     bundle.add_argument(
@@ -148,7 +180,7 @@ def _common(command: argparse.ArgumentParser) -> None:
     )
     limits.add_argument(
         "--max-entries",
-        type=int,
+        type=_count,
         default=_DEFAULTS.max_entries,
         help="tar entries over all layers (default 5000000)",
     )

@@ -5,6 +5,11 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
+from analyzer.terminal import cut
+
+LABEL_WIDTH = 40
+"""The status line is rewritten in place: a label must stay short and on one line."""
+
 
 class ProgressLine:
     """One self-overwriting status line; silent unless the stream is a terminal."""
@@ -20,8 +25,9 @@ class ProgressLine:
             return
         elapsed = time.monotonic() - self._start
         eta = elapsed * (total - done) / done if done else 0.0
+        shown = cut(label, LABEL_WIDTH)
         self._stream.write(
-            f"\r{label}: {done / 2**20:,.0f}/{total / 2**20:,.0f} MB, about {eta:,.0f} s left   "
+            f"\r{shown}: {done / 2**20:,.0f}/{total / 2**20:,.0f} MB, about {eta:,.0f} s left   "
         )
         self._stream.flush()
 

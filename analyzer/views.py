@@ -1,53 +1,81 @@
-"""Plain-data views of a ReadResult for `inspect` and `ls` (JSON-ready dicts and table rows)."""
+"""Plain-data views of a read or scanned archive: the documents of `inspect`, `ls` and `scan`.
+
+Each document is built from the archive, then every string in it passes through the image's
+scrubber (`scrub_document`): a secret the tool knows of never leaves it in full, whatever field
+holds it. The JSON outputs are these documents; the tables are printed from them.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from tabulate import tabulate
-
 from analyzer.archive.digest import short
-from analyzer.filesystem.layered import LayeredFS
-from analyzer.filesystem.model import Entry, Removed, Version
+from analyzer.document_scrub import Scrub, scrub_document
 from analyzer.findings.model import Finding, Severity
-from analyzer.image.model import Artifact, Image
+from analyzer.image.model import Artifact
 from analyzer.reader import ImageView, ReadResult
-from analyzer.scan import ScanResult
+from analyzer.scan import ImageReport, ScanResult
 
 INSPECT_SCHEMA_VERSION = 1
+SCAN_SCHEMA_VERSION = 1
 
 
-def image_label(image: Image) -> str:
-    """A short human name for an image: its first reference, else its config digest."""
-    return image.refs[0] if image.refs else short(image.config_digest)
+def document_label(image: dict[str, Any]) -> str:
+    """A short human name for an image document: its first reference, else its config digest."""
+    refs = image.get("refs") or []
+    return str(refs[0]) if refs else short(str(image["config_digest"]))
 
 
-Scrub = Callable[[str], str]
+def chained(scrubs: Sequence[Scrub]) -> Scrub:
+    """One scrub applying each of `scrubs` in turn (for text that may name any image)."""
+
+    def scrub(text: str) -> str:
+        for each in scrubs:
+            text = each(text)
+        return text
+
+    return scrub
 
 
-def inspect_document(result: ReadResult, scrubs: Sequence[Scrub] = ()) -> dict[str, Any]:
-    """The `inspect --format json` document; `scrubs` (one per image) redact config secrets."""
+def inspect_document(
+    result: ReadResult, scrubs: Sequence[Scrub] = (), archive_scrub: Scrub = str
+) -> dict[str, Any]:
+    """The `inspect --format json` document; `scrubs` (one per image) redact each image's
+    known secrets, `archive_scrub` those of the archive's own documents."""
     scrubs = list(scrubs) or [str] * len(result.images)
+    archive = _archive_document(result, result.notices, chained([archive_scrub, *scrubs]))
     return {
         "schema_version": INSPECT_SCHEMA_VERSION,
+        "archive": archive["archive"],
+        "images": [
+            scrub_document(_image_document(v), scrub)
+            for v, scrub in zip(result.images, scrubs, strict=True)
+        ],
+        "artifacts": archive["artifacts"],
+        "verified_blobs": archive["verified_blobs"],
+        "notices": archive["notices"],
+    }
+
+
+def _archive_document(result: ReadResult, notices: Sequence[str], scrub: Scrub) -> dict[str, Any]:
+    """What belongs to the archive rather than to one image, scrubbed of every image's secrets."""
+    doc = {
         "archive": {
             "path": str(result.archive.path),
             "kind": result.archive.kind,
             "compression": result.archive.compression.value,
             "format": result.catalog.source_format,
         },
-        "images": [
-            _image_document(v, scrub) for v, scrub in zip(result.images, scrubs, strict=True)
-        ],
         "artifacts": [_artifact_document(a) for a in result.catalog.artifacts],
         "verified_blobs": [{"what": w, "digest": d} for w, d in result.catalog.verified],
-        "notices": list(result.notices),
+        "notices": list(notices),
     }
+    return dict(scrub_document(doc, scrub))
 
 
-def _image_document(view: ImageView, scrub: Scrub) -> dict[str, Any]:
+def _image_document(view: ImageView) -> dict[str, Any]:
     image, config = view.image, view.image.config
     return {
         "refs": list(image.refs),
@@ -56,15 +84,15 @@ def _image_document(view: ImageView, scrub: Scrub) -> dict[str, Any]:
         "manifest_digest": image.manifest_digest,
         "config_digest": image.config_digest,
         "created": config.created,
-        "user": scrub(config.user),
-        "entrypoint": [scrub(a) for a in config.entrypoint],
-        "cmd": [scrub(a) for a in config.cmd],
-        "working_dir": scrub(config.working_dir),
+        "user": config.user,
+        "entrypoint": list(config.entrypoint),
+        "cmd": list(config.cmd),
+        "working_dir": config.working_dir,
         "env_names": [e.split("=", 1)[0] for e in config.env],
-        "labels": {k: scrub(v) for k, v in config.labels},
+        "labels": dict(config.labels),
         "exposed_ports": list(config.exposed_ports),
-        "volumes": [scrub(v) for v in config.volumes],
-        "healthcheck": [scrub(a) for a in config.healthcheck] if config.healthcheck else None,
+        "volumes": list(config.volumes),
+        "healthcheck": list(config.healthcheck) if config.healthcheck else None,
         "layers": [
             {
                 "index": layer.index,
@@ -76,12 +104,12 @@ def _image_document(view: ImageView, scrub: Scrub) -> dict[str, Any]:
                 "compressed_size": listing.compressed_size,
                 "uncompressed_size": listing.uncompressed_size,
                 "entries": listing.member_count,
-                "created_by": scrub(layer.created_by),
+                "created_by": layer.created_by,
             }
             for layer, listing in zip(image.layers, view.listings, strict=True)
         ],
         "history": [
-            {"created": h.created, "created_by": scrub(h.created_by), "empty_layer": h.empty_layer}
+            {"created": h.created, "created_by": h.created_by, "empty_layer": h.empty_layer}
             for h in config.history
         ],
         "final_paths": len(view.fs.paths()),
@@ -97,69 +125,6 @@ def _artifact_document(artifact: Artifact) -> dict[str, Any]:
         "refs": list(artifact.refs),
         "subject": artifact.subject,
     }
-
-
-def entry_document(entry: Entry) -> dict[str, Any]:
-    """One entry as JSON-ready data."""
-    return {
-        "path": entry.path,
-        "type": entry.kind.value,
-        "mode": f"{entry.mode:04o}",
-        "uid": entry.uid,
-        "gid": entry.gid,
-        "size": entry.size,
-        "mtime": entry.mtime,
-        "link": entry.link,
-        "sha256": entry.sha256,
-        "xattrs": sorted(name for name, _ in entry.xattrs),
-        "implicit": entry.implicit,
-    }
-
-
-def version_document(path: str, version: Version) -> dict[str, Any]:
-    """One history step as JSON-ready data."""
-    doc: dict[str, Any] = {
-        "path": path,
-        "layer": version.layer,
-        "change": version.change.value,
-    }
-    if version.cause:
-        doc["cause"] = version.cause
-    if version.entry is not None:
-        doc["entry"] = entry_document(version.entry)
-    return doc
-
-
-def removed_document(removed: Removed) -> dict[str, Any]:
-    """One deleted-or-shadowed version as JSON-ready data."""
-    assert removed.version.entry is not None  # removed() yields stored versions only
-    return {
-        "path": removed.version.entry.path,
-        "stored_in_layer": removed.version.layer,
-        "how": removed.how,
-        "by_layer": removed.by_layer,
-        "entry": entry_document(removed.version.entry),
-    }
-
-
-def tree_rows(fs: LayeredFS, under: str) -> list[list[Any]]:
-    """Rows of `ls`: mode, owner, size, layer, path."""
-    rows = []
-    for version in fs.entries(under):
-        entry = version.entry
-        if entry is None:
-            continue
-        name = entry.path
-        if entry.link:
-            arrow = "->" if entry.kind.value == "symlink" else "=>"
-            name = f"{name} {arrow} {entry.link}"
-        rows.append(
-            [entry.mode_string, f"{entry.uid}:{entry.gid}", entry.size, version.layer, name]
-        )
-    return rows
-
-
-SCAN_SCHEMA_VERSION = 1
 
 
 def finding_document(finding: Finding) -> dict[str, Any]:
@@ -191,99 +156,59 @@ def _fact(value: object) -> object:
     return value
 
 
+_SCAN_IMAGE_FIELDS = (
+    "refs",
+    "platform",
+    "source_format",
+    "manifest_digest",
+    "config_digest",
+    "created",
+    "user",
+    "layers",
+)
+
+
 def scan_document(result: ScanResult, *, show_suppressed: bool = False) -> dict[str, Any]:
-    """The `scan --format json` document."""
-    inspect = inspect_document(result.read, [r.scrub for r in result.images])
-    images = []
-    for report, image_doc in zip(result.images, inspect["images"], strict=True):
-        counts = {s.value: 0 for s in Severity}
-        for finding in report.findings:
-            counts[finding.severity.value] += 1
-        images.append(
-            {
-                **{
-                    k: image_doc[k]
-                    for k in (
-                        "refs",
-                        "platform",
-                        "source_format",
-                        "manifest_digest",
-                        "config_digest",
-                        "created",
-                        "user",
-                        "layers",
-                    )
-                },
-                "summary": counts,
-                "findings": [finding_document(f) for f in report.findings],
-                "hidden_below_min_severity": report.below_threshold,
-                "suppressed": [
-                    {
-                        "finding": finding_document(f),
-                        "reason": s.reason,
-                        "expires": s.expires.isoformat() if s.expires else None,
-                    }
-                    for f, s in report.suppressed
-                ]
-                if show_suppressed
-                else len(report.suppressed),
-                **{name: _fact(value) for name, value in report.facts},
-            }
-        )
+    """The `scan --format json` document: each image scrubbed by its report's scrubber (config
+    secrets and the secrets found in its files), the rest by every image's."""
+    archive = _archive_document(result.read, result.notices, scan_archive_scrub(result))
     return {
         "schema_version": SCAN_SCHEMA_VERSION,
-        "archive": inspect["archive"],
-        "images": images,
-        "artifacts": inspect["artifacts"],
-        "notices": list(result.notices),
+        "archive": archive["archive"],
+        "images": [
+            scrub_document(_scan_image_document(r, show_suppressed), r.scrub) for r in result.images
+        ],
+        "artifacts": archive["artifacts"],
+        "notices": archive["notices"],
     }
 
 
-def clip(text: str, width: int) -> str:
-    """One line of at most `width` characters."""
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 3] + "..."
+def scan_archive_scrub(result: ScanResult) -> Scrub:
+    """The scrub for what belongs to the archive (its index documents, notices, artifacts):
+    the archive's own, then every image's, file secrets included (a notice names a file)."""
+    return chained([result.archive_scrub, *(r.scrub for r in result.images)])
 
 
-def scan_table(doc: dict[str, Any]) -> str:
-    """The human-readable scan summary: counts by severity, then one row per finding."""
-    parts: list[str] = []
-    for image in doc["images"]:
-        name = ", ".join(image["refs"]) or short(image["config_digest"])
-        parts.append(f"\n== {name} ({image['platform']})\n")
-        parts.append(tabulate([list(image["summary"].values())], list(image["summary"])) + "\n\n")
-        rows = [
-            [
-                f["severity"],
-                f["rule_id"],
-                f["path"] or "(config)",
-                "-" if f["layer_index"] is None else f["layer_index"],
-                "yes" if f["present_in_final"] else "no (recoverable)",
-                ",".join(f["pci"]),
-                clip(f["evidence"], 70),
-            ]
-            for f in image["findings"]
+def _scan_image_document(report: ImageReport, show_suppressed: bool) -> dict[str, Any]:
+    image_doc = _image_document(report.view)
+    counts = {s.value: 0 for s in Severity}
+    for finding in report.findings:
+        counts[finding.severity.value] += 1
+    suppressed: object = len(report.suppressed)
+    if show_suppressed:
+        suppressed = [
+            {
+                "finding": finding_document(f),
+                "reason": s.reason,
+                "expires": s.expires.isoformat() if s.expires else None,
+            }
+            for f, s in report.suppressed
         ]
-        headers = ["severity", "rule", "path", "layer", "in final", "pci", "evidence"]
-        parts.append(tabulate(rows, headers) + "\n")
-        parts.append(_policy_lines(image))
-    return "".join(parts)
-
-
-def _policy_lines(image: dict[str, Any]) -> str:
-    lines = []
-    if image["hidden_below_min_severity"]:
-        lines.append(
-            f"({image['hidden_below_min_severity']} finding(s) below --min-severity not listed)"
-        )
-    suppressed = image["suppressed"]
-    if isinstance(suppressed, int):
-        if suppressed:
-            lines.append(f"({suppressed} suppressed finding(s); --show-suppressed lists them)")
-    else:
-        lines += [
-            f"suppressed: {s['finding']['rule_id']} {s['finding']['path'] or '(config)'} "
-            f"- {s['reason']}"
-            for s in suppressed
-        ]
-    return "".join(line + "\n" for line in lines)
+    return {
+        **{k: image_doc[k] for k in _SCAN_IMAGE_FIELDS},
+        "summary": counts,
+        "findings": [finding_document(f) for f in report.findings],
+        "hidden_below_min_severity": report.below_threshold,
+        "suppressed": suppressed,
+        **{name: _fact(value) for name, value in report.facts},
+    }

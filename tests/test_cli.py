@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analyzer.cli import main
+from analyzer.cli_args import MAX_NUMBER, build_parser
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -167,3 +172,70 @@ def test_sarif_format_is_for_scan_only(built: dict[str, Path]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["inspect", str(built["example"]), "--format", "sarif"])
     assert exit_info.value.code == 2
+
+
+SIZE_OPTIONS = ["--max-bytes", "--max-layer-bytes", "--max-file-bytes"]
+COUNT_OPTIONS = ["--max-entries", "--jobs"]
+NONSENSE = ["inf", "-inf", "nan", "-1", "1e400", "9" * 5000, "", "12 apples", "0x10", "1,000"]
+
+
+@pytest.mark.parametrize("value", NONSENSE, ids=lambda v: v[:12] or "empty")
+@pytest.mark.parametrize("option", SIZE_OPTIONS + COUNT_OPTIONS)
+def test_nonsense_sizes_and_counts_are_one_line_usage_errors(
+    option: str, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["scan", "image.tar", f"{option}={value}"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "Traceback" not in err
+    last = err.splitlines()[-1]
+    assert last.startswith(f"image-audit scan: error: argument {option}: ") and len(last) < 200
+
+
+@pytest.mark.parametrize("option", ["--max-bytes", "--max-layer-bytes", *COUNT_OPTIONS])
+def test_zero_is_refused_where_it_would_stop_everything(
+    option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["scan", "image.tar", option, "0"])
+    assert exit_info.value.code == 2 and "below the minimum of 1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("512M", 512 << 20), ("1.5G", 3 << 29), ("10GiB", 10 << 30), ("4096", 4096), ("2 kb", 2048)],
+)
+def test_sizes_take_the_usual_units(text: str, expected: int) -> None:
+    args = build_parser().parse_args(["scan", "image.tar", "--max-bytes", text])
+    assert args.max_bytes == expected
+
+
+def test_max_file_bytes_zero_examines_no_file() -> None:
+    args = build_parser().parse_args(["scan", "image.tar", "--max-file-bytes", "0"])
+    assert args.max_file_bytes == 0
+
+
+@settings(max_examples=300, derandomize=True)
+@given(st.text(max_size=30), st.sampled_from(SIZE_OPTIONS + COUNT_OPTIONS))
+def test_any_size_or_count_is_a_number_in_bounds_or_a_usage_error(text: str, option: str) -> None:
+    stderr = io.StringIO()
+    try:
+        with contextlib.redirect_stderr(stderr):
+            args = build_parser().parse_args(["scan", "image.tar", f"{option}={text}"])
+    except SystemExit as exit_info:
+        assert exit_info.code == 2 and "Traceback" not in stderr.getvalue()
+        return
+    value = getattr(args, option.removeprefix("--").replace("-", "_"))
+    assert isinstance(value, int) and 0 <= value <= MAX_NUMBER
+
+
+def test_ls_names_each_image_of_a_multi_image_archive(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "ls", str(built["oci-multiarch"]), "/etc")
+    headings = [line for line in out.splitlines() if line.startswith("== ")]
+    assert code == 0
+    assert headings == [
+        "== docker.io/example/shop:latest (linux/amd64)",
+        "== docker.io/example/shop:latest (linux/arm64/v8)",
+    ]

@@ -22,6 +22,8 @@ from urllib.parse import quote
 import jsonschema
 from referencing import Registry, Resource
 
+from analyzer.text import exact_bytes
+
 SPEC_VERSION = "1.5"
 BOM_SCHEMA_ID = "http://cyclonedx.org/schema/bom-1.5.schema.json"
 SCHEMA_FILES = ("bom-1.5.schema.json", "spdx.schema.json", "jsf-0.82.schema.json")
@@ -72,14 +74,18 @@ def split_ref(ref: str) -> tuple[str, str]:
     ('app', 'sha256:ab12')
     >>> split_ref("registry:5000/app")
     ('registry:5000/app', '')
+
+    The tag starts at the first ":" of the last path component: a tag with a secret redacted
+    in it holds one more ("sha256:").
+
+    >>> split_ref("leak/app:ghp_... (40 chars, sha256:db18eaa92aa0f18d)")
+    ('leak/app', 'ghp_... (40 chars, sha256:db18eaa92aa0f18d)')
     """
     if "@" in ref:
         name, _, digest = ref.partition("@")
         return name, digest
-    head, sep, tag = ref.rpartition(":")
-    if sep and "/" not in tag:
-        return head, tag
-    return ref, ""
+    colon = ref.find(":", ref.rfind("/") + 1)
+    return (ref, "") if colon < 0 else (ref[:colon], ref[colon + 1 :])
 
 
 def image_component(image_doc: dict[str, Any], archive_doc: dict[str, Any]) -> dict[str, Any]:
@@ -117,13 +123,21 @@ def _oci_purl(name: str, version: str, manifest_digest: str) -> str:
     """The purl of an OCI image, which needs the manifest digest (pkg:oci/app@sha256%3A...)."""
     if not manifest_digest:
         return ""
-    qualifiers = [f"repository_url={quote(name, safe='/:')}"]
+    qualifiers = [f"repository_url={_percent(name, '/:')}"]
     if version and not version.startswith("sha256:"):
-        qualifiers.append(f"tag={quote(version, safe='')}")
+        qualifiers.append(f"tag={_percent(version)}")
     last = name.rsplit("/", 1)[-1].lower()
-    return f"pkg:oci/{quote(last, safe='')}@{quote(manifest_digest, safe='')}?" + "&".join(
-        qualifiers
-    )
+    return f"pkg:oci/{_percent(last)}@{_percent(manifest_digest)}?" + "&".join(qualifiers)
+
+
+def _percent(text: str, safe: str = "") -> str:
+    """Percent-encoding of the bytes `text` was read from (a reference from JSON may hold a
+    lone surrogate, which has no UTF-8 form).
+
+    >>> _percent("app:1\\ud800")
+    'app%3A1%ED%A0%80'
+    """
+    return quote(exact_bytes(text), safe=safe)
 
 
 def _os_components(os_doc: dict[str, Any] | None) -> list[dict[str, Any]]:

@@ -26,6 +26,8 @@ from urllib.parse import quote
 import jsonschema
 from referencing import Registry
 
+from analyzer.text import exact_bytes
+
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 IMAGE_ROOT = "IMAGE_ROOT"
@@ -186,8 +188,13 @@ def image_path_uri(path: str) -> str:
     'app/config/.env'
     >>> image_path_uri("/srv/my file#1.txt")
     'srv/my%20file%231.txt'
+
+    A name that was not UTF-8 is percent-encoded as the bytes it was read from:
+
+    >>> image_path_uri("/srv/caf\\udce9")
+    'srv/caf%E9'
     """
-    return quote(path.lstrip("/"), safe="/-._~!$&'()*+,;=:@")
+    return quote(exact_bytes(path.lstrip("/")), safe="/-._~!$&'()*+,;=:@")
 
 
 def _image_root(image: dict[str, Any], label: str) -> dict[str, Any]:

@@ -1,12 +1,20 @@
-"""CSV files of the bundle: findings, layers, and every path in every layer."""
+"""CSV files of the bundle: findings, layers, and every path in every layer.
+
+Cells are written as they are: a CSV reader gets the exact text back, line breaks included,
+and one row per row (no name can forge one). A name that was not UTF-8 shows its bytes as
+visible escapes (`\\xff`): a CSV file is UTF-8 text.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from typing import Any
 
+from analyzer.document_scrub import scrub_valid_text
 from analyzer.reader import ImageView
+from analyzer.text import escaped_bytes
 
 FINDING_COLUMNS = (
     "rule_id",
@@ -52,10 +60,15 @@ INVENTORY_COLUMNS = (
 
 def _csv(columns: tuple[str, ...], rows: list[list[Any]]) -> bytes:
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(rows)
-    return out.getvalue().encode()
+    plain = csv.writer(out, lineterminator="\n")
+    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    plain.writerow(columns)
+    for row in rows:
+        # The csv module quotes a cell holding "\n" but not one holding a lone "\r", which CSV
+        # readers also take for the end of a row: a name could forge rows. Quote such rows.
+        carriage = any(isinstance(cell, str) and "\r" in cell for cell in row)
+        (quoted if carriage else plain).writerow(row)
+    return escaped_bytes(out.getvalue())
 
 
 def findings_csv(findings: list[dict[str, Any]]) -> bytes:
@@ -72,17 +85,20 @@ def layers_csv(layers: list[dict[str, Any]]) -> bytes:
     return _csv(LAYER_COLUMNS, [[layer[c] for c in LAYER_COLUMNS] for layer in layers])
 
 
-def inventory_csv(view: ImageView) -> bytes:
-    """Every path in every layer: what each layer did to it, with the metadata it stored."""
+def inventory_csv(view: ImageView, scrub: Callable[[str], str] = str) -> bytes:
+    """Every path in every layer: what each layer did to it, with the metadata it stored.
+    Built from the filesystem, not from a scrubbed document: `scrub` (the image report's)
+    redacts the secrets a path or a link target may repeat."""
     rows: list[list[Any]] = []
     fs = view.fs
     for path in fs.all_paths():
         final = fs.final_version(path)
+        shown = scrub_valid_text(path, scrub)
         for version in fs.history(path):
             entry = version.entry
             rows.append(
                 [
-                    path,
+                    shown,
                     version.layer,
                     version.change.value,
                     version.cause,
@@ -92,7 +108,7 @@ def inventory_csv(view: ImageView) -> bytes:
                     entry.gid if entry else "",
                     entry.size if entry else "",
                     entry.sha256 if entry else "",
-                    entry.link if entry else "",
+                    scrub_valid_text(entry.link, scrub) if entry else "",
                     "yes" if version == final else "no",
                 ]
             )

@@ -135,3 +135,23 @@ def test_licenses_and_refs_are_read_as_spdx_and_name_tag() -> None:
     assert license_choice("Apache-2.0") == [{"license": {"id": "Apache-2.0"}}]
     assert license_choice("MIT OR GPL-2.0-only") == [{"expression": "MIT OR GPL-2.0-only"}]
     assert split_ref("example/shop:latest") == ("example/shop", "latest")
+
+
+def test_a_reference_that_is_not_valid_unicode_still_gives_a_valid_bom(
+    built: dict[str, Path],
+) -> None:
+    scan_doc = scan_document(scan_archive(built["oci-tar-gzip"]))
+    scan_doc["images"][0]["refs"] = ["registry.example/app\ud800:v\udcff1"]
+    document = bom(scan_doc)
+    assert "app%ED%A0%80" in document["metadata"]["component"]["purl"]
+    assert "tag=v%FF1" in document["metadata"]["component"]["purl"]
+    assert cyclonedx_errors(document) == []
+    canonical_json(document).decode("utf-8")
+
+
+def test_a_tag_holding_a_redacted_secret_keeps_the_image_name(built: dict[str, Path]) -> None:
+    scan_doc = scan_document(scan_archive(built["oci-tar-gzip"]))
+    scan_doc["images"][0]["refs"] = ["leak/app:ghp_... (40 chars, sha256:db18eaa92aa0f18d)"]
+    component = bom(scan_doc)["metadata"]["component"]
+    assert component["name"] == "leak/app"
+    assert component["version"] == "ghp_... (40 chars, sha256:db18eaa92aa0f18d)"

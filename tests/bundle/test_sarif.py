@@ -154,3 +154,16 @@ def test_an_unknown_level_fails_validation(sarif: dict[str, Any]) -> None:
 def test_paths_become_relative_uris_escaped_where_needed() -> None:
     assert image_path_uri("/app/.env") == "app/.env"
     assert image_path_uri("/srv/a b?#.txt") == "srv/a%20b%3F%23.txt"
+
+
+def test_a_path_that_is_not_utf8_becomes_a_uri_of_its_original_bytes(
+    scan_doc: dict[str, Any], rules_doc: dict[str, Any]
+) -> None:
+    assert image_path_uri("/app/caf\udce9 \udcff") == "app/caf%E9%20%FF"
+    doc = copy.deepcopy(scan_doc)
+    doc["images"][0]["findings"][0]["path"] = "/app/\udcff\x1b[2J"
+    sarif = sarif_document(doc, rules_doc, VERSION)
+    location = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == "app/%FF%1B%5B2J"
+    assert sarif_errors(sarif) == []
+    canonical_json(sarif).decode("utf-8")  # written without crashing

@@ -1,0 +1,110 @@
+"""Every string that leaves the tool passes the image's redactor, whatever field it is in.
+
+Detectors redact the secrets they find in their own evidence, but the same value can sit
+anywhere else the image lets it: in a tag, a file name, a symlink target, a label, the os-release
+PRETTY_NAME, a package's version or license. So once an output document is built, every string
+in it (values, and the keys of mappings the archive chose, such as labels) passes through the
+image's scrubber, which knows the config's secrets and, after a scan, those found in files.
+
+Left as they are: our own vocabulary (severities, rule ids, change kinds...), which no archive
+chose, and well-formed digests and fingerprints, which a scrubber must not corrupt (a 4-character
+secret such as "cafe" would otherwise rewrite every digest that happens to contain it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote
+
+Scrub = Callable[[str], str]
+
+OWN_FIELDS = frozenset(
+    {
+        "severity",
+        "rule_id",
+        "category",
+        "title",
+        "pci",
+        "change",
+        "type",
+        "how",
+        "cause",
+        "digest_source",
+        "compression",
+        "kind",
+        "format",
+        "source_format",
+        "mode",
+        "eol_status",
+        "eol_date",
+    }
+)
+"""Fields whose values are the tool's own words, never text from the archive."""
+DIGEST_FIELDS = frozenset(
+    {
+        "digest",
+        "diff_id",
+        "config_digest",
+        "manifest_digest",
+        "sha256",
+        "secret_sha256",
+        "fingerprint",
+        "subject",
+        "signatures",
+    }
+)
+"""Fields holding digests: kept when well formed (anything else in them is scrubbed)."""
+ARCHIVE_KEYED = frozenset({"labels"})
+"""Mappings whose keys the archive chose: their keys are scrubbed as well."""
+
+_DIGEST = re.compile(r"(?:[a-z0-9]+(?:[+._-][a-z0-9]+)*:)?[0-9a-f]{32,128}")
+_VALID_TEXT = re.compile("[^\ud800-\udfff]+")
+
+
+def scrub_document(value: Any, scrub: Scrub, field: str = "") -> Any:
+    """`value` (a JSON-ready document) with every string from the archive passed to `scrub`.
+
+    >>> hide = lambda text: text.replace("hunter22", "hu...")
+    >>> scrub_document({"refs": ["app:hunter22"], "labels": {"hunter22": "x"}, "kind": "hunter22"},
+    ...                hide)
+    {'refs': ['app:hu...'], 'labels': {'hu...': 'x'}, 'kind': 'hunter22'}
+    """
+    if isinstance(value, str):
+        return _scrubbed_text(value, scrub, field)
+    if isinstance(value, dict):
+        keys = (lambda key: _scrubbed_text(key, scrub, "")) if field in ARCHIVE_KEYED else str
+        return {keys(k): scrub_document(v, scrub, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [scrub_document(v, scrub, field) for v in value]
+    return value
+
+
+def _scrubbed_text(text: str, scrub: Scrub, field: str) -> str:
+    if field in OWN_FIELDS or (field in DIGEST_FIELDS and _DIGEST.fullmatch(text)):
+        return text
+    if field == "purl":
+        return _scrubbed_purl(text, scrub)
+    return scrub_valid_text(text, scrub)
+
+
+def _scrubbed_purl(purl: str, scrub: Scrub) -> str:
+    """A package URL percent-encodes a version or name ("+" as %2B): a secret in it is looked
+    for in the decoded form too, and the purl is shown decoded and redacted if one is there."""
+    plain = unquote(purl)
+    hidden = scrub_valid_text(plain, scrub)
+    return scrub_valid_text(purl, scrub) if hidden == plain else hidden
+
+
+def scrub_valid_text(text: str, scrub: Scrub) -> str:
+    """`scrub` applied to each run of `text` between surrogates (bytes of a name that were
+    not UTF-8): a secret is text, so it never spans one, and a scrubber that hashes what it
+    looks at may not be able to encode a surrogate.
+
+    >>> scrub_valid_text("a\\udcffhunter22", lambda text: text.replace("hunter22", "hu..."))
+    'a\\udcffhu...'
+    """
+    if text.isascii():
+        return scrub(text)
+    return _VALID_TEXT.sub(lambda run: scrub(run.group()), text)

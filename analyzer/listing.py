@@ -1,0 +1,125 @@
+"""The documents of `ls`: the final files under a path, what every layer did to them, and
+the versions deleted or shadowed but still stored in a layer; every string scrubbed."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from analyzer.document_scrub import Scrub, scrub_document, scrub_valid_text
+from analyzer.filesystem.layered import LayeredFS
+from analyzer.filesystem.model import Entry, Removed, Version
+from analyzer.filesystem.paths import is_within
+from analyzer.reader import ImageView
+
+LsMode = Literal["tree", "history", "deleted"]
+
+
+def entry_document(entry: Entry) -> dict[str, Any]:
+    """One entry as JSON-ready data."""
+    return {
+        "path": entry.path,
+        "type": entry.kind.value,
+        "mode": f"{entry.mode:04o}",
+        "uid": entry.uid,
+        "gid": entry.gid,
+        "size": entry.size,
+        "mtime": entry.mtime,
+        "link": entry.link,
+        "sha256": entry.sha256,
+        "xattrs": sorted(name for name, _ in entry.xattrs),
+        "implicit": entry.implicit,
+    }
+
+
+def version_document(path: str, version: Version) -> dict[str, Any]:
+    """One history step as JSON-ready data."""
+    doc: dict[str, Any] = {
+        "path": path,
+        "layer": version.layer,
+        "change": version.change.value,
+    }
+    if version.cause:
+        doc["cause"] = version.cause
+    if version.entry is not None:
+        doc["entry"] = entry_document(version.entry)
+    return doc
+
+
+def removed_document(removed: Removed) -> dict[str, Any]:
+    """One deleted-or-shadowed version as JSON-ready data."""
+    assert removed.version.entry is not None  # removed() yields stored versions only
+    return {
+        "path": removed.version.entry.path,
+        "stored_in_layer": removed.version.layer,
+        "how": removed.how,
+        "by_layer": removed.by_layer,
+        "entry": entry_document(removed.version.entry),
+    }
+
+
+def ls_document(view: ImageView, path: str, mode: LsMode, scrub: Scrub) -> dict[str, Any]:
+    """One image's part of the `ls --format json` document: the final files at or below
+    `path` (tree), what every layer did to them (history), or their deleted and shadowed
+    versions (deleted). `absent` is set when the image never had `path` in that sense."""
+    fs = view.fs
+    doc: dict[str, Any] = {
+        "refs": list(view.image.refs),
+        "platform": str(view.image.platform),
+        "config_digest": view.image.config_digest,
+    }
+    if mode == "history":
+        doc["history"] = _history_steps(fs, path)
+        absent = not doc["history"]
+    elif mode == "deleted":
+        doc["removed"] = _removed_versions(fs, path)
+        absent = False
+    else:
+        absent = path != "/" and fs.get(path) is None
+        doc["entries"] = [] if absent else _final_entries(fs, path)
+    if absent:
+        doc["absent"] = True
+    return dict(scrub_document(doc, scrub))
+
+
+def _final_entries(fs: LayeredFS, path: str) -> list[dict[str, Any]]:
+    return [
+        dict(entry_document(v.entry), layer=v.layer)
+        for v in fs.entries(path)
+        if v.entry is not None
+    ]
+
+
+def _history_steps(fs: LayeredFS, path: str) -> list[dict[str, Any]]:
+    return [
+        version_document(p, v) for p in fs.all_paths() if is_within(p, path) for v in fs.history(p)
+    ]
+
+
+def _removed_versions(fs: LayeredFS, path: str) -> list[dict[str, Any]]:
+    return [
+        removed_document(r)
+        for r in fs.removed()
+        if r.version.entry is not None and is_within(r.version.entry.path, path)
+    ]
+
+
+def layer_steps(view: ImageView, scrub: Scrub) -> list[str]:
+    """The build step (history line) of each layer, scrubbed: what `ls --history` shows."""
+    return [scrub_valid_text(layer.created_by, scrub) for layer in view.image.layers]
+
+
+def tree_rows(view: ImageView, path: str, doc: dict[str, Any]) -> list[list[object]]:
+    """Rows of `ls`: mode, owner, size, layer and path (`-> target` for a symlink, `=> target`
+    for a hardlink), the names taken from the scrubbed document `doc`."""
+    if doc.get("absent"):
+        return []
+    versions = [v for v in view.fs.entries(path) if v.entry is not None]
+    rows: list[list[object]] = []
+    for version, entry in zip(versions, doc["entries"], strict=True):
+        assert version.entry is not None  # filtered above
+        name = entry["path"]
+        if entry["link"]:
+            name += f" {'->' if entry['type'] == 'symlink' else '=>'} {entry['link']}"
+        owner = f"{entry['uid']}:{entry['gid']}"
+        rows.append([version.entry.mode_string, owner, entry["size"], version.layer, name])
+    return rows

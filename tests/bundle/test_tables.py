@@ -1,0 +1,58 @@
+"""The CSV files of the bundle: exact cells a CSV reader gets back, whatever a name holds."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from analyzer.bundle.tables import FINDING_COLUMNS, findings_csv, inventory_csv
+from analyzer.reader import read_archive
+from fixtures.hostile_text import ESCAPES, FORGED_ROW, write_terminal_image
+
+
+def rows(data: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
+
+
+def test_inventory_keeps_hostile_names_exact_and_bytes_that_are_not_utf8_visible(
+    tmp_path: Path,
+) -> None:
+    archive = write_terminal_image(tmp_path / "term.tar")
+    [view] = read_archive(archive).images
+    paths = {row["path"]: row for row in rows(inventory_csv(view))}
+    assert f"/app/evil{ESCAPES}" in paths and f"/{FORGED_ROW}" in paths  # one row each
+    assert "/app/bytes\\xff\\xfe" in paths
+    assert paths["/app/link"]["link"] == f"/target{ESCAPES}"
+
+
+def test_inventory_passes_names_and_link_targets_through_its_scrub(tmp_path: Path) -> None:
+    archive = write_terminal_image(tmp_path / "term.tar")
+    [view] = read_archive(archive).images
+    scrubbed = rows(inventory_csv(view, lambda text: text.replace("target", "[hidden]")))
+    links = {row["path"]: row["link"] for row in scrubbed}
+    assert links["/app/link"] == f"/[hidden]{ESCAPES}"
+
+
+def test_a_finding_path_that_is_not_utf8_does_not_stop_the_csv() -> None:
+    finding = {
+        "rule_id": "IA-SETUID",
+        "severity": "medium",
+        "category": "permissions",
+        "path": "/app/\udcff",
+        "line": None,
+        "layer_index": 1,
+        "present_in_final": True,
+        "recoverable": False,
+        "pci": ["7.2.1"],
+        "fingerprint": "0" * 32,
+        "evidence": "mode 4755",
+        "title": "setuid",
+    }
+    assert rows(findings_csv([finding]))[0]["path"] == "/app/\\xff"
+
+
+def test_a_carriage_return_in_a_name_cannot_forge_a_csv_row() -> None:
+    finding = {c: "" for c in FINDING_COLUMNS} | {"pci": [], "path": "/a\rIA-FAKE"}
+    [row] = rows(findings_csv([finding]))
+    assert row["path"] == "/a\rIA-FAKE"
