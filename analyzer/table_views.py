@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from analyzer.archive.digest import short
+from analyzer.findings.verdicts import image_verdicts, verdict_line
 from analyzer.terminal import clip, one_line, table
 from analyzer.views import document_label
 
@@ -26,10 +27,12 @@ def notice_lines(notices: Sequence[str]) -> str:
 
 
 def scan_table(doc: dict[str, Any]) -> str:
-    """The human-readable scan summary: counts by severity, then one row per finding."""
+    """The human-readable scan summary: the overall PCI verdict line, counts by severity, then
+    one row per finding."""
     parts: list[str] = []
     for image in doc["images"]:
         parts.append("\n" + heading(image))
+        parts.append(f"PCI DSS: {verdict_line(v.status for v in image_verdicts(image))}\n\n")
         parts.append(table([list(image["summary"].values())], list(image["summary"])) + "\n\n")
         rows = [
             [

@@ -6,6 +6,8 @@ import enum
 import hashlib
 from dataclasses import dataclass
 
+from analyzer.text import exact_bytes
+
 
 class Severity(enum.Enum):
     """How much a finding matters, most severe first."""
@@ -90,4 +92,5 @@ def fingerprint(rule_id: str, path: str, key: str = "") -> str:
     >>> fingerprint("IA-SETUID", "/bin/su") == fingerprint("IA-SETUID", "/bin/su")
     True
     """
-    return hashlib.sha256(f"{rule_id}\0{path}\0{key}".encode()).hexdigest()[:32]
+    # exact_bytes: a path that was not UTF-8 hashes as the bytes it was read from
+    return hashlib.sha256(exact_bytes(f"{rule_id}\0{path}\0{key}")).hexdigest()[:32]
