@@ -60,3 +60,8 @@ class LimitExceeded(AnalyzerError):
 
 class UnsafeInput(AnalyzerError):
     """The input tries to escape its root (path traversal, symlink outside the archive)."""
+
+
+class OutputError(AnalyzerError):
+    """The output directory cannot be used: not a directory, taken by another run, inside or
+    holding the input, not writable, or the disk is full. Nothing was written."""
