@@ -26,6 +26,7 @@ from analyzer.bundle.report import canonical_json, report_document, report_markd
 from analyzer.bundle.sarif import sarif_document
 from analyzer.bundle.tables import findings_csv, inventory_csv, layers_csv
 from analyzer.scan import ScanResult
+from analyzer.text import escaped_bytes
 
 Extra = Callable[[dict[str, Any], dict[str, Any]], dict[str, bytes]]
 """Builds more per-image files from (scan document, image document): name -> bytes."""
@@ -146,8 +147,9 @@ def _image_files(
     report_doc = report_document(image, doc["archive"], facts, notices)
     files = {
         "report.json": canonical_json(report_doc),
-        "report.md": report_markdown(report_doc).encode(),
-        "report.html": report_html(report_doc).encode(),
+        # escaped_bytes: a name that was not UTF-8 is shown as its escape, not a crash
+        "report.md": escaped_bytes(report_markdown(report_doc)),
+        "report.html": escaped_bytes(report_html(report_doc)),
         "findings.csv": findings_csv(image["findings"]),
         "layers.csv": layers_csv(image["layers"]),
         "inventory.csv": inventory_csv(view),
