@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer.bundle.outdir import Claim, shown, why
+from analyzer.bundle.readback import is_plain_name
 from analyzer.errors import OutputError
 from analyzer.text import quoted
 
@@ -140,8 +141,7 @@ def _write_tree(staging: int, files: Mapping[str, bytes]) -> None:
 def _checked_name(name: str) -> str:
     """Names are ours, but an image folder's name holds part of a digest read from the archive:
     only plain relative names are written."""
-    parts = name.split("/")
-    if any(part in ("", ".", "..") or "\0" in part for part in parts):
+    if not is_plain_name(name):
         raise OutputError(f"refusing to write a bundle file named {quoted(name)}")
     return name
 
