@@ -137,6 +137,26 @@ def test_an_output_directory_that_is_a_symlink_is_refused(
     assert list(target.iterdir()) == []
 
 
+def test_an_output_location_that_cannot_be_written_is_refused_before_the_scan(
+    built: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # chmod does not stop root, and a read-only mount needs privileges: the kernel's answer
+    # (access(2) says EACCES or EROFS) is stood in for, only for this directory.
+    parent = tmp_path / "read-only"
+    parent.mkdir()
+    access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda path, mode, **kw: Path(path) != parent and access(path, mode, **kw)
+    )
+    monkeypatch.setattr("analyzer.cli.scan_archive", pytest.fail)  # refused before the scan
+    code, err = scan(capsys, built["example"], parent / "evidence")
+    assert code == 2 and one_line_error(err) and f"cannot write in {parent}" in err
+    assert list(parent.iterdir()) == []
+
+
 def test_force_replaces_only_an_earlier_bundle(
     built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
