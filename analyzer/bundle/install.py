@@ -10,6 +10,8 @@ Why this shape (issue 13, issue 15 section 6; what DIR may be is analyzer.bundle
 - An earlier bundle that --force replaces is renamed into the staging directory and removed
   with shutil.rmtree, which never follows a symlink (a symlinked report.json or image-N folder
   in it leads nowhere we write).
+- An existing DIR's permission bits are copied onto the bundle that replaces it (the rename
+  gives DIR a new inode; owner, group and ACLs are not copied).
 - Any failure, KeyboardInterrupt included, removes the staging directory and the parents this
   run created; DIR is left exactly as it was. Files and folders are fsynced before the rename,
   so a bundle that is in place is complete on disk.
@@ -22,6 +24,7 @@ import errno
 import os
 import secrets
 import shutil
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,6 +171,7 @@ def _install(staging: _Staging, claimed_dir: Claim) -> None:
     """Move the built bundle onto DIR: onto nothing or an empty directory, or (--force) in
     place of the earlier bundle found when the run began, which is moved into the staging
     directory first and put back if the move fails."""
+    _keep_mode(staging, claimed_dir)
     moved = installed = False
     try:
         if claimed_dir.replace:
@@ -219,3 +223,14 @@ def _move_into_place(staging: _Staging, claimed_dir: Claim) -> None:
             f"{shown(claimed_dir.out)} was filled while this run scanned (by another "
             "image-audit run?); nothing was written: choose another directory"
         ) from None
+
+
+def _keep_mode(staging: _Staging, claimed_dir: Claim) -> None:
+    """The bundle takes the permissions of the DIR it replaces (an examiner may have made it
+    group-only for the case): the rename gives DIR a new inode, so they are copied over."""
+    try:
+        found = os.stat(claimed_dir.out.name, dir_fd=staging.parent, follow_symlinks=False)
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(found.st_mode):
+        os.chmod("bundle", stat.S_IMODE(found.st_mode), dir_fd=staging.fd)

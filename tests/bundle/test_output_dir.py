@@ -8,6 +8,7 @@ import os
 import resource
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -318,3 +319,17 @@ def test_of_two_forced_runs_over_one_bundle_the_second_is_refused(
     with pytest.raises(OutputError, match="was replaced while this run scanned"):
         publish(claims[1], first)
     assert snapshot(out) == snapshot(tmp_path / "render-oci-multiarch")
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_an_existing_output_directory_keeps_its_permissions(
+    force: bool, built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "evidence"
+    if force:
+        assert scan(capsys, built["example"], out)[0] == 0
+    else:
+        out.mkdir()
+    out.chmod(0o2750)
+    assert scan(capsys, built["example"], out, *(["--force"] if force else []))[0] == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o2750 and verified(out)
