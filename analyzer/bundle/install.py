@@ -217,6 +217,11 @@ def _move_into_place(staging: _Staging, claimed_dir: Claim) -> None:
     try:
         _rename(staging.fd, "bundle", staging.parent, claimed_dir.out.name)
     except OSError as exc:
+        if exc.errno in (errno.EBUSY, errno.EXDEV):  # mounted on since it was checked
+            raise OutputError(
+                f"{shown(claimed_dir.out)} is a mount point; nothing was written: write the "
+                "bundle into a new directory inside it"
+            ) from None
         if exc.errno not in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
             raise
         raise OutputError(

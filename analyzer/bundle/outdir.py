@@ -13,6 +13,8 @@ Why this shape (issue 13, issue 15 section 6; the writing itself is analyzer.bun
 - DIR may not be the input, lie inside an input directory (an OCI layout) or hold the input:
   compared by device and inode of every ancestor, not by strings. DIR itself may not be a
   symlink (it would redirect the bundle); its parents may: that is where the user chose to write.
+- DIR may not be a mount point (a USB disk mounted for the evidence): a rename cannot replace
+  it, so the user is asked for a new directory inside it, before the long work.
 - Nothing is created here: a scan that fails leaves DIR exactly as it was.
 """
 
@@ -91,6 +93,11 @@ def _found(path: Path, force: bool) -> tuple[tuple[int, int] | None, bool]:
         )
     if not stat.S_ISDIR(found.st_mode):
         raise OutputError(f"{shown(path)} exists and is not a directory")
+    if os.path.ismount(path):  # the bundle is renamed into place: a mount point cannot be
+        raise OutputError(
+            f"{shown(path)} is a mount point; write the bundle into a new directory inside it "
+            f"(such as {shown(path / 'evidence')})"
+        )
     identity = (found.st_dev, found.st_ino)
     with os.scandir(path) as entries:
         if next(entries, None) is None:

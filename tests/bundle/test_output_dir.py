@@ -333,3 +333,14 @@ def test_an_existing_output_directory_keeps_its_permissions(
     out.chmod(0o2750)
     assert scan(capsys, built["example"], out, *(["--force"] if force else []))[0] == 0
     assert stat.S_IMODE(out.stat().st_mode) == 0o2750 and verified(out)
+
+
+def test_a_mount_point_as_output_directory_is_refused_with_a_way_out(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    mount = Path("/dev/shm")  # an empty tmpfs mount point on most Linux systems
+    if not (os.path.ismount(mount) and not any(mount.iterdir())):
+        pytest.skip("needs an empty mount point at /dev/shm")
+    code, err = scan(capsys, built["example"], mount)
+    assert code == 2 and one_line_error(err) and "/dev/shm/evidence" in err
+    assert list(mount.iterdir()) == [] and not list(Path("/dev").glob(".shm.image-audit-*"))
