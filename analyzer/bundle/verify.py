@@ -71,6 +71,8 @@ def _exists(root: int, name: str) -> bool:
         os.stat(name, dir_fd=root, follow_symlinks=False)
     except FileNotFoundError:
         return False
+    except OSError:  # there, but not for us to see: a damaged bundle, not "not a bundle"
+        return True
     return True
 
 

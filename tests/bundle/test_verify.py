@@ -224,6 +224,23 @@ def test_an_absurdly_large_file_is_a_failed_check_not_a_long_read(
     assert f"FAILED {name}: larger than any file image-audit writes" in out
 
 
+def test_a_bundle_without_its_sha256sums_fails_verification(
+    bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (bundle / "SHA256SUMS").unlink()
+    code, out, err = verify(capsys, bundle)
+    assert code == 1 and err == ""
+    assert "FAILED SHA256SUMS: missing; no file of the bundle can be checked" in out
+
+
+def test_a_directory_that_is_no_bundle_at_all_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    code, _, err = verify(capsys, tmp_path)
+    assert code == 2 and "is this an image-audit bundle?" in err and err.count("\n") == 1
+
+
 def test_a_path_that_is_not_a_directory_is_one_line_exit_2(
     bundle: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
