@@ -60,3 +60,15 @@ class LimitExceeded(AnalyzerError):
 
 class UnsafeInput(AnalyzerError):
     """The input tries to escape its root (path traversal, symlink outside the archive)."""
+
+
+class OutputError(AnalyzerError):
+    """The output directory cannot be used: not a directory, taken by another run, inside or
+    holding the input, not writable, or the disk is full. Nothing was written."""
+
+
+class BundleDamaged(AnalyzerError):
+    """A bundle under verification is damaged: a file is missing, not a regular file, too large
+    or malformed. `verify` reports it as a failed check (exit 1), never as a crash."""
+
+    exit_code = 1

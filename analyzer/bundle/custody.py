@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.errors import UsageError
+from analyzer.text import exact_bytes
 
 _DEPENDENCIES = (
     "image-audit",
@@ -38,14 +39,15 @@ def utc_now() -> datetime.datetime:
 
 def input_facts(path: Path) -> dict[str, Any]:
     """Name, size and sha256 of the input; a directory is hashed as a sorted listing of
-    "sha256  relative/path" lines (the same form as SHA256SUMS)."""
+    "sha256  relative/path" lines (the same form as SHA256SUMS) over its regular files, with
+    each name's exact bytes (a name that is not UTF-8 is hashed as it is on disk)."""
     if path.is_dir():
         lines = [
             f"{file_sha256(p)}  {p.relative_to(path).as_posix()}\n"
             for p in sorted(path.rglob("*"))
             if p.is_file() and not p.is_symlink()
         ]
-        listing = "".join(lines).encode()
+        listing = exact_bytes("".join(lines))
         return {
             "name": path.name,
             "kind": "directory",

@@ -1,78 +1,196 @@
-"""Check a bundle later: every file against SHA256SUMS, and optionally the archive itself."""
+"""Check a bundle later: every file against SHA256SUMS, and optionally the archive itself.
+
+Nothing in the bundle is trusted: analyzer.bundle.readback reads it without following a link or
+opening anything but a regular file, and every malformed piece (a SHA256SUMS that is not UTF-8
+or has malformed lines, a missing, non-JSON or wrong-shape custody.json or index.json, a link,
+FIFO or device, an absurdly large file) becomes a FAILED line: verify exits 1, never crashes.
+A directory with neither SHA256SUMS nor custody.json is not a bundle at all (a usage error).
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
+import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from analyzer.archive.source import open_archive
 from analyzer.bundle.custody import input_facts
-from analyzer.errors import AnalyzerError, UsageError
+from analyzer.bundle.readback import (
+    bundle_tree,
+    file_sha256,
+    is_plain_name,
+    open_bundle,
+    read_document,
+)
+from analyzer.errors import AnalyzerError, BundleDamaged, UsageError
 from analyzer.image.loader import load_catalog
+from analyzer.text import printable, quoted
 
 Check = tuple[bool, str]
+_SUMS_LINE = re.compile(r"([0-9a-fA-F]{64})  (.+)")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def verify_bundle(out: Path, archive: Path | None = None) -> list[Check]:
-    """One (passed, line) per check; any False means the bundle cannot be trusted as is."""
-    sums = out / "SHA256SUMS"
-    if not sums.is_file():
-        raise UsageError(f"{out}: no SHA256SUMS here; is this an image-audit bundle?")
-    checks = _checksums(out, sums)
-    if archive is not None:
-        checks += _archive_checks(out, archive)
-    return checks
+    """One (passed, line) per check; any False means the bundle cannot be trusted as is.
+    Every line is printable (names from the bundle may hold any character)."""
+    if archive is not None and not os.path.exists(archive):
+        raise UsageError(f"{printable(str(archive))}: no such archive")
+    root = open_bundle(out)
+    try:
+        checks = _checksums(root, out)
+        custody, custody_checks = _document(root, "custody.json", _custody_problem)
+        index, index_checks = _document(root, "index.json", _index_problem)
+        checks += custody_checks + index_checks
+        if archive is not None:
+            checks += _archive_checks(archive, custody, index)
+    finally:
+        os.close(root)
+    return list(dict.fromkeys(checks))  # a missing custody.json fails two checks: say it once
 
 
-def _checksums(out: Path, sums: Path) -> list[Check]:
+def _checksums(root: int, out: Path) -> list[Check]:
+    try:
+        raw = read_document(root, "SHA256SUMS")
+    except BundleDamaged as exc:
+        if not any(_exists(root, name) for name in ("SHA256SUMS", "custody.json")):
+            raise UsageError(
+                f"{printable(str(out))}: no SHA256SUMS here; is this an image-audit bundle?"
+            ) from None
+        return [(False, f"FAILED {exc}; no file of the bundle can be checked")]
+    listed, checks = _listing(raw)
+    checks += [_file_check(root, name, expected) for name, expected in listed.items()]
+    return checks + _unlisted(root, listed)
+
+
+def _exists(root: int, name: str) -> bool:
+    try:
+        os.stat(name, dir_fd=root, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    except OSError:  # there, but not for us to see: a damaged bundle, not "not a bundle"
+        return True
+    return True
+
+
+def _listing(raw: bytes) -> tuple[dict[str, str], list[Check]]:
+    """name -> expected sha256 from SHA256SUMS, and a FAILED check per line that is not one."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        reason = f"not UTF-8 text (byte {exc.start}); no file of the bundle can be checked"
+        return {}, [(False, f"FAILED SHA256SUMS: {reason}")]
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    listed: dict[str, str] = {}
     checks: list[Check] = []
-    listed: set[str] = set()
-    for line in sums.read_text(encoding="utf-8").splitlines():
-        expected, _, name = line.partition("  ")
-        listed.add(name)
-        path = out / name
-        if ".." in Path(name).parts or name.startswith("/"):
-            checks.append((False, f"FAILED {name}: path outside the bundle in SHA256SUMS"))
-        elif not path.is_file():
-            checks.append((False, f"FAILED {name}: missing"))
-        elif hashlib.sha256(path.read_bytes()).hexdigest() != expected:
-            checks.append((False, f"FAILED {name}: content changed since the bundle was written"))
+    for number, line in enumerate(lines, 1):
+        match = _SUMS_LINE.fullmatch(line)
+        if match is None:
+            problem = f"SHA256SUMS line {number}: not '<sha256>  <name>' {quoted(line, 60)}"
+        elif not is_plain_name(match[2]):
+            problem = f"{printable(match[2])}: path outside the bundle in SHA256SUMS"
+        elif match[2] in listed:
+            problem = f"{printable(match[2])}: listed twice in SHA256SUMS"
         else:
-            checks.append((True, f"OK {name}"))
-    present = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
-    checks += [
-        (False, f"FAILED {name}: not listed in SHA256SUMS (added later?)")
-        for name in sorted(present - listed - {"SHA256SUMS"})
-    ]
-    return checks
+            listed[match[2]] = match[1].lower()
+            continue
+        checks.append((False, f"FAILED {problem}"))
+    return listed, checks
 
 
-def _archive_checks(out: Path, archive: Path) -> list[Check]:
-    custody = json.loads((out / "custody.json").read_text(encoding="utf-8"))
-    facts = input_facts(archive)
-    recorded = custody["input"]["sha256"]
+def _file_check(root: int, name: str, expected: str) -> Check:
+    try:
+        actual = file_sha256(root, name)
+    except BundleDamaged as exc:
+        return False, f"FAILED {exc}"
+    if actual != expected:
+        return False, f"FAILED {printable(name)}: content changed since the bundle was written"
+    return True, f"OK {printable(name)}"
+
+
+def _unlisted(root: int, listed: dict[str, str]) -> list[Check]:
+    """A FAILED check for every file not in SHA256SUMS and every entry that is not a file."""
+    try:
+        files, others = bundle_tree(root)
+    except BundleDamaged as exc:
+        return [(False, f"FAILED {exc}")]
+    unlisted = [name for name in files if name not in listed and name != "SHA256SUMS"]
     checks = [
-        (
-            facts["sha256"] == recorded,
-            f"{'OK' if facts['sha256'] == recorded else 'FAILED'} archive sha256 "
-            f"{facts['sha256']} (bundle records {recorded})",
-        )
+        (False, f"FAILED {printable(name)}: not listed in SHA256SUMS (added later?)")
+        for name in unlisted
     ]
+    return checks + [
+        (False, f"FAILED {printable(name)}: {kind}; a bundle holds only regular files")
+        for name, kind in others
+        if name not in listed  # a listed one has failed its own check already
+    ]
+
+
+def _document(
+    root: int, name: str, problem: Callable[[Any], str]
+) -> tuple[dict[str, Any] | None, list[Check]]:
+    """A JSON document of the bundle if it has the shape image-audit writes, else a FAILED check."""
+    try:
+        doc = json.loads(read_document(root, name))
+    except BundleDamaged as exc:
+        return None, [(False, f"FAILED {exc}")]
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested beyond reason
+        return None, [(False, f"FAILED {name}: not a JSON document")]
+    reason = problem(doc)
+    if reason or not isinstance(doc, dict):
+        return None, [(False, f"FAILED {name}: not what image-audit writes ({reason})")]
+    return doc, []
+
+
+def _custody_problem(doc: Any) -> str:
+    """What custody.json lacks that verify needs ("" when nothing)."""
+    found = doc.get("input") if isinstance(doc, dict) else None
+    sha256 = found.get("sha256") if isinstance(found, dict) else None
+    if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
+        return "no input.sha256"
+    return ""
+
+
+def _index_problem(doc: Any) -> str:
+    """What index.json lacks that verify needs ("" when nothing)."""
+    images = doc.get("images") if isinstance(doc, dict) else None
+    if not isinstance(images, list) or not images:
+        return "no list of images"
+    for image in images:
+        if not isinstance(image, dict) or not isinstance(image.get("config_digest"), str):
+            return "an image without a config_digest"
+    return ""
+
+
+def _archive_checks(
+    archive: Path, custody: dict[str, Any] | None, index: dict[str, Any] | None
+) -> list[Check]:
+    try:
+        actual = input_facts(archive)["sha256"]
+    except OSError as exc:
+        return [(False, f"FAILED the archive cannot be read: {printable(str(exc))}")]
+    if custody is None:
+        checks = [(False, f"FAILED archive sha256 {actual}: no custody record to compare with")]
+    else:
+        recorded = custody["input"]["sha256"]
+        same = actual == recorded
+        line = f"archive sha256 {actual} (bundle records {recorded})"
+        checks = [(same, f"{'OK' if same else 'FAILED'} {line}")]
     try:
         catalog = load_catalog(open_archive(archive))
     except AnalyzerError as exc:
         return [*checks, (False, f"FAILED the archive cannot be read: {exc}")]
     configs = {image.config_digest for image in catalog.images}
-    index = json.loads((out / "index.json").read_text(encoding="utf-8"))
-    for entry in index["images"]:
-        digest = entry["config_digest"]
-        found = digest in configs
+    for entry in index["images"] if index is not None else []:
+        found = entry["config_digest"] in configs
+        verdict = "OK" if found else "FAILED"
+        where = "is in the archive" if found else "is not in the archive"
         checks.append(
-            (
-                found,
-                f"{'OK' if found else 'FAILED'} image config {digest} "
-                f"{'is' if found else 'is not'} in the archive",
-            )
+            (found, f"{verdict} image config {printable(entry['config_digest'])} {where}")
         )
     return checks

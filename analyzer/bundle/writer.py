@@ -1,8 +1,10 @@
-"""Write the evidence bundle into a directory, and never anywhere else.
+"""Render the evidence bundle and hand it, whole, to analyzer.bundle.outdir to install.
 
 Every file name is ours (fixed names, image folders named after digests): nothing from the
-archive chooses a path. Same input and options give the same bytes in every file except
-custody.json's times (and those too with SOURCE_DATE_EPOCH set).
+archive chooses a path. Every file is rendered in memory first, so a renderer that fails leaves
+nothing on disk; outdir writes them into a fresh directory and moves it into place whole.
+Same input and options give the same bytes in every file except custody.json's times (and
+those too with SOURCE_DATE_EPOCH set).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,11 +20,13 @@ from typing import Any
 from analyzer.bundle.custody import custody_document, input_facts, utc_now
 from analyzer.bundle.cyclonedx import cyclonedx_document
 from analyzer.bundle.html import report_html
+from analyzer.bundle.install import publish
+from analyzer.bundle.outdir import check_output, claim, refuse_overlap, take_claim
 from analyzer.bundle.report import canonical_json, report_document, report_markdown
 from analyzer.bundle.sarif import sarif_document
 from analyzer.bundle.tables import findings_csv, inventory_csv, layers_csv
-from analyzer.errors import UsageError
 from analyzer.scan import ScanResult
+from analyzer.text import escaped_bytes
 
 Extra = Callable[[dict[str, Any], dict[str, Any]], dict[str, bytes]]
 """Builds more per-image files from (scan document, image document): name -> bytes."""
@@ -34,6 +38,8 @@ class BundleRequest:
 
     out: Path
     force: bool = False
+    """Replace an earlier bundle in `out`; decides only when `prepare` did not claim `out`
+    first (then the claim made before the scan decides, see analyzer.bundle.outdir)."""
     case: str = ""
     examiner: str = ""
     command: tuple[str, ...] = ()
@@ -41,50 +47,60 @@ class BundleRequest:
     extras: tuple[Extra, ...] = field(default=())
 
 
-def prepare(out: Path, force: bool) -> None:
-    """Create the output directory; refuse a non-empty one unless forced."""
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"{out} exists and is not a directory")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise UsageError(f"{out} is not empty; choose another directory or pass --force")
-    out.mkdir(parents=True, exist_ok=True)
+def prepare(out: Path, force: bool, source: Path | None = None) -> None:
+    """Check the output directory before the long work and remember what it was: refuse a
+    file, a symlink, a non-empty directory without --force, anything but an earlier bundle
+    with it, and (given the input `source`) the input's own place. Nothing is created yet."""
+    claim(out, force, source)
 
 
-def image_folder(out: Path, index: int, image: dict[str, Any], several: bool) -> Path:
-    """The bundle folder of one image: the output directory itself, or one per image."""
+def image_folder(index: int, image: dict[str, Any], several: bool) -> str:
+    """The bundle folder of one image, relative: "" (the bundle itself) or one per image."""
     if not several:
-        return out
+        return ""
     short = image["config_digest"].split(":", 1)[-1][:12]
-    return out / f"image-{index + 1}-{short}"
+    return f"image-{index + 1}-{short}"
 
 
 def write_bundle(
     result: ScanResult, doc: dict[str, Any], ruleset: dict[str, Any], request: BundleRequest
 ) -> list[Path]:
-    """Write every file of the bundle; return them (SHA256SUMS last)."""
-    prepare(request.out, request.force)
+    """Write every file of the bundle, whole or not at all (see analyzer.bundle.outdir);
+    return them (SHA256SUMS last)."""
+    archive = result.read.archive.path
+    target = take_claim(request.out) or check_output(request.out, request.force, archive)
+    refuse_overlap(target.out, archive)
+    files = bundle_files(result, doc, ruleset, request)
+    publish(target, files)
+    return [target.out / name for name in files]
+
+
+def bundle_files(
+    result: ScanResult, doc: dict[str, Any], ruleset: dict[str, Any], request: BundleRequest
+) -> dict[str, bytes]:
+    """Every file of the bundle, rendered in memory before anything touches the disk:
+    relative name -> bytes, SHA256SUMS last."""
     archive = result.read.archive.path
     facts = input_facts(archive)
     several = len(doc["images"]) > 1
-    written: list[Path] = []
+    files: dict[str, bytes] = {}
     entries: list[dict[str, Any]] = []
     for i, (image, report) in enumerate(zip(doc["images"], result.images, strict=True)):
-        folder = image_folder(request.out, i, image, several)
-        folder.mkdir(exist_ok=True)
-        files = _image_files(doc, image, report, facts, request.extras)
-        written += [_write(folder / name, data) for name, data in sorted(files.items())]
+        folder = image_folder(i, image, several)
+        prefix = f"{folder}/" if folder else ""
+        rendered = _image_files(doc, image, report, facts, request.extras)
+        files.update((prefix + name, data) for name, data in sorted(rendered.items()))
         entries.append(
             {
-                "folder": folder.relative_to(request.out).as_posix() or ".",
+                "folder": folder or ".",
                 "refs": image["refs"],
                 "platform": image["platform"],
                 "config_digest": image["config_digest"],
                 "manifest_digest": image["manifest_digest"],
             }
         )
-    index_doc = {"input": facts, "images": entries}
-    written.append(_write(request.out / "index.json", canonical_json(index_doc)))
-    written += [_write(request.out / name, data) for name, data in _archive_documents(result)]
+    files["index.json"] = canonical_json({"input": facts, "images": entries})
+    files.update(_archive_documents(result))
     times = (request.started or utc_now().isoformat(), utc_now().isoformat())
     custody = custody_document(
         archive,
@@ -94,9 +110,9 @@ def write_bundle(
         who={"case": request.case, "examiner": request.examiner},
         ruleset=ruleset,
     )
-    written.append(_write(request.out / "custody.json", canonical_json(custody)))
-    written.append(_write(request.out / "SHA256SUMS", sha256sums(request.out, written)))
-    return written
+    files["custody.json"] = canonical_json(custody)
+    files["SHA256SUMS"] = sha256sums(files)
+    return files
 
 
 def standard_extras(rules_doc: dict[str, Any], tool_version: str) -> tuple[Extra, ...]:
@@ -131,8 +147,9 @@ def _image_files(
     report_doc = report_document(image, doc["archive"], facts, notices)
     files = {
         "report.json": canonical_json(report_doc),
-        "report.md": report_markdown(report_doc).encode(),
-        "report.html": report_html(report_doc).encode(),
+        # escaped_bytes: a name that was not UTF-8 is shown as its escape, not a crash
+        "report.md": escaped_bytes(report_markdown(report_doc)),
+        "report.html": escaped_bytes(report_html(report_doc)),
         "findings.csv": findings_csv(image["findings"]),
         "layers.csv": layers_csv(image["layers"]),
         "inventory.csv": inventory_csv(view),
@@ -183,15 +200,7 @@ def _scrubbed_json(raw: bytes, scrub: Callable[[str], str]) -> bytes:
     return canonical_json(walk(json.loads(raw)))
 
 
-def _write(path: Path, data: bytes) -> Path:
-    path.write_bytes(data)
-    return path
-
-
-def sha256sums(out: Path, files: list[Path]) -> bytes:
-    """SHA256SUMS in the format `sha256sum -c` reads."""
-    lines = sorted(
-        f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(out).as_posix()}\n"
-        for p in files
-    )
+def sha256sums(files: Mapping[str, bytes]) -> bytes:
+    """SHA256SUMS over the bundle's files (name -> bytes) in the format `sha256sum -c` reads."""
+    lines = sorted(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in files.items())
     return "".join(lines).encode()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import shutil
 from importlib import resources
 from pathlib import Path
 
@@ -162,3 +165,36 @@ def test_document_copies_stay_byte_exact_unless_they_hold_a_secret() -> None:
     assert _scrubbed_copy(raw, str) is raw
     scrubbed = _scrubbed_copy(raw, lambda text: text.replace("hunter2-long-value", "hunt..."))
     assert b"hunter2-long-value" not in scrubbed and json.loads(scrubbed)["annotations"]
+
+
+def test_an_input_whose_name_is_not_utf8_gets_a_bundle_showing_the_byte_escaped(
+    built: dict[str, Path], tmp_path: Path
+) -> None:
+    archive = tmp_path / os.fsdecode(b"shop\xff.tar")
+    shutil.copy(built["example"], archive)
+    out = tmp_path / "evidence"
+    assert bundle(archive, out) == 0
+    assert "- input: shop\\xff.tar (" in (out / "report.md").read_text(encoding="utf-8")
+    assert "shop\\xff.tar" in (out / "report.html").read_text(encoding="utf-8")
+    assert json.loads((out / "custody.json").read_bytes())["input"]["name"] == archive.name
+    assert main(["verify", str(out), str(archive)]) == 0
+
+
+def test_an_oci_layout_holding_a_name_that_is_not_utf8_is_hashed_by_its_exact_bytes(
+    built: dict[str, Path], tmp_path: Path
+) -> None:
+    layout = shutil.copytree(built["oci-dir-zstd"], tmp_path / "layout")
+    (layout / os.fsdecode(b"notes\xff.txt")).write_bytes(b"examiner's notes\n")
+    out = tmp_path / "evidence"
+    assert bundle(layout, out) == 0
+    listing = b"".join(
+        hashlib.sha256(path.read_bytes()).hexdigest().encode()
+        + b"  "
+        + os.fsencode(path.relative_to(layout).as_posix())
+        + b"\n"
+        for path in sorted(layout.rglob("*"))
+        if path.is_file()
+    )
+    custody = json.loads((out / "custody.json").read_bytes())
+    assert custody["input"]["sha256"] == hashlib.sha256(listing).hexdigest()
+    assert main(["verify", str(out), str(layout)]) == 0

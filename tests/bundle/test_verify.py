@@ -1,0 +1,312 @@
+"""`verify` trusts nothing in a bundle: every damaged, malformed, linked or special piece is a
+FAILED line and exit 1, never a traceback, a hang, or a read outside the bundle."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from analyzer.bundle import readback
+from analyzer.bundle.verify import verify_bundle
+from analyzer.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def pristine(built: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A bundle of the example image and one of the two-image archive, written once."""
+    root = tmp_path_factory.mktemp("bundles")
+    found = {}
+    for name in ("example", "oci-multiarch"):
+        out = root / name
+        assert main(["scan", str(built[name]), "-o", str(out), "-q", "--format", "json"]) == 0
+        found[name] = out
+    return found
+
+
+@pytest.fixture
+def bundle(pristine: dict[str, Path], tmp_path: Path) -> Path:
+    """A fresh copy of the example image's bundle to damage."""
+    return Path(shutil.copytree(pristine["example"], tmp_path / "evidence", symlinks=True))
+
+
+def resum(out: Path) -> None:
+    """Rewrite SHA256SUMS over the regular files now there, as a forger would: only checks of
+    the documents' content can then tell."""
+    lines = sorted(
+        f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(out).as_posix()}\n"
+        for p in out.rglob("*")
+        if p.is_file() and not p.is_symlink() and p.name != "SHA256SUMS"
+    )
+    (out / "SHA256SUMS").write_text("".join(lines))
+
+
+def verify(
+    capsys: pytest.CaptureFixture[str], out: Path, archive: Path | None = None
+) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(["verify", str(out), *([str(archive)] if archive else [])])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("name", ["custody.json", "index.json"])
+def test_a_missing_custody_or_index_fails_verification(
+    name: str,
+    bundle: Path,
+    built: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (bundle / name).unlink()
+    resum(bundle)
+    code, out, err = verify(capsys, bundle, built["example"])
+    assert code == 1 and err == ""
+    assert f"FAILED {name}: missing" in out
+
+
+@pytest.mark.parametrize("name", ["custody.json", "index.json"])
+@pytest.mark.parametrize(
+    "content",
+    [b"{not json", b"\xff\xfe{}", b"[" * 100_000, b""],
+    ids=["text", "utf16", "deep", "empty"],
+)
+def test_a_custody_or_index_that_is_not_json_fails_verification(
+    name: str,
+    content: bytes,
+    bundle: Path,
+    built: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (bundle / name).write_bytes(content)
+    resum(bundle)
+    code, out, err = verify(capsys, bundle, built["example"])
+    assert code == 1 and err == ""
+    assert f"FAILED {name}: not a JSON document" in out
+
+
+@pytest.mark.parametrize(
+    ("name", "doc"),
+    [
+        ("custody.json", []),
+        ("custody.json", {"input": 5}),
+        ("custody.json", {"input": {"sha256": 7}}),
+        ("custody.json", {"input": {"sha256": "../../etc/passwd"}}),
+        ("index.json", {}),
+        ("index.json", {"images": []}),
+        ("index.json", {"images": {"a": 1}}),
+        ("index.json", {"images": [5]}),
+        ("index.json", {"images": [{"folder": "."}]}),
+        ("index.json", {"images": [{"config_digest": ["sha256:x"]}]}),
+    ],
+)
+def test_a_custody_or_index_of_the_wrong_shape_fails_verification(
+    name: str,
+    doc: object,
+    bundle: Path,
+    built: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    (bundle / name).write_text(json.dumps(doc))
+    resum(bundle)
+    code, out, err = verify(capsys, bundle, built["example"])
+    assert code == 1 and err == ""
+    assert f"FAILED {name}: not what image-audit writes" in out
+
+
+def test_a_sha256sums_that_is_not_utf8_fails_verification(
+    bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sums = bundle / "SHA256SUMS"
+    sums.write_bytes(sums.read_bytes() + b"\xff\xfe  odd\n")
+    code, out, err = verify(capsys, bundle)
+    assert code == 1 and err == ""
+    assert "FAILED SHA256SUMS: not UTF-8 text" in out
+
+
+@pytest.mark.parametrize(
+    ("line", "failure"),
+    [
+        ("garbage", "SHA256SUMS line 1: not '<sha256>  <name>'"),
+        ("abc123  report.json", "SHA256SUMS line 1: not '<sha256>  <name>'"),
+        (f"{'0' * 64} report.json", "SHA256SUMS line 1: not '<sha256>  <name>'"),
+        (f"{'0' * 64}  ../outside.txt", "../outside.txt: path outside the bundle"),
+        (f"{'0' * 64}  /etc/passwd", "/etc/passwd: path outside the bundle"),
+        (f"{'0' * 64}  image/./x", "image/./x: path outside the bundle"),
+        (f"{'0' * 64}  \x1b]0;owned\x07", "\\x1b]0;owned\\x07: missing"),
+    ],
+)
+def test_a_malformed_sha256sums_line_is_a_failed_check(
+    line: str, failure: str, bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sums = bundle / "SHA256SUMS"
+    sums.write_text(line + "\n" + sums.read_text())
+    code, out, err = verify(capsys, bundle)
+    assert code == 1 and err == ""
+    assert f"FAILED {failure}" in out and "\x1b" not in out
+
+
+def test_a_file_listed_twice_is_a_failed_check(
+    bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sums = bundle / "SHA256SUMS"
+    first = sums.read_text().splitlines(keepends=True)[0]
+    sums.write_text(first + sums.read_text())
+    code, out, _ = verify(capsys, bundle)
+    assert code == 1 and f"FAILED {first.split('  ')[1].strip()}: listed twice" in out
+
+
+def test_a_listed_file_replaced_by_a_symlink_is_not_followed(
+    bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = tmp_path / "outside-report.json"
+    shutil.move(bundle / "report.json", outside)  # same bytes: following it would pass
+    (bundle / "report.json").symlink_to(outside)
+    code, out, _ = verify(capsys, bundle)
+    assert code == 1
+    assert "FAILED report.json: a symbolic link, not a regular file" in out
+
+
+def test_a_symlinked_image_folder_is_not_followed(
+    pristine: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = Path(shutil.copytree(pristine["oci-multiarch"], tmp_path / "evidence"))
+    folder = next(out.glob("image-1-*"))
+    shutil.move(folder, tmp_path / "moved")  # the same files, outside the bundle
+    folder.symlink_to(tmp_path / "moved", target_is_directory=True)
+    code, stdout, _ = verify(capsys, out)
+    assert code == 1
+    assert (
+        f"FAILED {folder.name}/report.json: '{folder.name}' on its path is not a folder" in stdout
+    )
+    assert f"FAILED {folder.name}: a symbolic link; a bundle holds only regular files" in stdout
+
+
+def test_fifos_in_a_bundle_fail_verification_without_blocking(bundle: Path) -> None:
+    (bundle / "report.json").unlink()
+    os.mkfifo(bundle / "report.json")  # listed: opening it for reading would block
+    os.mkfifo(bundle / "extra.pipe")  # not listed
+    proc = subprocess.run(
+        [sys.executable, "-m", "analyzer", "verify", str(bundle)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 1 and proc.stderr == ""
+    assert "FAILED report.json: a FIFO, not a regular file" in proc.stdout
+    assert "FAILED extra.pipe: a FIFO; a bundle holds only regular files" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "size"),
+    [
+        ("report.json", readback.MAX_FILE_BYTES + 1),
+        ("custody.json", readback.MAX_DOCUMENT_BYTES + 1),
+    ],
+)
+def test_an_absurdly_large_file_is_a_failed_check_not_a_long_read(
+    name: str, size: int, bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    os.truncate(bundle / name, size)  # sparse: no disk used, nothing read
+    code, out, err = verify(capsys, bundle)
+    assert code == 1 and err == ""
+    assert f"FAILED {name}: larger than any file image-audit writes" in out
+
+
+def test_a_bundle_without_its_sha256sums_fails_verification(
+    bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (bundle / "SHA256SUMS").unlink()
+    code, out, err = verify(capsys, bundle)
+    assert code == 1 and err == ""
+    assert "FAILED SHA256SUMS: missing; no file of the bundle can be checked" in out
+
+
+def test_a_directory_that_is_no_bundle_at_all_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    code, _, err = verify(capsys, tmp_path)
+    assert code == 2 and "is this an image-audit bundle?" in err and err.count("\n") == 1
+
+
+def test_a_path_that_is_not_a_directory_is_one_line_exit_2(
+    bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = verify(capsys, bundle / "report.json")
+    assert code == 2 and err.startswith("image-audit: error: ") and err.count("\n") == 1
+
+
+def test_a_missing_archive_is_one_line_exit_2(
+    bundle: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = verify(capsys, bundle, tmp_path / "nope.tar")
+    assert code == 2 and "no such archive" in err and err.count("\n") == 1
+
+
+_DOCUMENTS = ("SHA256SUMS", "custody.json", "index.json")
+
+
+@settings(
+    derandomize=True,
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(name=st.sampled_from(_DOCUMENTS), content=st.binary(max_size=300))
+def test_any_bytes_in_a_bundle_document_fail_verification_without_a_crash(
+    name: str, content: bytes, bundle: Path, built: dict[str, Path]
+) -> None:
+    original = (bundle / name).read_bytes()
+    (bundle / name).write_bytes(content)
+    try:
+        checks = verify_bundle(bundle, built["example"])
+    finally:
+        (bundle / name).write_bytes(original)
+    assert any(not ok for ok, _ in checks)
+    assert all(line.isprintable() for _, line in checks)
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=70),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=12), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(
+    derandomize=True,
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    name=st.sampled_from(("custody.json", "index.json")),
+    doc=_JSON | st.fixed_dictionaries({"input": _JSON, "images": st.lists(_JSON, max_size=3)}),
+)
+def test_any_json_as_custody_or_index_is_checked_without_a_crash(
+    name: str, doc: object, bundle: Path, built: dict[str, Path]
+) -> None:
+    original = (bundle / name).read_bytes()
+    (bundle / name).write_text(json.dumps(doc))
+    resum(bundle)
+    try:
+        checks = verify_bundle(bundle, built["example"])
+    finally:
+        (bundle / name).write_bytes(original)
+        resum(bundle)
+    assert any(not ok for ok, _ in checks)  # no random document is this image's record
+    assert all(line.isprintable() for _, line in checks)
