@@ -166,7 +166,8 @@ def run_scan(args: argparse.Namespace, out: TextIO) -> int:
     """`image-audit scan`."""
     started = utc_now().isoformat()
     if args.output is not None:
-        prepare(args.output, args.force)  # refuse a non-empty directory before the long work
+        # refuse a non-empty directory, a symlink or the input's own place before the long work
+        prepare(args.output, args.force, source=args.archive)
     suppressions = load_suppressions(args.suppressions) if args.suppressions else []
     options = ScanOptions(
         trusted_registries=tuple(args.trusted_registry),
@@ -193,7 +194,7 @@ def run_scan(args: argparse.Namespace, out: TextIO) -> int:
     if args.output is not None:
         request = BundleRequest(
             out=args.output,
-            force=True,
+            force=args.force,
             case=args.case,
             examiner=args.examiner,
             command=tuple(["image-audit", *sys.argv[1:]]),

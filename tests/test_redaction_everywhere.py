@@ -100,9 +100,6 @@ def test_bundle_files_never_show_a_secret_the_scan_recognised(bundle: dict[str, 
     assert cyclonedx_errors(json.loads(bundle["packages.cdx.json"])) == []
 
 
-@pytest.mark.xfail(
-    strict=True, reason="analyzer/bundle/writer.py must call inventory_csv(view, report.scrub)"
-)
 def test_bundle_inventory_never_shows_a_secret_the_scan_recognised(
     bundle: dict[str, bytes],
 ) -> None:

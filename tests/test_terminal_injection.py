@@ -234,12 +234,6 @@ def test_a_usage_error_naming_the_image_is_one_printable_line(
     assert_terminal_safe(err)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="findings/model.fingerprint must hash text.exact_bytes(path) and bundle/writer.py "
-    "must write report.md and report.html with text.escaped_bytes (files not owned here)",
-)
 def test_a_finding_on_a_name_that_is_not_utf8_is_reported_everywhere(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
