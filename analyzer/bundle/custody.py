@@ -6,13 +6,14 @@ import datetime
 import hashlib
 import os
 import platform
+import stat
 import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from analyzer.errors import UsageError
-from analyzer.text import exact_bytes
+from analyzer.text import exact_bytes, printable
 
 _DEPENDENCIES = (
     "image-audit",
@@ -63,9 +64,16 @@ def input_facts(path: Path) -> dict[str, Any]:
 
 
 def file_sha256(path: Path) -> str:
-    """sha256 of a file, read in chunks."""
+    """sha256 of a regular file, read in chunks (a FIFO or a device given as the archive is
+    refused, never read: it could block or never end)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise UsageError(f"{printable(str(path))}: cannot open ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise UsageError(f"{printable(str(path))}: not a regular file or directory")
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()

@@ -172,7 +172,7 @@ def _archive_checks(
 ) -> list[Check]:
     try:
         actual = input_facts(archive)["sha256"]
-    except OSError as exc:
+    except (OSError, AnalyzerError) as exc:  # a FIFO or device given as the archive is refused
         return [(False, f"FAILED the archive cannot be read: {printable(str(exc))}")]
     if custody is None:
         checks = [(False, f"FAILED archive sha256 {actual}: no custody record to compare with")]

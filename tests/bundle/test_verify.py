@@ -208,6 +208,24 @@ def test_fifos_in_a_bundle_fail_verification_without_blocking(bundle: Path) -> N
     assert "FAILED extra.pipe: a FIFO; a bundle holds only regular files" in proc.stdout
 
 
+def test_a_fifo_given_as_the_archive_fails_verification_without_blocking(
+    bundle: Path, tmp_path: Path
+) -> None:
+    fifo = tmp_path / "image.tar"
+    os.mkfifo(fifo)  # opening it for reading would block until a writer comes
+    proc = subprocess.run(
+        [sys.executable, "-m", "analyzer", "verify", str(bundle), str(fifo)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 1 and proc.stderr == ""
+    assert "FAILED the archive cannot be read" in proc.stdout
+    assert "not a regular file or directory" in proc.stdout
+
+
 @pytest.mark.parametrize(
     ("name", "size"),
     [
