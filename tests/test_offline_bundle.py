@@ -456,6 +456,17 @@ def test_installer_takes_wheels_from_the_bundle_only(bundle_copy: Path, tmp_path
     assert not (tmp_path / "venv").exists()
 
 
+@pytest.mark.slow
+def test_installer_leaves_a_non_empty_directory_alone(unpacked: Path, tmp_path: Path) -> None:
+    target = tmp_path / "venv"
+    target.mkdir()
+    (target / "notes.txt").write_text("an auditor's notes\n")
+    done = install(unpacked, target, tmp_path)
+    assert done.returncode == 1
+    assert f"{target} exists and is not an empty directory" in done.stderr
+    assert [p.name for p in target.iterdir()] == ["notes.txt"]
+
+
 def other_python_minor() -> str | None:
     """A CPython of another minor version than this one, if the machine has one."""
     listed = subprocess.run(
