@@ -307,6 +307,15 @@ def network_cut() -> str | None:
     return None if done.returncode == 0 else f"unshare -n true failed: {done.stderr.strip()}"
 
 
+def can_mount_privately() -> bool:
+    """Whether this process may make a private mount namespace (`unshare -m`, root)."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        return False
+    return (
+        subprocess.run(["unshare", "-m", "true"], capture_output=True, check=False).returncode == 0
+    )
+
+
 def offline(command: list[str]) -> list[str]:
     """The command inside a network namespace of its own where possible."""
     return command if network_cut() else ["unshare", "-n", "--", *command]
@@ -522,7 +531,7 @@ def test_installs_with_debians_python_that_lacks_python3_venv(
     (venv --without-pip, pip run from its bundled wheel). python3-venv is hidden by bind mounts
     in a private mount namespace."""
     ensurepip = system_ensurepip()
-    if os.geteuid() != 0 or shutil.which("unshare") is None or ensurepip is None:
+    if not can_mount_privately() or ensurepip is None:
         pytest.skip(f"needs root, unshare -m and {SYSTEM_PYTHON} {PYTAG} with python3-venv")
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -558,7 +567,7 @@ def test_installer_says_how_to_get_libmagic_when_it_is_missing(
     bundle: Bundle, unpacked: Path, tmp_path: Path
 ) -> None:
     """libmagic hidden by a bind mount in a private mount namespace (root only)."""
-    if os.geteuid() != 0 or shutil.which("unshare") is None:
+    if not can_mount_privately():
         pytest.skip("hiding libmagic needs root and unshare -m")
     hide = 'mount --bind /dev/null "$0" && exec "$@"'
     command = [str(unpacked / "install.sh"), "--python", base_python(), str(tmp_path / "venv")]
