@@ -49,7 +49,7 @@ class Source:
         self.name = path[path.rfind("/") + 1 :]
         self.data = data
         self.markers = markers
-        """The content markers found in `data` in one pass (see structure.markers_in)."""
+        """The content markers found in `data` in one pass (see markers.MarkerSet)."""
 
     @cached_property
     def is_text(self) -> bool:
