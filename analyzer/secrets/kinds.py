@@ -91,7 +91,9 @@ DS_TYPES: dict[str, tuple[str, Severity]] = {
 STRUCTURAL: dict[str, Severity] = {
     "ssh-host-key": Severity.CRITICAL,
     "private-key": Severity.CRITICAL,
-    "keystore": Severity.HIGH,
+    "keystore": Severity.HIGH,  # keys under a password that is not a known default
+    "keystore-default-password": Severity.CRITICAL,  # keys anyone can open
+    "encrypted-keystore": Severity.LOW,  # all encrypted: keys, or (usually) certificates only
     "aws-credentials": Severity.CRITICAL,
     "gcp-service-account": Severity.CRITICAL,
     "azure-credentials": Severity.HIGH,

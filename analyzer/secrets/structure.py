@@ -5,14 +5,16 @@ IA-SECRET-<KIND>: anyone who can pull the image gets the file, in every layer it
 
 - ssh-host-key: /etc/ssh/ssh_host_*_key holding a private key block. Every container from the
   image shares it, so each one can impersonate the others (and the build host).
-- private-key: a complete PEM block (RSA, EC, DSA, PKCS#8, encrypted PKCS#8, OpenSSH), a PGP
-  private key block or a PuTTY key (Private-Lines) in any file, even JSON-escaped. The value is
-  the base64 body; the detail says whether a passphrase protects it. Public keys and
-  certificates are not secrets; keys compiled into executables or libraries (ELF, PE, Mach-O,
-  ar) are skipped, as they are nearly always self-test vectors (libgnutls has a dozen).
-- keystore: a Java keystore (JKS 0xFEEDFEED, JCEKS 0xCECECECE) with at least one key entry
-  (truststores such as cacerts hold only certificates) or a PKCS#12 store (DER PFX shape; a
-  .p12/.pfx name, or a visible key bag). Value "<format>:<sha256 of the file>".
+- private-key: a complete PEM block (RSA, EC, DSA, PKCS#8, encrypted PKCS#8, OpenSSH, SSH2), a
+  PGP private key block or a PuTTY key (Private-Lines) in any file, even JSON-escaped, whose
+  body decodes as the key its label names (`analyzer.secrets.keys`): a header in a string or a
+  block around filler is no key. The value is the base64 body; the detail says whether a
+  passphrase protects it. Public keys and certificates are not secrets; keys compiled into
+  executables or libraries (ELF, PE, Mach-O, ar) are skipped, as they are nearly always
+  self-test vectors (libgnutls has a dozen).
+- keystore, keystore-default-password, encrypted-keystore: Java (JKS, JCEKS) and PKCS#12 stores
+  that hold (or may hold) keys; trust stores such as cacerts hold only certificates and are no
+  secret (`analyzer.secrets.keystores`). Value "<format>:<sha256 of the file>".
 - aws-credentials: aws_secret_access_key / aws_session_token in INI-like files (~/.aws).
 - gcp-service-account: JSON with "type": "service_account" and a private key; value is the
   key id (or account plus a hash of the key), which is what revocation needs.
@@ -47,16 +49,15 @@ from dataclasses import dataclass
 from analyzer.secrets.assignments import dotenv, unquote
 from analyzer.secrets.cloud_files import AZURE_MARKERS, azure, kubeconfig, kubernetes_secrets
 from analyzer.secrets.history import history_credentials, history_presence
+from analyzer.secrets.keys import gcp_service_account, private_keys
+from analyzer.secrets.keystores import keystores
 from analyzer.secrets.markers import MarkerSet
 from analyzer.secrets.structure_formats import (
     Found,
     Source,
     docker_auths,
-    gcp_service_account,
     is_placeholder,
-    keystores,
     netrc_passwords,
-    private_keys,
 )
 
 __all__ = ["StructuralHit", "is_placeholder", "structural_hits", "wants_path"]
@@ -238,7 +239,8 @@ def structural_hits(path: str, data: bytes) -> list[StructuralHit]:
                 continue
             if found.line and claimed.setdefault(found.line, kind.name) != kind.name:
                 continue  # a more specific kind already reported this line
-            hits.append(StructuralHit(kind.name, found.line, found.value, found.detail))
+            name = found.kind or kind.name
+            hits.append(StructuralHit(name, found.line, found.value, found.detail))
     return hits
 
 
