@@ -110,6 +110,9 @@ STRUCTURAL: dict[str, Severity] = {
     "database-url": Severity.HIGH,
     "htpasswd": Severity.MEDIUM,
     "env": Severity.HIGH,
+    # A value assigned to a secret name where the file says credential: detect-secrets'
+    # Secret Keyword rule, with the context that makes its guess one (analyzer.secrets.policy).
+    "keyword": Severity.MEDIUM,
 }
 
 

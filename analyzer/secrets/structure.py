@@ -35,6 +35,9 @@ IA-SECRET-<KIND>: anyone who can pull the image gets the file, in every layer it
   --password=, PASSWORD=, curl -u user:pass, sshpass -p, URLs with a password, SQL PASSWORD '').
 - database-url: postgres, mysql, mongodb, redis, amqp, mssql URLs with a password, in text files.
 - htpasswd: user:hash lines in htpasswd files, or files made only of such lines: offline cracking.
+- keyword: a value assigned to a secret name where the file's kind says credential (a setting
+  in configuration, a credential-shaped literal in code: `analyzer.secrets.assignments`); the
+  rule is detect-secrets' Secret Keyword, whose guess this confirms.
 
 Placeholders (`is_placeholder`) are never hits. One line is reported under one kind only (the
 most specific, in the order above, with gcp-service-account before private-key).
@@ -46,8 +49,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from analyzer.secrets.assignments import dotenv, unquote
+from analyzer.secrets.assignments import credential_assignments, dotenv, unquote
 from analyzer.secrets.cloud_files import AZURE_MARKERS, azure, kubeconfig, kubernetes_secrets
+from analyzer.secrets.filekind import DOTENV_NAME, HISTORY_NAME
 from analyzer.secrets.history import history_credentials, history_presence
 from analyzer.secrets.keys import gcp_service_account, private_keys
 from analyzer.secrets.keystores import keystores
@@ -168,8 +172,8 @@ def _path(pattern: str) -> Callable[[str], object]:
 
 
 _HOST_KEY = _path(r"^/etc/ssh/ssh_host_[^/]*_key$")
-_HISTORY = _path(r"/(?:\.(?:bash|zsh|sh|ash|python|mysql|psql|rediscli)_history|fish_history)$")
-_DOTENV_NAME = _path(r"/(?:[^/]*\.env|\.env\.[^/]*)$")
+_HISTORY = HISTORY_NAME.search
+_DOTENV_NAME = DOTENV_NAME.search
 _WANTED = _path(  # names worth reading whatever their content (wants_path)
     r"/(?:id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?|\.?(?:keystore|truststore)|\.?htpasswd"
     r"|[^/]*\.(?:pem|key|ppk|asc|jks|jceks|keystore|p12|pfx|pkcs12|htpasswd)"
@@ -211,6 +215,7 @@ _KINDS = (
     _Kind("history-credential", history_credentials, (), _HISTORY),
     _Kind("dotenv", dotenv, (b"=",), _DOTENV_NAME),
     _Kind("database-url", _database_urls, (b"://",), text_only=True),
+    _Kind("keyword", credential_assignments, text_only=True),
 )
 
 
