@@ -86,9 +86,13 @@ def dotenv(src: Source) -> Iterator[Found]:
 
 # ---- keyword: credential assignments in configuration and code ---------------------------------
 
-_CANDIDATE = rb"(?:pass|pwd|secret|token|credential|key)[^\s=:]{0,90}[ \t]*[=:]"
-"""A secret word, the rest of a name (any byte but a blank or a separator: wider than any name
-`_PAIR` takes) and a separator: the lines worth reading. Caseless."""
+_CANDIDATE = (
+    rb"(?:pass|pwd|secret|token|credential|(?:api|access|auth|priv|private|client|service"
+    rb"|signing|encryption|master|account|db|database)[_-]?key)[^\s=:]{0,90}[ \t]*[=:]"
+)
+"""A secret word (a key only with what makes it secret: `key=` alone is every dict in code),
+the rest of a name (any byte but a blank or a separator: wider than any name `_PAIR` takes)
+and a separator: the lines worth reading. Caseless."""
 _CODE_NAME = re.compile(
     r"PASSWORD|PASSWD|PWD|SECRET|(?:API|AUTH|SERVICE|ACCOUNT|DB|DATABASE|PRIV|PRIVATE|CLIENT)"
     r"_?KEY|(?:DB|DATABASE|KEY)_?PASS",
@@ -145,8 +149,8 @@ def _candidate_database() -> Any:
 def candidate_lines(data: bytes) -> list[tuple[int, str]]:
     """(1-based number, text) of the lines where a secret word is followed by a separator.
 
-    >>> candidate_lines(b"a = 1\\nDB_Password = x\\n\\nkey: y z\\n")
-    [(2, 'DB_Password = x'), (4, 'key: y z')]
+    >>> candidate_lines(b"a = 1\\nDB_Password = x\\nkey: y\\n\\napiKey: y z\\n")
+    [(2, 'DB_Password = x'), (5, 'apiKey: y z')]
     """
     lines: list[tuple[int, str]] = []
     number, seen = 1, 0
