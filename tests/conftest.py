@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from fixtures.catalog import SCENARIOS, build
+
+# Property tests are part of CI: the same examples on every run (a failure is reproducible, never
+# a flake). HYPOTHESIS_PROFILE=explore draws new examples, for hunting bugs locally.
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", derandomize=False, max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REALWORLD = Path(__file__).resolve().parents[1].parent / "shared" / "realworld"
 

@@ -10,8 +10,13 @@ extract them. The image config is scanned too: ENV values, labels, entrypoint/cm
 history line (ARG/ENV values, `curl -u`, credentials in URLs).
 
 Precision: detect-secrets' heuristic filters; documented example values (AWS's
-AKIAIOSFODNN7EXAMPLE...) and placeholders (changeme, ${VAR}, <token>, xxxx) are dropped; hits in
-test, fixture and documentation paths of vendored packages are lowered to low severity.
+AKIAIOSFODNN7EXAMPLE...) and placeholders (changeme, ${VAR}, <token>, xxxx) are dropped. A private
+key is a key only when its body decodes as one; a key store is a secret only when it holds a key
+(trust stores such as the JDK's cacerts are not). Keyword and entropy guesses that nothing else
+agrees with (no other plugin, no structural reader seeing a credential in its context: a
+configuration setting, a .env line, a history line, a credential-shaped literal in code) are low,
+as are private-key headers without a decodable body and every hit in test, fixture and
+documentation paths of vendored packages (analyzer.secrets.policy).
 
 Why it matters: container guidance 12.4 says no secret may be baked into any layer; PCI DSS
 8.6.2 forbids hard-coded passwords for application and system accounts.
@@ -22,39 +27,20 @@ runtime injection), then rotate the credential: deleting it in a later layer doe
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from analyzer.detectors.base import NOTHING
 from analyzer.detectors.context import ImageContext
 from analyzer.filesystem.content import ContentSink
 from analyzer.filesystem.model import Entry, EntryKind, Version
-from analyzer.findings.model import Finding, Severity
+from analyzer.findings.model import Finding
 from analyzer.secrets.config import ConfigSecret, Scrubber, config_secrets
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.kinds import RULES, rule_for
+from analyzer.secrets.policy import verdict
 from analyzer.secrets.pool import ExaminerPool
 from analyzer.secrets.redact import redact
 from analyzer.secrets.sink import SecretHit, SecretSink
-
-_VENDORED = re.compile(r"/(?:site-packages|dist-packages|node_modules|vendor|gems|share/doc)/")
-_NOT_PRODUCTION = re.compile(
-    r"/(?:tests?|testing|testdata|test_data|fixtures?|docs?|examples?|samples?|spec)/|"
-    r"/test_[^/]*$|_test\.[a-z]+$",
-    re.I,
-)
-
-
-def lowered(path: str) -> bool:
-    """True for test, fixture and documentation paths inside vendored packages.
-
-    >>> lowered("/usr/lib/python3/dist-packages/requests/tests/test_x.py")
-    True
-    >>> lowered("/app/tests/conftest.py"), lowered("/usr/lib/node_modules/x/index.js")
-    (False, False)
-    """
-    return bool(_VENDORED.search(path) and _NOT_PRODUCTION.search(path))
-
 
 _NAMED_OVERSIZED = 20
 """Files over the size limit named in notices, per image (then a count)."""
@@ -179,9 +165,13 @@ def _file_findings(
     present, fate, removed_by = _fate(ctx, layer, entry)
     removed = () if removed_by is None else (("removed_in_layer", str(removed_by)),)
     for hit in hits:
+        judged = verdict(entry.path, hit)
+        if judged is None:
+            continue  # not a secret (a trust store)
         rule = rule_for(hit.kind)
         where = f" (line {hit.line})" if hit.line else ""
-        evidence = f"{hit.detail}: {hit.redacted}{where}" + (f"; {fate}" if fate else "")
+        note = f"; {judged.note}" if judged.note else ""
+        evidence = f"{hit.detail}: {hit.redacted}{where}{note}" + (f"; {fate}" if fate else "")
         yield ctx.finding(
             rule,
             path=entry.path,
@@ -190,7 +180,7 @@ def _file_findings(
             key=hit.redacted.sha256,
             evidence=evidence,
             line=hit.line or None,
-            severity=Severity.LOW if lowered(entry.path) or hit.low_confidence else None,
+            severity=judged.severity,
             details=(
                 ("secret_sha256", hit.redacted.sha256),
                 ("length", str(hit.redacted.length)),

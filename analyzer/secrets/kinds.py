@@ -91,7 +91,9 @@ DS_TYPES: dict[str, tuple[str, Severity]] = {
 STRUCTURAL: dict[str, Severity] = {
     "ssh-host-key": Severity.CRITICAL,
     "private-key": Severity.CRITICAL,
-    "keystore": Severity.HIGH,
+    "keystore": Severity.HIGH,  # keys under a password that is not a known default
+    "keystore-default-password": Severity.CRITICAL,  # keys anyone can open
+    "encrypted-keystore": Severity.LOW,  # all encrypted: keys, or (usually) certificates only
     "aws-credentials": Severity.CRITICAL,
     "gcp-service-account": Severity.CRITICAL,
     "azure-credentials": Severity.HIGH,
@@ -108,6 +110,9 @@ STRUCTURAL: dict[str, Severity] = {
     "database-url": Severity.HIGH,
     "htpasswd": Severity.MEDIUM,
     "env": Severity.HIGH,
+    # A value assigned to a secret name where the file says credential: detect-secrets'
+    # Secret Keyword rule, with the context that makes its guess one (analyzer.secrets.policy).
+    "keyword": Severity.MEDIUM,
 }
 
 

@@ -130,6 +130,11 @@ class Counts:
         self.placeholders += other.placeholders
 
 
+_KEYSTORE_KINDS = frozenset({"keystore", "keystore-default-password", "encrypted-keystore"})
+"""Structural verdicts on a key store: when one is given, libmagic's name for the file adds
+nothing (and a trust store, which gets none, is judged by the structural reader alone)."""
+
+
 class Examiner:
     """Examine one file's bytes for secrets (in this process or in a worker)."""
 
@@ -144,7 +149,7 @@ class Examiner:
         kinds = {h.kind for h in shapes}
         if b"\x00" in data[:8192]:
             counts.binary = 1
-            if "keystore" not in kinds:  # the structural hit says more than libmagic's name
+            if not kinds & _KEYSTORE_KINDS:  # the structural hit says more than libmagic's name
                 found += _binary_key(data)
         else:
             raw = self.engine.scan(path, data)

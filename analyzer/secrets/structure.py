@@ -5,14 +5,16 @@ IA-SECRET-<KIND>: anyone who can pull the image gets the file, in every layer it
 
 - ssh-host-key: /etc/ssh/ssh_host_*_key holding a private key block. Every container from the
   image shares it, so each one can impersonate the others (and the build host).
-- private-key: a complete PEM block (RSA, EC, DSA, PKCS#8, encrypted PKCS#8, OpenSSH), a PGP
-  private key block or a PuTTY key (Private-Lines) in any file, even JSON-escaped. The value is
-  the base64 body; the detail says whether a passphrase protects it. Public keys and
-  certificates are not secrets; keys compiled into executables or libraries (ELF, PE, Mach-O,
-  ar) are skipped, as they are nearly always self-test vectors (libgnutls has a dozen).
-- keystore: a Java keystore (JKS 0xFEEDFEED, JCEKS 0xCECECECE) with at least one key entry
-  (truststores such as cacerts hold only certificates) or a PKCS#12 store (DER PFX shape; a
-  .p12/.pfx name, or a visible key bag). Value "<format>:<sha256 of the file>".
+- private-key: a complete PEM block (RSA, EC, DSA, PKCS#8, encrypted PKCS#8, OpenSSH, SSH2), a
+  PGP private key block or a PuTTY key (Private-Lines) in any file, even JSON-escaped, whose
+  body decodes as the key its label names (`analyzer.secrets.keys`): a header in a string or a
+  block around filler is no key. The value is the base64 body; the detail says whether a
+  passphrase protects it. Public keys and certificates are not secrets; keys compiled into
+  executables or libraries (ELF, PE, Mach-O, ar) are skipped, as they are nearly always
+  self-test vectors (libgnutls has a dozen).
+- keystore, keystore-default-password, encrypted-keystore: Java (JKS, JCEKS) and PKCS#12 stores
+  that hold (or may hold) keys; trust stores such as cacerts hold only certificates and are no
+  secret (`analyzer.secrets.keystores`). Value "<format>:<sha256 of the file>".
 - aws-credentials: aws_secret_access_key / aws_session_token in INI-like files (~/.aws).
 - gcp-service-account: JSON with "type": "service_account" and a private key; value is the
   key id (or account plus a hash of the key), which is what revocation needs.
@@ -33,6 +35,9 @@ IA-SECRET-<KIND>: anyone who can pull the image gets the file, in every layer it
   --password=, PASSWORD=, curl -u user:pass, sshpass -p, URLs with a password, SQL PASSWORD '').
 - database-url: postgres, mysql, mongodb, redis, amqp, mssql URLs with a password, in text files.
 - htpasswd: user:hash lines in htpasswd files, or files made only of such lines: offline cracking.
+- keyword: a value assigned to a secret name where the file's kind says credential (a setting
+  in configuration, a credential-shaped literal in code: `analyzer.secrets.assignments`); the
+  rule is detect-secrets' Secret Keyword, whose guess this confirms.
 
 Placeholders (`is_placeholder`) are never hits. One line is reported under one kind only (the
 most specific, in the order above, with gcp-service-account before private-key).
@@ -40,23 +45,23 @@ most specific, in the order above, with gcp-service-account before private-key).
 
 from __future__ import annotations
 
-import base64
-import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
-from analyzer.secrets.hsdb import hyperscan_module
+from analyzer.secrets.assignments import credential_assignments, dotenv, unquote
+from analyzer.secrets.cloud_files import AZURE_MARKERS, azure, kubeconfig, kubernetes_secrets
+from analyzer.secrets.filekind import DOTENV_NAME, HISTORY_NAME
+from analyzer.secrets.history import history_credentials, history_presence
+from analyzer.secrets.keys import gcp_service_account, private_keys
+from analyzer.secrets.keystores import keystores
+from analyzer.secrets.markers import MarkerSet
 from analyzer.secrets.structure_formats import (
     Found,
     Source,
     docker_auths,
-    gcp_service_account,
     is_placeholder,
-    keystores,
     netrc_passwords,
-    private_keys,
 )
 
 __all__ = ["StructuralHit", "is_placeholder", "structural_hits", "wants_path"]
@@ -84,57 +89,6 @@ _AWS = re.compile(
 _PYPIRC = re.compile(r"^\s*password\s*[=:]\s*(.*?)\s*$")
 _GIT_CREDENTIAL = re.compile(r"^\s*[a-z][a-z0-9+.-]*://([^:/@\s]*):([^@\s]*)@([^/\s]+)")
 _NPMRC = re.compile(r"^\s*(?:(//\S*?):)?(_authToken|_auth|_password)\s*=\s*(.*?)\s*$")
-_KUBE_USER_SECRET = re.compile(
-    r"^\s*(?:-\s*)?(client-key-data|token|password|client-secret|id-token|refresh-token"
-    r"|access-token)\s*:\s*[\"']?(.*?)[\"']?\s*$"
-)
-_KUBE_NAME = re.compile(r"^\s*-\s*name\s*:\s*[\"']?([^\"'\s]*)")
-
-
-def _assignment(keys: str) -> re.Pattern[str]:
-    """`key: value`, `"key": "value"` or `key=value`, for JSON, YAML, INI and env files alike."""
-    return re.compile(rf"""(?<![\w-])["']?({keys})["']?[ \t]*[:=][ \t]*["']?([^"'\s,{{}}\[\]]+)""")
-
-
-_AZURE_IN_AZURE_DIR = _assignment(
-    "accessToken|refreshToken|clientSecret|client_secret|secret|password|AZURE_CLIENT_SECRET"
-)
-_AZURE_SDK_AUTH = _assignment("clientSecret|AZURE_CLIENT_SECRET")
-_AZURE_ENV = _assignment("AZURE_CLIENT_SECRET")
-_DOTENV = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*=\s*(.*?)\s*$")
-_SECRET_NAME = re.compile(
-    r"PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL|API_?KEY|PRIVATE_?KEY|(?<![a-z])(?:PWD|AUTH)(?![a-z])",
-    re.I,
-)
-_NOT_SECRET_NAME = re.compile(
-    r"(?:^|_)(?:PATH|FILE|DIR|URL|URI|HOST|PORT|USER|USERNAME|NAME|ID|TYPE|ENABLED|TTL|TIMEOUT"
-    r"|EXPIRY|EXPIRES|LENGTH|HEADER|ALGORITHM|ISSUER|PROVIDER|METHOD|MODE)$|^PWD$",
-    re.I,
-)
-_NOT_SECRET_VALUE = re.compile(r"(?i)true|false|yes|no|on|off|\d{1,4}")
-_HISTORY_CREDENTIALS = {
-    "mysql -p<password>": r"\b(?:mysql\w*|mariadb\w*)\b.*?\s-p(?P<v>[^\s-]\S*)",
-    "--password option": r"--[\w-]*(?:pass(?:word)?|token|secret|api-?key)(?:=|\s+)"
-    r"(?P<v>[^\s-]\S*)",
-    "password variable": r"(?i)\b\w*(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY)\w*=(?P<v>\S+)",
-    "curl -u user:password": r"\b(?:curl|wget)\b.*?(?:\s-[A-Za-z]*u\s*|--user[=\s])"
-    r"['\"]?[^\s:'\"]+:(?P<v>[^\s'\"]+)",
-    "sshpass -p": r"\bsshpass\s+-p\s*(?P<v>\S+)",
-    "redis-cli -a": r"\bredis-cli\b.*?\s-a\s+(?P<v>\S+)",
-    "URL with a password": r"://[^\s:/@]+:(?P<v>[^\s@/]+)@",
-    "SQL password": r"(?i)\b(?:PASSWORD|IDENTIFIED\s+BY)\s*(?:=\s*)?(?:PASSWORD\s*\(\s*)?"
-    r"'(?P<v>[^']+)'",
-    "docker login -p": r"\b(?:docker|podman|buildah|skopeo|helm)\b.*?\blogin\b.*?\s-p\s*"
-    r"['\"]?(?P<v>[^\s'\"-][^\s'\"]*)",
-    "password piped to --password-stdin": r"\becho\s+['\"]?(?P<v>[^\s'\"|$][^\s'\"|]*)['\"]?"
-    r"\s*\|.*--password-stdin",
-    "htpasswd -b": r"\bhtpasswd(?:\s+-\w+)*?\s+-\w*b\w*(?:\s+-\w+)*\s+\S+\s+\S+\s+"
-    r"(?P<v>[^\s-]\S*)",
-    "Authorization header": r"(?i)authorization:\s*(?:bearer|basic|token)\s+(?P<v>[^\s'\"]+)",
-    "netrc password": r"\bmachine\s+\S+.*?\bpassword\s+(?P<v>[^\s'\"]+)",
-}
-_HISTORY_PATTERNS = [(label, re.compile(p)) for label, p in _HISTORY_CREDENTIALS.items()]
-_REDIS_AUTH = re.compile(r"(?i)^\s*AUTH\s+(?:\S+\s+)?(?P<v>\S+)\s*$")
 _DB_URL_TAIL = re.compile(r"://([^\s:/@'\"]*):([^\s/'\"]+)@([^\s/'\"@?#]+)")
 _DB_SCHEME = re.compile(
     r"(?i)(?<![a-z0-9])(postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql"
@@ -145,20 +99,6 @@ _HTPASSWD_HASH = re.compile(r"^([^:\s#]+):((\$apr1\$|\{SHA\}|\$2[abxy]\$|\$[156y
 _HTPASSWD_ANY = re.compile(r"^([^:\s#]+):(\S.*)$")
 _HASH_NAMES = {"$apr1$": "apr1-md5", "{SHA}": "sha1", "$1$": "md5-crypt", "$5$": "sha256-crypt"}
 _HASH_NAMES |= {"$6$": "sha512-crypt", "$y$": "yescrypt", "$2": "bcrypt"}
-
-
-def _unquote(value: str) -> str:
-    """The value without its quotes, or without the one quote of a quoted command around it.
-
-    >>> _unquote("'pw1'"), _unquote("tok1'"), _unquote('"pw2'), _unquote("it's")
-    ('pw1', 'tok1', 'pw2', "it's")
-    """
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        return value[1:-1]
-    for quote in "'\"":
-        if value.count(quote) == 1 and (value[0] == quote or value[-1] == quote):
-            return value.strip(quote)
-    return value
 
 
 def _ini(src: Source, pattern: re.Pattern[str]) -> Iterator[tuple[int, str, re.Match[str]]]:
@@ -182,7 +122,7 @@ def _aws(src: Source) -> Iterator[Found]:
 
 def _pypirc(src: Source) -> Iterator[Found]:
     for number, section, m in _ini(src, _PYPIRC):
-        yield Found(number, _unquote(m.group(1)), "password" + _in_section(section))
+        yield Found(number, unquote(m.group(1)), "password" + _in_section(section))
 
 
 def _git_credentials(src: Source) -> Iterator[Found]:
@@ -196,104 +136,7 @@ def _npmrc(src: Source) -> Iterator[Found]:
     for number, line in enumerate(src.lines, 1):
         if m := _NPMRC.match(line):
             where = m.group(1) or "the default registry"
-            yield Found(number, _unquote(m.group(3)), f"{m.group(2)} for {where[:100]}")
-
-
-_K8S_SECRET = re.compile(r"^kind:[ \t]*Secret[ \t]*$")
-_K8S_BLOCK = re.compile(r"^(data|stringData):[ \t]*$")
-_K8S_ITEM = re.compile(r"^[ \t]+([\w.-]+):[ \t]*(\S.*?)[ \t]*$")
-
-
-def _kubernetes_secrets(src: Source) -> Iterator[Found]:
-    """Values of `data` (base64, decoded) and `stringData` in `kind: Secret` YAML documents."""
-    document: list[tuple[int, str]] = []
-    for number, line in enumerate([*src.lines, "---"], 1):
-        if line.startswith("---"):
-            if any(_K8S_SECRET.match(text) for _, text in document):
-                yield from _secret_values(document)
-            document = []
-        else:
-            document.append((number, line))
-
-
-def _secret_values(document: list[tuple[int, str]]) -> Iterator[Found]:
-    block = ""
-    for number, line in document:
-        if match := _K8S_BLOCK.match(line):
-            block = match.group(1)
-        elif line and not line[0].isspace():
-            block = ""
-        elif block and (item := _K8S_ITEM.match(line)):
-            value = _unquote(item.group(2))
-            if block == "data":
-                try:
-                    value = base64.b64decode(value, validate=True).decode("utf-8")
-                except ValueError:
-                    continue
-            yield Found(number, value, f"Kubernetes Secret {block}.{item.group(1)}")
-
-
-def _kubeconfig(src: Source) -> Iterator[Found]:
-    text = src.text
-    # users: is common YAML; clusters: or `kind: Config` beside it makes it a kubeconfig
-    config = re.search(r"(?m)^(?:clusters\s*:|kind\s*:\s*Config\s*$)", text)
-    if not (config and re.search(r"(?m)^users\s*:", text)):
-        return
-    in_users, user = False, "?"
-    for number, line in enumerate(src.lines, 1):
-        if line[:1].isalpha():  # a top-level key starts (or ends) the users: list
-            in_users = line.startswith("users")
-        elif in_users and (name := _KUBE_NAME.match(line)):
-            user = name.group(1)[:100]
-        elif in_users and (m := _KUBE_USER_SECRET.match(line)):
-            yield Found(number, m.group(2), f"{m.group(1)} of user {user}")
-
-
-_AZURE_MARKERS = frozenset({b"clientSecret", b"AZURE_CLIENT_S"})
-"""Outside ~/.azure/, the Azure kind needs one of these in the file."""
-
-
-def _azure(src: Source) -> Iterator[Found]:
-    in_azure_dir = "/.azure/" in src.path
-    if not in_azure_dir and src.markers.isdisjoint(_AZURE_MARKERS):
-        return
-    if in_azure_dir:
-        pattern = _AZURE_IN_AZURE_DIR
-    elif '"clientSecret"' in src.text and '"tenantId"' in src.text:
-        pattern = _AZURE_SDK_AUTH  # the file `az ad sp create-for-rbac --sdk-auth` writes
-    else:
-        pattern = _AZURE_ENV
-    for m in pattern.finditer(src.text):
-        yield Found(src.line_at(m.start(2)), m.group(2), m.group(1))
-
-
-def _dotenv(src: Source) -> Iterator[Found]:
-    for number, line in enumerate(src.lines, 1):
-        m = _DOTENV.match(line)
-        if m is None or not _SECRET_NAME.search(key := m.group(1)):
-            continue
-        value = m.group(2)
-        value = _unquote(value) if value[:1] in "'\"" else re.split(r"\s+#", value)[0]
-        if not _NOT_SECRET_NAME.search(key) and not _NOT_SECRET_VALUE.fullmatch(value):
-            yield Found(number, value, key[:100])
-
-
-def _history_presence(src: Source) -> Iterator[Found]:
-    if src.data.strip():
-        yield Found(0, f"history:{src.name}", f"{src.name} with {len(src.lines)} lines")
-
-
-def _history_credentials(src: Source) -> Iterator[Found]:
-    """Every credential of every command line (a line may chain several commands)."""
-    for number, line in enumerate(src.lines, 1):
-        values: dict[str, str] = {}  # value -> the first pattern that saw it
-        for label, pattern in _HISTORY_PATTERNS:
-            for found in pattern.finditer(line):
-                values.setdefault(_unquote(found.group("v")), label)
-        if not values and src.name == ".rediscli_history" and (m := _REDIS_AUTH.match(line)):
-            values[m.group("v")] = "redis AUTH"
-        for value, label in values.items():
-            yield Found(number, value, f"{label} in {src.name}")
+            yield Found(number, unquote(m.group(3)), f"{m.group(2)} for {where[:100]}")
 
 
 def _database_urls(src: Source) -> Iterator[Found]:
@@ -329,8 +172,8 @@ def _path(pattern: str) -> Callable[[str], object]:
 
 
 _HOST_KEY = _path(r"^/etc/ssh/ssh_host_[^/]*_key$")
-_HISTORY = _path(r"/(?:\.(?:bash|zsh|sh|ash|python|mysql|psql|rediscli)_history|fish_history)$")
-_DOTENV_NAME = _path(r"/(?:[^/]*\.env|\.env\.[^/]*)$")
+_HISTORY = HISTORY_NAME.search
+_DOTENV_NAME = DOTENV_NAME.search
 _WANTED = _path(  # names worth reading whatever their content (wants_path)
     r"/(?:id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?|\.?(?:keystore|truststore)|\.?htpasswd"
     r"|[^/]*\.(?:pem|key|ppk|asc|jks|jceks|keystore|p12|pfx|pkcs12|htpasswd)"
@@ -359,57 +202,24 @@ _KINDS = (
     _Kind("private-key", private_keys, (b"PRIVATE KEY", b"PuTTY-User-Key-File-")),
     _Kind("keystore", keystores, literal=False),
     _Kind("aws-credentials", _aws, (b"aws_se",)),
-    _Kind("azure-credentials", _azure),
+    _Kind("azure-credentials", azure),
     _Kind("docker-config-auth", docker_auths, (b'"auths"', b'"auth"')),
     _Kind("git-credentials", _git_credentials, (b"@",), _path(r"/\.git-credentials$")),
     _Kind("netrc", netrc_passwords, (b"password",), _path(r"/[._]netrc$")),
     _Kind("npmrc-token", _npmrc, (b"_auth", b"_password"), _path(r"/\.?npmrc$")),
     _Kind("pypirc-password", _pypirc, (b"password",), _path(r"/\.pypirc$")),
-    _Kind("kubeconfig", _kubeconfig, (b"users:",), text_only=True),
-    _Kind("kubernetes-secret", _kubernetes_secrets, (b"kind: Secret",), text_only=True),
+    _Kind("kubeconfig", kubeconfig, (b"users:",), text_only=True),
+    _Kind("kubernetes-secret", kubernetes_secrets, (b"kind: Secret",), text_only=True),
     _Kind("htpasswd", _htpasswd, text_only=True),
-    _Kind("shell-history", _history_presence, (), _HISTORY, literal=False),
-    _Kind("history-credential", _history_credentials, (), _HISTORY),
-    _Kind("dotenv", _dotenv, (b"=",), _DOTENV_NAME),
+    _Kind("shell-history", history_presence, (), _HISTORY, literal=False),
+    _Kind("history-credential", history_credentials, (), _HISTORY),
+    _Kind("dotenv", dotenv, (b"=",), _DOTENV_NAME),
     _Kind("database-url", _database_urls, (b"://",), text_only=True),
+    _Kind("keyword", credential_assignments, text_only=True),
 )
 
 
-_MARKERS = tuple(sorted({marker for kind in _KINDS for marker in kind.markers} | _AZURE_MARKERS))
-
-
-@functools.cache
-def _marker_database() -> Any:
-    """A Hyperscan database of every content marker (None without Hyperscan)."""
-    hyperscan = hyperscan_module()
-    if hyperscan is None:  # pragma: no cover - hyperscan is a dependency; plain search then
-        return None
-    database = hyperscan.Database()
-    database.compile(
-        expressions=[re.escape(marker) for marker in _MARKERS],
-        ids=list(range(len(_MARKERS))),
-        elements=len(_MARKERS),
-        flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(_MARKERS),
-    )
-    return database
-
-
-def markers_in(data: bytes) -> frozenset[bytes]:
-    """The content markers `data` holds, found in one pass over it rather than one per marker.
-
-    >>> sorted(markers_in(b'{"auths": {}} -----BEGIN RSA PRIVATE KEY-----'))
-    [b'"auths"', b'PRIVATE KEY']
-    """
-    database = _marker_database()
-    if database is None:
-        return frozenset(marker for marker in _MARKERS if marker in data)
-    found: set[int] = set()
-
-    def on_match(marker: int, start: int, end: int, flags: int, context: Any) -> None:
-        found.add(marker)
-
-    database.scan(bytes(data), match_event_handler=on_match)
-    return frozenset(_MARKERS[i] for i in found)
+_MARKERS = MarkerSet(frozenset(m for kind in _KINDS for m in kind.markers) | AZURE_MARKERS)
 
 
 def _applies(kind: _Kind, src: Source, markers: frozenset[bytes]) -> bool:
@@ -422,7 +232,7 @@ def _applies(kind: _Kind, src: Source, markers: frozenset[bytes]) -> bool:
 
 def structural_hits(path: str, data: bytes) -> list[StructuralHit]:
     """Every sensitive value recognised by structure in one file (never raises)."""
-    markers = markers_in(data)
+    markers = _MARKERS.found_in(data)
     src = Source(path, data, markers)
     hits: list[StructuralHit] = []
     claimed: dict[int, str] = {}
@@ -434,7 +244,8 @@ def structural_hits(path: str, data: bytes) -> list[StructuralHit]:
                 continue
             if found.line and claimed.setdefault(found.line, kind.name) != kind.name:
                 continue  # a more specific kind already reported this line
-            hits.append(StructuralHit(kind.name, found.line, found.value, found.detail))
+            name = found.kind or kind.name
+            hits.append(StructuralHit(name, found.line, found.value, found.detail))
     return hits
 
 

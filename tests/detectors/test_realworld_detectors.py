@@ -6,12 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.findings.model import Finding
+from analyzer.findings.model import Finding, Severity
 from analyzer.scan import scan_archive
 from fixtures.imported import write_imported_image
 
 IMAGES = Path("../shared/realworld/images")
 BUSYBOX = sorted(IMAGES.glob("busybox-official/*/*.oci-layout.tar"))
+ALPINE_ROOTFS = sorted(IMAGES.glob("alpine-minirootfs/*.tar.gz"))
 
 
 def findings(archive: Path) -> list[Finding]:
@@ -79,3 +80,35 @@ def test_every_readable_real_archive_scans_with_every_detector(relative: str) ->
     assert result.images
     for report in result.images:
         assert {f.rule_id for f in report.findings} <= known
+
+
+def serious_secrets(found: list[Finding]) -> list[str]:
+    """Secret findings at medium or above, as "path: evidence" for a readable failure."""
+    return [
+        f"{f.path}: {f.evidence}"
+        for f in found
+        if f.category == "secrets" and f.severity.rank >= Severity.MEDIUM.rank
+    ]
+
+
+@pytest.mark.parametrize("archive", BUSYBOX, ids=[p.parent.name for p in BUSYBOX])
+def test_official_busybox_has_no_secret_at_medium_or_above(archive: Path) -> None:
+    """busybox:glibc ships `passwd: files` in /etc/nsswitch.conf: a database name."""
+    assert serious_secrets(findings(archive)) == []
+
+
+@pytest.mark.parametrize("rootfs", ALPINE_ROOTFS, ids=[p.name for p in ALPINE_ROOTFS])
+def test_alpine_has_no_secret_at_medium_or_above(rootfs: Path, tmp_path: Path) -> None:
+    """Alpine's openssl.cnf prompts for `A challenge password` and configures the Insta Demo
+    CA with `secret = pass:insta`: a prompt and a documented demo credential."""
+    archive = write_imported_image(rootfs, tmp_path / "alpine.tar", "alpine:rootfs")
+    assert serious_secrets(findings(archive)) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("relative", _readable_cases())
+def test_no_real_archive_has_a_secret_at_medium_or_above(relative: str) -> None:
+    """None of the public projects' test images holds a credential: whatever is reported in
+    them is below medium."""
+    for report in scan_archive(IMAGES / relative).images:
+        assert serious_secrets(list(report.findings)) == []

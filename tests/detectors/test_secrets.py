@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from analyzer.cli import main
-from analyzer.findings.model import Finding
+from analyzer.findings.model import Finding, Severity
 from analyzer.scan import scan_archive
 from fixtures import secret_image as planted
 from fixtures.secret_image import PLANTED, write_secret_image
@@ -61,10 +61,64 @@ def test_one_finding_per_value_names_the_other_detectors(findings: list[Finding]
     assert "also: AWS Access Key" in secret.evidence
 
 
-def test_private_key_file_is_critical_and_present(findings: list[Finding]) -> None:
+def test_private_key_file_is_reported_and_present(findings: list[Finding]) -> None:
+    """The planted key is found whatever its body; it is critical when the body decodes as a
+    key, and low (detect-secrets' BEGIN line, saying why) when it is filler such as random
+    bytes: a real key in the same place is critical (see the look-alike image below)."""
+    from analyzer.secrets.keys import pem_keys  # noqa: PLC0415
+
     [key] = at(findings, "/app/id_rsa")
-    assert key.rule_id == "IA-SECRET-PRIVATE-KEY" and key.severity.value == "critical"
+    assert key.rule_id == "IA-SECRET-PRIVATE-KEY"
     assert key.present_in_final and key.pci == ("CG-12.4", "8.6.2")
+    if any(pem_keys(planted.PRIVATE_KEY)):
+        assert key.severity.value == "critical"
+    else:
+        assert key.severity.value == "low" and "without a key body that decodes" in key.evidence
+
+
+@pytest.fixture(scope="module")
+def lookalike_findings(tmp_path_factory: pytest.TempPathFactory) -> list[Finding]:
+    from fixtures.lookalikes import write_lookalike_image  # noqa: PLC0415
+
+    archive = write_lookalike_image(tmp_path_factory.mktemp("lookalikes") / "image.tar")
+    [report] = scan_archive(archive).images
+    return [f for f in report.findings if f.category == "secrets"]
+
+
+def test_every_true_secret_is_found_at_medium_or_above_even_when_deleted(
+    lookalike_findings: list[Finding],
+) -> None:
+    from fixtures.lookalikes import DELETED, TRUE  # noqa: PLC0415
+
+    serious = {f.path: f for f in lookalike_findings if f.severity.rank >= Severity.MEDIUM.rank}
+    assert {path: serious[path].rule_id for path in TRUE if path in serious} == TRUE
+    for path in DELETED:
+        assert serious[path].recoverable and not serious[path].present_in_final
+
+
+def test_real_keys_are_critical_and_keys_anyone_can_open_too(
+    lookalike_findings: list[Finding],
+) -> None:
+    severity = {f.path: f.severity.value for f in lookalike_findings}
+    assert severity["/app/tls/server.key"] == severity["/home/app/.ssh/id_ed25519"] == "critical"
+    assert severity["/app/conf/client.p12"] == severity["/app/conf/default.jks"] == "critical"
+    assert severity["/app/conf/identity.pfx"] == severity["/app/conf/server.jks"] == "high"
+
+
+def test_look_alikes_stay_below_medium(lookalike_findings: list[Finding]) -> None:
+    """A PEM header in code, trust stores, `passwd: files`, an OpenSSL prompt, alphabets and
+    test vectors: reported low at most, never medium or above."""
+    from fixtures.lookalikes import TRUE  # noqa: PLC0415
+
+    others = [f for f in lookalike_findings if f.path and f.path not in TRUE]
+    assert {f.path for f in others} >= {
+        "/usr/lib/python3/dist-packages/sshlib/pem.py",
+        "/etc/nsswitch.conf",
+        "/usr/lib/python3.11/vectors.py",
+    }  # still reported, low: a reviewer can look
+    assert [f.path for f in others if f.severity.rank >= Severity.MEDIUM.rank] == []
+    stores = {"/etc/ssl/certs/java/cacerts", "/etc/ssl/certs/ca.p12"}
+    assert not stores & {f.path for f in lookalike_findings}  # trust stores are no secret
 
 
 def test_config_env_label_and_history_secrets_are_found(findings: list[Finding]) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.secrets.structure import StructuralHit, is_placeholder, structural_hits, wants_path
+from fixtures.keys import pem_block
 
 REALWORLD_SECRETS = Path("../shared/realworld/secrets")
 
@@ -31,11 +32,8 @@ def b64_lines(raw: bytes, width: int = 64) -> list[str]:
 
 
 def pem(label: str, seed: int = 1, headers: tuple[str, ...] = ()) -> tuple[str, str]:
-    """A PEM block with a random body, and the body as the detector should report it."""
-    lines = b64_lines(random.Random(seed).randbytes(600))
-    head = [*headers, ""] if headers else []
-    block = "\n".join([f"-----BEGIN {label}-----", *head, *lines, f"-----END {label}-----"])
-    return block + "\n", "".join(lines)
+    """A PEM block whose body is a real key of its label, and the body as reported."""
+    return pem_block(label, seed, headers)
 
 
 def openssh_key(cipher: bytes, seed: int = 2) -> tuple[str, str]:
@@ -224,31 +222,7 @@ def test_truncated_java_keystore_is_reported_conservatively() -> None:
     assert "cannot be walked" in found.detail
 
 
-def der_len(n: int) -> bytes:
-    return b"\x82" + n.to_bytes(2, "big")
-
-
-def pkcs12(key_bag: bool) -> bytes:
-    rng = random.Random(12)
-    bag = bytes.fromhex("060b2a864886f70d010c0a0102") if key_bag else b""
-    inner = bytes.fromhex("06092a864886f70d010701") + b"\xa0" + der_len(600)
-    inner += rng.randbytes(100) + bag + rng.randbytes(500)
-    auth_safe = b"\x30" + der_len(len(inner)) + inner
-    body = b"\x02\x01\x03" + auth_safe
-    return b"\x30" + der_len(len(body)) + body
-
-
-def test_p12_file_is_a_keystore_hit() -> None:
-    (found,) = hits("/etc/ssl/private/client.p12", pkcs12(key_bag=False))
-    assert found.kind == "keystore" and found.value.startswith("pkcs12:")
-
-
-def test_pkcs12_with_a_key_bag_is_found_without_the_extension() -> None:
-    assert kinds("/opt/app/identity", pkcs12(key_bag=True)) == ["keystore"]
-
-
-def test_der_blob_without_pkcs12_name_or_key_bag_is_not_a_keystore() -> None:
-    assert hits("/usr/share/ca/root.der", pkcs12(key_bag=False)) == []
+# PKCS#12 stores: tests/secrets/test_keystores.py
 
 
 # ---- cloud credentials --------------------------------------------------------------------------
@@ -458,7 +432,7 @@ def test_dotenv_placeholders_file_references_and_non_secret_names_are_not_hits()
         "AUTHOR=jane\nAUTH_ENABLED=true\nAPI_TOKEN=${API_TOKEN}\nPWD=/app\n"
     )
     assert hits("/app/.env", text) == []
-    assert hits("/app/settings.txt", f"DB_PASSWORD={token(102)}\n") == []  # not a .env file
+    assert hits("/app/notes.txt", f"DB_PASSWORD={token(102)}\n") == []  # not .env, not config
 
 
 def test_bash_history_is_reported_and_its_credential_lines_too() -> None:
@@ -650,17 +624,15 @@ def realworld_files() -> list[Path]:
 
 @pytest.mark.skipif(not REALWORLD_SECRETS.is_dir(), reason="../shared/realworld is not present")
 def test_realworld_secret_corpora_never_raise_and_yield_their_private_keys() -> None:
+    """The corpora's real key is found; their look-alikes (an OpenSSH block around
+    "somethingSuperRandomAndSecretHere...", gitleaks' PKCS#8 block of filler) are not keys."""
     found: dict[str, list[StructuralHit]] = {}
     for file in realworld_files():
         path = "/" + file.relative_to(REALWORLD_SECRETS).as_posix()
         found[path] = structural_hits(path, file.read_bytes())
     assert len(found) > 200
     keys = {path for path, hs in found.items() if any(h.kind == "private-key" for h in hs)}
-    assert {
-        "/detect-secrets/test_data/files/private_key",
-        "/gitleaks/testdata/repos/symlinks/source_file/id_ed25519",
-        "/gitleaks/ground_truth_findings_from_detect_test.json",  # a JSON-escaped PKCS#8 key
-    } <= keys
+    assert keys == {"/gitleaks/testdata/repos/symlinks/source_file/id_ed25519"}
     (ed25519,) = found["/gitleaks/testdata/repos/symlinks/source_file/id_ed25519"]
     assert ed25519.detail == "OpenSSH private key, not encrypted"
     env = found["/gitleaks/testdata/repos/nogit/.env.prod"]
