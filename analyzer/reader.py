@@ -17,9 +17,11 @@ from analyzer.filesystem.content import ContentSink
 from analyzer.filesystem.layered import LayeredFS
 from analyzer.filesystem.model import LayerListing
 from analyzer.filesystem.walk import Budget, walk_layer
+from analyzer.image.algorithms import algorithm_of
 from analyzer.image.loader import load_catalog, select_images
 from analyzer.image.model import Catalog, Image, Layer
 from analyzer.limits import Limits
+from analyzer.text import quoted
 
 Progress = Callable[[int, int, str], None]
 """Called as progress(bytes_done, bytes_total, label) after each layer (stored blob bytes)."""
@@ -93,8 +95,8 @@ def _read_layers(
     for done, (member, chunks) in enumerate(streams, start=1):
         names = by_member[member]
         first = names[0][1]
-        what = f"layer {first.digest or member.name}"
-        listing = walk_layer(chunks, what, budget, sinks, key=member.name)
+        what = f"layer {first.digest or quoted(member.name)}"
+        listing = walk_layer(chunks, what, budget, sinks, key=member.name, **_algorithms(first))
         for name, layer in names:
             _verify_blob(layer, listing, what)
             listings[name] = listing
@@ -104,9 +106,23 @@ def _read_layers(
     return listings
 
 
+def _algorithms(layer: Layer) -> dict[str, str]:
+    """The hash algorithms of the layer's blob digest and diff_id, as walk_layer's keywords.
+
+    The manifest may name a layer by sha512 (the OCI spec registers sha256 and sha512); hashing
+    it with sha256 would call a valid blob modified. Only algorithms other than the default
+    are passed, so that this call also works with a walk_layer that hashes sha256 only.
+    """
+    wanted = {
+        "digest_algorithm": algorithm_of(layer.digest),
+        "diff_id_algorithm": algorithm_of(layer.diff_id),
+    }
+    return {} if set(wanted.values()) == {"sha256"} else wanted
+
+
 def _verify_blob(layer: Layer, listing: LayerListing, what: str) -> None:
     if layer.digest_known:
-        verify(f"{what} (blob {layer.member})", layer.digest, listing.digest)
+        verify(f"{what} (blob {quoted(layer.member)})", layer.digest, listing.digest)
     if layer.size >= 0 and layer.digest_known and layer.size != listing.compressed_size:
         raise ManifestError(
             f"{what} is {listing.compressed_size} bytes but the manifest says {layer.size}"
@@ -116,9 +132,9 @@ def _verify_blob(layer: Layer, listing: LayerListing, what: str) -> None:
 def _verify_layers(image: Image, listings: Sequence[LayerListing]) -> None:
     for layer, listing in zip(image.layers, listings, strict=True):
         if layer.diff_id and layer.diff_id != listing.diff_id:
-            label = image.refs[0] if image.refs else short(image.config_digest)
+            label = quoted(image.refs[0]) if image.refs else short(image.config_digest)
             raise DigestMismatch(
-                f"{label} layer {layer.index} ({layer.member}): uncompressed content vs "
+                f"{label} layer {layer.index} ({quoted(layer.member)}): uncompressed content vs "
                 "config rootfs.diff_ids",
                 layer.diff_id,
                 listing.diff_id,
