@@ -58,10 +58,12 @@ def _diff_ids(doc: Fields, platform: Platform) -> tuple[str, ...]:
         raise ManifestError(
             f"{doc.document} has no rootfs.diff_ids list; it is not an image config"
         )
-    return tuple(
+    diff_ids = rootfs.data["diff_ids"]
+    for index, value in enumerate(diff_ids):
+        if not isinstance(value, str):
+            raise rootfs.wrong(f"diff_ids[{index}]", "a digest string", value)
         checked_digest(value, f"{doc.document}: rootfs.diff_ids[{index}]")
-        for index, value in enumerate(rootfs.data["diff_ids"])
-    )
+    return tuple(diff_ids)
 
 
 def parse_config(document: Document) -> ImageConfig:

@@ -87,9 +87,10 @@ class Document:
 def parse_document(raw: bytes, what: str) -> Document:
     """Parse `raw` under the policy above, or raise ManifestError naming `what`."""
     duplicates: list[str] = []
+    text = _utf8(raw, what)
     try:
         value = json.loads(
-            _utf8(raw, what),
+            text,
             object_pairs_hook=_objects(duplicates),
             parse_constant=_no_constant(what),
             parse_float=_finite(what),
@@ -98,7 +99,8 @@ def parse_document(raw: bytes, what: str) -> Document:
         raise _too_deep(what) from None
     except json.JSONDecodeError as exc:
         raise ManifestError(
-            f"{what} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
+            f"{what} is not valid JSON ({exc.msg.removesuffix(' at')} at line {exc.lineno} "
+            f"column {exc.colno}); "
             "the archive is corrupt or was edited"
         ) from None
     except ValueError:  # the only other ValueError json raises: int() of too many digits
@@ -106,7 +108,8 @@ def parse_document(raw: bytes, what: str) -> Document:
             f"{what} holds an integer of more than {sys.get_int_max_str_digits()} digits; "
             "no image document needs one, the document was crafted or corrupted"
         ) from None
-    if _deeper_than(value, MAX_DEPTH):
+    # each level opens a bracket: with few of them (manifests, small configs) no walk is needed
+    if text.count("[") + text.count("{") > MAX_DEPTH and _deeper_than(value, MAX_DEPTH):
         raise _too_deep(what)
     return Document(what, value, tuple(dict.fromkeys(duplicates)), raw)
 
@@ -250,7 +253,10 @@ class Fields:
 
     def digest(self, key: str) -> str:
         """A required digest of a supported algorithm."""
-        return checked_digest(self.data.get(key), f"{self.document}: {self.at(key)}")
+        value = self.data.get(key)
+        if not isinstance(value, str):
+            raise self.wrong(key, "a digest string", value)
+        return checked_digest(value, f"{self.document}: {self.at(key)}")
 
     def child(self, key: str) -> Fields | None:
         """An object field; None when missing or null."""

@@ -116,7 +116,9 @@ def test_repeated_key_keeps_the_last_value_as_docker_does_with_a_notice(tmp_path
 WRONG_SHAPES = [
     ("index", lambda d: d.update(manifests="all"), "index.json: manifests must be a list of"),
     ("index", lambda d: d["manifests"].append(7), "index.json: manifests[1] must be a JSON obj"),
-    ("index", lambda d: d["manifests"][0].update(digest=["x"]), "manifests[0].digest: ['x'] is"),
+    ("index", lambda d: d["manifests"][0].update(digest=["x"]), "digest must be a digest str"),
+    ("index", lambda d: d["manifests"][0].update(digest="sha256:x"), "not a valid sha256 digest"),
+    ("index", lambda d: d["manifests"][0].update(digest="ab12"), "'ab12' is not a digest"),
     ("index", lambda d: d["manifests"][0].update(size="9"), "manifests[0].size must be a byte"),
     ("index", lambda d: d["manifests"][0].update(size=-1), "manifests[0].size is -1, not a byte"),
     ("index", lambda d: d["manifests"][0].update(size=True), "manifests[0].size must be a byte"),
@@ -126,7 +128,7 @@ WRONG_SHAPES = [
     ("manifest", lambda d: d.update(layers=None), "has no 'layers' list"),
     ("manifest", lambda d: d.update(layers={"a": 1}), "layers must be a list of objects"),
     ("manifest", lambda d: d.update(config=[]), ": config must be a JSON object, found a list"),
-    ("manifest", lambda d: d["layers"][0].update(digest=None), "layers[0].digest: None is not"),
+    ("manifest", lambda d: d["layers"][0].update(digest=None), "layers[0].digest must be a"),
     ("manifest", lambda d: d["config"].update(size=1 << 64), "config.size is 1844674407370955"),
     ("config", lambda d: d["config"].update(Env="A=1"), "config.Env must be a list of strings"),
     ("config", lambda d: d["config"].update(Env=[1]), "config.Env[0] must be a string"),
@@ -135,7 +137,7 @@ WRONG_SHAPES = [
     ("config", lambda d: d.update(history={}), "history must be a list of objects"),
     ("config", lambda d: d["history"][0].update(empty_layer="no"), "empty_layer must be true"),
     ("config", lambda d: d.update(rootfs=[]), "rootfs must be an object, found a list"),
-    ("config", lambda d: d["rootfs"]["diff_ids"].append(5), "rootfs.diff_ids[4]: 5 is not a dig"),
+    ("config", lambda d: d["rootfs"]["diff_ids"].append(5), "rootfs.diff_ids[4] must be a dig"),
     ("config", lambda d: d.update(os=None, architecture=[]), "architecture must be a string"),
 ]
 
