@@ -12,7 +12,7 @@ from pathlib import Path
 
 from analyzer.archive.digest import short, verify
 from analyzer.archive.source import Archive, Member, open_archive
-from analyzer.errors import DigestMismatch, ManifestError
+from analyzer.errors import DigestMismatch, ManifestError, UnsupportedFormat
 from analyzer.filesystem.content import ContentSink
 from analyzer.filesystem.layered import LayeredFS
 from analyzer.filesystem.model import LayerListing
@@ -81,13 +81,7 @@ def _read_layers(
     sinks: Sequence[ContentSink],
     progress: Progress | None,
 ) -> dict[str, LayerListing]:
-    wanted: dict[str, Layer] = {}
-    for image in images:
-        for layer in image.layers:
-            wanted.setdefault(layer.member, layer)
-    by_member: dict[Member, list[tuple[str, Layer]]] = {}
-    for name, layer in wanted.items():  # the same blob may be reached under several names
-        by_member.setdefault(archive.resolve(name), []).append((name, layer))
+    by_member = _blobs_to_read(archive, images)
     budget = Budget(limits)
     listings: dict[str, LayerListing] = {}
     streams = archive.stream_members(by_member)
@@ -104,6 +98,36 @@ def _read_layers(
         if progress is not None:
             progress(done_bytes, total_bytes, f"layer {done}/{len(streams)}")
     return listings
+
+
+def _blobs_to_read(
+    archive: Archive, images: Sequence[Image]
+) -> dict[Member, list[tuple[str, Layer]]]:
+    """Each layer blob to read, once, with every name it is reached under."""
+    wanted: dict[str, Layer] = {}
+    for image in images:
+        for layer in image.layers:
+            _same_algorithms(wanted.setdefault(layer.member, layer), layer)
+    by_member: dict[Member, list[tuple[str, Layer]]] = {}
+    for name, layer in wanted.items():  # the same blob may be reached under several names
+        names = by_member.setdefault(archive.resolve(name), [])
+        names.append((name, layer))
+        _same_algorithms(names[0][1], layer)
+    return by_member
+
+
+def _same_algorithms(first: Layer, other: Layer) -> None:
+    """A blob is hashed once, so every image must check it with the same algorithms."""
+    if _algorithms(first) != _algorithms(other):
+        raise UnsupportedFormat(
+            f"layer {first.digest or quoted(first.member)} is checked with {_hashes(first)} by "
+            f"one image and with {_hashes(other)} by another; image-audit reads each layer once "
+            "and can verify it with one pair of algorithms only"
+        )
+
+
+def _hashes(layer: Layer) -> str:
+    return f"a {algorithm_of(layer.digest)} digest and a {algorithm_of(layer.diff_id)} diff_id"
 
 
 def _algorithms(layer: Layer) -> dict[str, str]:

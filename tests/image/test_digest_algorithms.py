@@ -4,21 +4,30 @@ image spec registers; any other algorithm is refused by name, never compared wit
 from __future__ import annotations
 
 import inspect
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from analyzer import AnalyzerError, DigestMismatch, ManifestError, read_archive
+from analyzer import (
+    AnalyzerError,
+    DigestMismatch,
+    ManifestError,
+    UnsupportedFormat,
+    read_archive,
+)
 from analyzer import reader as reader_module
 from analyzer.archive.source import open_archive
 from analyzer.filesystem.walk import walk_layer
 from analyzer.image.loader import load_catalog
-from fixtures.documents import OciDocuments
+from fixtures.documents import OciDocuments, dumps
 from fixtures.example import example_image
+from fixtures.oci import blob_path
 from fixtures.outer import write_tar_archive
-from fixtures.sha512 import sha512_content, write_sha512_layout
+from fixtures.sha512 import sha512_content, sha512_digest, write_sha512_layout
+from fixtures.tarwriter import sha256_digest
 
 WALK_HASHES_SHA512 = "digest_algorithm" in inspect.signature(walk_layer).parameters
 needs_sha512_walk = pytest.mark.xfail(
@@ -106,3 +115,26 @@ def test_sha512_name_with_a_sha256_length_is_refused(tmp_path: Path) -> None:
     path = write_tar_archive(docs.with_documents(index=index).content(), tmp_path / "a.tar")
     with pytest.raises(ManifestError, match="not a valid sha512 digest"):
         load_catalog(open_archive(path))
+
+
+def test_layer_checked_with_different_algorithms_by_two_images_is_refused_clearly(
+    tmp_path: Path,
+) -> None:
+    docs = OciDocuments.of(example_image())
+    config = json.loads(docs.config)
+    config["rootfs"]["diff_ids"] = [sha512_digest(layer.blob) for layer in docs.layers]
+    other_config = dumps(config)
+    other_manifest = docs.manifest.replace(
+        f'"digest":"{sha256_digest(docs.config)}","size":{len(docs.config)}'.encode(),
+        f'"digest":"{sha256_digest(other_config)}","size":{len(other_config)}'.encode(),
+    )
+    index = json.loads(docs.index)
+    entry = index["manifests"][0]
+    index["manifests"].append(
+        entry | {"digest": sha256_digest(other_manifest), "size": len(other_manifest)}
+    )
+    content = docs.with_documents(index=dumps(index)).content()
+    for data in (other_config, other_manifest):
+        content.add_file(blob_path(sha256_digest(data)), data)
+    with pytest.raises(UnsupportedFormat, match="a sha256 digest and a sha512 diff_id by another"):
+        read_archive(write_tar_archive(content, tmp_path / "a.tar"))

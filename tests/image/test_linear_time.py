@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 
 from analyzer import LimitExceeded
-from analyzer.archive.source import open_archive
-from analyzer.image import blobs, names
-from analyzer.image.document import Document, parse_document
+from analyzer.archive.source import Archive, open_archive
+from analyzer.image import names
 from analyzer.image.loader import load_catalog
 from fixtures.big import (
     many_tags_legacy,
@@ -35,7 +34,8 @@ def run_reader(build: str, tmp_path: Path, timeout: float = 120) -> str:
     code = textwrap.dedent(f"""
         from pathlib import Path
         from fixtures.big import *
-        from analyzer.archive.source import open_archive
+        from analyzer.archive.source import Archive, open_archive
+from analyzer.image import names
         from analyzer.image.loader import load_catalog
         dest = Path({str(tmp_path / "input")!r})
         {build}
@@ -75,34 +75,8 @@ def test_5000_images_sharing_a_config_with_20000_history_steps_read_in_linear_ti
     assert run_reader("shared_config_layout(dest, 5000, 20_000)", tmp_path) == "5000 0"
 
 
-def parsed_documents(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
-    """Count parse_document calls by the name of the document parsed."""
-    seen: Counter[str] = Counter()
-
-    def counting(raw: bytes, what: str) -> Document:
-        seen[what.split(" (", maxsplit=1)[0]] += 1
-        return parse_document(raw, what)
-
-    monkeypatch.setattr(blobs, "parse_document", counting)
-    return seen
-
-
-def test_config_shared_by_many_images_is_read_and_parsed_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    seen = parsed_documents(monkeypatch)
-    catalog = load_catalog(open_archive(shared_config_layout(tmp_path / "a", 200, 50)))
-    assert len(catalog.images) == 200
-    [config] = {image.config_digest for image in catalog.images}
-    assert seen[f"config {config}"] == 1
-    assert max(seen.values()) == 1  # every manifest, and index.json, parsed once too
-    assert Counter(digest for _, digest in catalog.verified)[config] == 1
-
-
-def test_legacy_config_listed_by_many_entries_is_read_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    archive = open_archive(many_tags_legacy(tmp_path / "a", 300, 2))
+def counted_reads(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """Count the archive's reads of small members (documents), by member name."""
     reads: Counter[str] = Counter()
     real_read = archive.read_small
 
@@ -111,6 +85,27 @@ def test_legacy_config_listed_by_many_entries_is_read_once(
         return real_read(name, what)
 
     monkeypatch.setattr(archive, "read_small", counting)
+    return reads
+
+
+def test_config_shared_by_many_images_is_read_and_verified_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = open_archive(shared_config_layout(tmp_path / "a", 200, 50))
+    reads = counted_reads(archive, monkeypatch)
+    catalog = load_catalog(archive)
+    assert len(catalog.images) == 200
+    [config] = {image.config_member for image in catalog.images}
+    assert reads[config] == 1
+    assert max(reads.values()) == 1  # every manifest, and index.json, read once too
+    assert Counter(digest for _, digest in catalog.verified)[catalog.images[0].config_digest] == 1
+
+
+def test_legacy_config_listed_by_many_entries_is_read_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    archive = open_archive(many_tags_legacy(tmp_path / "a", 300, 2))
+    reads = counted_reads(archive, monkeypatch)
     [image] = load_catalog(archive).images
     assert len(image.refs) == 600
     assert reads[image.config_member] == 1
