@@ -64,6 +64,7 @@ INTERESTING: list[Any] = [
     "sha512:" + "0" * 128,
     "blake3:" + "0" * 64,
     "../../etc/passwd",
+    "sha256:\n" + "a" * 5000,
     -1,
     1 << 63,
     OCI.layers[0].digest,
@@ -101,10 +102,34 @@ def locations(document: Any) -> list[tuple[Any, ...]]:
     return sorted(found, key=repr)
 
 
+SPLICE = "\x00splice\x00"
+"""Stands for a raw JSON token json.dumps cannot write (see RAW_TOKENS)."""
+RAW_TOKENS = [
+    b"[" * 5000 + b"]" * 5000,
+    b'{"a":' * 70 + b"1" + b"}" * 70,
+    b"9" * 5000,
+    b"NaN",
+    b"-Infinity",
+    b"1e999",
+    b'"\\ud800\\udfff"',
+    b'"\\u0000"',
+]
+
+
+def serialized(document: Any, data: st.DataObject) -> bytes:
+    """`document` as JSON, each SPLICE replaced by a raw token."""
+    raw = dumps(document)
+    marker = dumps(SPLICE)
+    while marker in raw:
+        token = data.draw(st.sampled_from(RAW_TOKENS), label="token")
+        raw = raw.replace(marker, token, 1)
+    return raw
+
+
 def mutated(document: Any, data: st.DataObject) -> Any:
-    """`document` with one value replaced, dropped or wrapped in a list."""
+    """`document` with one value replaced (maybe by a raw token), dropped or wrapped."""
     path = data.draw(st.sampled_from(locations(document)), label="path")
-    action = data.draw(st.sampled_from(["replace", "drop", "wrap"]), label="action")
+    action = data.draw(st.sampled_from(["replace", "splice", "drop", "wrap"]), label="action")
     if not path:
         return data.draw(VALUES) if action == "replace" else [document]
     parent = document
@@ -115,6 +140,8 @@ def mutated(document: Any, data: st.DataObject) -> Any:
         del parent[key]
     elif action == "wrap":
         parent[key] = [parent[key]]
+    elif action == "splice":
+        parent[key] = SPLICE
     else:
         parent[key] = data.draw(VALUES, label="value")
     return document
@@ -147,7 +174,7 @@ def test_any_mutated_document_reads_or_gets_a_clear_one_line_error(
     if data.draw(st.integers(0, 4), label="raw?") == 0:
         changed = corrupted(original, data)
     else:
-        changed = dumps(mutated(json.loads(original), data))
+        changed = serialized(mutated(json.loads(original), data), data)
     content = build(changed)
     try:
         result = read_archive(write_tar_archive(content, scratch))
