@@ -30,12 +30,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_reader(build: str, tmp_path: Path, timeout: float = 120) -> str:
-    """Build an input with `build` (code using `dest`) and list its catalog, in a subprocess."""
+    """Build an input with `build` (code using `big` and `dest`) and list its catalog, in a
+    subprocess."""
     code = textwrap.dedent(f"""
         from pathlib import Path
-        from fixtures.big import *
-        from analyzer.archive.source import Archive, open_archive
-from analyzer.image import names
+        from fixtures import big
+        from analyzer.archive.source import open_archive
         from analyzer.image.loader import load_catalog
         dest = Path({str(tmp_path / "input")!r})
         {build}
@@ -59,20 +59,20 @@ def test_index_listing_one_manifest_under_30000_tags_reads_in_linear_time(
     tmp_path: Path,
 ) -> None:
     # two names per entry (containerd's image name and the ref name)
-    assert run_reader("many_names_layout(dest, 30_000)", tmp_path) == "1 60000"
+    assert run_reader("big.many_names_layout(dest, 30_000)", tmp_path) == "1 60000"
 
 
 def test_manifest_json_with_20000_entries_of_one_image_reads_in_linear_time(
     tmp_path: Path,
 ) -> None:
-    assert run_reader("many_tags_legacy(dest, 20_000, 5)", tmp_path) == "1 100000"
+    assert run_reader("big.many_tags_legacy(dest, 20_000, 5)", tmp_path) == "1 100000"
 
 
 @pytest.mark.slow
 def test_5000_images_sharing_a_config_with_20000_history_steps_read_in_linear_time(
     tmp_path: Path,
 ) -> None:
-    assert run_reader("shared_config_layout(dest, 5000, 20_000)", tmp_path) == "5000 0"
+    assert run_reader("big.shared_config_layout(dest, 5000, 20_000)", tmp_path) == "5000 0"
 
 
 def counted_reads(archive: Archive, monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
