@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 
 from analyzer.errors import ManifestError
 from analyzer.image.algorithms import checked_digest
-from analyzer.image.document import Document, Fields
+from analyzer.image.document import Document
+from analyzer.image.fields import Fields
 from analyzer.image.model import HistoryEntry, ImageConfig, Platform
 
 

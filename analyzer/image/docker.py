@@ -9,7 +9,8 @@ from analyzer.errors import ManifestError, UnsupportedFormat
 from analyzer.image.algorithms import HEX_LENGTH, content_digest
 from analyzer.image.blobs import BlobStore
 from analyzer.image.config import LoadedConfig, load_config
-from analyzer.image.document import Fields, parse_document
+from analyzer.image.document import parse_document
+from analyzer.image.fields import Fields
 from analyzer.image.model import Image, Layer
 from analyzer.text import quoted
 

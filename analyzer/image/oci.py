@@ -11,7 +11,8 @@ from dataclasses import dataclass, field, replace
 
 from analyzer.errors import ManifestError, UnsupportedFormat
 from analyzer.image.blobs import BlobStore
-from analyzer.image.document import Document, Fields
+from analyzer.image.document import Document
+from analyzer.image.fields import Fields
 from analyzer.image.model import Artifact, Image, Layer
 from analyzer.image.names import NameGraph
 from analyzer.text import quoted
