@@ -12,14 +12,16 @@ from pathlib import Path
 
 from analyzer.archive.digest import short, verify
 from analyzer.archive.source import Archive, Member, open_archive
-from analyzer.errors import DigestMismatch, ManifestError
+from analyzer.errors import DigestMismatch, ManifestError, UnsupportedFormat
 from analyzer.filesystem.content import ContentSink
 from analyzer.filesystem.layered import LayeredFS
 from analyzer.filesystem.model import LayerListing
 from analyzer.filesystem.walk import Budget, walk_layer
+from analyzer.image.algorithms import algorithm_of
 from analyzer.image.loader import load_catalog, select_images
 from analyzer.image.model import Catalog, Image, Layer
 from analyzer.limits import Limits
+from analyzer.text import quoted
 
 Progress = Callable[[int, int, str], None]
 """Called as progress(bytes_done, bytes_total, label) after each layer (stored blob bytes)."""
@@ -79,13 +81,7 @@ def _read_layers(
     sinks: Sequence[ContentSink],
     progress: Progress | None,
 ) -> dict[str, LayerListing]:
-    wanted: dict[str, Layer] = {}
-    for image in images:
-        for layer in image.layers:
-            wanted.setdefault(layer.member, layer)
-    by_member: dict[Member, list[tuple[str, Layer]]] = {}
-    for name, layer in wanted.items():  # the same blob may be reached under several names
-        by_member.setdefault(archive.resolve(name), []).append((name, layer))
+    by_member = _blobs_to_read(archive, images)
     budget = Budget(limits)
     listings: dict[str, LayerListing] = {}
     streams = archive.stream_members(by_member)
@@ -93,8 +89,8 @@ def _read_layers(
     for done, (member, chunks) in enumerate(streams, start=1):
         names = by_member[member]
         first = names[0][1]
-        what = f"layer {first.digest or member.name}"
-        listing = walk_layer(chunks, what, budget, sinks, key=member.name)
+        what = f"layer {first.digest or quoted(member.name)}"
+        listing = walk_layer(chunks, what, budget, sinks, key=member.name, **_algorithms(first))
         for name, layer in names:
             _verify_blob(layer, listing, what)
             listings[name] = listing
@@ -104,9 +100,53 @@ def _read_layers(
     return listings
 
 
+def _blobs_to_read(
+    archive: Archive, images: Sequence[Image]
+) -> dict[Member, list[tuple[str, Layer]]]:
+    """Each layer blob to read, once, with every name it is reached under."""
+    wanted: dict[str, Layer] = {}
+    for image in images:
+        for layer in image.layers:
+            _same_algorithms(wanted.setdefault(layer.member, layer), layer)
+    by_member: dict[Member, list[tuple[str, Layer]]] = {}
+    for name, layer in wanted.items():  # the same blob may be reached under several names
+        names = by_member.setdefault(archive.resolve(name), [])
+        names.append((name, layer))
+        _same_algorithms(names[0][1], layer)
+    return by_member
+
+
+def _same_algorithms(first: Layer, other: Layer) -> None:
+    """A blob is hashed once, so every image must check it with the same algorithms."""
+    if _algorithms(first) != _algorithms(other):
+        raise UnsupportedFormat(
+            f"layer {first.digest or quoted(first.member)} is checked with {_hashes(first)} by "
+            f"one image and with {_hashes(other)} by another; image-audit reads each layer once "
+            "and can verify it with one pair of algorithms only"
+        )
+
+
+def _hashes(layer: Layer) -> str:
+    return f"a {algorithm_of(layer.digest)} digest and a {algorithm_of(layer.diff_id)} diff_id"
+
+
+def _algorithms(layer: Layer) -> dict[str, str]:
+    """The hash algorithms of the layer's blob digest and diff_id, as walk_layer's keywords.
+
+    The manifest may name a layer by sha512 (the OCI spec registers sha256 and sha512); hashing
+    it with sha256 would call a valid blob modified. Only algorithms other than the default
+    are passed, so that this call also works with a walk_layer that hashes sha256 only.
+    """
+    wanted = {
+        "digest_algorithm": algorithm_of(layer.digest),
+        "diff_id_algorithm": algorithm_of(layer.diff_id),
+    }
+    return {} if set(wanted.values()) == {"sha256"} else wanted
+
+
 def _verify_blob(layer: Layer, listing: LayerListing, what: str) -> None:
     if layer.digest_known:
-        verify(f"{what} (blob {layer.member})", layer.digest, listing.digest)
+        verify(f"{what} (blob {quoted(layer.member)})", layer.digest, listing.digest)
     if layer.size >= 0 and layer.digest_known and layer.size != listing.compressed_size:
         raise ManifestError(
             f"{what} is {listing.compressed_size} bytes but the manifest says {layer.size}"
@@ -116,9 +156,9 @@ def _verify_blob(layer: Layer, listing: LayerListing, what: str) -> None:
 def _verify_layers(image: Image, listings: Sequence[LayerListing]) -> None:
     for layer, listing in zip(image.layers, listings, strict=True):
         if layer.diff_id and layer.diff_id != listing.diff_id:
-            label = image.refs[0] if image.refs else short(image.config_digest)
+            label = quoted(image.refs[0]) if image.refs else short(image.config_digest)
             raise DigestMismatch(
-                f"{label} layer {layer.index} ({layer.member}): uncompressed content vs "
+                f"{label} layer {layer.index} ({quoted(layer.member)}): uncompressed content vs "
                 "config rootfs.diff_ids",
                 layer.diff_id,
                 listing.diff_id,

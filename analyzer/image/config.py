@@ -1,102 +1,96 @@
-"""Parse JSON documents (index, manifests, image configs) defensively."""
+"""Image configs (OCI and Docker): the runtime settings, rootfs.diff_ids and build history."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from dataclasses import dataclass, field
 
 from analyzer.errors import ManifestError
+from analyzer.image.algorithms import checked_digest
+from analyzer.image.document import Document
+from analyzer.image.fields import Fields
 from analyzer.image.model import HistoryEntry, ImageConfig, Platform
 
 
-def load_json(raw: bytes, what: str) -> Any:
-    """Decode a JSON document, or raise ManifestError naming it."""
-    try:
-        return json.loads(raw)
-    except UnicodeDecodeError:
-        raise ManifestError(f"{what} is not UTF-8 text; expected a JSON document") from None
-    except json.JSONDecodeError as exc:
-        raise ManifestError(
-            f"{what} is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno}); "
-            "the archive is corrupt or was edited"
-        ) from None
+@dataclass(frozen=True, slots=True)
+class LoadedConfig:
+    """A config blob read, verified and parsed once, with what each image built on it needs
+    (a config shared by thousands of images is not parsed, nor its history walked, again)."""
+
+    digest: str
+    config: ImageConfig
+    created_by: tuple[str, ...]
+    """The history line of each diff_id, or "" for each when history and layers disagree."""
+    history_notice: str | None
+    raw: bytes = field(default=b"", repr=False)
 
 
-def expect_object(value: Any, what: str) -> dict[str, Any]:
-    """Return `value` if it is a JSON object, else raise ManifestError."""
-    if not isinstance(value, dict):
-        raise ManifestError(f"{what} must be a JSON object, found {type(value).__name__}")
-    return value
+def load_config(document: Document, digest: str) -> LoadedConfig:
+    """Parse a config document and attribute its history to its layers."""
+    config = parse_config(document)
+    created_by, notice = layer_history(config, len(config.diff_ids))
+    return LoadedConfig(digest, config, created_by, notice, document.raw)
 
 
-def _strings(value: Any) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, list):
-        return tuple(str(v) for v in value if v is not None)
-    return ()
-
-
-def _keys(value: Any) -> tuple[str, ...]:
-    return tuple(sorted(str(k) for k in value)) if isinstance(value, dict) else ()
-
-
-def _history(value: Any) -> tuple[HistoryEntry, ...]:
-    if not isinstance(value, list):
-        return ()
+def _history(doc: Fields) -> tuple[HistoryEntry, ...]:
     return tuple(
         HistoryEntry(
-            created=str(item.get("created") or ""),
-            created_by=str(item.get("created_by") or ""),
-            empty_layer=bool(item.get("empty_layer")),
-            comment=str(item.get("comment") or ""),
+            created=step.text("created"),
+            created_by=step.text("created_by"),
+            empty_layer=step.flag("empty_layer"),
+            comment=step.text("comment"),
         )
-        for item in value
-        if isinstance(item, dict)
+        for step in doc.children("history") or ()
     )
 
 
-def _healthcheck(value: Any) -> tuple[str, ...] | None:
-    if not isinstance(value, dict):
-        return None
-    test = _strings(value.get("Test"))
-    return test or None
+def _runtime(doc: Fields) -> Fields:
+    """The runtime settings: `config`, or for old Docker images `container_config`."""
+    runtime = doc.child("config")
+    if runtime is None or not runtime.data:
+        runtime = doc.child("container_config") or runtime
+    return runtime or Fields({}, doc.document, "config")
 
 
-def parse_config(raw: bytes, what: str) -> ImageConfig:
+def _diff_ids(doc: Fields, platform: Platform) -> tuple[str, ...]:
+    rootfs = doc.child("rootfs")
+    if rootfs is None or not isinstance(rootfs.data.get("diff_ids"), list):
+        if platform.os == "windows":  # Windows images are skipped later, whatever their shape
+            return ()
+        raise ManifestError(
+            f"{doc.document} has no rootfs.diff_ids list; it is not an image config"
+        )
+    diff_ids = rootfs.data["diff_ids"]
+    for index, value in enumerate(diff_ids):
+        if not isinstance(value, str):
+            raise rootfs.wrong(f"diff_ids[{index}]", "a digest string", value)
+        checked_digest(value, f"{doc.document}: rootfs.diff_ids[{index}]")
+    return tuple(diff_ids)
+
+
+def parse_config(document: Document) -> ImageConfig:
     """Parse an image config (OCI or Docker); only rootfs.diff_ids is required."""
-    doc = expect_object(load_json(raw, what), what)
-    runtime = doc.get("config") or doc.get("container_config") or {}
-    if not isinstance(runtime, dict):
-        runtime = {}
-    rootfs = doc.get("rootfs")
-    if not isinstance(rootfs, dict) or not isinstance(rootfs.get("diff_ids"), list):
-        if doc.get("os") != "windows":  # Windows images are skipped later, whatever their shape
-            raise ManifestError(f"{what} has no rootfs.diff_ids list; it is not an image config")
-        rootfs = {"diff_ids": []}
-    labels = runtime.get("Labels") or {}
+    doc = Fields.of(document.value, document.what)
+    runtime = _runtime(doc)
+    health = runtime.child("Healthcheck")
+    platform = Platform(
+        doc.text("os") or "unknown", doc.text("architecture") or "unknown", doc.text("variant")
+    )
     return ImageConfig(
-        user=str(runtime.get("User") or ""),
-        env=_strings(runtime.get("Env")),
-        entrypoint=_strings(runtime.get("Entrypoint")),
-        cmd=_strings(runtime.get("Cmd")),
-        working_dir=str(runtime.get("WorkingDir") or ""),
-        labels=tuple(sorted((str(k), str(v)) for k, v in labels.items()))
-        if isinstance(labels, dict)
-        else (),
-        exposed_ports=_keys(runtime.get("ExposedPorts")),
-        volumes=_keys(runtime.get("Volumes")),
-        healthcheck=_healthcheck(runtime.get("Healthcheck")),
-        created=str(doc.get("created") or ""),
-        author=str(doc.get("author") or ""),
-        diff_ids=tuple(str(d) for d in rootfs["diff_ids"]),
-        history=_history(doc.get("history")),
-        platform=Platform(
-            str(doc.get("os") or "unknown"),
-            str(doc.get("architecture") or "unknown"),
-            str(doc.get("variant") or ""),
-        ),
-        os_version=str(doc.get("os.version") or ""),
+        user=runtime.text("User"),
+        env=runtime.texts("Env"),
+        entrypoint=runtime.texts("Entrypoint", single=True),
+        cmd=runtime.texts("Cmd", single=True),
+        working_dir=runtime.text("WorkingDir"),
+        labels=tuple(sorted(runtime.string_map("Labels").items())),
+        exposed_ports=runtime.key_names("ExposedPorts"),
+        volumes=runtime.key_names("Volumes"),
+        healthcheck=(health.texts("Test", single=True) or None) if health else None,
+        created=doc.text("created"),
+        author=doc.text("author"),
+        diff_ids=_diff_ids(doc, platform),
+        history=_history(doc),
+        platform=platform,
+        os_version=doc.text("os.version"),
     )
 
 

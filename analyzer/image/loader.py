@@ -8,6 +8,7 @@ from analyzer.image.blobs import BlobStore
 from analyzer.image.docker import read_legacy, tags_by_config
 from analyzer.image.model import Artifact, Catalog, Image, Platform
 from analyzer.image.oci import walk_layout
+from analyzer.text import quoted
 
 _ROOTFS_DIRS = ("etc", "bin", "usr", "lib", "sbin", "var", "home", "root", "opt", "app")
 
@@ -31,7 +32,8 @@ def load_catalog(archive: Archive) -> Catalog:
             f"({len(artifacts)} non-image artifacts); nothing to analyse"
         )
     notices = [
-        f"archive member {n!r} has an unsafe path and was ignored" for n in archive.unsafe_names
+        f"archive member {quoted(n)} has an unsafe path and was ignored"
+        for n in archive.unsafe_names
     ]
     if archive.truncated:
         notices.append("the archive has no tar end-of-archive marker; it may be truncated")

@@ -133,4 +133,4 @@ class Catalog:
     artifacts: tuple[Artifact, ...]
     notices: tuple[str, ...]
     verified: tuple[tuple[str, str], ...]
-    """(what, digest) of every index, manifest and config blob checked so far."""
+    """(what, digest) of every index, manifest and config blob verified, once per digest."""

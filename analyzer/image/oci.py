@@ -8,12 +8,14 @@ are listed as artifacts and never read as layers.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from analyzer.errors import ManifestError, UnsupportedFormat
 from analyzer.image.blobs import BlobStore
-from analyzer.image.config import expect_object, layer_history, load_json, parse_config
+from analyzer.image.document import Document
+from analyzer.image.fields import Fields
 from analyzer.image.model import Artifact, Image, Layer
+from analyzer.image.names import NameGraph
+from analyzer.text import quoted
 
 INDEX_TYPES = frozenset(
     {
@@ -50,15 +52,14 @@ def is_layer_type(media_type: str) -> bool:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Manifest:
-    """A manifest document together with the descriptor that led to it."""
+    """A manifest document together with the descriptor that first led to it."""
 
     digest: str
     raw: bytes
-    doc: dict[str, Any]
-    desc: dict[str, Any]
-    refs: tuple[str, ...]
+    doc: Fields
+    desc: Fields
 
 
 @dataclass
@@ -68,208 +69,181 @@ class _Walk:
     max_depth: int
     tags_by_config: dict[str, tuple[str, ...]] = field(default_factory=dict)
     images: dict[str, Image] = field(default_factory=dict)
-    artifacts: list[Artifact] = field(default_factory=list)
-    below: dict[str, list[str]] = field(default_factory=dict)
-    """For each manifest or index digest visited: the image manifests reached through it."""
-    windows: list[str] = field(default_factory=list)
+    """Image manifest digest -> image (its names are added once the walk is done)."""
+    artifacts: list[tuple[_Manifest, str]] = field(default_factory=list)
+    graph: NameGraph = field(default_factory=NameGraph)
 
 
 def walk_layout(
     blobs: BlobStore, source_format: str, max_depth: int, tags: dict[str, tuple[str, ...]]
 ) -> tuple[list[Image], list[Artifact]]:
-    """Read index.json and everything it references."""
+    """Read index.json and everything it references, each blob once."""
     walk = _Walk(blobs, source_format, max_depth, tags)
     if blobs.archive.has("oci-layout"):
         _check_layout_file(blobs)
     if not blobs.archive.has("index.json"):
         raise ManifestError(f"{blobs.archive.path}: index.json is missing or is not a file")
-    raw = blobs.archive.read_small("index.json", "index.json")
-    _walk_index(
-        walk, expect_object(load_json(raw, "index.json"), "index.json"), "index.json", 0, ()
-    )
-    return list(walk.images.values()), walk.artifacts
+    index = blobs.named_document("index.json")
+    _walk_index(walk, Fields.of(index.value, "index.json"), 0, None)
+    names = walk.graph.names_below()
+    images = [
+        replace(image, refs=tuple(dict.fromkeys((*tags.get(image.config_digest, ()), *names[d]))))
+        for d, image in walk.images.items()
+    ]
+    artifacts = [_artifact(found, kind, names[found.digest]) for found, kind in walk.artifacts]
+    return images, artifacts
 
 
 def _check_layout_file(blobs: BlobStore) -> None:
-    raw = blobs.archive.read_small("oci-layout", "oci-layout")
-    doc = load_json(raw, "oci-layout")
+    doc = blobs.named_document("oci-layout").value
     version = doc.get("imageLayoutVersion") if isinstance(doc, dict) else None
     if version != "1.0.0":
-        blobs.notices.append(f"oci-layout declares imageLayoutVersion {version!r}, not '1.0.0'")
+        blobs.notices.append(
+            f"oci-layout declares imageLayoutVersion {quoted(version)}, not '1.0.0'"
+        )
 
 
-def _descriptor_refs(desc: dict[str, Any]) -> tuple[str, ...]:
-    notes = desc.get("annotations") or {}
-    if not isinstance(notes, dict):
-        return ()
-    return tuple(dict.fromkeys(str(notes[k]) for k in REF_ANNOTATIONS if notes.get(k)))
+def _descriptor_refs(desc: Fields) -> tuple[str, ...]:
+    notes = desc.string_map("annotations")
+    return tuple(notes[k] for k in REF_ANNOTATIONS if notes.get(k))
 
 
-def _walk_index(
-    walk: _Walk, doc: dict[str, Any], where: str, depth: int, refs: tuple[str, ...]
-) -> list[str]:
+def _walk_index(walk: _Walk, doc: Fields, depth: int, parent: str | None) -> None:
     if depth > walk.max_depth:
-        raise ManifestError(f"{where}: image indexes are nested more than {walk.max_depth} deep")
-    manifests = doc.get("manifests")
-    if manifests is None and "manifests" in doc:
-        walk.blobs.notices.append(f"{where} has 'manifests': null")
-        manifests = []
-    if not isinstance(manifests, list):
-        raise ManifestError(f"{where} has no 'manifests' list; it is not an image index")
-    reached: list[str] = []
-    for position, item in enumerate(manifests):
-        desc = expect_object(item, f"{where} manifests[{position}]")
-        where_item = f"{where} manifests[{position}]"
-        reached += _visit(walk, desc, where_item, depth, refs + _descriptor_refs(desc))
-    return reached
+        raise ManifestError(
+            f"{doc.document}: image indexes are nested more than {walk.max_depth} deep"
+        )
+    manifests = doc.children("manifests")
+    if manifests is None:
+        if "manifests" not in doc.data:
+            raise ManifestError(f"{doc.document} has no 'manifests' list; it is not an image index")
+        walk.blobs.notices.append(f"{doc.document} has 'manifests': null")
+    for desc in manifests or ():
+        digest = desc.digest("digest")
+        first = walk.graph.link(parent, digest, _descriptor_refs(desc))
+        document = walk.blobs.document(  # read once; listed again, only its size is compared
+            digest, desc.size("size"), f"manifest {digest} ({desc.document} {desc.path})"
+        )
+        if first:
+            _visit(walk, desc, document, depth)
+            walk.graph.done(digest)
 
 
-def _visit(
-    walk: _Walk, desc: dict[str, Any], where: str, depth: int, refs: tuple[str, ...]
-) -> list[str]:
-    """Read one descriptor's target; return the image manifests reached through it."""
-    digest = desc.get("digest")
-    if not isinstance(digest, str):
-        raise ManifestError(f"{where} has no digest")
-    if digest in walk.below:  # listed again (maybe under another name): merge its names
-        for image_digest in walk.below[digest]:
-            image = walk.images[image_digest]
-            walk.images[image_digest] = replace(image, refs=tuple(dict.fromkeys(image.refs + refs)))
-        return walk.below[digest]
-    walk.below[digest] = []
-    size = desc.get("size") if isinstance(desc.get("size"), int) else None
-    raw = walk.blobs.read(digest, size, f"manifest {digest} ({where})")
-    doc = expect_object(load_json(raw, f"manifest {digest}"), f"manifest {digest}")
-    media_type = str(desc.get("mediaType") or doc.get("mediaType") or "")
-    if media_type in INDEX_TYPES or (not media_type and "manifests" in doc):
-        walk.below[digest] = _walk_index(walk, doc, f"index {digest}", depth + 1, refs)
-    elif media_type in MANIFEST_TYPES or (not media_type and "layers" in doc):
-        if _manifest(walk, _Manifest(digest, raw, doc, desc, refs)):
-            walk.below[digest] = [digest]
+def _visit(walk: _Walk, desc: Fields, document: Document, depth: int) -> None:
+    """Record what a descriptor's target (read for the first time) is, and walk below it."""
+    digest = desc.digest("digest")
+    what = f"manifest {digest}"
+    doc = Fields.of(document.value, what)
+    media_type = desc.text("mediaType") or doc.text("mediaType")
+    found = _Manifest(digest, document.raw, doc, desc)
+    if media_type in INDEX_TYPES or (not media_type and "manifests" in doc.data):
+        _walk_index(walk, Fields(doc.data, f"index {digest}"), depth + 1, digest)
+    elif media_type in MANIFEST_TYPES or (not media_type and "layers" in doc.data):
+        _manifest(walk, found)
     else:
-        walk.artifacts.append(_artifact(_Manifest(digest, raw, doc, desc, refs), media_type))
-    return walk.below[digest]
+        walk.artifacts.append((found, media_type))
 
 
-def _manifest(walk: _Walk, found: _Manifest) -> bool:
-    """Record an image (True) or an artifact (False)."""
-    config = expect_object(found.doc.get("config"), f"manifest {found.digest} config")
-    layers = found.doc.get("layers")
-    if not isinstance(layers, list):
-        raise ManifestError(f"manifest {found.digest} has no 'layers' list")
-    layer_types = [str(d.get("mediaType", "")) for d in layers if isinstance(d, dict)]
-    platform = found.desc.get("platform") or {}
+def _manifest(walk: _Walk, found: _Manifest) -> None:
+    """Record an image, or an artifact when the manifest does not describe a runnable image."""
+    config = Fields.of(found.doc.data.get("config"), found.doc.document, "config")
+    layers = found.doc.children("layers")
+    if layers is None:
+        raise ManifestError(f"{found.doc.document} has no 'layers' list")
+    platform = found.desc.child("platform")
     if (
-        str(config.get("mediaType", "")) not in CONFIG_TYPES
-        or found.doc.get("artifactType")
-        or not all(is_layer_type(t) for t in layer_types)
-        or (isinstance(platform, dict) and platform.get("os") == "unknown")
+        config.text("mediaType") not in CONFIG_TYPES
+        or found.doc.text("artifactType")
+        or not all(is_layer_type(d.text("mediaType")) for d in layers)
+        or (platform is not None and platform.text("os") == "unknown")
     ):
-        walk.artifacts.append(_artifact(found, str(found.doc.get("mediaType", ""))))
-        return False
+        walk.artifacts.append((found, found.doc.text("mediaType")))
+        return
     image = _image(walk, found, config, layers)
     if image is not None:
         walk.images[found.digest] = image
-    return image is not None
 
 
 def _image(
-    walk: _Walk, found: _Manifest, config: dict[str, Any], layer_descs: list[Any]
+    walk: _Walk, found: _Manifest, config: Fields, layer_descs: list[Fields]
 ) -> Image | None:
     digest = found.digest
-    config_digest = str(config.get("digest"))
-    size = config.get("size") if isinstance(config.get("size"), int) else None
-    raw_config = walk.blobs.read(config_digest, size, f"config {config_digest}")
-    parsed = parse_config(raw_config, f"config {config_digest}")
-    if parsed.platform.os == "windows":
-        walk.windows.append(digest)
+    config_digest = config.digest("digest")
+    loaded = walk.blobs.config(config_digest, config.size("size"), f"config {config_digest}")
+    if loaded.config.platform.os == "windows":
+        shown = quoted(str(loaded.config.platform), 60)
         walk.blobs.notices.append(
-            f"image {digest} is a Windows container image ({parsed.platform}); skipped, "
+            f"image {digest} is a Windows container image ({shown}); skipped, "
             "image-audit analyses Linux images only"
         )
         return None
-    created_by, notice = layer_history(parsed, len(layer_descs))
-    if notice:
-        walk.blobs.notices.append(f"image {digest}: {notice}")
-    if len(parsed.diff_ids) != len(layer_descs):
+    if len(loaded.config.diff_ids) != len(layer_descs):
         raise ManifestError(
             f"manifest {digest} lists {len(layer_descs)} layers but its config has "
-            f"{len(parsed.diff_ids)} diff_ids; the image is inconsistent"
+            f"{len(loaded.config.diff_ids)} diff_ids; the image is inconsistent"
         )
+    if loaded.history_notice:
+        walk.blobs.notices.append(f"image {digest}: {loaded.history_notice}")
     layers = tuple(
-        _layer(
-            walk.blobs,
-            expect_object(d, f"manifest {digest} layers[{i}]"),
-            where=f"manifest {digest} layer {i}",
-            index=i,
-            diff_id=parsed.diff_ids[i],
-            created_by=created_by[i],
-        )
-        for i, d in enumerate(layer_descs)
+        _layer(walk.blobs, desc, index, loaded.config.diff_ids[index], loaded.created_by[index])
+        for index, desc in enumerate(layer_descs)
     )
-    tags = walk.tags_by_config.get(config_digest, ())
     return Image(
-        refs=tuple(dict.fromkeys(tags + found.refs)),
-        platform=parsed.platform,
+        refs=(),
+        platform=loaded.config.platform,
         manifest_digest=digest,
         config_digest=config_digest,
-        config=parsed,
+        config=loaded.config,
         layers=layers,
         source_format=walk.source_format,
         config_member=BlobStore.member_name(config_digest, "config"),
         manifest_member=BlobStore.member_name(digest, "manifest"),
-        raw_config=raw_config,
+        raw_config=loaded.raw,
         raw_manifest=found.raw,
     )
 
 
-def _layer(
-    blobs: BlobStore,
-    desc: dict[str, Any],
-    *,
-    where: str,
-    index: int,
-    diff_id: str,
-    created_by: str,
-) -> Layer:
-    digest = str(desc.get("digest"))
-    media_type = str(desc.get("mediaType", ""))
-    member = BlobStore.member_name(digest, where)
+def _layer(blobs: BlobStore, desc: Fields, index: int, diff_id: str, created_by: str) -> Layer:
+    digest = desc.digest("digest")
+    media_type = desc.text("mediaType")
+    member = BlobStore.member_name(digest, desc.document)
     if not blobs.archive.has(member) and any(m in media_type for m in FOREIGN_MARKERS):
         raise UnsupportedFormat(
-            f"{where} is a foreign layer ({media_type}) that is not stored in the archive; "
-            "such layers (Windows base layers) cannot be analysed offline"
+            f"{desc.document} layer {index} is a foreign layer ({quoted(media_type)}) that is "
+            "not stored in the archive; such layers (Windows base layers) cannot be analysed "
+            "offline"
         )
-    size = desc.get("size")
+    size = desc.size("size")
     return Layer(
         index=index,
         digest=digest,
         media_type=media_type,
         member=member,
-        size=size if isinstance(size, int) else -1,
+        size=-1 if size is None else size,
         diff_id=diff_id,
         created_by=created_by,
     )
 
 
-def _artifact(found: _Manifest, media_type: str) -> Artifact:
-    doc, desc, refs = found.doc, found.desc, found.refs
-    config = doc.get("config") if isinstance(doc.get("config"), dict) else {}
-    layer_types = " ".join(
-        str(d.get("mediaType", "")) for d in doc.get("layers") or [] if isinstance(d, dict)
+def _artifact(found: _Manifest, media_type: str, refs: tuple[str, ...]) -> Artifact:
+    doc, desc = found.doc, found.desc
+    config = doc.child("config")
+    layer_types = " ".join(d.text("mediaType") for d in doc.children("layers") or ())
+    artifact_type = (
+        doc.text("artifactType")
+        or desc.text("artifactType")
+        or (config.text("mediaType") if config else "")
     )
-    artifact_type = str(
-        doc.get("artifactType") or desc.get("artifactType") or (config or {}).get("mediaType") or ""
-    )
-    subject = doc.get("subject")
-    text = " ".join((artifact_type, layer_types, *refs, str(desc.get("annotations")))).lower()
+    subject = doc.child("subject")
+    notes = " ".join(f"{k} {v}" for k, v in desc.string_map("annotations").items())
+    text = " ".join((artifact_type, layer_types, *refs, notes)).lower()
     return Artifact(
         digest=found.digest,
         media_type=media_type,
         artifact_type=artifact_type,
         kind=_artifact_kind(text),
         refs=refs,
-        subject=str(subject.get("digest", "")) if isinstance(subject, dict) else "",
+        subject=subject.text("digest") if subject else "",
     )
 
 
