@@ -25,7 +25,7 @@ from __future__ import annotations
 import sqlite3
 import struct
 
-from analyzer.inventory.model import Package, Parsed, capped, distro_parts, purl
+from analyzer.inventory.model import Notices, Package, Parsed, distro_parts, purl
 
 RPMDB_DIRS = ("/var/lib/rpm/", "/usr/lib/sysimage/rpm/")
 """Where rpm keeps its database; the SQLite file in either is ``rpmdb.sqlite``."""
@@ -54,18 +54,18 @@ def parse_rpmdb_sqlite(data: bytes, distro: str = "rhel") -> Parsed:
     ``distro`` is the os-release ``ID``, optionally with ``-VERSION_ID`` ("rhel-9.3"); it becomes
     the purl namespace (``rhel`` is written ``redhat``) and ``distro`` qualifier.
     """
-    notices: list[str] = []
+    notices = Notices()
     packages = []
     for hnum, blob in _header_blobs(data, notices):
         try:
             header = parse_header(blob)
         except _BadHeader as error:
-            notices.append(f"rpmdb.sqlite package {hnum}: unreadable header ({error}); skipped")
+            notices.add(f"rpmdb.sqlite package {hnum}: unreadable header ({error}); skipped")
             continue
         package = _package(header, distro, hnum, notices)
         if package is not None:
             packages.append(package)
-    return Parsed(tuple(packages), capped(notices))
+    return Parsed(tuple(packages), notices.final())
 
 
 def describe_rpmdb(path: str) -> str | None:
@@ -128,22 +128,22 @@ def _value(store: bytes, kind: int, offset: int, tag: int) -> HeaderValue:
     raise _BadHeader(f"tag {tag} has unexpected type {kind}")
 
 
-def _header_blobs(data: bytes, notices: list[str]) -> list[tuple[int, bytes]]:
+def _header_blobs(data: bytes, notices: Notices) -> list[tuple[int, bytes]]:
     if not data.startswith(_SQLITE_MAGIC):
-        notices.append("rpmdb.sqlite is not an SQLite database; packages not inventoried")
+        notices.add("rpmdb.sqlite is not an SQLite database; packages not inventoried")
         return []
     connection = sqlite3.connect(":memory:")
     try:
         connection.deserialize(_rollback_journal(data))
         rows = connection.execute("SELECT hnum, blob FROM Packages ORDER BY hnum").fetchall()
     except sqlite3.Error as error:
-        notices.append(f"rpmdb.sqlite could not be read ({error}); packages not inventoried")
+        notices.add(f"rpmdb.sqlite could not be read ({error}); packages not inventoried")
         return []
     finally:
         connection.close()
     blobs = [(hnum, blob) for hnum, blob in rows if isinstance(blob, bytes)]
     if len(blobs) < len(rows):
-        notices.append(f"rpmdb.sqlite: {len(rows) - len(blobs)} Packages rows are not blobs")
+        notices.add(f"rpmdb.sqlite: {len(rows) - len(blobs)} Packages rows are not blobs")
     return blobs
 
 
@@ -155,11 +155,11 @@ def _rollback_journal(data: bytes) -> bytes:
 
 
 def _package(
-    header: dict[int, HeaderValue], distro: str, hnum: int, notices: list[str]
+    header: dict[int, HeaderValue], distro: str, hnum: int, notices: Notices
 ) -> Package | None:
     name = str(header.get(NAME, ""))
     if not name:
-        notices.append(f"rpmdb.sqlite package {hnum}: header has no NAME; skipped")
+        notices.add(f"rpmdb.sqlite package {hnum}: header has no NAME; skipped")
         return None
     if name == "gpg-pubkey":
         return None
