@@ -149,13 +149,14 @@ def _header_blobs(data: bytes, notices: Notices) -> list[tuple[int, bytes]]:
 def _package(
     header: dict[int, HeaderValue], distro: str, hnum: int, notices: Notices
 ) -> Package | None:
-    name = str(header.get(NAME, ""))
-    if not name:
-        notices.add(f"rpmdb.sqlite package {hnum}: header has no NAME; skipped")
+    name, version = str(header.get(NAME, "")), str(header.get(VERSION, ""))
+    if not name or not version:
+        missing = "NAME" if not name else "VERSION"
+        notices.add(f"rpmdb.sqlite package {hnum}: header has no {missing}; skipped")
         return None
     if name == "gpg-pubkey":
         return None
-    version, release = str(header.get(VERSION, "")), str(header.get(RELEASE, ""))
+    release = str(header.get(RELEASE, ""))
     epoch = str(header.get(EPOCH, ""))
     arch = str(header.get(ARCH, ""))
     namespace, qualifier = distro_parts(distro)

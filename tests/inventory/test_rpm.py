@@ -139,6 +139,13 @@ def test_header_without_name_is_skipped_with_a_notice() -> None:
     assert parsed.notices == ("rpmdb.sqlite package 1: header has no NAME; skipped",)
 
 
+def test_header_without_version_is_skipped_with_a_notice() -> None:
+    # found by tests/test_fuzz_parsers.py: a package with an empty version and purl
+    parsed = parse_rpmdb_sqlite(database(header((NAME, 6, b"bash\0"), (RELEASE, 6, b"1\0"))))
+    assert parsed.packages == ()
+    assert parsed.notices == ("rpmdb.sqlite package 1: header has no VERSION; skipped",)
+
+
 def test_not_an_sqlite_file_gives_a_notice() -> None:
     assert parse_rpmdb_sqlite(b"\0" * 4096).notices == (
         "rpmdb.sqlite could not be read (not an SQLite database); packages not inventoried",
