@@ -46,6 +46,7 @@ EOL = Rule(
     "Rebuild on a supported release of the base image.",
 )
 _RELEASE_FILES = ("/etc/os-release", "/usr/lib/os-release")
+_NAME_SHOWN = 200
 
 
 def identify_os(ctx: ImageContext) -> tuple[OsRelease, str] | None:
@@ -92,7 +93,8 @@ class BaseOsDetector:
             "eol_source": status.source,
             "identified_by": path,
         }
-        name = release.pretty_name or f"{release.id} {release.version_id}"
+        # os-release values are short; a crafted one may be megabytes, in every report format
+        name = (release.pretty_name or f"{release.id} {release.version_id}")[:_NAME_SHOWN]
         yield ctx.finding(
             BASE_OS,
             path=path,

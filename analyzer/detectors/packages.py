@@ -96,17 +96,27 @@ def _from_database(
     parsed = [(v.layer, parse(ctx.content_of(v) or b"")) for v in versions]
     final = parsed[-1][1]
     ctx.notices.extend(f"{path}: {n}" for n in final.notices)
-    return [_record(p, _installed_in(p, parsed), path) for p in final.packages]
+    installed_in = _installing_layers(parsed)
+    return [_record(p, installed_in[p], path) for p in final.packages]
 
 
-def _installed_in(package: Package, parsed: list[tuple[int, Parsed]]) -> int:
-    """The first layer of the last unbroken run of database versions listing the package."""
-    layer = parsed[-1][0]
-    for version_layer, result in reversed(parsed):
-        if package not in result.packages:
+def _installing_layers(parsed: list[tuple[int, Parsed]]) -> dict[Package, int]:
+    """For each package of the final database version, the first layer of the last unbroken run
+    of versions listing it.
+
+    Walking back one version at a time with a set per version keeps this linear in the total
+    number of packages over all versions (a membership test in each version's tuple made a
+    20,000-package status file take minutes).
+    """
+    layer_of = {package: parsed[-1][0] for package in parsed[-1][1].packages}
+    still_listed = set(layer_of)
+    for version_layer, result in reversed(parsed[:-1]):
+        still_listed &= set(result.packages)
+        for package in still_listed:
+            layer_of[package] = version_layer
+        if not still_listed:
             break
-        layer = version_layer
-    return layer
+    return layer_of
 
 
 _PACKAGE_FILES = frozenset({"METADATA", "PKG-INFO", "package.json"})

@@ -7,6 +7,7 @@ be read is returned as notices, human-readable strings for the report.
 - ``dpkg``: ``/var/lib/dpkg/status`` and distroless ``/var/lib/dpkg/status.d/*``
 - ``apk``: ``/lib/apk/db/installed``
 - ``rpm``: ``rpmdb.sqlite`` (and notices for BerkeleyDB / NDB databases it does not read)
+  through ``rpmsqlite``, which reads a hostile SQLite file with bounded work
 - ``python``: ``*.dist-info/METADATA``, ``*.egg-info/PKG-INFO``
 - ``node``: ``node_modules/**/package.json``
 - ``osrelease``: ``/etc/os-release``, ``/etc/alpine-release``, ``/etc/debian_version``

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from analyzer.inventory.model import Package, Parsed, capped, distro_parts, purl
+from analyzer.inventory.model import (
+    Notices,
+    Package,
+    Parsed,
+    distro_parts,
+    numbered_lines,
+    purl,
+)
+from analyzer.text import quoted
 
 Record = dict[str, str]
 
@@ -21,25 +29,31 @@ def parse_apk_installed(data: bytes, distro: str = "alpine") -> Parsed:
 
     ``distro`` is the os-release ``ID``, optionally with ``-VERSION_ID`` ("alpine-3.20.3"); it
     becomes the purl namespace and ``distro`` qualifier (Wolfi and Chainguard images use apk too).
+    apk installs one version of a name: a record that names a package again is reported, and the
+    later record wins.
 
     >>> db = b"C:Q1abc=\\nP:musl\\nV:1.2.5-r0\\nA:x86_64\\nL:MIT\\no:musl\\n\\n"
     >>> parse_apk_installed(db).packages[0].purl
     'pkg:apk/alpine/musl@1.2.5-r0?arch=x86_64'
     """
-    notices: list[str] = []
-    packages = []
+    notices = Notices()
+    latest: dict[str, Package] = {}
     for line_no, record in _records(data.decode("utf-8", "replace"), notices):
         package = _package(record, distro, line_no, notices)
-        if package is not None:
-            packages.append(package)
-    return Parsed(tuple(packages), capped(notices))
+        if package is None:
+            continue
+        if package.name in latest:
+            again = f"{quoted(package.name)} listed again; this record is kept"
+            notices.add(f"apk installed record at line {line_no}: {again}")
+        latest[package.name] = package
+    return Parsed(tuple(latest.values()), notices.final())
 
 
-def _records(text: str, notices: list[str]) -> Iterator[tuple[int, Record]]:
+def _records(text: str, notices: Notices) -> Iterator[tuple[int, Record]]:
     """Yield (first line number, first value of each key) for each record."""
     record: Record = {}
     start = 0
-    for line_no, line in enumerate(text.splitlines(), start=1):
+    for line_no, line in numbered_lines(text):
         if not line.strip():
             if record:
                 yield start, record
@@ -48,16 +62,16 @@ def _records(text: str, notices: list[str]) -> Iterator[tuple[int, Record]]:
             start = start if record else line_no
             record.setdefault(line[0], line[2:])
         else:
-            notices.append(f"apk installed line {line_no}: not a 'K:value' line: {line[:60]!r}")
+            notices.bad_line("apk installed", line_no, "not a 'K:value' line", line)
     if record:
         yield start, record
 
 
-def _package(record: Record, distro: str, line_no: int, notices: list[str]) -> Package | None:
+def _package(record: Record, distro: str, line_no: int, notices: Notices) -> Package | None:
     name, version = record.get("P", ""), record.get("V", "")
     if not name or not version:
         missing = "P: (name)" if not name else "V: (version)"
-        notices.append(f"apk installed record at line {line_no}: no {missing}; skipped")
+        notices.add(f"apk installed record at line {line_no}: no {missing}; skipped")
         return None
     arch = record.get("A", "")
     namespace, qualifier = distro_parts(distro)

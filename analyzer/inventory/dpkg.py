@@ -17,7 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from analyzer.inventory.model import Package, Parsed, capped, distro_parts, purl
+from analyzer.inventory.model import (
+    Notices,
+    Package,
+    Parsed,
+    distro_parts,
+    numbered_lines,
+    purl,
+)
+from analyzer.text import quoted
 
 Stanza = dict[str, str]
 
@@ -26,56 +34,69 @@ def parse_dpkg_status(data: bytes, distro: str = "debian") -> Parsed:
     """The installed packages in a dpkg status file or a distroless ``status.d`` file.
 
     ``distro`` is the os-release ``ID``, optionally with ``-VERSION_ID`` ("debian-12"); it becomes
-    the purl namespace and ``distro`` qualifier.
+    the purl namespace and ``distro`` qualifier. dpkg keeps one record per package name and
+    architecture: a stanza that names one again is reported, and the later stanza wins (a package
+    listed as installed, then as removed, is removed).
 
     >>> text = b"Package: zlib1g\\nStatus: install ok installed\\nVersion: 1:1.2.13\\n"
     >>> parse_dpkg_status(text + b"Architecture: amd64\\n", "debian-12").packages[0].purl
     'pkg:deb/debian/zlib1g@1:1.2.13?arch=amd64&distro=debian-12'
     """
-    notices: list[str] = []
-    packages = []
+    notices = Notices()
+    latest: dict[tuple[str, str], Package | None] = {}
     for line_no, stanza in _stanzas(data.decode("utf-8", "replace"), notices):
         package = _package(stanza, distro, line_no, notices)
-        if package is not None:
-            packages.append(package)
-    return Parsed(tuple(packages), capped(notices))
+        key = (stanza.get("package", ""), stanza.get("architecture", ""))
+        if key[0] and key in latest:
+            again = f"{quoted(':'.join(key))} listed again; this stanza is kept"
+            notices.add(f"dpkg status stanza at line {line_no}: {again}")
+        if key[0]:
+            latest[key] = package
+    return Parsed(tuple(p for p in latest.values() if p is not None), notices.final())
 
 
-def _stanzas(text: str, notices: list[str]) -> Iterator[tuple[int, Stanza]]:
-    """Yield (first line number, fields) for each stanza; field names are case-insensitive."""
-    stanza: Stanza = {}
-    start = 0
-    last = ""
-    for line_no, line in enumerate(text.splitlines(), start=1):
+def _stanzas(text: str, notices: Notices) -> Iterator[tuple[int, Stanza]]:
+    """Yield (first line number, fields) for each stanza; field names are case-insensitive.
+
+    A value continued over many lines is kept as a list of its lines and joined once: adding
+    each line to a string held in a dict copies the whole value every time (quadratic).
+    """
+    fields: dict[str, list[str]] = {}
+    start, last = 0, ""
+    for line_no, line in numbered_lines(text):
         if not line.strip():
-            if stanza:
-                yield start, stanza
-            stanza, last = {}, ""
+            if fields:
+                yield start, _joined(fields)
+            fields, last = {}, ""
         elif line.startswith("#"):
             continue
         elif line[0] in " \t":
             if last:
-                stanza[last] += "\n" + line.strip()
+                fields[last].append(line.strip())
             else:
-                notices.append(f"dpkg status line {line_no}: continuation line outside a field")
+                notices.add(f"dpkg status line {line_no}: continuation line outside a field")
         elif ":" in line:
-            start = start if stanza else line_no
+            start = start if fields else line_no
             key, _, value = line.partition(":")
             last = key.strip().lower()
-            stanza[last] = value.strip()
+            fields[last] = [value.strip()]
         else:
-            notices.append(f"dpkg status line {line_no}: not a 'Field: value' line: {line[:60]!r}")
-    if stanza:
-        yield start, stanza
+            notices.bad_line("dpkg status", line_no, "not a 'Field: value' line", line)
+    if fields:
+        yield start, _joined(fields)
 
 
-def _package(stanza: Stanza, distro: str, line_no: int, notices: list[str]) -> Package | None:
+def _joined(fields: dict[str, list[str]]) -> Stanza:
+    return {key: "\n".join(lines) for key, lines in fields.items()}
+
+
+def _package(stanza: Stanza, distro: str, line_no: int, notices: Notices) -> Package | None:
     if not _installed(stanza.get("status")):
         return None
     name, version = stanza.get("package", ""), stanza.get("version", "")
     if not name or not version:
         missing = "Package" if not name else "Version"
-        notices.append(f"dpkg status stanza at line {line_no}: no {missing} field; skipped")
+        notices.add(f"dpkg status stanza at line {line_no}: no {missing} field; skipped")
         return None
     arch = stanza.get("architecture", "")
     namespace, qualifier = distro_parts(distro)

@@ -26,6 +26,7 @@ from importlib import resources
 from typing import Any, Literal
 
 from analyzer.inventory.model import OsRelease
+from analyzer.text import quoted
 
 EolState = Literal["supported", "eol", "unknown"]
 
@@ -81,11 +82,12 @@ def lookup_eol(os: OsRelease, today: datetime.date) -> EolStatus:
     table = load_eol_table()
     distro = table.aliases.get(os.id, os.id)
     if distro not in table.version_parts:
-        return _unknown(distro, "", f"the offline end-of-life table does not cover {os.id!r}")
+        return _unknown(distro, "", f"the offline end-of-life table does not cover {quoted(os.id)}")
     version = version_key(distro, os, table.version_parts[distro])
     row = table.rows.get((distro, version))
     if row is None:
-        shown = version or (f"VERSION_ID {os.version_id!r}" if os.version_id else "(no VERSION_ID)")
+        given = f"VERSION_ID {quoted(os.version_id)}" if os.version_id else "(no VERSION_ID)"
+        shown = version or given
         reason = f"no {distro} {shown} in the offline end-of-life table of {table.generated}"
         return _unknown(distro, version, reason)
     status: EolState = "eol" if today > row.eol else "supported"

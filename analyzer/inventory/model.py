@@ -12,11 +12,14 @@ Package URLs follow the package-url specification
 
 from __future__ import annotations
 
+import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote
+
+from analyzer.text import exact_bytes, quoted
 
 PackageKind = Literal["deb", "apk", "rpm", "pypi", "npm"]
 
@@ -114,17 +117,58 @@ def distro_parts(distro: str) -> tuple[str, str]:
     return match.group(1), distro
 
 
-def capped(notices: Iterable[str]) -> tuple[str, ...]:
-    """Keep the first ``MAX_NOTICES`` notices and summarize the rest.
+class Notices:
+    """The notices of one parse: the first ``MAX_NOTICES`` kept, the rest only counted, so a
+    file of a million bad lines costs a counter, not a million strings.
 
-    >>> capped(f"n{i}" for i in range(MAX_NOTICES + 3))[-1]
+    >>> notices = Notices()
+    >>> for i in range(MAX_NOTICES + 3):
+    ...     notices.add(f"n{i}")
+    >>> notices.final()[-1]
     '... and 3 more notices like these'
     """
-    items = list(notices)
-    if len(items) <= MAX_NOTICES:
-        return tuple(items)
-    rest = len(items) - MAX_NOTICES
-    return (*items[:MAX_NOTICES], f"... and {rest} more notices like these")
+
+    __slots__ = ("_kept", "_more")
+
+    def __init__(self) -> None:
+        self._kept: list[str] = []
+        self._more = 0
+
+    def add(self, notice: str) -> None:
+        """Record one notice (counted only once ``MAX_NOTICES`` are kept)."""
+        if len(self._kept) < MAX_NOTICES:
+            self._kept.append(notice)
+        else:
+            self._more += 1
+
+    def bad_line(self, where: str, line_no: int, problem: str, line: str) -> None:
+        """Record "<where> line <n>: <problem>: '<line>'" with the line quoted and cut; the
+        message is only built when it is kept (a flood of bad lines costs a count each)."""
+        if len(self._kept) < MAX_NOTICES:
+            self._kept.append(f"{where} line {line_no}: {problem}: {quoted(line, 60)}")
+        else:
+            self._more += 1
+
+    def final(self) -> tuple[str, ...]:
+        """The kept notices, then one line saying how many more there were."""
+        if not self._more:
+            return tuple(self._kept)
+        return (*self._kept, f"... and {self._more} more notices like these")
+
+
+def numbered_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(line number, line) for each line of `text`, one at a time.
+
+    Only ``\\n`` ends a line, as for dpkg, apk and the shell (``str.splitlines`` would also split
+    on form feeds and Unicode separators inside a value); a ``\\r`` before it is dropped, so CRLF
+    files read the same. A generator, so a file of millions of short lines is never held as a
+    list of millions of strings.
+
+    >>> list(numbered_lines("a\\r\\nb\\x0cc\\n\\nd"))
+    [(1, 'a'), (2, 'b\\x0cc'), (3, ''), (4, 'd')]
+    """
+    for line_no, line in enumerate(io.StringIO(text, newline="\n"), start=1):
+        yield line_no, line.removesuffix("\n").removesuffix("\r")
 
 
 def _canonical_names(kind: str, name: str, namespace: str) -> tuple[str, str]:
@@ -136,4 +180,6 @@ def _canonical_names(kind: str, name: str, namespace: str) -> tuple[str, str]:
 
 
 def _encode(component: str) -> str:
-    return quote(component, safe=":")
+    # the bytes the text was read from: a name that was not UTF-8 (surrogateescape) or a lone
+    # surrogate from JSON is percent-encoded as it was written instead of failing to encode
+    return quote(exact_bytes(component), safe=":")

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 
-from analyzer.inventory.model import OsRelease, capped
+from analyzer.inventory.model import Notices, OsRelease, numbered_lines
+from analyzer.text import quoted
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ESCAPABLE_IN_DOUBLE_QUOTES = '$`"\\'
@@ -50,36 +51,36 @@ def os_release_fields(data: bytes) -> tuple[dict[str, str], tuple[str, ...]]:
     ({'NAME': 'Foo "Bar"'}, ("os-release line 3: not a KEY=value assignment: 'bad line'",))
     """
     fields: dict[str, str] = {}
-    notices: list[str] = []
+    notices = Notices()
     text = data.decode("utf-8", "replace").removeprefix("\ufeff")
-    for line_no, raw in enumerate(text.splitlines(), start=1):
+    for line_no, raw in numbered_lines(text):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         key, equals, value = line.partition("=")
         if not equals or not _KEY.fullmatch(key):
-            notices.append(f"os-release line {line_no}: not a KEY=value assignment: {line[:60]!r}")
+            notices.bad_line("os-release", line_no, "not a KEY=value assignment", line)
             continue
         fields[key] = _unquote(value, line_no, notices)
-    return fields, capped(notices)
+    return fields, notices.final()
 
 
-def _unquote(value: str, line_no: int, notices: list[str]) -> str:
+def _unquote(value: str, line_no: int, notices: Notices) -> str:
     """A value with shell quoting and escapes removed, leniently when the quoting is broken.
 
-    >>> _unquote("'it''s'", 1, [])
+    >>> _unquote("'it''s'", 1, Notices())
     'its'
-    >>> _unquote('"\\\\$x \\\\q"', 1, [])
+    >>> _unquote('"\\\\$x \\\\q"', 1, Notices())
     '$x \\\\q'
-    >>> notices = []
-    >>> _unquote('"unterminated', 7, notices), notices
-    ('unterminated', ['os-release line 7: unbalanced quotes; value taken as written'])
+    >>> notices = Notices()
+    >>> _unquote('"unterminated', 7, notices), notices.final()
+    ('unterminated', ('os-release line 7: unbalanced quotes; value taken as written',))
     """
     words, quote = _shell_words(value)
     if quote:
-        notices.append(f"os-release line {line_no}: unbalanced quotes; value taken as written")
+        notices.add(f"os-release line {line_no}: unbalanced quotes; value taken as written")
     elif len(words) > 1:
-        notices.append(f"os-release line {line_no}: unquoted whitespace in the value")
+        notices.add(f"os-release line {line_no}: unquoted whitespace in the value")
     return " ".join(words)
 
 
@@ -89,23 +90,32 @@ def _shell_words(value: str) -> tuple[list[str], str]:
     In double quotes a backslash escapes only ``$ ` " \\``; in single quotes nothing is escaped.
     """
     words: list[str] = []
-    word, quote, chars = "", "", iter(value)
+    word: list[str] = []  # parts joined once: a value may be megabytes of words
+    quote, chars = "", iter(value)
     for char in chars:
         if char == quote:
             quote = ""
         elif quote == "'":
-            word += char
+            word.append(char)
         elif char == "\\":
             escaped = next(chars, "")
             keep = quote == '"' and escaped not in _ESCAPABLE_IN_DOUBLE_QUOTES
-            word += ("\\" if keep else "") + escaped
+            word.append(("\\" if keep else "") + escaped)
         elif not quote and char in "\"'":
             quote = char
         elif not quote and char in " \t":
-            words, word = ([*words, word] if word else words), ""
+            _end_word(words, word)
         else:
-            word += char
-    return ([*words, word] if word or not words else words), quote
+            word.append(char)
+    last = "".join(word)
+    return ([*words, last] if last or not words else words), quote
+
+
+def _end_word(words: list[str], word: list[str]) -> None:
+    """Move the word being built, unless it is empty, to `words`."""
+    if text := "".join(word):
+        words.append(text)
+    word.clear()
 
 
 def parse_alpine_release(data: bytes) -> OsRelease:
@@ -117,8 +127,8 @@ def parse_alpine_release(data: bytes) -> OsRelease:
     """
     version = _first_line(data)
     notices: tuple[str, ...] = ()
-    if not re.fullmatch(r"\d+(\.\d+)*\S*", version):
-        notices = (f"alpine-release does not hold a version: {version[:60]!r}",)
+    if not re.fullmatch(r"\d\S*", version):  # not \d+(\.\d+)*\S*: quadratic backtracking
+        notices = (f"alpine-release does not hold a version: {quoted(version, 60)}",)
         version = ""
     short = ".".join(version.split(".")[:2])
     pretty = f"Alpine Linux v{short}" if short else "Alpine Linux"
@@ -141,11 +151,10 @@ def parse_debian_version(data: bytes) -> OsRelease:
     if re.fullmatch(r"\d+(\.\d+)*", release):
         major = release.split(".")[0]
         return OsRelease(id="debian", version_id=release, pretty_name=f"{name} {major}", name=name)
-    notice = f"debian_version {release[:60]!r} is not a stable release number"
+    notice = f"debian_version {quoted(release, 60)} is not a stable release number"
     pretty = f"{name} {release}".strip()
     return OsRelease(id="debian", pretty_name=pretty, name=name, notices=(notice,))
 
 
 def _first_line(data: bytes) -> str:
-    lines = data.decode("utf-8", "replace").strip().splitlines()
-    return lines[0].strip() if lines else ""
+    return data.decode("utf-8", "replace").strip().partition("\n")[0].strip()

@@ -12,9 +12,11 @@ fixture built with rpm 4.18 in tests/inventory/data confirms this). Header layou
 - ``il`` index entries of 16 bytes: tag, type, offset into the data store, count (big-endian);
 - the data store: NUL-terminated strings, big-endian integers.
 
-The database is opened from memory (``sqlite3.deserialize``), never written to disk. rpm creates
-it in WAL mode, which an in-memory SQLite refuses to open; the copy is switched to a rollback
-journal in its header first. Pages still in a ``-wal`` file are not read (rpm checkpoints on close).
+The database is read from memory with bounded work by ``rpmsqlite`` (a hostile file may hold
+views, generated columns or damaged pages). A header blob is checked against its own size before
+anything is read from it: entry and data sizes within rpm's limits, every offset and count inside
+the data store, each wanted tag read once (a header repeating a tag thousands of times would
+otherwise scan its data store thousands of times).
 
 Older databases are not parsed: BerkeleyDB ``Packages`` (RHEL/CentOS 7 and 8, Amazon Linux 2) and
 NDB ``Packages.db`` (SUSE 15 SP3+); ``describe_rpmdb`` names them so a report can say so.
@@ -22,10 +24,10 @@ NDB ``Packages.db`` (SUSE 15 SP3+); ``describe_rpmdb`` names them so a report ca
 
 from __future__ import annotations
 
-import sqlite3
 import struct
 
-from analyzer.inventory.model import Package, Parsed, capped, distro_parts, purl
+from analyzer.inventory.model import Notices, Package, Parsed, distro_parts, purl
+from analyzer.inventory.rpmsqlite import RpmdbUnreadable, packages_rows
 
 RPMDB_DIRS = ("/var/lib/rpm/", "/usr/lib/sysimage/rpm/")
 """Where rpm keeps its database; the SQLite file in either is ``rpmdb.sqlite``."""
@@ -37,7 +39,6 @@ _MAX_ENTRIES = 0xFFFF
 _MAX_DATA = 256 * 1024 * 1024
 """rpm's own limits (HEADER_TAGS_MAX, HEADER_DATA_MAX in lib/header.c)."""
 _HEADER_MAGIC = b"\x8e\xad\xe8\x01"
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 _NAMESPACES = {"rhel": "redhat"}
 """os-release IDs whose purl namespace differs (purl-spec uses "redhat" for RHEL)."""
 
@@ -54,18 +55,18 @@ def parse_rpmdb_sqlite(data: bytes, distro: str = "rhel") -> Parsed:
     ``distro`` is the os-release ``ID``, optionally with ``-VERSION_ID`` ("rhel-9.3"); it becomes
     the purl namespace (``rhel`` is written ``redhat``) and ``distro`` qualifier.
     """
-    notices: list[str] = []
+    notices = Notices()
     packages = []
     for hnum, blob in _header_blobs(data, notices):
         try:
             header = parse_header(blob)
         except _BadHeader as error:
-            notices.append(f"rpmdb.sqlite package {hnum}: unreadable header ({error}); skipped")
+            notices.add(f"rpmdb.sqlite package {hnum}: unreadable header ({error}); skipped")
             continue
         package = _package(header, distro, hnum, notices)
         if package is not None:
             packages.append(package)
-    return Parsed(tuple(packages), capped(notices))
+    return Parsed(tuple(packages), notices.final())
 
 
 def describe_rpmdb(path: str) -> str | None:
@@ -87,7 +88,9 @@ def describe_rpmdb(path: str) -> str | None:
 def parse_header(blob: bytes) -> dict[int, HeaderValue]:
     """The NAME, VERSION, RELEASE, EPOCH, LICENSE, ARCH and SOURCERPM tags of a header blob.
 
-    Raises ``ValueError`` when the blob is truncated or an entry points outside it.
+    Raises ``ValueError`` when the blob is truncated or an entry points outside it. A tag that
+    appears again is ignored: rpm sorts and deduplicates tags, and reading each wanted tag once
+    keeps the work linear in the blob.
 
     >>> store = b"bash\\x00"
     >>> blob = struct.pack(">II", 1, len(store)) + struct.pack(">iIiI", NAME, 6, 0, 1) + store
@@ -106,18 +109,19 @@ def parse_header(blob: bytes) -> dict[int, HeaderValue]:
         raise _BadHeader(f"needs {start + size} bytes, has {len(blob)}")
     store = blob[start : start + size]
     values: dict[int, HeaderValue] = {}
-    for index in range(entries):
-        tag, kind, offset, _count = struct.unpack_from(">iIiI", blob, 8 + 16 * index)
-        if tag in _WANTED:
-            values[tag] = _value(store, kind, offset, tag)
+    for tag, kind, offset, count in struct.iter_unpack(">iIiI", blob[8:start]):
+        if tag in _WANTED and tag not in values:
+            values[tag] = _value(store, kind, offset, count, tag)
     return values
 
 
-def _value(store: bytes, kind: int, offset: int, tag: int) -> HeaderValue:
+def _value(store: bytes, kind: int, offset: int, count: int, tag: int) -> HeaderValue:
     if not 0 <= offset < len(store):
         raise _BadHeader(f"tag {tag} offset {offset} outside the {len(store)}-byte data store")
+    if not 1 <= count <= len(store) - offset:
+        raise _BadHeader(f"tag {tag} count {count} does not fit the data store")
     if kind == _INT32:
-        if offset + 4 > len(store):
+        if offset + 4 * count > len(store):
             raise _BadHeader(f"tag {tag} integer runs past the data store")
         return int(struct.unpack_from(">i", store, offset)[0])
     if kind in (_STRING, _STRING_ARRAY, _I18NSTRING):
@@ -128,42 +132,31 @@ def _value(store: bytes, kind: int, offset: int, tag: int) -> HeaderValue:
     raise _BadHeader(f"tag {tag} has unexpected type {kind}")
 
 
-def _header_blobs(data: bytes, notices: list[str]) -> list[tuple[int, bytes]]:
-    if not data.startswith(_SQLITE_MAGIC):
-        notices.append("rpmdb.sqlite is not an SQLite database; packages not inventoried")
-        return []
-    connection = sqlite3.connect(":memory:")
+def _header_blobs(data: bytes, notices: Notices) -> list[tuple[int, bytes]]:
+    """The (hnum, blob) rows of the Packages table in hnum order."""
     try:
-        connection.deserialize(_rollback_journal(data))
-        rows = connection.execute("SELECT hnum, blob FROM Packages ORDER BY hnum").fetchall()
-    except sqlite3.Error as error:
-        notices.append(f"rpmdb.sqlite could not be read ({error}); packages not inventoried")
+        rows = packages_rows(data)
+    except RpmdbUnreadable as error:
+        notices.add(f"rpmdb.sqlite could not be read ({error}); packages not inventoried")
         return []
-    finally:
-        connection.close()
-    blobs = [(hnum, blob) for hnum, blob in rows if isinstance(blob, bytes)]
+    blobs = [(h, b) for h, b in rows if isinstance(h, int) and isinstance(b, bytes)]
     if len(blobs) < len(rows):
-        notices.append(f"rpmdb.sqlite: {len(rows) - len(blobs)} Packages rows are not blobs")
-    return blobs
-
-
-def _rollback_journal(data: bytes) -> bytes:
-    """The database with its header's WAL read/write version bytes (18, 19) set to legacy (1)."""
-    if data[18:20] != b"\x02\x02":
-        return data
-    return data[:18] + b"\x01\x01" + data[20:]
+        skipped = len(rows) - len(blobs)
+        notices.add(f"rpmdb.sqlite: {skipped} Packages rows are not (integer, blob); skipped")
+    return sorted(blobs, key=lambda row: row[0])
 
 
 def _package(
-    header: dict[int, HeaderValue], distro: str, hnum: int, notices: list[str]
+    header: dict[int, HeaderValue], distro: str, hnum: int, notices: Notices
 ) -> Package | None:
-    name = str(header.get(NAME, ""))
-    if not name:
-        notices.append(f"rpmdb.sqlite package {hnum}: header has no NAME; skipped")
+    name, version = str(header.get(NAME, "")), str(header.get(VERSION, ""))
+    if not name or not version:
+        missing = "NAME" if not name else "VERSION"
+        notices.add(f"rpmdb.sqlite package {hnum}: header has no {missing}; skipped")
         return None
     if name == "gpg-pubkey":
         return None
-    version, release = str(header.get(VERSION, "")), str(header.get(RELEASE, ""))
+    release = str(header.get(RELEASE, ""))
     epoch = str(header.get(EPOCH, ""))
     arch = str(header.get(ARCH, ""))
     namespace, qualifier = distro_parts(distro)

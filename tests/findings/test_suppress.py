@@ -63,7 +63,7 @@ def test_expired_suppression_fires_again_with_a_notice(
         ('[[suppress]]\nrule = "IA-X"\n', "no reason"),
         ('[[suppress]]\nreason = "why"\n', "needs a fingerprint"),
         ('[[suppress]]\nrule = "IA-X"\nreason = "r"\nexpires = "soon"\n', "expires must be"),
-        ("not toml [", "not a valid TOML"),
+        ("not toml [", "not valid TOML: "),
         ('[[suppress]]\nrule = "IA-X"\nreason = "r"\ncolour = 1\n', "unknown keys"),
     ],
 )

@@ -81,3 +81,21 @@ def test_real_trivy_alpine_layers_are_inventoried(realworld, member, archive) ->
     assert parsed.notices == ()
     assert len(parsed.packages) == len(re.findall(rb"^P:", data, re.MULTILINE)) == 14
     assert "musl" in {p.name for p in parsed.packages}
+
+
+def test_a_record_naming_an_installed_package_again_replaces_it_with_a_notice() -> None:
+    db = b"P:musl\nV:1.2.4-r0\n\nP:zlib\nV:1.3-r0\n\nP:musl\nV:1.2.5-r0\n"
+    parsed = parse_apk_installed(db)
+    assert [(p.name, p.version) for p in parsed.packages] == [
+        ("musl", "1.2.5-r0"),
+        ("zlib", "1.3-r0"),
+    ]
+    assert parsed.notices == (
+        "apk installed record at line 7: 'musl' listed again; this record is kept",
+    )
+
+
+def test_a_flood_of_bad_lines_is_counted_not_stored() -> None:
+    parsed = parse_apk_installed(b"P:a\nV:1\n" + b"junk\n" * 1_000_000)
+    assert [p.name for p in parsed.packages] == ["a"]
+    assert parsed.notices[-1] == "... and 999980 more notices like these"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,64 @@ def test_real_dpkg_status_matches_dpkg_query() -> None:
     assert {(p.name, p.version, p.arch) for p in parsed.packages} == expected
     assert len(parsed.packages) == len(expected) > 100
     assert parsed.notices == ()
+
+
+def test_a_value_continued_over_millions_of_lines_is_read_in_linear_time() -> None:
+    # Each continuation line used to be added to the value held in the stanza, copying the
+    # whole value every time: a 9 MB description took hours. Joined once it takes a second.
+    script = """
+from analyzer.inventory import parse_dpkg_status
+data = b"Package: big\\nVersion: 1\\nDescription: start\\n" + b" more\\n" * 1_500_000
+[package] = parse_dpkg_status(data).packages
+print(package.name)
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert run.stdout.split() == ["big"]
+
+
+def test_a_huge_single_line_field_is_read() -> None:
+    data = b"Package: a\nVersion: 1\nDescription: " + b"x" * (50 << 20) + b"\n"
+    assert [p.name for p in parse_dpkg_status(data).packages] == ["a"]
+
+
+def test_a_stanza_repeated_100k_times_is_one_package_with_bounded_notices() -> None:
+    parsed = parse_dpkg_status(b"Package: a\nVersion: 1\nArchitecture: amd64\n\n" * 100_000)
+    assert [p.name for p in parsed.packages] == ["a"]
+    assert (
+        parsed.notices[0]
+        == "dpkg status stanza at line 5: 'a:amd64' listed again; this stanza is kept"
+    )
+    assert parsed.notices[-1] == "... and 99979 more notices like these"
+
+
+def test_a_later_stanza_for_the_same_package_and_architecture_wins() -> None:
+    data = (
+        b"Package: a\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1\n\n"
+        b"Package: a\nStatus: install ok installed\nArchitecture: i386\nVersion: 1\n\n"
+        b"Package: a\nStatus: deinstall ok config-files\nArchitecture: amd64\nVersion: 1\n"
+    )
+    assert [(p.name, p.arch) for p in parse_dpkg_status(data).packages] == [("a", "i386")]
+
+
+def test_only_a_newline_ends_a_line() -> None:
+    data = b"Package: a\nVersion: 1\nDescription: form\x0cfeed\x1cand\xc2\x85next-line\r\n"
+    parsed = parse_dpkg_status(data)
+    assert parsed.notices == ()
+    assert [p.name for p in parsed.packages] == ["a"]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"Package: a\nVersion: 1", [("a", "1")]),  # no trailing newline
+        (b"Package: a\x00b\nVersion: 1\x00\n", [("a\x00b", "1\x00")]),
+        (b"Package: caf\xe9\nVersion: 1\n", [("caf\ufffd", "1")]),
+        (b" only\n continuation\n lines\n", []),
+    ],
+)
+def test_odd_but_readable_files_give_what_they_hold(
+    data: bytes, expected: list[tuple[str, str]]
+) -> None:
+    assert [(p.name, p.version) for p in parse_dpkg_status(data).packages] == expected

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.inventory.model import MAX_NOTICES, capped, distro_parts, purl
+from analyzer.inventory.model import MAX_NOTICES, Notices, distro_parts, numbered_lines, purl
 
 
 @pytest.mark.parametrize(
@@ -50,7 +50,35 @@ def test_distro_string_gives_namespace_and_optional_distro_qualifier() -> None:
 
 
 def test_notices_are_capped_with_a_count_of_the_rest() -> None:
-    notices = capped(str(i) for i in range(MAX_NOTICES * 10))
-    assert len(notices) == MAX_NOTICES + 1
-    assert notices[-1] == f"... and {MAX_NOTICES * 9} more notices like these"
-    assert capped(["one"]) == ("one",)
+    notices = Notices()
+    for i in range(MAX_NOTICES * 10):
+        notices.add(str(i))
+    final = notices.final()
+    assert len(final) == MAX_NOTICES + 1
+    assert final[-1] == f"... and {MAX_NOTICES * 9} more notices like these"
+    one = Notices()
+    one.add("one")
+    assert one.final() == ("one",)
+
+
+def test_a_bad_line_notice_quotes_the_line_printable_and_cut() -> None:
+    notices = Notices()
+    notices.bad_line("dpkg status", 3, "not a field", "\x1b[2J\u202e" + "x" * 100)
+    assert notices.final() == (
+        "dpkg status line 3: not a field: '\\x1b[2J\\u202e" + "x" * 44 + "...'",
+    )
+
+
+def test_purl_keeps_the_bytes_of_names_that_are_not_utf8() -> None:
+    assert purl("npm", "a\ud800", "1") == "pkg:npm/a%ED%A0%80@1"  # a lone surrogate from JSON
+    assert purl("deb", "b\udcff", "1") == "pkg:deb/b%FF@1"  # a byte read with surrogateescape
+
+
+def test_only_a_newline_ends_a_line_and_crlf_reads_like_lf() -> None:
+    text = "a\r\nb\x0c\x1c\x85\u2028c\rd\n\ne"
+    assert list(numbered_lines(text)) == [
+        (1, "a"),
+        (2, "b\x0c\x1c\x85\u2028c\rd"),
+        (3, ""),
+        (4, "e"),
+    ]

@@ -79,3 +79,17 @@ def test_real_npm_node_modules_are_inventoried() -> None:
             found.append(package)
     assert len(found) == declared > 50
     assert any(p.name.startswith("@") and p.purl.startswith("pkg:npm/%40") for p in found)
+
+
+def test_lone_surrogates_in_a_name_are_percent_encoded_not_a_crash() -> None:
+    package = parse_package_json(b'{"name": "@sc\\ud800/x\\udfff", "version": "1.0"}')
+    assert package is not None
+    assert package.purl == "pkg:npm/%40sc%ED%A0%80/x%ED%BF%BF@1.0"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"[" * 100_000, b'{"name": "a", "version": ' + b"1" * 10_000 + b"}", b"\xff\xfe{}", b""],
+)
+def test_json_that_cannot_be_read_is_not_a_package(data: bytes) -> None:
+    assert parse_package_json(data) is None

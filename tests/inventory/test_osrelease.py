@@ -8,6 +8,8 @@ deliberate differences listed in ``DIVERGENCES``.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -138,3 +140,42 @@ def test_debian_version_gives_a_version_only_for_stable_releases(
     os = parse_debian_version(content)
     assert (os.id, os.version_id, os.pretty_name) == ("debian", version_id, pretty_name)
     assert bool(os.notices) == (version_id == "")
+
+
+def _run_child(script: str) -> list[str]:
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    return run.stdout.split()
+
+
+def test_a_value_of_a_million_words_is_read_in_linear_time() -> None:
+    # each word used to copy the list of words before it: a 2 MB line took hours
+    script = """
+from analyzer.inventory import parse_os_release
+os = parse_os_release(b"ID=x\\nNAME=" + b"w " * 1_000_000 + b"\\n")
+print(len(os.name), os.notices[0])
+"""
+    assert _run_child(script)[:2] == ["1999999", "os-release"]
+
+
+def test_a_long_dotted_alpine_release_is_checked_in_linear_time() -> None:
+    # r"\d+(\.\d+)*\S*" backtracked quadratically on a long dotted version ending in a space
+    script = """
+from analyzer.inventory import parse_alpine_release
+os = parse_alpine_release(b"1" + b".1" * 1_000_000 + b" x\\n")
+print(os.version_id == "", len(os.notices))
+"""
+    assert _run_child(script) == ["True", "1"]
+
+
+@pytest.mark.parametrize(
+    ("data", "notice"),
+    [
+        (b"\x1b[2Jbad\n", "os-release line 1: not a KEY=value assignment: '\\x1b[2Jbad'"),
+        (b"ID=a\nbad" + b"x" * 100, "os-release line 2: not a KEY=value assignment: 'bad"),
+    ],
+)
+def test_bad_lines_are_quoted_printable_and_cut(data: bytes, notice: str) -> None:
+    [shown] = parse_os_release(data).notices
+    assert shown.startswith(notice) and len(shown) < 110

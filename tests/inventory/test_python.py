@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import importlib.metadata
 import sys
+from email.parser import HeaderParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analyzer.inventory import parse_python_metadata
+from analyzer.inventory.python import _header, _license
 
 CLAIRCORE_LAYER = "claircore/python/testdata/layer-with-bad-version.tar"
 CLAIRCORE_PKG_INFO = (
@@ -79,3 +83,27 @@ def test_real_installed_distributions_match_importlib_metadata() -> None:
             assert (package.name, package.version) == (expected.name, expected.version)
             seen += 1
     assert seen >= 10
+
+
+def _reference(data: bytes) -> tuple[str, str, str] | None:
+    """What the parser found when it read the headers with the standard library's parser."""
+    headers = HeaderParser().parsestr(data.decode("utf-8", "replace"), headersonly=True)
+    name, version = _header(headers.get("Name")), _header(headers.get("Version"))
+    if not name or not version:
+        return None
+    return name, version, _license(headers.get("License-Expression"), headers.get("License"))
+
+
+_WORDS = ("Name", "name", "Version", "License", "License-Expression", "From ", "X", "UNKNOWN")
+_MARKS = (":", ": ", " ", "\t", "\n", "\r", "\r\n", "a", "1", "\u00e9", "\x00", "\x0c", "\x85")
+_PIECES = st.sampled_from([*_WORDS, *_MARKS])
+
+
+@settings(derandomize=True, max_examples=600, deadline=None)
+@given(st.lists(_PIECES, max_size=40).map("".join))
+def test_headers_are_read_exactly_as_the_email_parser_reads_them(text: str) -> None:
+    data = text.encode()
+    package = parse_python_metadata(data)
+    assert _reference(data) == (
+        (package.name, package.version, package.license) if package else None
+    )

@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import struct
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -113,6 +114,18 @@ def test_truncated_header_is_skipped_with_a_notice_and_others_are_kept() -> None
             struct.pack(">II", 1, 1) + struct.pack(">iIiI", NAME, 6, 5, 1) + b"\0",
             "tag 1000 offset 5 outside the 1-byte data store",
         ),
+        (
+            struct.pack(">II", 1, 2) + struct.pack(">iIiI", NAME, 6, 0, 3) + b"a\0",
+            "tag 1000 count 3 does not fit the data store",
+        ),
+        (
+            struct.pack(">II", 1, 2) + struct.pack(">iIiI", NAME, 6, 0, 0) + b"a\0",
+            "tag 1000 count 0 does not fit the data store",
+        ),
+        (
+            struct.pack(">II", 1, 8) + struct.pack(">iIiI", NAME, 4, 0, 3) + b"\0" * 8,
+            "tag 1000 integer runs past the data store",
+        ),
     ],
 )
 def test_hostile_headers_become_notices(blob: bytes, reason: str) -> None:
@@ -126,9 +139,16 @@ def test_header_without_name_is_skipped_with_a_notice() -> None:
     assert parsed.notices == ("rpmdb.sqlite package 1: header has no NAME; skipped",)
 
 
+def test_header_without_version_is_skipped_with_a_notice() -> None:
+    # found by tests/test_fuzz_parsers.py: a package with an empty version and purl
+    parsed = parse_rpmdb_sqlite(database(header((NAME, 6, b"bash\0"), (RELEASE, 6, b"1\0"))))
+    assert parsed.packages == ()
+    assert parsed.notices == ("rpmdb.sqlite package 1: header has no VERSION; skipped",)
+
+
 def test_not_an_sqlite_file_gives_a_notice() -> None:
     assert parse_rpmdb_sqlite(b"\0" * 4096).notices == (
-        "rpmdb.sqlite is not an SQLite database; packages not inventoried",
+        "rpmdb.sqlite could not be read (not an SQLite database); packages not inventoried",
     )
 
 
@@ -137,7 +157,7 @@ def test_sqlite_without_packages_table_or_corrupt_pages_gives_a_notice(rpmdb: by
     other.execute("CREATE TABLE Name (key TEXT)")
     empty = other.serialize()
     assert parse_rpmdb_sqlite(empty).notices == (
-        "rpmdb.sqlite could not be read (no such table: Packages); packages not inventoried",
+        "rpmdb.sqlite could not be read (no Packages table); packages not inventoried",
     )
     corrupt = rpmdb[:100] + b"\xff" * (len(rpmdb) - 100)
     (notice,) = parse_rpmdb_sqlite(corrupt).notices
@@ -149,12 +169,22 @@ def test_truncated_database_never_raises(rpmdb: bytes) -> None:
         parse_rpmdb_sqlite(rpmdb[:size])
 
 
-def test_non_blob_rows_are_reported() -> None:
+def test_rows_that_are_not_an_integer_and_a_blob_are_counted_in_one_notice() -> None:
     connection = sqlite3.connect(":memory:")
-    connection.execute("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob)")
+    connection.execute("CREATE TABLE Packages (hnum, blob)")
     connection.execute("INSERT INTO Packages VALUES (1, 'text')")
+    connection.execute("INSERT INTO Packages VALUES ('\x1b[2J', x'00')")
     parsed = parse_rpmdb_sqlite(connection.serialize())
-    assert parsed.notices == ("rpmdb.sqlite: 1 Packages rows are not blobs",)
+    assert parsed.notices == ("rpmdb.sqlite: 2 Packages rows are not (integer, blob); skipped",)
+
+
+def test_packages_are_listed_in_hnum_order_whatever_the_row_order() -> None:
+    blobs = [header((NAME, 6, name), (VERSION, 6, b"1\0")) for name in (b"b\0", b"a\0")]
+    connection = sqlite3.connect(":memory:")
+    connection.execute("CREATE TABLE Packages (hnum INTEGER, blob BLOB)")
+    connection.executemany("INSERT INTO Packages VALUES (?, ?)", [(9, blobs[0]), (2, blobs[1])])
+    parsed = parse_rpmdb_sqlite(connection.serialize())
+    assert [p.name for p in parsed.packages] == ["a", "b"]
 
 
 @pytest.mark.parametrize(
@@ -176,3 +206,19 @@ def test_non_blob_rows_are_reported() -> None:
 )
 def test_unparsed_rpm_database_formats_are_described(path: str, notice: str | None) -> None:
     assert describe_rpmdb(path) == notice
+
+
+def test_a_tag_repeated_in_one_header_is_read_once() -> None:
+    # 65,535 entries all pointing at the start of a 16 MiB data store ending in its only NUL:
+    # reading every entry scans the store 65,535 times (minutes); once is enough.
+    script = """
+import struct
+from analyzer.inventory.rpm import NAME, parse_header
+store = b"x" * (16 << 20) + b"\\0"
+index = struct.pack(">iIiI", NAME, 6, 0, 1) * 0xFFFF
+print(len(parse_header(struct.pack(">II", 0xFFFF, len(store)) + index + store)[NAME]))
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert run.stdout.split() == [str(16 << 20)]

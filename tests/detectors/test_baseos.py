@@ -1,0 +1,26 @@
+"""The base OS detector: the distribution an image is built on, and its end of life."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analyzer.scan import scan_archive
+from fixtures.formats import write_docker_archive
+from fixtures.spec import FileSpec, ImageSpec, LayerSpec
+
+
+def base_os_evidence(os_release: bytes, tmp_path: Path) -> list[str]:
+    layer = LayerSpec((FileSpec("etc/os-release", os_release),), "ADD rootfs /")
+    spec = ImageSpec(layers=(layer,), repo_tags=("example/os:1",))
+    [report] = scan_archive(write_docker_archive([spec], tmp_path / "os.tar")).images
+    return [f.evidence for f in report.findings if f.rule_id == "IA-BASE-OS"]
+
+
+def test_base_os_names_the_release_and_its_end_of_life(tmp_path: Path) -> None:
+    evidence = base_os_evidence(b'ID=debian\nVERSION_ID="12"\nPRETTY_NAME="Debian 12"\n', tmp_path)
+    assert evidence == ["Debian 12; end of life: 2028-06-30"]
+
+
+def test_a_crafted_megabyte_name_is_cut_in_the_evidence(tmp_path: Path) -> None:
+    [evidence] = base_os_evidence(b"ID=x\nPRETTY_NAME=" + b"N" * (1 << 20) + b"\n", tmp_path)
+    assert evidence == "N" * 200 + "; end of life: unknown"
