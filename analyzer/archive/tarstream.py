@@ -3,18 +3,23 @@
 Why not `tarfile`: in stream mode it keeps every member in a list (memory grows with the entry
 count), stops silently on a truncated archive, and reads extended headers of any size into memory.
 Forensic input needs the opposite: bounded memory, every anomaly surfaced, every byte accounted for.
-This reader parses ustar, GNU (long names, base-256 numbers) and PAX (local and global headers,
-`SCHILY.xattr.*` and `LIBARCHIVE.xattr.*` extended attributes).
+This reader parses ustar, GNU (long names, base-256 numbers) and PAX (local headers,
+`SCHILY.xattr.*` and `LIBARCHIVE.xattr.*` extended attributes; global headers are checked and
+counted, not applied, as in Go's archive/tar that container runtimes use). Every number is checked
+where it is used and every header consumes at least one block, so hostile input ends in an
+ArchiveError, never a loop.
 """
 
 from __future__ import annotations
 
 import base64
+import math
 import zlib
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 from analyzer.errors import ArchiveError, LimitExceeded
+from analyzer.text import quoted
 
 BLOCK = 512
 
@@ -23,6 +28,10 @@ DATA_TYPES = REGULAR_TYPES | {"S"}
 KNOWN_TYPES = REGULAR_TYPES | frozenset("123456S")
 _META_TYPES = frozenset("LKxgX")
 _ZERO_BLOCK = bytes(BLOCK)
+_PAX_LENGTH_DIGITS = 20
+_PAX_NUMBER_DIGITS = 20
+"""Digits of a PAX size, uid or gid: 20 hold any 64-bit value; more is hostile."""
+"""Digits of a PAX record length: 20 already allow a record longer than any archive."""
 
 
 class TarHeader(NamedTuple):
@@ -104,13 +113,15 @@ def _field_int(raw: bytes, what: str, offset: int) -> int:
     text = raw.partition(b"\x00")[0].strip()
     if not text:
         return 0
-    try:
-        return int(text, 8)
-    except ValueError:
-        raise ArchiveError(
-            f"{what}: corrupt tar header at byte {offset} (number field {text[:16]!r}); "
-            "the data is damaged or is not a tar archive"
-        ) from None
+    if text.isdigit():  # int() alone would also take a sign, "_" separators and whitespace
+        try:
+            return int(text, 8)
+        except ValueError:  # an 8 or a 9
+            pass
+    raise ArchiveError(
+        f"{what}: corrupt tar header at byte {offset} (number field {quoted(text, 24)}); "
+        "the data is damaged or is not a tar archive"
+    )
 
 
 def _byte_sum(block: bytes) -> int:
@@ -150,26 +161,35 @@ def looks_like_tar(head: bytes) -> bool:
 
 
 def parse_pax(data: bytes, what: str) -> dict[str, bytes]:
-    """Parse PAX extended header records ("<len> <key>=<value>\\n").
+    """Parse PAX extended header records ("<len> <key>=<value>\\n"); a record whose length
+    is not a plain decimal number, runs past the data, or lacks its key, "=" or newline is an
+    ArchiveError.
 
-    >>> parse_pax(b"20 path=etc/passwd\\n", "x")
+    >>> parse_pax(b"19 path=etc/passwd\\n", "x")
     {'path': b'etc/passwd'}
     """
     records: dict[str, bytes] = {}
     pos = 0
-    while pos < len(data) and data[pos] != 0:
-        space = data.find(b" ", pos)
-        try:
-            length = int(data[pos:space])
-        except ValueError:
-            raise ArchiveError(f"{what}: malformed PAX extended header") from None
-        record = data[space + 1 : pos + length]
-        if length <= 0 or not record.endswith(b"\n") or b"=" not in record:
-            raise ArchiveError(f"{what}: malformed PAX extended header record")
-        key, value = record[:-1].split(b"=", 1)
-        records[key.decode("utf-8", "surrogateescape")] = value
-        pos += length
+    while pos < len(data) and data[pos] != 0:  # some writers pad the data with NULs
+        key, value, pos = _pax_record(data, pos, what)
+        records[key] = value
     return records
+
+
+def _pax_record(data: bytes, pos: int, what: str) -> tuple[str, bytes, int]:
+    """The record starting at `pos`: its key, its value, and where the next record starts
+    (always after `pos`, so a loop over records ends)."""
+    space = data.find(b" ", pos, pos + _PAX_LENGTH_DIGITS + 1)
+    digits = data[pos:space] if space > pos else b""
+    end = pos + int(digits) if digits.isdigit() else -1  # isdigit: no sign, no "_", ASCII
+    record = data[space + 1 : end] if space < end <= len(data) else b""
+    key, equals, value = record[:-1].partition(b"=")
+    if not (record.endswith(b"\n") and equals and key):
+        raise ArchiveError(
+            f"{what}: malformed PAX extended header record at byte {pos} of its header "
+            f"({quoted(data[pos : pos + 40])}); the archive is damaged or hostile"
+        )
+    return key.decode("utf-8", "surrogateescape"), value, end
 
 
 class TarStream:
@@ -196,8 +216,9 @@ class TarStream:
         self._offset = 0  # stream offset of self._buf[self._pos]
         self._remaining = 0  # data bytes of the current member not yet consumed
         self._padding = 0
-        self._global: dict[str, bytes] = {}
         self.ended_cleanly = False
+        self.global_headers = 0
+        """PAX global headers seen (checked, then ignored as container runtimes ignore them)."""
 
     @property
     def offset(self) -> int:
@@ -328,7 +349,8 @@ class TarStream:
     def _next_header(self) -> TarHeader | None:
         start = self._offset
         local: dict[str, bytes] = {}
-        while True:
+        meta_bytes = 0  # extended header data read for this one member, bounded as a whole
+        while True:  # every pass consumes at least one block: the loop always advances
             block = self._read_block()
             if block is None:
                 return None  # no end marker: the caller decides whether that matters
@@ -345,14 +367,26 @@ class TarStream:
             typeflag = chr(block[156]) if block[156] else "0"
             if typeflag not in _META_TYPES:
                 return self._build(block, typeflag, local, start)
-            self._read_meta(block, typeflag, local)
+            meta_bytes += self._read_meta(block, typeflag, local, meta_bytes)
 
-    def _read_meta(self, block: bytes, typeflag: str, local: dict[str, bytes]) -> None:
-        size = _field_int(block[124:136], self._what, self._offset - BLOCK)
-        if size > self._max_header:
+    def _read_meta(self, block: bytes, typeflag: str, local: dict[str, bytes], earlier: int) -> int:
+        """Read one extended header ('x', 'g', 'L', 'K', 'X') into `local`; return its size.
+
+        Global ('g') headers are read and checked, then set aside: Go's archive/tar, which
+        Docker, containerd and podman read layers with, does not apply them to later members,
+        so neither do we (the filesystem is what a container would see)."""
+        at = self._offset - BLOCK
+        size = _field_int(block[124:136], self._what, at)
+        if size < 0:
+            raise ArchiveError(
+                f"{self._what}: extended tar header at byte {at} declares a negative size "
+                f"({size}); the archive is damaged or hostile"
+            )
+        if earlier + size > self._max_header:
             raise LimitExceeded(
-                f"{self._what}: an extended tar header of {size} bytes exceeds the limit of "
-                f"{self._max_header} bytes; the archive is malformed or hostile"
+                f"{self._what}: an extended tar header of {earlier + size} bytes at byte {at} "
+                f"exceeds the limit of {self._max_header} bytes; the archive is malformed or "
+                "hostile"
             )
         data = self._take(size)
         self._discard(-size % BLOCK)
@@ -361,9 +395,11 @@ class TarStream:
         elif typeflag == "K":
             local["linkpath"] = data.split(b"\x00", 1)[0]
         elif typeflag == "g":
-            self._global.update(parse_pax(data, self._what))
+            parse_pax(data, self._what)
+            self.global_headers += 1
         else:
             local.update(parse_pax(data, self._what))
+        return size
 
     def _build(self, block: bytes, typeflag: str, local: dict[str, bytes], start: int) -> TarHeader:
         at = self._offset - BLOCK
@@ -388,8 +424,8 @@ class TarStream:
             offset=start,
             data_offset=self._offset,
         )
-        if self._global or local:
-            header = _with_pax(header, {**self._global, **local}, what)
+        if local:
+            header = _with_pax(header, local, what)
         if header.size < 0:
             raise ArchiveError(f"{what}: tar header at byte {at} has a negative size")
         return header
@@ -402,15 +438,17 @@ def _with_pax(header: TarHeader, pax: dict[str, bytes], what: str) -> TarHeader:
         return pax[key].decode("utf-8", "surrogateescape") if key in pax else default
 
     def number(key: str, default: int) -> int:
-        try:
-            return int(pax[key]) if key in pax else default
-        except ValueError:
-            raise ArchiveError(f"{what}: PAX record {key}={pax[key]!r} is not a number") from None
+        if key not in pax:
+            return default
+        value = pax[key]
+        if not value.isdigit() or len(value) > _PAX_NUMBER_DIGITS:  # no sign, no "_", ASCII
+            raise ArchiveError(
+                f"{what}: PAX record {key}={quoted(value, 40)} is not a plain decimal number; "
+                "the archive is damaged or hostile"
+            )
+        return int(value)
 
-    try:
-        mtime = float(pax["mtime"]) if "mtime" in pax else header.mtime
-    except ValueError:
-        mtime = header.mtime
+    mtime = _pax_time(pax.get("mtime"), header.mtime)
     return header._replace(
         name=text("path", header.name),
         size=number("size", header.size),
@@ -434,6 +472,22 @@ def _with_pax(header: TarHeader, pax: dict[str, bytes], what: str) -> TarHeader:
 _PAX_KNOWN = frozenset(
     {"path", "linkpath", "size", "uid", "gid", "uname", "gname", "mtime", "atime", "ctime"}
 )
+
+
+def _pax_time(value: bytes | None, default: float) -> float:
+    """A PAX time ("1700000000.5"); `default` when absent or not a finite number (a "nan" or
+    "inf" would break every report that prints or sorts times).
+
+    >>> _pax_time(b"1700000000.25", 0.0), _pax_time(b"inf", 7.0), _pax_time(b"1e999", 7.0)
+    (1700000000.25, 7.0, 7.0)
+    """
+    if value is None or len(value) > _PAX_NUMBER_DIGITS * 2:
+        return default
+    try:
+        parsed = float(value)
+    except ValueError:
+        return default
+    return parsed if math.isfinite(parsed) else default
 
 
 def _xattrs(pax: dict[str, bytes]) -> tuple[tuple[str, bytes], ...]:
