@@ -28,3 +28,6 @@ class Limits:
     """Symlinks followed while resolving one path (the Linux kernel's own limit)."""
     max_path_length: int = 4096
     """Characters in one path inside a layer."""
+    max_window_bytes: int = 128 * MiB
+    """The largest xz dictionary or zstd window one decompressor may hold in memory (zstd's own
+    default limit; xz -9 needs 64 MiB, `zstd --long` and `--ultra -22` 128 MiB)."""
