@@ -16,14 +16,16 @@ from pathlib import Path
 from typing import BinaryIO
 
 from analyzer.archive.compression import Compression, decompressed_chunks, sniff_compression
-from analyzer.archive.tarstream import BLOCK, REGULAR_TYPES, TarStream, looks_like_tar
+from analyzer.archive.directory import list_directory, regular_file_chunks
+from analyzer.archive.identify import not_an_archive
+from analyzer.archive.tarstream import BLOCK, REGULAR_TYPES, TarHeader, TarStream, looks_like_tar
 from analyzer.errors import ArchiveError, LimitExceeded, MissingBlob, UnsafeInput, UsageError
 from analyzer.limits import Limits
+from analyzer.text import quoted
 
 _INDEX_READ = 64 * 1024
 _CACHE_MEMBER = 1 << 20
 _CACHE_TOTAL = 64 << 20
-_MAX_DIR_ENTRIES = 1_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,9 +134,16 @@ class Archive:
     def stream_members(self, members: Iterable[Member]) -> list[tuple[Member, Iterator[bytes]]]:
         """Pair each member with a stream of its bytes; consume them in the returned order.
 
-        The order is storage order, so that a compressed input is decompressed only once.
+        The order is storage order, so that a compressed input is decompressed only once. A
+        member that is not a regular file (a directory, device, FIFO...) is an ArchiveError.
         """
         ordered = sorted(set(members), key=lambda m: (m.offset, m.name))
+        for member in ordered:
+            if member.kind != "file":
+                raise ArchiveError(
+                    f"{self.path}: {quoted(member.name)} is a {_KIND_WORDS[member.kind]}, not a "
+                    "regular file, so it cannot be read as a blob; the archive is malformed"
+                )
         if self.kind == "directory":
             return [(m, self._dir_chunks(m)) for m in ordered]
         if self.compression is Compression.NONE:
@@ -164,44 +173,55 @@ class Archive:
         yield from stream.take(member.size)
 
     def _dir_chunks(self, member: Member) -> Iterator[bytes]:
-        path = self.path / member.name
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-        except OSError as exc:
-            raise ArchiveError(f"{path}: cannot be read ({exc.strerror})") from None
-        with os.fdopen(fd, "rb") as handle:
-            while chunk := handle.read(1 << 20):
-                yield chunk
+        yield from regular_file_chunks(self.path / member.name, member.size)
 
     def _raw_chunks(self) -> Iterator[bytes]:
-        """The decompressed tar stream of a compressed input, from its start."""
+        """The decompressed tar stream of a compressed input, from its start. It may not
+        exceed the byte limit for all layers (--max-bytes): the layers are inside it, so any
+        archive whose layers fit also fits, and a decompression bomb stops there."""
+        limit = self.limits.max_total_bytes
+        produced = 0
         with open(self.path, "rb") as handle:
-            yield from decompressed_chunks(handle, self.compression, str(self.path))
+            chunks = decompressed_chunks(
+                handle, self.compression, str(self.path), max_window=self.limits.max_window_bytes
+            )
+            for chunk in chunks:
+                produced += len(chunk)
+                if produced > limit:
+                    raise LimitExceeded(
+                        f"{self.path}: the {self.compression.value}-compressed archive unpacks "
+                        f"to more than {limit} bytes (a decompression bomb?); raise --max-bytes "
+                        "to read it"
+                    )
+                yield chunk
 
 
 class _Forward:
-    """A forward-only cursor over a decompressed stream, shared by consecutive member reads."""
+    """A forward-only cursor over a decompressed stream, shared by consecutive member reads.
+
+    The cursor is an index into the current chunk: taking a small member copies that member
+    only, never the rest of the chunk (thousands of small members would make that quadratic)."""
 
     def __init__(self, chunks: Iterator[bytes], what: str) -> None:
         self._chunks = chunks
         self._what = what
         self._buf = b""
+        self._at = 0  # index in self._buf of the next byte
         self._pos = 0  # stream offset of self._buf[0]
 
     def skip_to(self, offset: int) -> None:
         while self._pos + len(self._buf) < offset:
             self._pos += len(self._buf)
             self._buf = self._next()
-        self._buf = self._buf[offset - self._pos :]
-        self._pos = offset
+        self._at = offset - self._pos
 
     def take(self, size: int) -> Iterator[bytes]:
         while size:
-            if not self._buf:
-                self._buf = self._next()
-            piece = self._buf[:size]
-            self._buf = self._buf[len(piece) :]
-            self._pos += len(piece)
+            if self._at == len(self._buf):
+                self._pos += len(self._buf)
+                self._buf, self._at = self._next(), 0
+            piece = self._buf[self._at : self._at + size]
+            self._at += len(piece)
             size -= len(piece)
             yield piece
 
@@ -245,62 +265,13 @@ def _check_is_tar(archive: Archive, head: bytes) -> None:
         inner = next(archive._raw_chunks(), b"")
         if looks_like_tar(inner[:BLOCK]):
             return
-        raise _not_an_archive(archive.path, inner, f"{archive.compression.value}-compressed ")
+        raise not_an_archive(archive.path, inner, f"{archive.compression.value}-compressed ")
     if not looks_like_tar(head):
-        raise _not_an_archive(archive.path, head, "")
-
-
-def _not_an_archive(path: Path, head: bytes, wrapper: str) -> Exception:
-    from analyzer.errors import UnsupportedFormat  # noqa: PLC0415 (keeps the import list short)
-
-    advice = (
-        "expected the output of `docker save`, `podman save` or `skopeo copy` "
-        "(a docker-archive or OCI image-layout tar or directory)"
-    )
-    known = _describe_json(head)
-    if not head:
-        what = "an empty file"
-    elif head == bytes(len(head)):
-        what = "an empty tar archive" if len(head) >= BLOCK else "zero bytes"
-    elif known:
-        what, advice = known
-    else:
-        what = f"{wrapper}{_describe(head)}"
-    return UnsupportedFormat(f"{path}: this is {what}, not an image archive; {advice}")
-
-
-def _describe(head: bytes) -> str:
-    """What libmagic says the data is."""
-    import magic  # noqa: PLC0415 (libmagic only loads when needed)
-
-    try:
-        return str(magic.from_buffer(head))
-    except magic.MagicException:
-        return "data of unknown type"
-
-
-def _describe_json(head: bytes) -> tuple[str, str] | None:
-    """Recognise an image JSON document given on its own: (what it is, what to do instead).
-
-    >>> _describe_json(b'{"schemaVersion":2,"manifests":[')[0]
-    'an OCI image index (index.json) on its own'
-    """
-    text = head.lstrip()[:_INDEX_READ].decode("utf-8", "replace")
-    whole = "pass the whole archive (or image-layout directory) it belongs to"
-    if text.startswith("[") and '"Config"' in text and '"Layers"' in text:
-        return "a `docker save` manifest.json on its own", whole
-    if not text.startswith("{"):
-        return None
-    if '"manifests"' in text:
-        return "an OCI image index (index.json) on its own", whole
-    if '"layers"' in text and '"config"' in text:
-        return "a registry image manifest without its blobs", whole
-    if '"rootfs"' in text or '"diff_ids"' in text:
-        return "an image config on its own", whole
-    return None
+        raise not_an_archive(archive.path, head, "")
 
 
 def _index_tar(archive: Archive) -> None:
+    header = archive.limits.max_header_bytes
     if archive.compression is Compression.NONE:
         with open(archive.path, "rb") as handle:
             size = os.fstat(handle.fileno()).st_size
@@ -311,9 +282,13 @@ def _index_tar(archive: Archive) -> None:
                 handle.seek(there)
                 return there - here
 
-            _collect(archive, TarStream(_read_chunks(handle), str(archive.path), skip=skip))
+            chunks = _read_chunks(handle)
+            _collect(
+                archive, TarStream(chunks, str(archive.path), max_header_bytes=header, skip=skip)
+            )
     else:
-        _collect(archive, TarStream(archive._raw_chunks(), str(archive.path)), cache=True)
+        stream = TarStream(archive._raw_chunks(), str(archive.path), max_header_bytes=header)
+        _collect(archive, stream, cache=True)
 
 
 def _read_chunks(handle: BinaryIO) -> Iterator[bytes]:
@@ -322,11 +297,19 @@ def _read_chunks(handle: BinaryIO) -> Iterator[bytes]:
 
 
 _KINDS = {"1": "hardlink", "2": "symlink", "5": "dir"}
+_KIND_WORDS = {
+    "file": "file",
+    "dir": "directory",
+    "symlink": "symlink",
+    "hardlink": "hardlink",
+    "other": "special file (device, FIFO or socket)",
+}
 
 
 def _collect(archive: Archive, stream: TarStream, cache: bool = False) -> None:
     cached = 0
-    for header in stream:
+    for count, header in enumerate(stream, start=1):
+        _check_member(archive, header, count)
         name = normalize_member(header.name)
         if name is None:
             archive.unsafe_names.append(header.name)
@@ -341,22 +324,24 @@ def _collect(archive: Archive, stream: TarStream, cache: bool = False) -> None:
         raise ArchiveError(f"{archive.path}: the tar archive has no members")
 
 
+def _check_member(archive: Archive, header: TarHeader, count: int) -> None:
+    """The limits on the outer archive's members: how many, and how long a name or link (each
+    is kept in memory for the whole read)."""
+    limits = archive.limits
+    if count > limits.max_entries:
+        raise LimitExceeded(
+            f"{archive.path}: more than {limits.max_entries} members in the archive; not an "
+            "image archive, or raise --max-entries if it really is one"
+        )
+    longest = max(len(header.name), len(header.linkname))
+    if longest > limits.max_path_length:
+        raise LimitExceeded(
+            f"{archive.path}: member {quoted(header.name)} has a name or link target of "
+            f"{longest} characters, over the limit of {limits.max_path_length}; the archive is "
+            "malformed or hostile"
+        )
+
+
 def _index_directory(archive: Archive) -> None:
-    root = archive.path
-    count = 0
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        for name in sorted(dirnames) + sorted(filenames):
-            count += 1
-            if count > _MAX_DIR_ENTRIES:
-                raise LimitExceeded(f"{root}: more than {_MAX_DIR_ENTRIES} files; not an image")
-            full = Path(dirpath, name)
-            rel = full.relative_to(root).as_posix()
-            info = full.lstat()
-            if stat.S_ISLNK(info.st_mode):
-                archive.members[rel] = Member(rel, "symlink", 0, 0, os.readlink(full))
-            elif stat.S_ISREG(info.st_mode):
-                archive.members[rel] = Member(rel, "file", info.st_size, 0)
-            elif stat.S_ISDIR(info.st_mode):
-                archive.members[rel] = Member(rel, "dir", 0, 0)
-            else:
-                archive.members[rel] = Member(rel, "other", 0, 0)
+    for listed in list_directory(archive.path, archive.limits):
+        archive.members[listed.name] = Member(listed.name, listed.kind, listed.size, 0, listed.link)
