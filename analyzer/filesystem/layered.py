@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from analyzer.filesystem.model import Change, Entry, EntryKind, LayerListing, Removed, Version
-from analyzer.filesystem.paths import ancestors, is_within, parent
+from analyzer.filesystem.paths import is_within, parent
 
 
 class LayeredFS:
@@ -87,23 +87,28 @@ class LayeredFS:
             self._children.setdefault(parent(path), set()).add(path)
 
     def _delete(self, path: str, layer: int, cause: str) -> None:
-        for child in sorted(self._children.pop(path, ())):
-            self._delete(child, layer, cause)
-        if path in self._final:
-            self._record(path, Version(layer, Change.DELETED, None, cause))
+        """Delete `path` and everything below it, with a stack rather than recursion: a path
+        may be 2,000 directories deep."""
+        pending = [path]
+        while pending:
+            current = pending.pop()
+            pending.extend(sorted(self._children.pop(current, ()), reverse=True))
+            if current in self._final:
+                self._record(current, Version(layer, Change.DELETED, None, cause))
 
     def _ensure_parents(self, layer: int, entry: Entry) -> None:
-        direct = self._final.get(parent(entry.path))
-        if direct is not None and direct.entry is not None and direct.entry.kind is EntryKind.DIR:
-            return  # the usual case: the parent exists, and so do all its ancestors
-        for directory in ancestors(entry.path):
+        """Give `entry` implicit parent directories where the final view lacks them. Every
+        ancestor of a path in the final view is a directory there, so the search walks up only
+        to the nearest existing directory (usually the parent: one lookup)."""
+        missing: list[tuple[str, Version | None]] = []
+        directory = parent(entry.path)
+        while directory != "/":
             current = self._final.get(directory)
-            if (
-                current is not None
-                and current.entry is not None
-                and current.entry.kind is EntryKind.DIR
-            ):
-                continue
+            if current is not None and current.entry and current.entry.kind is EntryKind.DIR:
+                break
+            missing.append((directory, current))
+            directory = parent(directory)
+        for directory, current in reversed(missing):  # outermost first
             change = Change.ADDED if current is None else Change.MODIFIED
             implicit = Entry(directory, EntryKind.DIR, 0o755, 0, 0, 0, entry.mtime, implicit=True)
             self._record(directory, Version(layer, change, implicit))
