@@ -80,12 +80,12 @@ class Archive:
         """Find a member by name, following symlinks and hardlinks inside the archive."""
         wanted = normalize_member(name)
         if wanted is None:
-            raise UnsafeInput(f"{self.path}: reference {name!r} points outside the archive")
+            raise UnsafeInput(f"{self.path}: reference {quoted(name)} points outside the archive")
         for _ in range(self.limits.max_symlink_hops):
             member = self.members.get(wanted)
             if member is None:
                 raise MissingBlob(
-                    f"{self.path}: {name!r} is referenced but not present in the archive; "
+                    f"{self.path}: {quoted(name)} is referenced but not present in the archive; "
                     "the archive is incomplete or was edited"
                 )
             if member.kind == "hardlink":
@@ -94,15 +94,15 @@ class Archive:
                 wanted = self._link_target(member, relative=True)
             else:
                 return member
-        raise LimitExceeded(f"{self.path}: {name!r} is a chain of too many links")
+        raise LimitExceeded(f"{self.path}: {quoted(name)} is a chain of too many links")
 
     def _link_target(self, member: Member, *, relative: bool) -> str:
         base = posixpath.dirname(member.name) if relative else ""
         target = normalize_member(posixpath.normpath(posixpath.join(base, member.link)))
         if target is None or member.link.startswith("/"):
             raise UnsafeInput(
-                f"{self.path}: archive member {member.name!r} links to {member.link!r}, "
-                "outside the archive; refusing to follow it"
+                f"{self.path}: archive member {quoted(member.name)} links to "
+                f"{quoted(member.link)}, outside the archive; refusing to follow it"
             )
         return target
 
@@ -117,10 +117,10 @@ class Archive:
         """Read a member that must be small (an index, manifest or config)."""
         member = self.resolve(name)
         if member.kind != "file":
-            raise ArchiveError(f"{what}: {name!r} is a {member.kind}, not a file")
+            raise ArchiveError(f"{what}: {quoted(name)} is a {member.kind}, not a file")
         if member.size > self.limits.max_json_bytes:
             raise LimitExceeded(
-                f"{what}: {name!r} is {member.size} bytes, over the "
+                f"{what}: {quoted(name)} is {member.size} bytes, over the "
                 f"{self.limits.max_json_bytes}-byte limit for a JSON document"
             )
         if member.name in self._cache:
@@ -159,7 +159,7 @@ class Archive:
                 chunk = handle.read(min(left, 1 << 20))
                 if not chunk:
                     raise ArchiveError(
-                        f"{self.path}: member {member.name!r} is cut short; the archive is "
+                        f"{self.path}: member {quoted(member.name)} is cut short; the archive is "
                         "truncated"
                     )
                 left -= len(chunk)
