@@ -56,3 +56,25 @@ def run_bounded(code: str, *, timeout: float = 60, memory: int = MEMORY_BOUND) -
     if done.returncode != 0 or not lines:
         raise AssertionError(f"the child failed (exit {done.returncode}):\n{done.stderr[-3000:]}")
     return Outcome(lines[-1], done.stderr)
+
+
+def run_cli(
+    *args: str, timeout: float = 60, memory: int = MEMORY_BOUND
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m analyzer ARGS` as a user would, bounded like run_bounded."""
+
+    def limit() -> None:
+        import resource  # noqa: PLC0415 (only in the child)
+
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+
+    argv = [sys.executable, "-m", "analyzer", *args]
+    return subprocess.run(
+        argv,
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=limit,
+    )

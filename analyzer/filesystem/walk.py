@@ -19,11 +19,14 @@ from analyzer.archive.digest import StreamDigest
 from analyzer.archive.pipeline import in_background
 from analyzer.archive.tarstream import DATA_TYPES, REGULAR_TYPES, TarHeader, TarStream
 from analyzer.errors import ArchiveError, LimitExceeded
+from analyzer.filesystem.budget import Budget, ImpliedDirs, entry_cost
 from analyzer.filesystem.content import ContentConsumer, ContentSink, PendingFile
 from analyzer.filesystem.model import Entry, EntryKind, LayerListing
 from analyzer.filesystem.paths import normalize, whiteout
 from analyzer.limits import Limits
 from analyzer.text import quoted
+
+__all__ = ["Budget", "walk_layer"]  # Budget lives in budget.py; readers know it from here
 
 _KIND = {
     "1": EntryKind.HARDLINK,
@@ -35,24 +38,6 @@ _KIND = {
     "S": EntryKind.FILE,
 }
 _MAX_NOTICES = 20
-
-
-@dataclass
-class Budget:
-    """Counters shared by every layer of one read, checked against the Limits."""
-
-    limits: Limits
-    total_bytes: int = 0
-    entries: int = 0
-
-    def charge_entry(self, what: str) -> None:
-        """Count one tar member; raise when the entry limit is passed."""
-        self.entries += 1
-        if self.entries > self.limits.max_entries:
-            raise LimitExceeded(
-                f"{what}: more than {self.limits.max_entries} tar entries in total; "
-                "raise --max-entries if this image is really that large"
-            )
 
 
 class _IterReader:
@@ -206,9 +191,10 @@ def _read_members(
     opaque: list[str] = []
     members = 0
     what, key = names
+    implied = ImpliedDirs(budget, what)
     for header in stream:
         members += 1
-        budget.charge_entry(what)
+        budget.charge_entry(what, entry_cost(header))
         path = _checked_path(header, budget.limits, notes)
         if path == "/":
             continue
@@ -222,6 +208,7 @@ def _read_members(
             else:
                 notes.add(f"aufs metadata {path} ignored")
             continue
+        implied.add(path, header.type == "5")
         if header.type in DATA_TYPES:  # a regular file: its Entry is built with its digest
             if sinks:
                 pending = PendingFile(path, header.size, header.mode)

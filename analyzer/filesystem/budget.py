@@ -1,0 +1,83 @@
+"""What one read may consume, counted as it goes: entries held in memory, checked against Limits.
+
+Every entry a layer lists stays in memory for the whole scan (its Entry, its path, its version in
+the merged filesystem: about 0.7 KB in all), so the entry limit is what bounds memory. Two things
+make one tar member cost more than one entry:
+- a long name, link target or extended attributes: one more entry per 512 bytes they occupy;
+- parent directories the layer does not list but implies: the merged filesystem creates each of
+  them, and one 4,000-character path can imply 2,000.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+from analyzer.archive.tarstream import TarHeader
+from analyzer.errors import LimitExceeded
+from analyzer.filesystem.paths import parent
+from analyzer.limits import Limits
+
+_PER_ENTRY = 512
+"""Bytes of names, links or attributes that count as one more entry."""
+_SHORT = 256
+"""Names and links up to this many characters cost nothing extra (nearly all of them)."""
+
+
+@dataclass
+class Budget:
+    """Counters shared by every layer of one read, checked against the Limits."""
+
+    limits: Limits
+    total_bytes: int = 0
+    entries: int = 0
+
+    def charge_entry(self, what: str, cost: int = 1) -> None:
+        """Count `cost` entries (one tar member or implied directory is one, or more when it
+        is big); raise LimitExceeded when the entry limit is passed."""
+        self.entries += cost
+        if self.entries > self.limits.max_entries:
+            raise LimitExceeded(
+                f"{what}: more than {self.limits.max_entries} tar entries in total (each is held "
+                "in memory for the whole scan; directories a layer implies count too, and an "
+                "entry counts once more per 512 bytes of a long name, link target or extended "
+                "attributes); raise --max-entries if this image is really that large"
+            )
+
+
+def entry_cost(header: TarHeader) -> int:
+    """How many entries one tar member counts as: one, plus one per 512 bytes that its long
+    name, link target or extended attributes occupy in memory.
+
+    >>> from analyzer.archive.tarstream import TarHeader
+    >>> short = TarHeader("etc/passwd", "0", 0, 0, 0, 0, "", "", 0.0, "", 0, 0, 0, 512)
+    >>> entry_cost(short), entry_cost(short._replace(name="d/" * 1000))
+    (1, 5)
+    """
+    cost = 1
+    name, link = header.name, header.linkname
+    if len(name) > _SHORT or len(link) > _SHORT:  # getsizeof: a non-ASCII str takes 2-4x
+        cost += (sys.getsizeof(name) + sys.getsizeof(link)) // _PER_ENTRY
+    if header.xattrs:
+        cost += sum(len(key) + len(value) for key, value in header.xattrs) // _PER_ENTRY
+    return cost
+
+
+class ImpliedDirs:
+    """The directories one layer lists or implies, so that each directory the merged
+    filesystem will have to create for it is charged once."""
+
+    def __init__(self, budget: Budget, what: str) -> None:
+        self._known = {"/"}
+        self._budget = budget
+        self._what = what
+
+    def add(self, path: str, is_dir: bool) -> None:
+        """Record an entry of the layer; charge the parent directories it implies."""
+        if is_dir:
+            self._known.add(path)
+        directory = parent(path)
+        while directory not in self._known:  # usually the parent is known: one lookup
+            self._known.add(directory)
+            self._budget.charge_entry(self._what, 1 + sys.getsizeof(directory) // _PER_ENTRY)
+            directory = parent(directory)
