@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from analyzer.filesystem.layered import LayeredFS
 from analyzer.filesystem.model import Entry, EntryKind, LayerListing
 from analyzer.filesystem.paths import is_within, parent
+from tests.bounded import run_bounded
 
 NAMES = ["a", "b", "c"]
 
@@ -105,3 +106,28 @@ def test_whiteouts_and_opaque_dirs_at_the_deepest_level_apply_there() -> None:
 def test_a_file_replacing_the_top_of_a_2000_level_tree_removes_it() -> None:
     fs = deep_fs(listing([Entry("/d", EntryKind.FILE, 0o644, 0, 0, 1, 1.0)]))
     assert fs.paths() == ["/d"]
+
+
+def test_resolving_many_links_through_long_bouncing_targets_stays_fast() -> None:
+    outcome = run_bounded(
+        """
+        from analyzer.filesystem.layered import LayeredFS
+        from analyzer.filesystem.model import Entry, EntryKind, LayerListing
+        chain = "/".join(["c"] * 800)
+        entries = [Entry("/" + chain, EntryKind.DIR, 0o755, 0, 0, 0, 1.0)]
+        for i in range(2000):  # l0 -> down the chain, back up, -> l1 -> ... (40 hops each)
+            target = chain + "/" + "../" * 800 + f"l{i + 1}"
+            entries.append(Entry(f"/l{i}", EntryKind.SYMLINK, 0o777, 0, 0, 0, 1.0, link=target))
+        fs = LayeredFS.build([LayerListing("x", "y", "none", 0, 0, tuple(entries), (), (), (), 0)])
+        assert all(fs.resolve(f"/l{i}") in (None, f"/l{i + 40}") for i in range(2000))
+        """
+    )
+    assert outcome.line == "OK"
+
+
+def test_ordinary_symlink_chains_still_resolve() -> None:
+    links = [Entry(f"/bin/l{i}", EntryKind.SYMLINK, 0o777, 0, 0, 0, 1.0, link=f"l{i + 1}")
+             for i in range(30)]  # fmt: skip
+    fs = LayeredFS.build([listing([*links, Entry("/bin/l30", EntryKind.FILE, 0, 0, 0, 0, 1.0)])])
+    assert fs.resolve("/bin/l0") == "/bin/l30"
+    assert fs.resolve("/usr/../bin/./l29") == "/bin/l30"
