@@ -82,6 +82,8 @@ _FIRST_PIECE = 4096
 """Input handed to a new member's decoder at first, doubling up to CHUNK while the member goes
 on: a decoder copies the input it did not use (unused_data), so a stream of thousands of tiny
 members must not copy a whole chunk per member (quadratic time)."""
+_SMALL = 64 * 1024
+"""Decoded chunks smaller than this are joined before they are handed on."""
 _XZ_OVERHEAD = 1 << 20
 """Decoder memory besides the dictionary (liblzma needs tens of KiB)."""
 _ERRORS: tuple[type[Exception], ...] = (
@@ -106,9 +108,28 @@ def decompressed_chunks(
     if kind is Compression.NONE:
         yield from _raw_chunks(source)
     elif kind is Compression.ZSTD:
-        yield from _zstd_chunks(source, what, max_window)
+        yield from _coalesced(_zstd_chunks(source, what, max_window))
     else:
-        yield from _member_chunks(source, kind, what, max_window)
+        yield from _coalesced(_member_chunks(source, kind, what, max_window))
+
+
+def _coalesced(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """Yield `chunks` with small ones joined up to at least _SMALL bytes: a stream of a million
+    one-byte members must not become a million chunks for every consumer to handle one by one."""
+    small: list[bytes] = []
+    size = 0
+    for chunk in chunks:
+        if not small and len(chunk) >= _SMALL:
+            yield chunk  # the usual case: decoders hand out up to CHUNK bytes at a time
+            continue
+        small.append(chunk)
+        size += len(chunk)
+        if size >= _SMALL:
+            yield b"".join(small)
+            small.clear()
+            size = 0
+    if small:
+        yield b"".join(small)
 
 
 def _raw_chunks(source: Readable) -> Iterator[bytes]:

@@ -85,13 +85,12 @@ class TarStream:
         return True
 
     def _take(self, n: int) -> bytes:
-        while len(self._buf) - self._pos < n:
-            if not self._fill():
-                got = len(self._buf) - self._pos
-                raise ArchiveError(
-                    f"{self._what}: tar data ends after {self._offset + got} bytes, in the middle "
-                    "of a member; the archive is truncated"
-                )
+        if not self._fill_to(n):
+            got = len(self._buf) - self._pos
+            raise ArchiveError(
+                f"{self._what}: tar data ends after {self._offset + got} bytes, in the middle "
+                "of a member; the archive is truncated"
+            )
         out = self._buf[self._pos : self._pos + n]
         self._pos += n
         self._offset += n
@@ -192,10 +191,21 @@ class TarStream:
         return self._take(BLOCK)
 
     def _fill_to(self, n: int) -> bool:
-        while len(self._buf) - self._pos < n:
-            if not self._fill():
-                return False
-        return True
+        """Make the buffer hold `n` unread bytes; False when the stream ends first. Chunks are
+        gathered and joined once: appending each to the buffer would copy the buffer per chunk,
+        quadratic for a 1 MiB header arriving in 1-byte chunks."""
+        have = len(self._buf) - self._pos
+        if have >= n:
+            return True
+        parts = [self._buf[self._pos :]]
+        while have < n:
+            chunk = next(self._chunks, b"")
+            if not chunk:
+                break
+            parts.append(chunk)
+            have += len(chunk)
+        self._buf, self._pos = b"".join(parts), 0
+        return have >= n
 
     def _next_header(self) -> TarHeader | None:
         start = self._offset

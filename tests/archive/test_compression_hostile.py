@@ -115,3 +115,18 @@ def test_damaged_streams_decode_or_raise_a_clear_error(
         data[at % len(data)] = value
     with contextlib.suppress(ArchiveError, LimitExceeded):
         decode(bytes(data[:cut]) + tail, kind, max_window=8 << 20)
+
+
+@pytest.mark.parametrize("kind", [Compression.GZIP, Compression.BZIP2, Compression.ZSTD])
+def test_one_byte_members_come_out_in_chunks_of_at_least_64_kib(kind: Compression) -> None:
+    pack = {
+        Compression.GZIP: lambda b: gzip.compress(b, mtime=0),
+        Compression.BZIP2: bz2.compress,
+        Compression.ZSTD: zstandard.ZstdCompressor().compress,
+    }[kind]
+    members = [pack(bytes([value])) for value in range(256)]
+    payload = bytes(range(256)) * 800
+    data = b"".join(members[value] for value in payload)
+    chunks = list(decompressed_chunks(io.BytesIO(data), kind, "layer"))
+    assert b"".join(chunks) == payload
+    assert all(len(chunk) >= 64 << 10 for chunk in chunks[:-1])
