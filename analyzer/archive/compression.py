@@ -114,11 +114,16 @@ def decompressed_chunks(
 
 
 def _coalesced(chunks: Iterator[bytes]) -> Iterator[bytes]:
-    """Yield `chunks` with small ones joined up to at least _SMALL bytes: a stream of a million
-    one-byte members must not become a million chunks for every consumer to handle one by one."""
+    """Yield `chunks` with small ones joined up to at least _SMALL bytes (and at most CHUNK): a
+    stream of a million one-byte members must not become a million chunks for every consumer to
+    handle one by one."""
     small: list[bytes] = []
     size = 0
     for chunk in chunks:
+        if small and size + len(chunk) > CHUNK:  # every chunk stays within CHUNK
+            yield b"".join(small)
+            small.clear()
+            size = 0
         if not small and len(chunk) >= _SMALL:
             yield chunk  # the usual case: decoders hand out up to CHUNK bytes at a time
             continue
