@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from analyzer.filesystem.model import Change, Entry, EntryKind, LayerListing, Removed, Version
+from analyzer.filesystem.notes import Notes
 from analyzer.filesystem.paths import is_within, parent
 
 _RESOLVE_WORK = 1 << 18
@@ -37,7 +38,7 @@ class LayeredFS:
         self._max_hops = max_symlink_hops
         self._sorted: dict[str, list[str]] = {}
         """paths() and all_paths(), sorted once after the last layer was applied."""
-        self.notices: list[str] = []
+        self._notes = Notes()
         self.layer_count = 0
 
     @classmethod
@@ -76,7 +77,7 @@ class LayeredFS:
         if history and history[-1].layer == version.layer and version.entry is not None:
             previous = history.pop()  # the same layer wrote the path again: last one wins
             if previous.entry is not None and not previous.entry.implicit:
-                self.notices.append(
+                self._notes.add(
                     f"{path} appears twice in layer {version.layer}; the last entry wins"
                 )
             if previous.change is Change.ADDED:
@@ -135,15 +136,20 @@ class LayeredFS:
     def _resolve_hardlink(self, entry: Entry) -> Entry:
         target = self._final.get(entry.link)
         if target is None or target.entry is None:
-            self.notices.append(f"hardlink {entry.path} points to missing {entry.link}")
+            self._notes.add(f"hardlink {entry.path} points to missing {entry.link}")
             return entry
         source = target.entry
         if source.kind not in (EntryKind.FILE, EntryKind.HARDLINK):
-            self.notices.append(f"hardlink {entry.path} points to a {source.kind.value}")
+            self._notes.add(f"hardlink {entry.path} points to a {source.kind.value}")
             return entry
         return replace(entry, digest=source.digest, size=source.size)
 
     # -- reading -------------------------------------------------------------------------------
+
+    @property
+    def notices(self) -> list[str]:
+        """What merging the layers noticed (duplicates, dangling hardlinks), bounded."""
+        return list(self._notes.final())
 
     def get(self, path: str) -> Entry | None:
         """The final entry at `path` (symlinks not followed), or None."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from itertools import chain
 
 from analyzer.archive.compression import Compression, decompressed_chunks, sniff_compression
@@ -22,6 +21,7 @@ from analyzer.errors import ArchiveError, LimitExceeded
 from analyzer.filesystem.budget import Budget, ImpliedDirs, entry_cost
 from analyzer.filesystem.content import ContentConsumer, ContentSink, PendingFile
 from analyzer.filesystem.model import Entry, EntryKind, LayerListing
+from analyzer.filesystem.notes import Notes
 from analyzer.filesystem.paths import normalize, whiteout
 from analyzer.limits import Limits
 from analyzer.text import quoted
@@ -37,7 +37,6 @@ _KIND = {
     "6": EntryKind.FIFO,
     "S": EntryKind.FILE,
 }
-_MAX_NOTICES = 20
 
 
 class _IterReader:
@@ -59,22 +58,6 @@ class _IterReader:
         self._rest = b""
         for _ in self._chunks:
             pass
-
-
-@dataclass
-class _Notes:
-    items: list[str] = field(default_factory=list)
-    dropped: int = 0
-
-    def add(self, text: str) -> None:
-        if len(self.items) < _MAX_NOTICES:
-            self.items.append(text)
-        else:
-            self.dropped += 1
-
-    def final(self) -> tuple[str, ...]:
-        more = [f"... and {self.dropped} more notices like these"] if self.dropped else []
-        return tuple(self.items + more)
 
 
 def _limited(chunks: Iterator[bytes], budget: Budget, what: str) -> Iterator[bytes]:
@@ -116,7 +99,7 @@ def walk_layer(
     found: list[Compression] = []
     plain = in_background(_decoded(chunks, what, budget, (blob, tar), found))
     stream = TarStream(plain, what, max_header_bytes=budget.limits.max_header_bytes)
-    notes = _Notes()
+    notes = Notes()
     entries, whiteouts, opaque, members = _read_members(stream, (what, key), budget, sinks, notes)
     _check_end(stream, members, what, notes)
     if _one_hash(found[0], blob, tar):
@@ -136,7 +119,7 @@ def walk_layer(
     )
 
 
-def _check_end(stream: TarStream, members: int, what: str, notes: _Notes) -> None:
+def _check_end(stream: TarStream, members: int, what: str, notes: Notes) -> None:
     """What the end of the tar says: not a tar at all, truncated, or global headers ignored;
     then read the padding after it, which counts in the digests too."""
     if members == 0 and not stream.ended_cleanly:
@@ -184,7 +167,7 @@ def _read_members(
     names: tuple[str, str],
     budget: Budget,
     sinks: Sequence[ContentSink],
-    notes: _Notes,
+    notes: Notes,
 ) -> tuple[list[Entry], list[str], list[str], int]:
     entries: list[Entry] = []
     whiteouts: list[str] = []
@@ -221,7 +204,7 @@ def _read_members(
     return entries, whiteouts, opaque, members
 
 
-def _checked_path(header: TarHeader, limits: Limits, notes: _Notes) -> str:
+def _checked_path(header: TarHeader, limits: Limits, notes: Notes) -> str:
     longest = max(len(header.name), len(header.linkname))
     if longest > limits.max_path_length:
         raise LimitExceeded(
@@ -241,7 +224,7 @@ def _digest(stream: TarStream) -> bytes:
     return digest.digest()
 
 
-def _entry(header: TarHeader, path: str, notes: _Notes, digest: bytes = b"") -> Entry:
+def _entry(header: TarHeader, path: str, notes: Notes, digest: bytes = b"") -> Entry:
     if header.type in REGULAR_TYPES:
         kind = EntryKind.FILE
     else:

@@ -131,3 +131,14 @@ def test_ordinary_symlink_chains_still_resolve() -> None:
     fs = LayeredFS.build([listing([*links, Entry("/bin/l30", EntryKind.FILE, 0, 0, 0, 0, 1.0)])])
     assert fs.resolve("/bin/l0") == "/bin/l30"
     assert fs.resolve("/usr/../bin/./l29") == "/bin/l30"
+
+
+def test_a_million_kinds_of_trouble_make_twenty_notices_and_a_count() -> None:
+    duplicates = [Entry("/same", EntryKind.FILE, 0o644, 0, 0, 0, 1.0)] * 1000
+    dangling = [
+        Entry(f"/h{i}", EntryKind.HARDLINK, 0o644, 0, 0, 0, 1.0, link="/nowhere")
+        for i in range(500)
+    ]
+    fs = LayeredFS.build([listing(duplicates + dangling)])
+    assert len(fs.notices) == 21
+    assert fs.notices[-1] == "... and 1479 more notices like these"
