@@ -7,55 +7,25 @@ the order they are stored so that a second pass is a single sequential read.
 
 from __future__ import annotations
 
-import os
 import posixpath
 import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from analyzer.archive.compression import Compression, decompressed_chunks, sniff_compression
 from analyzer.archive.directory import list_directory, regular_file_chunks
 from analyzer.archive.identify import not_an_archive
-from analyzer.archive.tarstream import BLOCK, REGULAR_TYPES, TarHeader, TarStream, looks_like_tar
+from analyzer.archive.member import Member, normalize_member
+from analyzer.archive.tarindex import index_tar
+from analyzer.archive.tarstream import BLOCK, looks_like_tar
 from analyzer.errors import ArchiveError, LimitExceeded, MissingBlob, UnsafeInput, UsageError
 from analyzer.limits import Limits
 from analyzer.text import quoted
 
-_INDEX_READ = 64 * 1024
-_CACHE_MEMBER = 1 << 20
-_CACHE_TOTAL = 64 << 20
+__all__ = ["Archive", "Member", "normalize_member", "open_archive"]
 
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    """One file in the input archive (not inside a layer)."""
-
-    name: str
-    """Normalized relative POSIX path, e.g. "blobs/sha256/ab12..."."""
-    kind: str
-    """"file", "dir", "symlink", "hardlink" or "other"."""
-    size: int
-    offset: int
-    """Offset of the data in the (decompressed) tar stream; 0 for directory inputs."""
-    link: str = ""
-
-
-def normalize_member(name: str) -> str | None:
-    """Normalize an archive member name; None when it is absolute or climbs out with "..".
-
-    >>> normalize_member("./blobs//sha256/ab/")
-    'blobs/sha256/ab'
-    >>> normalize_member("../evil") is None
-    True
-    """
-    if name.startswith("/"):
-        return None
-    parts = [p for p in name.split("/") if p not in ("", ".")]
-    if ".." in parts:
-        return None
-    return "/".join(parts)
+MAX_UNSAFE = 20
+"""Unsafe member names kept for notices (a hostile archive may have a million)."""
 
 
 class Archive:
@@ -70,9 +40,20 @@ class Archive:
         self.limits = limits
         self.members: dict[str, Member] = {}
         self.unsafe_names: list[str] = []
-        """Member names that are absolute or climb out of the archive; never used."""
+        """The first MAX_UNSAFE member names that are absolute or climb out of the archive;
+        never used."""
+        self.unsafe_dropped = 0
+        """How many more such names there were."""
         self.truncated = False
-        self._cache: dict[str, bytes] = {}
+        self.small_members: dict[str, bytes] = {}
+        """Small files of a compressed input, kept while it was indexed (its JSON documents)."""
+
+    def note_unsafe(self, name: str) -> None:
+        """Record a member name that is absolute or climbs out (kept up to MAX_UNSAFE)."""
+        if len(self.unsafe_names) < MAX_UNSAFE:
+            self.unsafe_names.append(name)
+        else:
+            self.unsafe_dropped += 1
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -123,8 +104,8 @@ class Archive:
                 f"{what}: {quoted(name)} is {member.size} bytes, over the "
                 f"{self.limits.max_json_bytes}-byte limit for a JSON document"
             )
-        if member.name in self._cache:
-            return self._cache[member.name]
+        if member.name in self.small_members:
+            return self.small_members[member.name]
         return b"".join(self.chunks(member))
 
     def chunks(self, member: Member) -> Iterator[bytes]:
@@ -166,7 +147,7 @@ class Archive:
                 yield chunk
 
     def _tar_stream(self) -> _Forward:
-        return _Forward(self._raw_chunks(), str(self.path))
+        return _Forward(self.decompressed(), str(self.path))
 
     def _forward_chunks(self, stream: _Forward, member: Member) -> Iterator[bytes]:
         stream.skip_to(member.offset)
@@ -175,7 +156,7 @@ class Archive:
     def _dir_chunks(self, member: Member) -> Iterator[bytes]:
         yield from regular_file_chunks(self.path / member.name, member.size)
 
-    def _raw_chunks(self) -> Iterator[bytes]:
+    def decompressed(self) -> Iterator[bytes]:
         """The decompressed tar stream of a compressed input, from its start. It may not
         exceed the byte limit for all layers (--max-bytes): the layers are inside it, so any
         archive whose layers fit also fits, and a decompression bomb stops there."""
@@ -248,7 +229,7 @@ def open_archive(path: Path, limits: Limits | None = None) -> Archive:
     head = _read_head(path)
     archive = Archive(path, "tar", sniff_compression(head), limits)
     _check_is_tar(archive, head)
-    _index_tar(archive)
+    index_tar(archive)
     return archive
 
 
@@ -262,7 +243,7 @@ def _read_head(path: Path) -> bytes:
 
 def _check_is_tar(archive: Archive, head: bytes) -> None:
     if archive.compression is not Compression.NONE:
-        inner = next(archive._raw_chunks(), b"")
+        inner = next(archive.decompressed(), b"")
         if looks_like_tar(inner[:BLOCK]):
             return
         raise not_an_archive(archive.path, inner, f"{archive.compression.value}-compressed ")
@@ -270,33 +251,6 @@ def _check_is_tar(archive: Archive, head: bytes) -> None:
         raise not_an_archive(archive.path, head, "")
 
 
-def _index_tar(archive: Archive) -> None:
-    header = archive.limits.max_header_bytes
-    if archive.compression is Compression.NONE:
-        with open(archive.path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-
-            def skip(n: int) -> int:
-                here = handle.tell()
-                there = min(here + n, size)
-                handle.seek(there)
-                return there - here
-
-            chunks = _read_chunks(handle)
-            _collect(
-                archive, TarStream(chunks, str(archive.path), max_header_bytes=header, skip=skip)
-            )
-    else:
-        stream = TarStream(archive._raw_chunks(), str(archive.path), max_header_bytes=header)
-        _collect(archive, stream, cache=True)
-
-
-def _read_chunks(handle: BinaryIO) -> Iterator[bytes]:
-    while chunk := handle.read(_INDEX_READ):
-        yield chunk
-
-
-_KINDS = {"1": "hardlink", "2": "symlink", "5": "dir"}
 _KIND_WORDS = {
     "file": "file",
     "dir": "directory",
@@ -304,42 +258,6 @@ _KIND_WORDS = {
     "hardlink": "hardlink",
     "other": "special file (device, FIFO or socket)",
 }
-
-
-def _collect(archive: Archive, stream: TarStream, cache: bool = False) -> None:
-    cached = 0
-    for count, header in enumerate(stream, start=1):
-        _check_member(archive, header, count)
-        name = normalize_member(header.name)
-        if name is None:
-            archive.unsafe_names.append(header.name)
-            continue
-        kind = "file" if header.type in REGULAR_TYPES else _KINDS.get(header.type, "other")
-        archive.members[name] = Member(name, kind, header.size, header.data_offset, header.linkname)
-        if cache and kind == "file" and header.size <= _CACHE_MEMBER and cached < _CACHE_TOTAL:
-            archive._cache[name] = b"".join(stream.data_chunks())
-            cached += header.size
-    archive.truncated = not stream.ended_cleanly
-    if not archive.members and not archive.unsafe_names:
-        raise ArchiveError(f"{archive.path}: the tar archive has no members")
-
-
-def _check_member(archive: Archive, header: TarHeader, count: int) -> None:
-    """The limits on the outer archive's members: how many, and how long a name or link (each
-    is kept in memory for the whole read)."""
-    limits = archive.limits
-    if count > limits.max_entries:
-        raise LimitExceeded(
-            f"{archive.path}: more than {limits.max_entries} members in the archive; not an "
-            "image archive, or raise --max-entries if it really is one"
-        )
-    longest = max(len(header.name), len(header.linkname))
-    if longest > limits.max_path_length:
-        raise LimitExceeded(
-            f"{archive.path}: member {quoted(header.name)} has a name or link target of "
-            f"{longest} characters, over the limit of {limits.max_path_length}; the archive is "
-            "malformed or hostile"
-        )
 
 
 def _index_directory(archive: Archive) -> None:

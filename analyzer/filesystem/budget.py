@@ -13,15 +13,10 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
-from analyzer.archive.tarstream import TarHeader
+from analyzer.archive.tarheader import PER_ENTRY
 from analyzer.errors import LimitExceeded
 from analyzer.filesystem.paths import parent
 from analyzer.limits import Limits
-
-_PER_ENTRY = 512
-"""Bytes of names, links or attributes that count as one more entry."""
-_SHORT = 256
-"""Names and links up to this many characters cost nothing extra (nearly all of them)."""
 
 
 @dataclass
@@ -45,24 +40,6 @@ class Budget:
             )
 
 
-def entry_cost(header: TarHeader) -> int:
-    """How many entries one tar member counts as: one, plus one per 512 bytes that its long
-    name, link target or extended attributes occupy in memory.
-
-    >>> from analyzer.archive.tarstream import TarHeader
-    >>> short = TarHeader("etc/passwd", "0", 0, 0, 0, 0, "", "", 0.0, "", 0, 0, 0, 512)
-    >>> entry_cost(short), entry_cost(short._replace(name="d/" * 1000))
-    (1, 5)
-    """
-    cost = 1
-    name, link = header.name, header.linkname
-    if len(name) > _SHORT or len(link) > _SHORT:  # getsizeof: a non-ASCII str takes 2-4x
-        cost += (sys.getsizeof(name) + sys.getsizeof(link)) // _PER_ENTRY
-    if header.xattrs:
-        cost += sum(len(key) + len(value) for key, value in header.xattrs) // _PER_ENTRY
-    return cost
-
-
 class ImpliedDirs:
     """The directories one layer lists or implies, so that each directory the merged
     filesystem will have to create for it is charged once."""
@@ -79,5 +56,5 @@ class ImpliedDirs:
         directory = parent(path)
         while directory not in self._known:  # usually the parent is known: one lookup
             self._known.add(directory)
-            self._budget.charge_entry(self._what, 1 + sys.getsizeof(directory) // _PER_ENTRY)
+            self._budget.charge_entry(self._what, 1 + sys.getsizeof(directory) // PER_ENTRY)
             directory = parent(directory)

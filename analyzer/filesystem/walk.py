@@ -16,9 +16,10 @@ from itertools import chain
 from analyzer.archive.compression import Compression, decompressed_chunks, sniff_compression
 from analyzer.archive.digest import StreamDigest
 from analyzer.archive.pipeline import in_background
+from analyzer.archive.tarheader import entry_units
 from analyzer.archive.tarstream import DATA_TYPES, REGULAR_TYPES, TarHeader, TarStream
 from analyzer.errors import ArchiveError, LimitExceeded
-from analyzer.filesystem.budget import Budget, ImpliedDirs, entry_cost
+from analyzer.filesystem.budget import Budget, ImpliedDirs
 from analyzer.filesystem.content import ContentConsumer, ContentSink, PendingFile
 from analyzer.filesystem.model import Entry, EntryKind, LayerListing
 from analyzer.filesystem.notes import Notes
@@ -177,7 +178,7 @@ def _read_members(
     implied = ImpliedDirs(budget, what)
     for header in stream:
         members += 1
-        budget.charge_entry(what, entry_cost(header))
+        budget.charge_entry(what, entry_units(header))
         path = _checked_path(header, budget.limits, notes)
         if path == "/":
             continue

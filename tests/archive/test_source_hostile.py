@@ -124,3 +124,27 @@ def test_many_small_members_of_a_compressed_archive_are_read_in_linear_time(
         """
     )
     assert outcome.line == "OK"
+
+
+def tar_named(names: list[str]) -> bytes:
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name in names:
+            tar.addfile(tarfile.TarInfo(name))
+    return out.getvalue()
+
+
+def test_outer_members_with_long_names_count_as_more_entries(tmp_path: Path) -> None:
+    path = tmp_path / "long.tar"
+    path.write_bytes(tar_named([f"{i:03d}/" + "n" * 3000 for i in range(100)]))
+    assert len(open_archive(path, Limits(max_entries=800)).members) == 100
+    with pytest.raises(LimitExceeded, match="more than 500 members"):
+        open_archive(path, Limits(max_entries=500))  # each counts 1 + 6
+
+
+def test_unsafe_member_names_are_kept_up_to_twenty_and_counted(tmp_path: Path) -> None:
+    path = tmp_path / "unsafe.tar"
+    path.write_bytes(tar_named(["index.json"] + [f"../escape{i}" for i in range(1000)]))
+    archive = open_archive(path)
+    assert archive.unsafe_names[:2] == ["../escape0", "../escape1"]
+    assert (len(archive.unsafe_names), archive.unsafe_dropped) == (20, 980)
