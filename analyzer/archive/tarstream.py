@@ -85,7 +85,7 @@ class TarStream:
         return True
 
     def _take(self, n: int) -> bytes:
-        if not self._fill_to(n):
+        if len(self._buf) - self._pos < n and not self._fill_to(n):
             got = len(self._buf) - self._pos
             raise ArchiveError(
                 f"{self._what}: tar data ends after {self._offset + got} bytes, in the middle "

@@ -53,7 +53,7 @@ class ImpliedDirs:
         """Record an entry of the layer; charge the parent directories it implies."""
         if is_dir:
             self._known.add(path)
-        directory = parent(path)
+        directory = path.rsplit("/", 1)[0] or "/"  # parent(path), without the call: per entry
         while directory not in self._known:  # usually the parent is known: one lookup
             self._known.add(directory)
             self._budget.charge_entry(self._what, 1 + sys.getsizeof(directory) // PER_ENTRY)
