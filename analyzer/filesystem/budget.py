@@ -1,8 +1,9 @@
 """What one read may consume, counted as it goes: entries held in memory, checked against Limits.
 
 Every entry a layer lists stays in memory for the whole scan (its Entry, its path, its version in
-the merged filesystem: about 0.7 KB in all), so the entry limit is what bounds memory. Two things
-make one tar member cost more than one entry:
+the merged filesystem, and whatever the detectors and the bundle keep about it: about 1.1 KB in
+all), so the entry limit is what bounds memory. Two things make one tar member cost more than
+one entry:
 - a long name, link target or extended attributes: one more entry per 512 bytes they occupy;
 - parent directories the layer does not list but implies: the merged filesystem creates each of
   them, and one 4,000-character path can imply 2,000.
