@@ -21,7 +21,8 @@ from analyzer import AnalyzerError, read_archive
 from fixtures.hostile_layers import Packing, write_archive_with_layer
 from tests.archive.fuzzing import build_seeds, guard, mutated_archives, mutated_layers
 
-_WORK = Path(tempfile.mkdtemp(prefix="fuzz-reader-"))
+_WORKDIR = tempfile.TemporaryDirectory(prefix="fuzz-reader-")  # removed at exit
+_WORK = Path(_WORKDIR.name)
 SEEDS = build_seeds(_WORK)
 _INPUT = _WORK / "input.tar"
 LONG_RUN = int(os.environ.get("FUZZ_EXAMPLES", "3000"))
