@@ -16,8 +16,13 @@ class Limits:
     """Uncompressed bytes over all layers of the archive (decompression bombs)."""
     max_layer_bytes: int = 64 * GiB
     """Uncompressed bytes of a single layer."""
-    max_entries: int = 5_000_000
-    """Tar entries over all layers."""
+    max_entries: int = 750_000
+    """Tar entries over all layers (directories a layer implies count too, and an entry with a
+    long name, link target or extended attributes counts once more per 512 bytes of them); also,
+    separately, the members of the outer archive. Every entry stays in memory for the whole scan:
+    measured at 1 million entries, a read peaks at 0.6 GB of address space, a scan at 0.8 GB and
+    a scan writing an evidence bundle at 1.3 GB (about 1.1 KB per entry), so the default keeps a
+    scan with its bundle inside 1 GiB."""
     max_header_bytes: int = 1 * MiB
     """One PAX or GNU long-name header."""
     max_json_bytes: int = 16 * MiB
@@ -28,3 +33,6 @@ class Limits:
     """Symlinks followed while resolving one path (the Linux kernel's own limit)."""
     max_path_length: int = 4096
     """Characters in one path inside a layer."""
+    max_window_bytes: int = 128 * MiB
+    """The largest xz dictionary or zstd window one decompressor may hold in memory (zstd's own
+    default limit; xz -9 needs 64 MiB, `zstd --long` and `--ultra -22` 128 MiB)."""

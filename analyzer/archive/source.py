@@ -7,53 +7,25 @@ the order they are stored so that a second pass is a single sequential read.
 
 from __future__ import annotations
 
-import os
 import posixpath
 import stat
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from analyzer.archive.compression import Compression, decompressed_chunks, sniff_compression
-from analyzer.archive.tarstream import BLOCK, REGULAR_TYPES, TarStream, looks_like_tar
+from analyzer.archive.directory import list_directory, regular_file_chunks
+from analyzer.archive.identify import not_an_archive
+from analyzer.archive.member import Member, normalize_member
+from analyzer.archive.tarindex import index_tar
+from analyzer.archive.tarstream import BLOCK, looks_like_tar
 from analyzer.errors import ArchiveError, LimitExceeded, MissingBlob, UnsafeInput, UsageError
 from analyzer.limits import Limits
+from analyzer.text import quoted
 
-_INDEX_READ = 64 * 1024
-_CACHE_MEMBER = 1 << 20
-_CACHE_TOTAL = 64 << 20
-_MAX_DIR_ENTRIES = 1_000_000
+__all__ = ["Archive", "Member", "normalize_member", "open_archive"]
 
-
-@dataclass(frozen=True, slots=True)
-class Member:
-    """One file in the input archive (not inside a layer)."""
-
-    name: str
-    """Normalized relative POSIX path, e.g. "blobs/sha256/ab12..."."""
-    kind: str
-    """"file", "dir", "symlink", "hardlink" or "other"."""
-    size: int
-    offset: int
-    """Offset of the data in the (decompressed) tar stream; 0 for directory inputs."""
-    link: str = ""
-
-
-def normalize_member(name: str) -> str | None:
-    """Normalize an archive member name; None when it is absolute or climbs out with "..".
-
-    >>> normalize_member("./blobs//sha256/ab/")
-    'blobs/sha256/ab'
-    >>> normalize_member("../evil") is None
-    True
-    """
-    if name.startswith("/"):
-        return None
-    parts = [p for p in name.split("/") if p not in ("", ".")]
-    if ".." in parts:
-        return None
-    return "/".join(parts)
+MAX_UNSAFE = 20
+"""Unsafe member names kept for notices (a hostile archive may have a million)."""
 
 
 class Archive:
@@ -68,9 +40,20 @@ class Archive:
         self.limits = limits
         self.members: dict[str, Member] = {}
         self.unsafe_names: list[str] = []
-        """Member names that are absolute or climb out of the archive; never used."""
+        """The first MAX_UNSAFE member names that are absolute or climb out of the archive;
+        never used."""
+        self.unsafe_dropped = 0
+        """How many more such names there were."""
         self.truncated = False
-        self._cache: dict[str, bytes] = {}
+        self.small_members: dict[str, bytes] = {}
+        """Small files of a compressed input, kept while it was indexed (its JSON documents)."""
+
+    def note_unsafe(self, name: str) -> None:
+        """Record a member name that is absolute or climbs out (kept up to MAX_UNSAFE)."""
+        if len(self.unsafe_names) < MAX_UNSAFE:
+            self.unsafe_names.append(name)
+        else:
+            self.unsafe_dropped += 1
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -78,12 +61,12 @@ class Archive:
         """Find a member by name, following symlinks and hardlinks inside the archive."""
         wanted = normalize_member(name)
         if wanted is None:
-            raise UnsafeInput(f"{self.path}: reference {name!r} points outside the archive")
+            raise UnsafeInput(f"{self.path}: reference {quoted(name)} points outside the archive")
         for _ in range(self.limits.max_symlink_hops):
             member = self.members.get(wanted)
             if member is None:
                 raise MissingBlob(
-                    f"{self.path}: {name!r} is referenced but not present in the archive; "
+                    f"{self.path}: {quoted(name)} is referenced but not present in the archive; "
                     "the archive is incomplete or was edited"
                 )
             if member.kind == "hardlink":
@@ -92,15 +75,15 @@ class Archive:
                 wanted = self._link_target(member, relative=True)
             else:
                 return member
-        raise LimitExceeded(f"{self.path}: {name!r} is a chain of too many links")
+        raise LimitExceeded(f"{self.path}: {quoted(name)} is a chain of too many links")
 
     def _link_target(self, member: Member, *, relative: bool) -> str:
         base = posixpath.dirname(member.name) if relative else ""
         target = normalize_member(posixpath.normpath(posixpath.join(base, member.link)))
         if target is None or member.link.startswith("/"):
             raise UnsafeInput(
-                f"{self.path}: archive member {member.name!r} links to {member.link!r}, "
-                "outside the archive; refusing to follow it"
+                f"{self.path}: archive member {quoted(member.name)} links to "
+                f"{quoted(member.link)}, outside the archive; refusing to follow it"
             )
         return target
 
@@ -115,14 +98,14 @@ class Archive:
         """Read a member that must be small (an index, manifest or config)."""
         member = self.resolve(name)
         if member.kind != "file":
-            raise ArchiveError(f"{what}: {name!r} is a {member.kind}, not a file")
+            raise ArchiveError(f"{what}: {quoted(name)} is a {member.kind}, not a file")
         if member.size > self.limits.max_json_bytes:
             raise LimitExceeded(
-                f"{what}: {name!r} is {member.size} bytes, over the "
+                f"{what}: {quoted(name)} is {member.size} bytes, over the "
                 f"{self.limits.max_json_bytes}-byte limit for a JSON document"
             )
-        if member.name in self._cache:
-            return self._cache[member.name]
+        if member.name in self.small_members:
+            return self.small_members[member.name]
         return b"".join(self.chunks(member))
 
     def chunks(self, member: Member) -> Iterator[bytes]:
@@ -132,9 +115,16 @@ class Archive:
     def stream_members(self, members: Iterable[Member]) -> list[tuple[Member, Iterator[bytes]]]:
         """Pair each member with a stream of its bytes; consume them in the returned order.
 
-        The order is storage order, so that a compressed input is decompressed only once.
+        The order is storage order, so that a compressed input is decompressed only once. A
+        member that is not a regular file (a directory, device, FIFO...) is an ArchiveError.
         """
         ordered = sorted(set(members), key=lambda m: (m.offset, m.name))
+        for member in ordered:
+            if member.kind != "file":
+                raise ArchiveError(
+                    f"{self.path}: {quoted(member.name)} is a {_KIND_WORDS[member.kind]}, not a "
+                    "regular file, so it cannot be read as a blob; the archive is malformed"
+                )
         if self.kind == "directory":
             return [(m, self._dir_chunks(m)) for m in ordered]
         if self.compression is Compression.NONE:
@@ -150,58 +140,69 @@ class Archive:
                 chunk = handle.read(min(left, 1 << 20))
                 if not chunk:
                     raise ArchiveError(
-                        f"{self.path}: member {member.name!r} is cut short; the archive is "
+                        f"{self.path}: member {quoted(member.name)} is cut short; the archive is "
                         "truncated"
                     )
                 left -= len(chunk)
                 yield chunk
 
     def _tar_stream(self) -> _Forward:
-        return _Forward(self._raw_chunks(), str(self.path))
+        return _Forward(self.decompressed(), str(self.path))
 
     def _forward_chunks(self, stream: _Forward, member: Member) -> Iterator[bytes]:
         stream.skip_to(member.offset)
         yield from stream.take(member.size)
 
     def _dir_chunks(self, member: Member) -> Iterator[bytes]:
-        path = self.path / member.name
-        try:
-            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-        except OSError as exc:
-            raise ArchiveError(f"{path}: cannot be read ({exc.strerror})") from None
-        with os.fdopen(fd, "rb") as handle:
-            while chunk := handle.read(1 << 20):
-                yield chunk
+        yield from regular_file_chunks(self.path / member.name, member.size)
 
-    def _raw_chunks(self) -> Iterator[bytes]:
-        """The decompressed tar stream of a compressed input, from its start."""
+    def decompressed(self) -> Iterator[bytes]:
+        """The decompressed tar stream of a compressed input, from its start. It may not
+        exceed the byte limit for all layers (--max-bytes): the layers are inside it, so any
+        archive whose layers fit also fits, and a decompression bomb stops there."""
+        limit = self.limits.max_total_bytes
+        produced = 0
         with open(self.path, "rb") as handle:
-            yield from decompressed_chunks(handle, self.compression, str(self.path))
+            chunks = decompressed_chunks(
+                handle, self.compression, str(self.path), max_window=self.limits.max_window_bytes
+            )
+            for chunk in chunks:
+                produced += len(chunk)
+                if produced > limit:
+                    raise LimitExceeded(
+                        f"{self.path}: the {self.compression.value}-compressed archive unpacks "
+                        f"to more than {limit} bytes (a decompression bomb?); raise --max-bytes "
+                        "to read it"
+                    )
+                yield chunk
 
 
 class _Forward:
-    """A forward-only cursor over a decompressed stream, shared by consecutive member reads."""
+    """A forward-only cursor over a decompressed stream, shared by consecutive member reads.
+
+    The cursor is an index into the current chunk: taking a small member copies that member
+    only, never the rest of the chunk (thousands of small members would make that quadratic)."""
 
     def __init__(self, chunks: Iterator[bytes], what: str) -> None:
         self._chunks = chunks
         self._what = what
         self._buf = b""
+        self._at = 0  # index in self._buf of the next byte
         self._pos = 0  # stream offset of self._buf[0]
 
     def skip_to(self, offset: int) -> None:
         while self._pos + len(self._buf) < offset:
             self._pos += len(self._buf)
             self._buf = self._next()
-        self._buf = self._buf[offset - self._pos :]
-        self._pos = offset
+        self._at = offset - self._pos
 
     def take(self, size: int) -> Iterator[bytes]:
         while size:
-            if not self._buf:
-                self._buf = self._next()
-            piece = self._buf[:size]
-            self._buf = self._buf[len(piece) :]
-            self._pos += len(piece)
+            if self._at == len(self._buf):
+                self._pos += len(self._buf)
+                self._buf, self._at = self._next(), 0
+            piece = self._buf[self._at : self._at + size]
+            self._at += len(piece)
             size -= len(piece)
             yield piece
 
@@ -228,7 +229,7 @@ def open_archive(path: Path, limits: Limits | None = None) -> Archive:
     head = _read_head(path)
     archive = Archive(path, "tar", sniff_compression(head), limits)
     _check_is_tar(archive, head)
-    _index_tar(archive)
+    index_tar(archive)
     return archive
 
 
@@ -242,121 +243,23 @@ def _read_head(path: Path) -> bytes:
 
 def _check_is_tar(archive: Archive, head: bytes) -> None:
     if archive.compression is not Compression.NONE:
-        inner = next(archive._raw_chunks(), b"")
+        inner = next(archive.decompressed(), b"")
         if looks_like_tar(inner[:BLOCK]):
             return
-        raise _not_an_archive(archive.path, inner, f"{archive.compression.value}-compressed ")
+        raise not_an_archive(archive.path, inner, f"{archive.compression.value}-compressed ")
     if not looks_like_tar(head):
-        raise _not_an_archive(archive.path, head, "")
+        raise not_an_archive(archive.path, head, "")
 
 
-def _not_an_archive(path: Path, head: bytes, wrapper: str) -> Exception:
-    from analyzer.errors import UnsupportedFormat  # noqa: PLC0415 (keeps the import list short)
-
-    advice = (
-        "expected the output of `docker save`, `podman save` or `skopeo copy` "
-        "(a docker-archive or OCI image-layout tar or directory)"
-    )
-    known = _describe_json(head)
-    if not head:
-        what = "an empty file"
-    elif head == bytes(len(head)):
-        what = "an empty tar archive" if len(head) >= BLOCK else "zero bytes"
-    elif known:
-        what, advice = known
-    else:
-        what = f"{wrapper}{_describe(head)}"
-    return UnsupportedFormat(f"{path}: this is {what}, not an image archive; {advice}")
-
-
-def _describe(head: bytes) -> str:
-    """What libmagic says the data is."""
-    import magic  # noqa: PLC0415 (libmagic only loads when needed)
-
-    try:
-        return str(magic.from_buffer(head))
-    except magic.MagicException:
-        return "data of unknown type"
-
-
-def _describe_json(head: bytes) -> tuple[str, str] | None:
-    """Recognise an image JSON document given on its own: (what it is, what to do instead).
-
-    >>> _describe_json(b'{"schemaVersion":2,"manifests":[')[0]
-    'an OCI image index (index.json) on its own'
-    """
-    text = head.lstrip()[:_INDEX_READ].decode("utf-8", "replace")
-    whole = "pass the whole archive (or image-layout directory) it belongs to"
-    if text.startswith("[") and '"Config"' in text and '"Layers"' in text:
-        return "a `docker save` manifest.json on its own", whole
-    if not text.startswith("{"):
-        return None
-    if '"manifests"' in text:
-        return "an OCI image index (index.json) on its own", whole
-    if '"layers"' in text and '"config"' in text:
-        return "a registry image manifest without its blobs", whole
-    if '"rootfs"' in text or '"diff_ids"' in text:
-        return "an image config on its own", whole
-    return None
-
-
-def _index_tar(archive: Archive) -> None:
-    if archive.compression is Compression.NONE:
-        with open(archive.path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-
-            def skip(n: int) -> int:
-                here = handle.tell()
-                there = min(here + n, size)
-                handle.seek(there)
-                return there - here
-
-            _collect(archive, TarStream(_read_chunks(handle), str(archive.path), skip=skip))
-    else:
-        _collect(archive, TarStream(archive._raw_chunks(), str(archive.path)), cache=True)
-
-
-def _read_chunks(handle: BinaryIO) -> Iterator[bytes]:
-    while chunk := handle.read(_INDEX_READ):
-        yield chunk
-
-
-_KINDS = {"1": "hardlink", "2": "symlink", "5": "dir"}
-
-
-def _collect(archive: Archive, stream: TarStream, cache: bool = False) -> None:
-    cached = 0
-    for header in stream:
-        name = normalize_member(header.name)
-        if name is None:
-            archive.unsafe_names.append(header.name)
-            continue
-        kind = "file" if header.type in REGULAR_TYPES else _KINDS.get(header.type, "other")
-        archive.members[name] = Member(name, kind, header.size, header.data_offset, header.linkname)
-        if cache and kind == "file" and header.size <= _CACHE_MEMBER and cached < _CACHE_TOTAL:
-            archive._cache[name] = b"".join(stream.data_chunks())
-            cached += header.size
-    archive.truncated = not stream.ended_cleanly
-    if not archive.members and not archive.unsafe_names:
-        raise ArchiveError(f"{archive.path}: the tar archive has no members")
+_KIND_WORDS = {
+    "file": "file",
+    "dir": "directory",
+    "symlink": "symlink",
+    "hardlink": "hardlink",
+    "other": "special file (device, FIFO or socket)",
+}
 
 
 def _index_directory(archive: Archive) -> None:
-    root = archive.path
-    count = 0
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        for name in sorted(dirnames) + sorted(filenames):
-            count += 1
-            if count > _MAX_DIR_ENTRIES:
-                raise LimitExceeded(f"{root}: more than {_MAX_DIR_ENTRIES} files; not an image")
-            full = Path(dirpath, name)
-            rel = full.relative_to(root).as_posix()
-            info = full.lstat()
-            if stat.S_ISLNK(info.st_mode):
-                archive.members[rel] = Member(rel, "symlink", 0, 0, os.readlink(full))
-            elif stat.S_ISREG(info.st_mode):
-                archive.members[rel] = Member(rel, "file", info.st_size, 0)
-            elif stat.S_ISDIR(info.st_mode):
-                archive.members[rel] = Member(rel, "dir", 0, 0)
-            else:
-                archive.members[rel] = Member(rel, "other", 0, 0)
+    for listed in list_directory(archive.path, archive.limits):
+        archive.members[listed.name] = Member(listed.name, listed.kind, listed.size, 0, listed.link)

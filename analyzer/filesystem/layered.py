@@ -17,7 +17,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
 from analyzer.filesystem.model import Change, Entry, EntryKind, LayerListing, Removed, Version
-from analyzer.filesystem.paths import ancestors, is_within, parent
+from analyzer.filesystem.notes import Notes
+from analyzer.filesystem.paths import is_within, parent
+
+_RESOLVE_WORK = 1 << 18
+"""Characters of path one resolution may examine: a real one needs a few hundred, while 40 hops
+through 4,000-character link targets bouncing along a deep directory chain would take 0.1 s per
+path, and a layer can hold hundreds of thousands of such links."""
 
 
 class LayeredFS:
@@ -32,7 +38,7 @@ class LayeredFS:
         self._max_hops = max_symlink_hops
         self._sorted: dict[str, list[str]] = {}
         """paths() and all_paths(), sorted once after the last layer was applied."""
-        self.notices: list[str] = []
+        self._notes = Notes()
         self.layer_count = 0
 
     @classmethod
@@ -71,7 +77,7 @@ class LayeredFS:
         if history and history[-1].layer == version.layer and version.entry is not None:
             previous = history.pop()  # the same layer wrote the path again: last one wins
             if previous.entry is not None and not previous.entry.implicit:
-                self.notices.append(
+                self._notes.add(
                     f"{path} appears twice in layer {version.layer}; the last entry wins"
                 )
             if previous.change is Change.ADDED:
@@ -87,23 +93,28 @@ class LayeredFS:
             self._children.setdefault(parent(path), set()).add(path)
 
     def _delete(self, path: str, layer: int, cause: str) -> None:
-        for child in sorted(self._children.pop(path, ())):
-            self._delete(child, layer, cause)
-        if path in self._final:
-            self._record(path, Version(layer, Change.DELETED, None, cause))
+        """Delete `path` and everything below it, with a stack rather than recursion: a path
+        may be 2,000 directories deep."""
+        pending = [path]
+        while pending:
+            current = pending.pop()
+            pending.extend(sorted(self._children.pop(current, ()), reverse=True))
+            if current in self._final:
+                self._record(current, Version(layer, Change.DELETED, None, cause))
 
     def _ensure_parents(self, layer: int, entry: Entry) -> None:
-        direct = self._final.get(parent(entry.path))
-        if direct is not None and direct.entry is not None and direct.entry.kind is EntryKind.DIR:
-            return  # the usual case: the parent exists, and so do all its ancestors
-        for directory in ancestors(entry.path):
+        """Give `entry` implicit parent directories where the final view lacks them. Every
+        ancestor of a path in the final view is a directory there, so the search walks up only
+        to the nearest existing directory (usually the parent: one lookup)."""
+        missing: list[tuple[str, Version | None]] = []
+        directory = parent(entry.path)
+        while directory != "/":
             current = self._final.get(directory)
-            if (
-                current is not None
-                and current.entry is not None
-                and current.entry.kind is EntryKind.DIR
-            ):
-                continue
+            if current is not None and current.entry and current.entry.kind is EntryKind.DIR:
+                break
+            missing.append((directory, current))
+            directory = parent(directory)
+        for directory, current in reversed(missing):  # outermost first
             change = Change.ADDED if current is None else Change.MODIFIED
             implicit = Entry(directory, EntryKind.DIR, 0o755, 0, 0, 0, entry.mtime, implicit=True)
             self._record(directory, Version(layer, change, implicit))
@@ -125,15 +136,20 @@ class LayeredFS:
     def _resolve_hardlink(self, entry: Entry) -> Entry:
         target = self._final.get(entry.link)
         if target is None or target.entry is None:
-            self.notices.append(f"hardlink {entry.path} points to missing {entry.link}")
+            self._notes.add(f"hardlink {entry.path} points to missing {entry.link}")
             return entry
         source = target.entry
         if source.kind not in (EntryKind.FILE, EntryKind.HARDLINK):
-            self.notices.append(f"hardlink {entry.path} points to a {source.kind.value}")
+            self._notes.add(f"hardlink {entry.path} points to a {source.kind.value}")
             return entry
         return replace(entry, digest=source.digest, size=source.size)
 
     # -- reading -------------------------------------------------------------------------------
+
+    @property
+    def notices(self) -> list[str]:
+        """What merging the layers noticed (duplicates, dangling hardlinks), bounded."""
+        return list(self._notes.final())
 
     def get(self, path: str) -> Entry | None:
         """The final entry at `path` (symlinks not followed), or None."""
@@ -201,18 +217,22 @@ class LayeredFS:
                 yield Removed(version, after.layer, how)
 
     def resolve(self, path: str, *, follow_last: bool = True) -> str | None:
-        """Resolve symlinks in `path` inside the image root; None on a loop or too many hops.
+        """Resolve symlinks in `path` inside the image root; None on a loop, too many hops, or
+        a resolution that would examine more than _RESOLVE_WORK characters of paths.
 
         Absolute link targets start again at the image root and `..` never climbs above it, so
         resolution can never leave the image.
         """
         pending = deque(part for part in path.split("/") if part)
         resolved = "/"
-        hops = 0
+        hops = work = 0
         while pending:
             name = pending.popleft()
             if name in (".", ""):
                 continue
+            work += len(resolved) + len(name)  # each step copies and hashes the path so far
+            if work > _RESOLVE_WORK:
+                return None
             if name == "..":
                 resolved = parent(resolved)
                 continue

@@ -121,9 +121,10 @@ class LayerListing:
     """Everything one pass over a layer learned."""
 
     digest: str
-    """Digest of the stored blob (verified against the manifest, or computed)."""
+    """Digest of the stored blob, in the manifest's algorithm (verified against the manifest)."""
     diff_id: str
-    """sha256 of the uncompressed tar (verified against the config's rootfs.diff_ids)."""
+    """Digest of the uncompressed tar, in the config's algorithm (verified against the config's
+    rootfs.diff_ids)."""
     compression: str
     compressed_size: int
     uncompressed_size: int

@@ -50,16 +50,6 @@ def parent(path: str) -> str:
     return head or "/"
 
 
-def ancestors(path: str) -> list[str]:
-    """Every ancestor directory of `path`, root excluded, outermost first.
-
-    >>> ancestors("/usr/local/bin/x")
-    ['/usr', '/usr/local', '/usr/local/bin']
-    """
-    parts = path.strip("/").split("/")[:-1]
-    return ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
-
-
 def whiteout(path: str) -> tuple[str, str] | None:
     """Classify a whiteout marker: ("opaque", dir), ("whiteout", deleted path), ("aufs", path).
 

@@ -11,18 +11,23 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from itertools import chain
 
 from analyzer.archive.compression import Compression, decompressed_chunks, sniff_compression
 from analyzer.archive.digest import StreamDigest
 from analyzer.archive.pipeline import in_background
+from analyzer.archive.tarheader import entry_units
 from analyzer.archive.tarstream import DATA_TYPES, REGULAR_TYPES, TarHeader, TarStream
 from analyzer.errors import ArchiveError, LimitExceeded
+from analyzer.filesystem.budget import Budget, ImpliedDirs
 from analyzer.filesystem.content import ContentConsumer, ContentSink, PendingFile
 from analyzer.filesystem.model import Entry, EntryKind, LayerListing
+from analyzer.filesystem.notes import Notes
 from analyzer.filesystem.paths import normalize, whiteout
 from analyzer.limits import Limits
+from analyzer.text import quoted
+
+__all__ = ["Budget", "walk_layer"]  # Budget lives in budget.py; readers know it from here
 
 _KIND = {
     "1": EntryKind.HARDLINK,
@@ -33,25 +38,6 @@ _KIND = {
     "6": EntryKind.FIFO,
     "S": EntryKind.FILE,
 }
-_MAX_NOTICES = 20
-
-
-@dataclass
-class Budget:
-    """Counters shared by every layer of one read, checked against the Limits."""
-
-    limits: Limits
-    total_bytes: int = 0
-    entries: int = 0
-
-    def charge_entry(self, what: str) -> None:
-        """Count one tar member; raise when the entry limit is passed."""
-        self.entries += 1
-        if self.entries > self.limits.max_entries:
-            raise LimitExceeded(
-                f"{what}: more than {self.limits.max_entries} tar entries in total; "
-                "raise --max-entries if this image is really that large"
-            )
 
 
 class _IterReader:
@@ -73,22 +59,6 @@ class _IterReader:
         self._rest = b""
         for _ in self._chunks:
             pass
-
-
-@dataclass
-class _Notes:
-    items: list[str] = field(default_factory=list)
-    dropped: int = 0
-
-    def add(self, text: str) -> None:
-        if len(self.items) < _MAX_NOTICES:
-            self.items.append(text)
-        else:
-            self.dropped += 1
-
-    def final(self) -> tuple[str, ...]:
-        more = [f"... and {self.dropped} more notices like these"] if self.dropped else []
-        return tuple(self.items + more)
 
 
 def _limited(chunks: Iterator[bytes], budget: Budget, what: str) -> Iterator[bytes]:
@@ -116,24 +86,24 @@ def walk_layer(
     budget: Budget,
     sinks: Sequence[ContentSink] = (),
     key: str = "",
+    *,
+    digest_algorithm: str = "sha256",
+    diff_id_algorithm: str = "sha256",
 ) -> LayerListing:
     """Read one layer blob from `chunks` once and return what it holds.
 
-    `what` names the layer in messages; `key` identifies it to the content sinks.
+    `what` names the layer in messages; `key` identifies it to the content sinks. The blob's
+    digest is computed with `digest_algorithm` (the manifest's layer digest), the tar's with
+    `diff_id_algorithm` (the config's diff_id): "sha256" or "sha512".
     """
-    blob, tar = StreamDigest(), StreamDigest()
+    blob, tar = StreamDigest(digest_algorithm), StreamDigest(diff_id_algorithm)
     found: list[Compression] = []
     plain = in_background(_decoded(chunks, what, budget, (blob, tar), found))
     stream = TarStream(plain, what, max_header_bytes=budget.limits.max_header_bytes)
-    notes = _Notes()
+    notes = Notes()
     entries, whiteouts, opaque, members = _read_members(stream, (what, key), budget, sinks, notes)
-    if members == 0 and not stream.ended_cleanly:
-        raise ArchiveError(f"{what}: the layer is not a tar archive (or is empty)")
-    if not stream.ended_cleanly:
-        notes.add("the layer tar has no end-of-archive marker (it may be truncated)")
-    for _ in stream.drain():  # the end padding counts in the digests too
-        pass
-    if found[0] is Compression.NONE:
+    _check_end(stream, members, what, notes)
+    if _one_hash(found[0], blob, tar):
         tar = blob
     return LayerListing(
         digest=blob.digest,
@@ -150,6 +120,27 @@ def walk_layer(
     )
 
 
+def _check_end(stream: TarStream, members: int, what: str, notes: Notes) -> None:
+    """What the end of the tar says: not a tar at all, truncated, or global headers ignored;
+    then read the padding after it, which counts in the digests too."""
+    if members == 0 and not stream.ended_cleanly:
+        raise ArchiveError(f"{what}: the layer is not a tar archive (or is empty)")
+    if not stream.ended_cleanly:
+        notes.add("the layer tar has no end-of-archive marker (it may be truncated)")
+    if stream.global_headers:
+        notes.add(
+            f"{stream.global_headers} PAX global header(s) ignored, as container runtimes "
+            "(Go's archive/tar) ignore them"
+        )
+    for _ in stream.drain():
+        pass
+
+
+def _one_hash(compression: Compression, blob: StreamDigest, tar: StreamDigest) -> bool:
+    """True when one hash serves as both digests: the blob is its own tar, hashed alike."""
+    return compression is Compression.NONE and blob.algorithm == tar.algorithm
+
+
 def _decoded(
     chunks: Iterator[bytes],
     what: str,
@@ -163,9 +154,10 @@ def _decoded(
     first = next(raw, b"")
     found.append(sniff_compression(first))
     source = _IterReader(chain([first], raw))
-    decoded = _limited(decompressed_chunks(source, found[0], what), budget, what)
-    if found[0] is Compression.NONE:
-        yield from decoded  # the tar is the blob: one sha256 pass serves both digests
+    window = budget.limits.max_window_bytes
+    decoded = _limited(decompressed_chunks(source, found[0], what, max_window=window), budget, what)
+    if _one_hash(found[0], blob, tar):
+        yield from decoded  # the tar is the blob: one pass serves both digests
     else:
         yield from tar.tee(decoded)
     source.drain()  # bytes after the compressed stream still belong to the blob's digest
@@ -176,16 +168,17 @@ def _read_members(
     names: tuple[str, str],
     budget: Budget,
     sinks: Sequence[ContentSink],
-    notes: _Notes,
+    notes: Notes,
 ) -> tuple[list[Entry], list[str], list[str], int]:
     entries: list[Entry] = []
     whiteouts: list[str] = []
     opaque: list[str] = []
     members = 0
     what, key = names
+    implied = ImpliedDirs(budget, what)
     for header in stream:
         members += 1
-        budget.charge_entry(what)
+        budget.charge_entry(what, entry_units(header))
         path = _checked_path(header, budget.limits, notes)
         if path == "/":
             continue
@@ -199,6 +192,7 @@ def _read_members(
             else:
                 notes.add(f"aufs metadata {path} ignored")
             continue
+        implied.add(path, header.type == "5")
         if header.type in DATA_TYPES:  # a regular file: its Entry is built with its digest
             if sinks:
                 pending = PendingFile(path, header.size, header.mode)
@@ -211,15 +205,16 @@ def _read_members(
     return entries, whiteouts, opaque, members
 
 
-def _checked_path(header: TarHeader, limits: Limits, notes: _Notes) -> str:
-    if len(header.name) > limits.max_path_length:
+def _checked_path(header: TarHeader, limits: Limits, notes: Notes) -> str:
+    longest = max(len(header.name), len(header.linkname))
+    if longest > limits.max_path_length:
         raise LimitExceeded(
-            f"a tar entry name of {len(header.name)} characters exceeds the limit of "
-            f"{limits.max_path_length}; the layer is malformed or hostile"
+            f"tar entry {quoted(header.name)} has a name or link target of {longest} characters, "
+            f"over the limit of {limits.max_path_length}; the layer is malformed or hostile"
         )
     path, escaped = normalize(header.name)
     if escaped:
-        notes.add(f"entry {header.name!r} points outside the image root; read as {path}")
+        notes.add(f"entry {quoted(header.name)} points outside the image root; read as {path}")
     return path
 
 
@@ -230,7 +225,7 @@ def _digest(stream: TarStream) -> bytes:
     return digest.digest()
 
 
-def _entry(header: TarHeader, path: str, notes: _Notes, digest: bytes = b"") -> Entry:
+def _entry(header: TarHeader, path: str, notes: Notes, digest: bytes = b"") -> Entry:
     if header.type in REGULAR_TYPES:
         kind = EntryKind.FILE
     else:
@@ -238,12 +233,12 @@ def _entry(header: TarHeader, path: str, notes: _Notes, digest: bytes = b"") -> 
     if header.type == "S":
         notes.add(f"{path} is a GNU sparse file; its stored bytes are scanned as they are")
     elif kind is EntryKind.OTHER:
-        notes.add(f"{path} has unknown tar type {header.type!r}; its data was skipped")
+        notes.add(f"{path} has unknown tar type {quoted(header.type)}; its data was skipped")
     link = header.linkname
     if kind is EntryKind.HARDLINK:
         link, escaped = normalize(link)
         if escaped:
-            notes.add(f"hardlink {path} points outside the image root ({header.linkname!r})")
+            notes.add(f"hardlink {path} points outside the image root ({quoted(header.linkname)})")
     return Entry(
         path=path,
         kind=kind,

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from analyzer.archive.tarstream import TarStream, _byte_sum, _checksum_ok
+from analyzer.archive.tarheader import _byte_sum, checksum_ok
+from analyzer.archive.tarstream import TarStream
 from analyzer.errors import ArchiveError, LimitExceeded
 
 
@@ -115,7 +116,7 @@ def test_header_checksums_are_summed_exactly(seed: int) -> None:
     for stored, ok in ((unsigned, True), (unsigned + 1, False), (unsigned - 1, False)):
         header = block[:148] + f"{stored:06o}\0 ".encode() + block[156:]
         high = sum(1 for b in header[:148] + header[156:] if b > 127)
-        assert _checksum_ok(header) is (ok or stored == unsigned - 256 * high)
+        assert checksum_ok(header) is (ok or stored == unsigned - 256 * high)
 
 
 def test_non_tar_data_says_so() -> None:
@@ -158,4 +159,4 @@ def test_a_header_summed_with_signed_bytes_is_accepted() -> None:
     signed = sum(header[:148]) + sum(header[156:]) + 8 * 32 - 256 * high
     for stored, ok in ((signed, True), (signed - 1, False)):
         data[148:156] = f"{stored:06o}\0 ".encode()
-        assert _checksum_ok(bytes(data[:512])) is ok
+        assert checksum_ok(bytes(data[:512])) is ok
