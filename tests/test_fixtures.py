@@ -120,21 +120,25 @@ def open_archive(path: Path) -> Archive:
     return archive
 
 
-def sha(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
+def sha(data: bytes, algorithm: str = "sha256") -> str:
+    return f"{algorithm}:{hashlib.new(algorithm, data).hexdigest()}"
 
 
 def blob(archive: Archive, descriptor: dict[str, Any]) -> bytes:
-    """The blob a descriptor names, checked against its digest and size."""
-    data = archive.read("blobs/sha256/" + descriptor["digest"].split(":", 1)[1])
-    assert sha(data) == descriptor["digest"]
+    """The blob a descriptor names (under blobs/<algorithm>/), checked against its digest and
+    size."""
+    algorithm, _, hexdigest = descriptor["digest"].partition(":")
+    data = archive.read(f"blobs/{algorithm}/{hexdigest}")
+    assert sha(data, algorithm) == descriptor["digest"]
     assert len(data) == descriptor["size"]
     return data
 
 
 def check_layers(config: dict[str, Any], layers: list[bytes]) -> None:
-    """diff_ids are the uncompressed layers' sha256, and every layer is a readable tar."""
-    assert config["rootfs"]["diff_ids"] == [sha(layer) for layer in layers]
+    """diff_ids are the uncompressed layers' digests, and every layer is a readable tar."""
+    diff_ids = config["rootfs"]["diff_ids"]
+    pairs = zip(layers, diff_ids, strict=True)
+    assert diff_ids == [sha(layer, d.partition(":")[0]) for layer, d in pairs]
     for layer in layers:
         tar_infos(layer)
 

@@ -17,6 +17,7 @@ SAME_IMAGE_FORMATS = [
     "oci-tar-gzip",
     "oci-tar-uncompressed",
     "oci-dir-zstd",
+    "oci-sha512",
     "docker-legacy.tar.gz",
     "docker-legacy.tar.xz",
     "docker-legacy.tar.bz2",

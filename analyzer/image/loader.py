@@ -35,6 +35,10 @@ def load_catalog(archive: Archive) -> Catalog:
         f"archive member {quoted(n)} has an unsafe path and was ignored"
         for n in archive.unsafe_names
     ]
+    if archive.unsafe_dropped:
+        notices.append(
+            f"... and {archive.unsafe_dropped} more archive members with unsafe paths were ignored"
+        )
     if archive.truncated:
         notices.append("the archive has no tar end-of-archive marker; it may be truncated")
     return Catalog(
