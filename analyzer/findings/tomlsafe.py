@@ -25,19 +25,19 @@ from analyzer.text import printable, quoted
 MAX_KEY_PARTS = 16
 
 _BARE = r"[A-Za-z0-9_-]++"
-_PART = rf"""(?:{_BARE}|"(?:[^"\\\n]|\\.)*+"|'[^'\n]*+')"""
-_RUN = rf"{_PART}(?:[ \t]*+\.[ \t]*+{_PART})*+"
+_PART = rf"""(?:{_BARE}|"(?>(?:[^"\\\n]|\\.)*)"|'[^'\n]*+')"""
+_RUN = rf"{_PART}(?>(?:[ \t]*+\.[ \t]*+{_PART})*)"
 _LONG = rf"(?:{_PART}[ \t]*+\.[ \t]*+){{{MAX_KEY_PARTS}}}"
 _TOKEN = (
-    r'"""(?:[^"\\]|\\.|"(?!""))*+(?:""")?'  # multi-line basic string (to its end if unclosed)
-    r"|'''(?:[^']|'(?!''))*+(?:''')?"  # multi-line literal string
+    r'"""(?>(?:[^"\\]|\\.|"(?!""))*)(?:""")?'  # multi-line basic string (to its end if unclosed)
+    r"|'''(?>(?:[^']|'(?!''))*)(?:''')?"  # multi-line literal string
     rf"|{_RUN}"  # dotted key parts, or a one-line string, or a bare word
-    r'|"(?:[^"\\\n]|\\.)*+'  # an unclosed one-line string
+    r'|"(?>(?:[^"\\\n]|\\.)*)'  # an unclosed one-line string
     r"|'[^'\n]*+"
     r"|\#[^\n]*+"  # a comment
     r"|[^\"'\#A-Za-z0-9_-]++"  # anything else
 )
-_UNTIL_LONG_KEY = re.compile(rf"(?:(?!{_LONG})(?:{_TOKEN}))*+", re.DOTALL)
+_UNTIL_LONG_KEY = re.compile(rf"(?>(?:(?!{_LONG})(?:{_TOKEN}))*)", re.DOTALL)
 """Matches up to the first dotted key of ``MAX_KEY_PARTS`` parts or more, else to the end."""
 
 
