@@ -18,6 +18,8 @@ from analyzer.limits import Limits
 from analyzer.reader import ImageView, Progress, ReadResult, read_archive
 from analyzer.secrets.config import Scrubber, archive_scrubber, scrubber_for
 from analyzer.secrets.engine import SecretEngine
+from analyzer.secrets.redact import Redacted
+from analyzer.secrets.sink import SecretSink
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +32,8 @@ class ImageReport:
     facts: tuple[tuple[str, object], ...]
     """What detectors established besides findings (e.g. ("packages", [...]), ("os", ...))."""
     scrub: Callable[[str], str]
-    """Redacts the image's known config secrets from quoted config text."""
+    """Redacts every secret the scan recognised for this image (its config's, its files',
+    the archive documents') from any text."""
     suppressed: tuple[tuple[Finding, Suppression], ...] = ()
     below_threshold: int = 0
     """How many findings --min-severity hid."""
@@ -44,23 +47,34 @@ class ScanResult:
     images: tuple[ImageReport, ...]
     notices: tuple[str, ...]
     archive_scrub: Callable[[str], str] = str
-    """Redacts secrets from the archive's own index documents (annotations, config values)."""
+    """Redacts every secret any image's scrub does, and those of the archive's own index
+    documents, from any text."""
+
+
+def _file_secrets(chosen: Sequence[Detector], view: ImageView) -> list[Redacted]:
+    """The redacted form of every secret found in this image's files, of every kind (a
+    private key, a keystore, a structural hit as much as a detect-secrets one), reported or
+    not (a suppressed finding's value must not show elsewhere either)."""
+    layers = {listing.key for listing in view.listings}
+    return [
+        hit.redacted
+        for detector in chosen
+        if isinstance(detector, SecretDetector) and isinstance(sink := detector.sink(), SecretSink)
+        for (layer, _, _), hits in sink.hits.items()
+        if layer in layers
+        for hit in hits
+    ]
 
 
 def _scrubbed_of_file_secrets(
-    scrub: Scrubber, findings: list[Finding]
+    scrub: Scrubber, findings: list[Finding], secrets: list[Redacted]
 ) -> tuple[Scrubber, list[Finding]]:
-    """The scrubber widened to the secrets found in files (known by length and sha256 only),
-    and the findings' quoted history lines and evidence passed through it: a build step may
-    quote a value it wrote into a file (`sed -i 's/__DB__/VALUE/'`)."""
-    hashed = set()
-    for finding in findings:
-        details = dict(finding.details)
-        if finding.category == "secrets" and "secret_sha256" in details and "length" in details:
-            hashed.add((int(details["length"]), details["secret_sha256"]))
-    if not hashed:
+    """The scrubber widened to the secrets found in files (known by their redacted form
+    only), and the findings' quoted history lines and evidence passed through it: a build
+    step may quote a value it wrote into a file (`sed -i 's/__DB__/VALUE/'`)."""
+    if not secrets:
         return scrub, findings
-    wide = scrub.with_hashed(hashed)
+    wide = scrub.with_hashed(secrets)
     return wide, [
         replace(
             f,
@@ -126,7 +140,7 @@ def _scan(
         )
         ctx = ImageContext(view, store, options, read.catalog.artifacts, scrub)
         findings = sorted((f for d in chosen for f in d.detect(ctx)), key=sort_key)
-        scrub, findings = _scrubbed_of_file_secrets(scrub, findings)
+        scrub, findings = _scrubbed_of_file_secrets(scrub, findings, _file_secrets(chosen, view))
         applied = apply_suppressions(findings, options.suppressions, options.today)
         shown = tuple(f for f in applied.kept if f.severity.rank >= options.min_severity.rank)
         reports.append(
@@ -145,11 +159,14 @@ def _scan(
         f"{path}: content over the per-file limit was not fully examined"
         for _, path in store.truncated
     )
-    archive = read.archive
-    documents = [
-        archive.read_small(n, n) for n in ("index.json", "manifest.json") if archive.has(n)
-    ]
     scrubs = [r.scrub for r in reports if isinstance(r.scrub, Scrubber)]
+    documents = _index_documents(read)
     return ScanResult(
         read, tuple(reports), tuple(notices), archive_scrubber(documents, engine, scrubs)
     )
+
+
+def _index_documents(read: ReadResult) -> list[bytes]:
+    """The archive's own index documents (index.json, manifest.json)."""
+    archive = read.archive
+    return [archive.read_small(n, n) for n in ("index.json", "manifest.json") if archive.has(n)]

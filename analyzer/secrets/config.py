@@ -11,8 +11,6 @@ of every output that quotes the config.
 
 from __future__ import annotations
 
-import copy
-import hashlib
 import json
 import re
 import shlex
@@ -23,8 +21,10 @@ from typing import Any
 from analyzer.image.config import history_step_layers
 from analyzer.image.model import ImageConfig
 from analyzer.secrets.engine import SecretEngine
-from analyzer.secrets.redact import redact
+from analyzer.secrets.scrubber import Scrubber
 from analyzer.secrets.structure import is_placeholder, structural_hits
+
+__all__ = ["ConfigSecret", "Scrubber", "archive_scrubber", "config_secrets", "scrubber_for"]
 
 _SECRET_NAME = re.compile(
     r"PASSW(?:OR)?D|PASSWD|_PWD$|^PWD_|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
@@ -222,102 +222,12 @@ def _shell_words(text: str) -> list[str]:
 _AS_HISTORY = "/root/.sh_history"
 
 
-class Scrubber:
-    """Replaces known secret values with their redacted form in text quoted from the config
-    (the config's own secrets, and those found in files once `with_hashed` adds them)."""
-
-    def __init__(
-        self,
-        values: Iterable[str] = (),
-        secrets: Iterable[ConfigSecret] = (),
-        env: Iterable[str] = (),
-    ) -> None:
-        """`env`: the config's ENV entries and labels as NAME=value. A secret value shorter
-        than 4 characters is not replaced inside any text (it would hit digests and words):
-        only a text that is the value itself, and NAME=value wherever it is quoted (a history
-        line `ENV DB_PASSWORD=a9Z`)."""
-        self.secrets = tuple(secrets)
-        """The config secrets the values came from, so the secrets detector reports them
-        without scanning the config a second time."""
-        found = {v for v in (*values, *(s.value for s in self.secrets)) if v}
-        long = [v for v in found if len(v) >= 4]
-        short = {v for v in found if len(v) < 4}
-        self._exact = {v: str(redact(v)) for v in short}
-        for entry in env:
-            name, _, value = entry.partition("=")
-            if value in short:
-                long.append(entry)  # replaced as a whole, NAME=<redacted>
-                self._exact[entry] = f"{name}={redact(value)}"
-        self._values = sorted(long, key=len, reverse=True)
-        self._hashed: dict[int, frozenset[str]] = {}
-        """Secrets known only by (length, sha256): those found in files, whose values are
-        never kept; a window of that length hashing to one of them is one."""
-        self._memo: dict[str, str] = {}
-
-    def with_hashed(self, hashed: Iterable[tuple[int, str]]) -> Scrubber:
-        """This scrubber, also redacting every value of the given (length, sha256 hex) pairs,
-        e.g. the secrets found in files (a build step `sed -i 's/__DB__/VALUE/'` quotes one).
-        Values shorter than 6 characters are left out (they would hit words by design)."""
-        widened = copy.copy(self)
-        by_length: dict[int, set[str]] = {}
-        for length, digest in hashed:
-            if length >= 6:
-                by_length.setdefault(length, set()).add(digest)
-        widened._hashed = {n: frozenset(d) for n, d in by_length.items()}
-        widened._memo = {}  # the same history lines are quoted by many findings
-        return widened
-
-    def __call__(self, text: str) -> str:
-        """`text` with every known secret value redacted.
-
-        >>> Scrubber(["hunter2-long"])("curl -u admin:hunter2-long x")
-        'curl -u admin:hunt... (12 chars, sha256:92a797213174aa3c) x'
-        >>> scrub = Scrubber(["a9Z"], env=["REDIS_PASSWORD=a9Z"])
-        >>> scrub("ENV REDIS_PASSWORD=a9Z")
-        'ENV REDIS_PASSWORD=a... (3 chars, sha256:422c525099df851b)'
-        >>> scrub("a9Z"), scrub("sha256:a9Z")
-        ('a... (3 chars, sha256:422c525099df851b)', 'sha256:a9Z')
-        """
-        if text in self._exact:
-            return self._exact[text]
-        for value in self._values:
-            if value in text:
-                text = text.replace(value, self._exact.get(value) or str(redact(value)))
-        if self._hashed:
-            if text not in self._memo:
-                scrubbed = text
-                for length, digests in self._hashed.items():
-                    scrubbed = _redact_windows(scrubbed, length, digests)
-                self._memo[text] = scrubbed
-            text = self._memo[text]
-        return text
-
-
-def _redact_windows(text: str, length: int, digests: frozenset[str]) -> str:
-    """`text` with every `length`-character window whose sha256 is in `digests` redacted.
-
-    >>> import hashlib
-    >>> digest = hashlib.sha256(b"Se6-cret-Value").hexdigest()
-    >>> _redact_windows("sed -i s/__DB__/Se6-cret-Value/ x", 14, frozenset({digest}))[:35]
-    'sed -i s/__DB__/Se6-... (14 chars, '
-    """
-    start = 0
-    while start + length <= len(text):
-        window = text[start : start + length]
-        if hashlib.sha256(window.encode()).hexdigest() in digests:
-            hidden = str(redact(window))
-            text = text[:start] + hidden + text[start + length :]
-            start += len(hidden)
-        else:
-            start += 1
-    return text
-
-
 def archive_scrubber(
-    documents: Iterable[bytes], engine: SecretEngine, images: Iterable[Scrubber] = ()
+    documents: Iterable[bytes], engine: SecretEngine, images: Sequence[Scrubber] = ()
 ) -> Scrubber:
     """A Scrubber for the archive's own index documents (index.json, manifest.json): every
-    image's config secrets, plus the secrets in the documents' annotations."""
+    image's secrets (the config's and those found in files), plus the secrets in the
+    documents' annotations."""
     values = [
         value
         for raw in documents
@@ -325,7 +235,7 @@ def archive_scrubber(
         for _, value in _secrets_in(_Source("ANNOTATION", f"{key}={note}", None), engine)
         if not is_placeholder(value)
     ]
-    return Scrubber(values, [secret for image in images for secret in image.secrets])
+    return Scrubber.union(images, values)
 
 
 def scrubber_for(
