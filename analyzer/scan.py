@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from analyzer.findings.model import Finding
 from analyzer.findings.suppress import Suppression, apply_suppressions
 from analyzer.limits import Limits
 from analyzer.reader import ImageView, Progress, ReadResult, read_archive
-from analyzer.secrets.config import Scrubber, archive_scrubber, scrubber_for
+from analyzer.secrets.config import Scrubber, archive_values, image_scrubber
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.redact import Redacted
 from analyzer.secrets.sink import SecretSink
@@ -64,6 +64,15 @@ def _file_secrets(chosen: Sequence[Detector], view: ImageView) -> list[Redacted]
         if layer in layers
         for hit in hits
     ]
+
+
+def _names(view: ImageView) -> Iterator[tuple[str, int]]:
+    """Every file name and link target of the image, with its layer, lowest layer first."""
+    for layer, listing in enumerate(view.listings):
+        for entry in listing.entries:
+            yield entry.path, layer
+            if entry.link:
+                yield entry.link, layer
 
 
 def _scrubbed_of_file_secrets(
@@ -131,13 +140,12 @@ def _scan(
         next((d.engine for d in chosen if isinstance(d, SecretDetector)), None)
         or SecretEngine(use_hyperscan=False)  # only a few config texts to scrub
     )
+    documents = _index_documents(read)
+    shared = archive_values(documents, engine)  # a tag or member name may quote one
     reports = []
     policy_notices: tuple[str, ...] = ()
     for view in read.images:
-        image = view.image
-        scrub = scrubber_for(
-            image.config, len(image.layers), engine, image.raw_config, image.raw_manifest
-        )
+        scrub = image_scrubber(view.image, engine, shared, _names(view))
         ctx = ImageContext(view, store, options, read.catalog.artifacts, scrub)
         findings = sorted((f for d in chosen for f in d.detect(ctx)), key=sort_key)
         scrub, findings = _scrubbed_of_file_secrets(scrub, findings, _file_secrets(chosen, view))
@@ -160,10 +168,7 @@ def _scan(
         for _, path in store.truncated
     )
     scrubs = [r.scrub for r in reports if isinstance(r.scrub, Scrubber)]
-    documents = _index_documents(read)
-    return ScanResult(
-        read, tuple(reports), tuple(notices), archive_scrubber(documents, engine, scrubs)
-    )
+    return ScanResult(read, tuple(reports), tuple(notices), Scrubber.union(scrubs, shared))
 
 
 def _index_documents(read: ReadResult) -> list[bytes]:
