@@ -49,6 +49,9 @@ _SECRET_NAME = re.compile(
     re.I,
 )
 _FILE_REFERENCE = re.compile(r"_FILE$|_PATH$|_DIR$", re.I)
+_SWITCH = frozenset({"true", "false", "yes", "no", "on", "off", "enabled", "disabled"})
+"""Values of a setting, never of a secret (`REQUIRE_AUTH=true`): as secrets they would also be
+redacted from every text that says "true"."""
 
 
 def secret_env(name: str, value: str) -> bool:
@@ -58,10 +61,14 @@ def secret_env(name: str, value: str) -> bool:
     (True, False)
     >>> secret_env("PATH", "/usr/bin"), secret_env("API_TOKEN", "${API_TOKEN}")
     (False, False)
+    >>> secret_env("REQUIRE_AUTH", "true"), secret_env("TOKEN_AUTH", "Off")
+    (False, False)
     """
     if not _SECRET_NAME.search(name) or _FILE_REFERENCE.search(name):
         return False
-    return bool(value) and not value.startswith("/") and not is_placeholder(value)
+    if not value or value.startswith("/") or value.lower() in _SWITCH:
+        return False
+    return not is_placeholder(value)
 
 
 @dataclass(frozen=True, slots=True)

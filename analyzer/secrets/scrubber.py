@@ -13,10 +13,12 @@ shows beyond the redaction's prefix). Occurrences that only touch are redacted o
 redaction's own prefix is scrubbed too: "abcd... (12 chars, ...)" would otherwise show a
 4-character secret "abcd" that starts the longer one.
 
-Short values are judged whole: a config value under 4 characters (or a file secret under
-SHORTEST_WINDOW) is replaced only where it is the whole text, and NAME=value wherever an ENV
-entry or label holding one is quoted (`ENV REDIS_PASSWORD=a9Z`); inside other text they would
-hit digests and words by design.
+Short values are judged whole: inside other text they would hit digests and words by design.
+A config value under 4 characters is replaced where it is the whole text, where it stands as
+a word of its own (after the start, a blank, a quote or "=", before the end, a blank or a
+quote: `CMD ["redis-server", "--requirepass", "a9Z"]` quotes one so, and the old scrubber
+showed it), and as NAME=value wherever an ENV entry or label holding one is quoted. A file
+secret under SHORTEST_WINDOW is replaced only where it is the whole text.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
+import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -36,7 +39,8 @@ if TYPE_CHECKING:
     from analyzer.secrets.config import ConfigSecret
 
 SHORTEST_VALUE = 4
-"""Config values shorter than this are replaced only as a whole text or as NAME=value."""
+"""Config values shorter than this are replaced only as a whole text, a word or NAME=value."""
+_SHORT_WORD = re.compile(r"""(?<![^\s'"=])[^\s'"=]{1,3}(?![^\s'"])""")
 
 
 class Scrubber:
@@ -63,6 +67,7 @@ class Scrubber:
             name, _, value = entry.partition("=")
             if value in self._whole:
                 self._entries[entry] = f"{name}={self._whole[value]}"
+        self._short_words = frozenset(self._whole)
         self._whole.update(self._entries)
         self._literals = Literals([*(v for v in self._values if not _short(v)), *self._entries])
         self._hashed_secrets: tuple[Redacted, ...] = ()
@@ -116,8 +121,8 @@ class Scrubber:
         >>> scrub = Scrubber(["a9Z"], env=["REDIS_PASSWORD=a9Z"])
         >>> scrub("ENV REDIS_PASSWORD=a9Z")
         'ENV REDIS_PASSWORD=a... (3 chars, sha256:422c525099df851b)'
-        >>> scrub("a9Z"), scrub("sha256:a9Z")
-        ('a... (3 chars, sha256:422c525099df851b)', 'sha256:a9Z')
+        >>> scrub("a9Z"), scrub("sha256:a9Z"), "a9Z" in scrub('CMD ["redis-cli", "-a", "a9Z"]')
+        ('a... (3 chars, sha256:422c525099df851b)', 'sha256:a9Z', False)
         """
         whole = self._whole.get(text)
         if whole is not None:
@@ -134,7 +139,7 @@ class Scrubber:
         hashed = self._hashed.spans(text) if self._hashed else []
         if hashed is None:
             return str(redact(text))  # a text crafted against the fingerprint: hidden whole
-        spans = self._literals.spans(text) + hashed
+        spans = self._literals.spans(text) + hashed + self._word_spans(text)
         if not spans:
             return text
         pieces: list[str] = []
@@ -144,6 +149,12 @@ class Scrubber:
             done = end
         pieces.append(text[done:])
         return "".join(pieces)
+
+    def _word_spans(self, text: str) -> list[Span]:
+        """Where a short value stands as a word of its own."""
+        if not self._short_words:
+            return []
+        return [w.span() for w in _SHORT_WORD.finditer(text) if w.group() in self._short_words]
 
     def _is_short_hashed(self, text: str) -> bool:
         digests = self._short_hashed.get(len(text))

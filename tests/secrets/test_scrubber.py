@@ -86,6 +86,17 @@ def _occurrences(text: str, value: str) -> list[tuple[int, int]]:
     return [(i, i + len(value)) for i in range(len(text)) if text.startswith(value, i)]
 
 
+def _short_value_as_a_word(text: str, values: Iterable[str]) -> bool:
+    """A short value standing as a word of its own: the old scrubber left it."""
+    for value in (v for v in values if len(v) < 4):
+        for start, end in _occurrences(text, value):
+            before = start == 0 or text[start - 1] in " \t\n'\"="
+            after = end == len(text) or text[end] in " \t\n'\""
+            if before and after and text != value:
+                return True
+    return False
+
+
 def _overlap_only_inside_a_value(text: str, literals: Iterable[str], hashed: Iterable[str]) -> bool:
     """True when any two occurrences are apart, or one lies inside a value's occurrence."""
     spans = [(o, "value") for v in literals for o in _occurrences(text, v)]
@@ -121,6 +132,7 @@ def test_the_scrubber_gives_the_old_scrubbers_output_where_occurrences_do_not_ov
     long_values = [v for v in values if len(v) >= 4]
     entries = [e for e in env if len(e.partition("=")[2]) < 4]
     assume(_overlap_only_inside_a_value(text, long_values + entries, secrets))
+    assume(not _short_value_as_a_word(text, values))
     old = ReferenceScrubber(values, env).with_hashed(
         (len(s), hashlib.sha256(s.encode()).hexdigest()) for s in secrets
     )
@@ -168,6 +180,15 @@ def test_a_secret_overlapping_another_is_redacted_with_it() -> None:
 def test_a_four_character_secret_that_starts_a_longer_one_is_hidden_in_its_prefix() -> None:
     scrubbed = Scrubber(["Abcd", "Abcd-efgh-ijkl"])("pw=Abcd-efgh-ijkl")
     assert "Abcd" not in scrubbed and scrubbed.startswith("pw=A... (4 chars, sha256:")
+
+
+def test_a_short_config_secret_standing_as_a_word_is_redacted() -> None:
+    """A 3-character password quoted as an argument of a command line showed in full; inside
+    a longer word (a digest, a name) it is left alone."""
+    scrub = Scrubber(["a9Z"])
+    for quoted in ('CMD ["redis-server", "--requirepass", "a9Z"]', "redis-cli -a a9Z", "--pw=a9Z"):
+        assert "a9Z" not in scrub(quoted), quoted
+    assert scrub("sha256:a9Z a9Zb xa9Z") == "sha256:a9Z a9Zb xa9Z"
 
 
 def test_a_short_file_secret_is_redacted_where_it_is_the_whole_field() -> None:
