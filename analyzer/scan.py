@@ -66,7 +66,25 @@ def _file_secrets(chosen: Sequence[Detector], view: ImageView) -> list[Redacted]
     ]
 
 
-def _names(view: ImageView) -> Iterator[tuple[str, int]]:
+def scrubbers(
+    read: ReadResult, engine: SecretEngine, shared: Sequence[str] | None = None
+) -> list[Scrubber]:
+    """Per image, a scrubber for everything the read archive shows of it: its config's,
+    manifest's, references', file names' secrets and `shared`, those of the archive's own
+    documents (found here when not given). `scan` widens each with the secrets found in
+    files; `inspect`, `ls` and `history`, which examine no file, can use them as they are."""
+    if shared is None:
+        shared = archive_values(index_documents(read), engine)
+    return [image_scrubber(view.image, engine, shared, image_names(view)) for view in read.images]
+
+
+def index_documents(read: ReadResult) -> list[bytes]:
+    """The archive's own index documents (index.json, manifest.json)."""
+    archive = read.archive
+    return [archive.read_small(n, n) for n in ("index.json", "manifest.json") if archive.has(n)]
+
+
+def image_names(view: ImageView) -> Iterator[tuple[str, int]]:
     """Every file name and link target of the image, with its layer, lowest layer first."""
     for layer, listing in enumerate(view.listings):
         for entry in listing.entries:
@@ -92,6 +110,32 @@ def _scrubbed_of_file_secrets(
         )
         for f in findings
     ]
+
+
+def _image_report(
+    view: ImageView,
+    scrub: Scrubber,
+    *,
+    chosen: Sequence[Detector],
+    store: ContentStore,
+    options: ScanOptions,
+    read: ReadResult,
+) -> tuple[ImageReport, tuple[str, ...]]:
+    """Every detector on one image, and the notices its policy and detectors gave."""
+    ctx = ImageContext(view, store, options, read.catalog.artifacts, scrub)
+    findings = sorted((f for d in chosen for f in d.detect(ctx)), key=sort_key)
+    wide, findings = _scrubbed_of_file_secrets(scrub, findings, _file_secrets(chosen, view))
+    applied = apply_suppressions(findings, options.suppressions, options.today)
+    shown = tuple(f for f in applied.kept if f.severity.rank >= options.min_severity.rank)
+    report = ImageReport(
+        view=view,
+        findings=shown,
+        facts=tuple(sorted(ctx.facts.items())),
+        scrub=wide,
+        suppressed=applied.suppressed,
+        below_threshold=len(applied.kept) - len(shown),
+    )
+    return report, applied.notices + tuple(f"{ctx.label}: {n}" for n in ctx.notices)
 
 
 def sort_key(finding: Finding) -> tuple[int, str, str, int]:
@@ -138,40 +182,22 @@ def _scan(
     read = read_archive(path, platform=platform, limits=limits, sinks=sinks, progress=progress)
     engine = (
         next((d.engine for d in chosen if isinstance(d, SecretDetector)), None)
-        or SecretEngine(use_hyperscan=False)  # only a few config texts to scrub
+        or SecretEngine(use_hyperscan=False)  # no secrets detector: the scrubbers' own engine
     )
-    documents = _index_documents(read)
-    shared = archive_values(documents, engine)  # a tag or member name may quote one
+    shared = archive_values(index_documents(read), engine)  # a tag may quote a secret
     reports = []
     policy_notices: tuple[str, ...] = ()
-    for view in read.images:
-        scrub = image_scrubber(view.image, engine, shared, _names(view))
-        ctx = ImageContext(view, store, options, read.catalog.artifacts, scrub)
-        findings = sorted((f for d in chosen for f in d.detect(ctx)), key=sort_key)
-        scrub, findings = _scrubbed_of_file_secrets(scrub, findings, _file_secrets(chosen, view))
-        applied = apply_suppressions(findings, options.suppressions, options.today)
-        shown = tuple(f for f in applied.kept if f.severity.rank >= options.min_severity.rank)
-        reports.append(
-            ImageReport(
-                view=view,
-                findings=shown,
-                facts=tuple(sorted(ctx.facts.items())),
-                scrub=scrub,
-                suppressed=applied.suppressed,
-                below_threshold=len(applied.kept) - len(shown),
-            )
+    for view, scrub in zip(read.images, scrubbers(read, engine, shared), strict=True):
+        report, image_notices = _image_report(
+            view, scrub, chosen=chosen, store=store, options=options, read=read
         )
-        policy_notices += applied.notices + tuple(f"{ctx.label}: {n}" for n in ctx.notices)
+        reports.append(report)
+        policy_notices += image_notices
     notices = list(read.notices) + list(dict.fromkeys(policy_notices))
     notices.extend(
         f"{path}: content over the per-file limit was not fully examined"
         for _, path in store.truncated
     )
     scrubs = [r.scrub for r in reports if isinstance(r.scrub, Scrubber)]
-    return ScanResult(read, tuple(reports), tuple(notices), Scrubber.union(scrubs, shared))
-
-
-def _index_documents(read: ReadResult) -> list[bytes]:
-    """The archive's own index documents (index.json, manifest.json)."""
-    archive = read.archive
-    return [archive.read_small(n, n) for n in ("index.json", "manifest.json") if archive.has(n)]
+    archive_scrub = Scrubber.union(scrubs, shared)
+    return ScanResult(read, tuple(reports), tuple(notices), archive_scrub)

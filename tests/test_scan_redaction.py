@@ -151,3 +151,17 @@ def test_scanning_a_config_nested_too_deep_to_parse_still_examines_its_strings(
     )
     found = config_secrets(config, 0, SecretEngine(use_hyperscan=False), raw)
     assert [s.value for s in found] == [planted.AUTHOR_TOKEN]
+
+
+def test_without_examining_files_the_read_archives_scrubbers_redact_the_rest(
+    result: ScanResult, report: ImageReport
+) -> None:
+    """`inspect`, `ls` and `history` read no file content: their scrubbers still know every
+    secret of the config, manifest, tags, file names and archive documents."""
+    from analyzer.scan import scrubbers  # noqa: PLC0415
+    from analyzer.secrets.engine import SecretEngine  # noqa: PLC0415
+
+    [scrub] = scrubbers(result.read, SecretEngine(use_hyperscan=False))
+    known = [value for value in PLANTED if value != planted.FILE_TOKEN]  # only in a file
+    for text in image_strings(report):
+        assert not any(value in scrub(text) for value in known), scrub(text)[:60]
