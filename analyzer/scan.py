@@ -99,17 +99,34 @@ def _scrubbed_of_file_secrets(
     """The scrubber widened to the secrets found in files (known by their redacted form
     only), and the findings' quoted history lines and evidence passed through it: a build
     step may quote a value it wrote into a file (`sed -i 's/__DB__/VALUE/'`)."""
-    if not secrets:
-        return scrub, findings
-    wide = scrub.with_hashed(secrets)
+    wide = scrub.with_hashed(secrets) if secrets else scrub
     return wide, [
         replace(
             f,
-            created_by=wide(f.created_by),
-            evidence=f.evidence if f.category == "secrets" else wide(f.evidence),
+            created_by=_step_shown(wide(f.created_by)),
+            evidence=f.evidence if f.category == "secrets" or not secrets else wide(f.evidence),
         )
         for f in findings
     ]
+
+
+STEP_SHOWN = 1000
+"""Characters of a build step a finding quotes: every finding of a layer quotes its step, and a
+1 MB step with 6k secrets made 6 GB of JSON. The whole step is in the image's history."""
+
+
+def _step_shown(step: str) -> str:
+    """A finding's build step, cut after STEP_SHOWN characters (scrubbed before the cut, so a
+    secret across the cut is not half shown).
+
+    >>> _step_shown("x" * 1500)[998:]
+    'xx... (1500 characters in all)'
+    """
+    return (
+        step
+        if len(step) <= STEP_SHOWN
+        else f"{step[:STEP_SHOWN]}... ({len(step)} characters in all)"
+    )
 
 
 def _image_report(

@@ -165,3 +165,28 @@ def test_without_examining_files_the_read_archives_scrubbers_redact_the_rest(
     known = [value for value in PLANTED if value != planted.FILE_TOKEN]  # only in a file
     for text in image_strings(report):
         assert not any(value in scrub(text) for value in known), scrub(text)[:60]
+
+
+def test_a_findings_build_step_is_cut_so_the_report_stays_linear(tmp_path: Path) -> None:
+    """Each finding of a layer quotes its build step: a 1 MB step with thousands of secrets
+    made gigabytes of report. The step is cut (after scrubbing) to a bounded length."""
+    import random  # noqa: PLC0415
+    import string  # noqa: PLC0415
+
+    from analyzer.scan import STEP_SHOWN  # noqa: PLC0415
+    from fixtures.detector_cases import base, clean_image  # noqa: PLC0415
+    from fixtures.formats import write_docker_archive  # noqa: PLC0415
+    from fixtures.spec import FileSpec, LayerSpec  # noqa: PLC0415
+
+    rng = random.Random(3)
+    words = [
+        f"--password=Pw-{''.join(rng.choice(string.ascii_letters) for _ in range(16))}"
+        for _ in range(300)
+    ]
+    step = LayerSpec((FileSpec("etc/motd", b"hi\n"),), created_by="RUN app " + " ".join(words))
+    archive = write_docker_archive([clean_image(base(), step)], tmp_path / "step.tar")
+    [image] = scan_archive(archive).images
+    quoting = [f for f in image.findings if f.layer_index == 1]
+    assert len(quoting) >= 300
+    assert all(len(f.created_by) < STEP_SHOWN + 40 for f in quoting)
+    assert all(w[11:] not in f.created_by for f in quoting for w in words)
