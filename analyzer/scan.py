@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -16,8 +16,10 @@ from analyzer.findings.model import Finding
 from analyzer.findings.suppress import Suppression, apply_suppressions
 from analyzer.limits import Limits
 from analyzer.reader import ImageView, Progress, ReadResult, read_archive
-from analyzer.secrets.config import Scrubber, archive_scrubber, scrubber_for
+from analyzer.secrets.config import Scrubber, archive_values, image_scrubber
 from analyzer.secrets.engine import SecretEngine
+from analyzer.secrets.redact import Redacted
+from analyzer.secrets.sink import SecretSink
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +32,8 @@ class ImageReport:
     facts: tuple[tuple[str, object], ...]
     """What detectors established besides findings (e.g. ("packages", [...]), ("os", ...))."""
     scrub: Callable[[str], str]
-    """Redacts the image's known config secrets from quoted config text."""
+    """Redacts every secret the scan recognised for this image (its config's, its files',
+    the archive documents') from any text."""
     suppressed: tuple[tuple[Finding, Suppression], ...] = ()
     below_threshold: int = 0
     """How many findings --min-severity hid."""
@@ -44,31 +47,112 @@ class ScanResult:
     images: tuple[ImageReport, ...]
     notices: tuple[str, ...]
     archive_scrub: Callable[[str], str] = str
-    """Redacts secrets from the archive's own index documents (annotations, config values)."""
+    """Redacts every secret any image's scrub does, and those of the archive's own index
+    documents, from any text."""
+
+
+def _file_secrets(chosen: Sequence[Detector], view: ImageView) -> list[Redacted]:
+    """The redacted form of every secret found in this image's files, of every kind (a
+    private key, a keystore, a structural hit as much as a detect-secrets one), reported or
+    not (a suppressed finding's value must not show elsewhere either)."""
+    layers = {listing.key for listing in view.listings}
+    return [
+        hit.redacted
+        for detector in chosen
+        if isinstance(detector, SecretDetector) and isinstance(sink := detector.sink(), SecretSink)
+        for (layer, _, _), hits in sink.hits.items()
+        if layer in layers
+        for hit in hits
+    ]
+
+
+def scrubbers(
+    read: ReadResult, engine: SecretEngine, shared: Sequence[str] | None = None
+) -> list[Scrubber]:
+    """Per image, a scrubber for everything the read archive shows of it: its config's,
+    manifest's, references', file names' secrets and `shared`, those of the archive's own
+    documents (found here when not given). `scan` widens each with the secrets found in
+    files; `inspect`, `ls` and `history`, which examine no file, can use them as they are."""
+    if shared is None:
+        shared = archive_values(index_documents(read), engine)
+    return [image_scrubber(view.image, engine, shared, image_names(view)) for view in read.images]
+
+
+def index_documents(read: ReadResult) -> list[bytes]:
+    """The archive's own index documents (index.json, manifest.json)."""
+    archive = read.archive
+    return [archive.read_small(n, n) for n in ("index.json", "manifest.json") if archive.has(n)]
+
+
+def image_names(view: ImageView) -> Iterator[tuple[str, int]]:
+    """Every file name and link target of the image, with its layer, lowest layer first."""
+    for layer, listing in enumerate(view.listings):
+        for entry in listing.entries:
+            yield entry.path, layer
+            if entry.link:
+                yield entry.link, layer
 
 
 def _scrubbed_of_file_secrets(
-    scrub: Scrubber, findings: list[Finding]
+    scrub: Scrubber, findings: list[Finding], secrets: list[Redacted]
 ) -> tuple[Scrubber, list[Finding]]:
-    """The scrubber widened to the secrets found in files (known by length and sha256 only),
-    and the findings' quoted history lines and evidence passed through it: a build step may
-    quote a value it wrote into a file (`sed -i 's/__DB__/VALUE/'`)."""
-    hashed = set()
-    for finding in findings:
-        details = dict(finding.details)
-        if finding.category == "secrets" and "secret_sha256" in details and "length" in details:
-            hashed.add((int(details["length"]), details["secret_sha256"]))
-    if not hashed:
-        return scrub, findings
-    wide = scrub.with_hashed(hashed)
+    """The scrubber widened to the secrets found in files (known by their redacted form
+    only), and the findings' quoted history lines and evidence passed through it: a build
+    step may quote a value it wrote into a file (`sed -i 's/__DB__/VALUE/'`)."""
+    wide = scrub.with_hashed(secrets) if secrets else scrub
     return wide, [
         replace(
             f,
-            created_by=wide(f.created_by),
-            evidence=f.evidence if f.category == "secrets" else wide(f.evidence),
+            created_by=_step_shown(wide(f.created_by)),
+            evidence=f.evidence if f.category == "secrets" or not secrets else wide(f.evidence),
         )
         for f in findings
     ]
+
+
+STEP_SHOWN = 1000
+"""Characters of a build step a finding quotes: every finding of a layer quotes its step, and a
+1 MB step with 6k secrets made 6 GB of JSON. The whole step is in the image's history."""
+
+
+def _step_shown(step: str) -> str:
+    """A finding's build step, cut after STEP_SHOWN characters (scrubbed before the cut, so a
+    secret across the cut is not half shown).
+
+    >>> _step_shown("x" * 1500)[998:]
+    'xx... (1500 characters in all)'
+    """
+    return (
+        step
+        if len(step) <= STEP_SHOWN
+        else f"{step[:STEP_SHOWN]}... ({len(step)} characters in all)"
+    )
+
+
+def _image_report(
+    view: ImageView,
+    scrub: Scrubber,
+    *,
+    chosen: Sequence[Detector],
+    store: ContentStore,
+    options: ScanOptions,
+    read: ReadResult,
+) -> tuple[ImageReport, tuple[str, ...]]:
+    """Every detector on one image, and the notices its policy and detectors gave."""
+    ctx = ImageContext(view, store, options, read.catalog.artifacts, scrub)
+    findings = sorted((f for d in chosen for f in d.detect(ctx)), key=sort_key)
+    wide, findings = _scrubbed_of_file_secrets(scrub, findings, _file_secrets(chosen, view))
+    applied = apply_suppressions(findings, options.suppressions, options.today)
+    shown = tuple(f for f in applied.kept if f.severity.rank >= options.min_severity.rank)
+    report = ImageReport(
+        view=view,
+        findings=shown,
+        facts=tuple(sorted(ctx.facts.items())),
+        scrub=wide,
+        suppressed=applied.suppressed,
+        below_threshold=len(applied.kept) - len(shown),
+    )
+    return report, applied.notices + tuple(f"{ctx.label}: {n}" for n in ctx.notices)
 
 
 def sort_key(finding: Finding) -> tuple[int, str, str, int]:
@@ -115,41 +199,22 @@ def _scan(
     read = read_archive(path, platform=platform, limits=limits, sinks=sinks, progress=progress)
     engine = (
         next((d.engine for d in chosen if isinstance(d, SecretDetector)), None)
-        or SecretEngine(use_hyperscan=False)  # only a few config texts to scrub
+        or SecretEngine(use_hyperscan=False)  # no secrets detector: the scrubbers' own engine
     )
+    shared = archive_values(index_documents(read), engine)  # a tag may quote a secret
     reports = []
     policy_notices: tuple[str, ...] = ()
-    for view in read.images:
-        image = view.image
-        scrub = scrubber_for(
-            image.config, len(image.layers), engine, image.raw_config, image.raw_manifest
+    for view, scrub in zip(read.images, scrubbers(read, engine, shared), strict=True):
+        report, image_notices = _image_report(
+            view, scrub, chosen=chosen, store=store, options=options, read=read
         )
-        ctx = ImageContext(view, store, options, read.catalog.artifacts, scrub)
-        findings = sorted((f for d in chosen for f in d.detect(ctx)), key=sort_key)
-        scrub, findings = _scrubbed_of_file_secrets(scrub, findings)
-        applied = apply_suppressions(findings, options.suppressions, options.today)
-        shown = tuple(f for f in applied.kept if f.severity.rank >= options.min_severity.rank)
-        reports.append(
-            ImageReport(
-                view=view,
-                findings=shown,
-                facts=tuple(sorted(ctx.facts.items())),
-                scrub=scrub,
-                suppressed=applied.suppressed,
-                below_threshold=len(applied.kept) - len(shown),
-            )
-        )
-        policy_notices += applied.notices + tuple(f"{ctx.label}: {n}" for n in ctx.notices)
+        reports.append(report)
+        policy_notices += image_notices
     notices = list(read.notices) + list(dict.fromkeys(policy_notices))
     notices.extend(
         f"{path}: content over the per-file limit was not fully examined"
         for _, path in store.truncated
     )
-    archive = read.archive
-    documents = [
-        archive.read_small(n, n) for n in ("index.json", "manifest.json") if archive.has(n)
-    ]
     scrubs = [r.scrub for r in reports if isinstance(r.scrub, Scrubber)]
-    return ScanResult(
-        read, tuple(reports), tuple(notices), archive_scrubber(documents, engine, scrubs)
-    )
+    archive_scrub = Scrubber.union(scrubs, shared)
+    return ScanResult(read, tuple(reports), tuple(notices), archive_scrub)

@@ -1,30 +1,47 @@
-"""Secrets in the image config: ENV values, labels, entrypoint/cmd, healthcheck, ONBUILD,
-SHELL, build history lines and comments, and the manifest's annotations.
+"""Secrets in the image config and manifest: every string of them, and the image's names.
 
-Each source is handed to the secrets engine as a small text of its own (an ENV entry or label
-as KEY=value, so detect-secrets' keyword and INI logic apply; a command argument by argument),
-and command lines are also read as shell commands (`curl -u user:pass`, `mysql -pX`). ENV
-variables whose name says "secret" are reported on their own when their value is not a
-placeholder or a file reference. The values found also feed the Scrubber, which keeps them out
-of every output that quotes the config.
+The fields an image's behaviour comes from are read first, each as a small text of its own: ENV
+entries and labels as KEY=value (so detect-secrets' keyword and INI logic apply), entrypoint,
+cmd, healthcheck and SHELL argument by argument and as a shell command (`curl -u user:pass`,
+`mysql -pX`), ONBUILD instructions and build history lines as shell commands, the manifest's
+annotations as KEY=value. ENV variables whose name says "secret" are reported on their own when
+their value is not a placeholder or a file reference. Then every other string of the raw config
+and manifest (author, container_config, WorkingDir, Volumes keys, StopSignal, unknown fields,
+object keys...: "CONFIG <path>", "MANIFEST <path>"), the image's references ("REF") and, for a
+scan, its file names and link targets ("FILE NAME <name>", see `name_secrets`).
+
+A value is reported once per place it is a secret in among the fields first read (one per
+ENV entry, label, command...; once for all history steps), and the other strings report only
+values not reported already: a build container's config repeats the image's, and a token in a
+file name is usually in a label or a command too.
+
+The values found also feed the Scrubber, which keeps them out of every output.
 """
 
 from __future__ import annotations
 
-import copy
-import hashlib
-import json
 import re
-import shlex
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from analyzer.image.config import history_step_layers
-from analyzer.image.model import ImageConfig
+from analyzer.image.model import Image, ImageConfig
+from analyzer.secrets.documents import Path, document_strings
 from analyzer.secrets.engine import SecretEngine
-from analyzer.secrets.redact import redact
-from analyzer.secrets.structure import is_placeholder, structural_hits
+from analyzer.secrets.scrubber import Scrubber
+from analyzer.secrets.sources import (
+    Source,
+    annotation_pairs,
+    command,
+    json_object,
+    secrets_in,
+    walked,
+)
+from analyzer.secrets.structure import is_placeholder
+from analyzer.secrets.words import judged_words
+
+__all__ = ["ConfigSecret", "Scrubber", "archive_scrubber", "config_secrets", "scrubber_for"]
 
 _SECRET_NAME = re.compile(
     r"PASSW(?:OR)?D|PASSWD|_PWD$|^PWD_|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
@@ -32,6 +49,9 @@ _SECRET_NAME = re.compile(
     re.I,
 )
 _FILE_REFERENCE = re.compile(r"_FILE$|_PATH$|_DIR$", re.I)
+_SWITCH = frozenset({"true", "false", "yes", "no", "on", "off", "enabled", "disabled"})
+"""Values of a setting, never of a secret (`REQUIRE_AUTH=true`): as secrets they would also be
+redacted from every text that says "true"."""
 
 
 def secret_env(name: str, value: str) -> bool:
@@ -41,10 +61,14 @@ def secret_env(name: str, value: str) -> bool:
     (True, False)
     >>> secret_env("PATH", "/usr/bin"), secret_env("API_TOKEN", "${API_TOKEN}")
     (False, False)
+    >>> secret_env("REQUIRE_AUTH", "true"), secret_env("TOKEN_AUTH", "Off")
+    (False, False)
     """
     if not _SECRET_NAME.search(name) or _FILE_REFERENCE.search(name):
         return False
-    return bool(value) and not value.startswith("/") and not is_placeholder(value)
+    if not value or value.startswith("/") or value.lower() in _SWITCH:
+        return False
+    return not is_placeholder(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +78,8 @@ class ConfigSecret:
     kind: str
     source: str
     """"ENV DB_PASSWORD", "ENV", "LABEL", "ENTRYPOINT/CMD", "HEALTHCHECK", "ONBUILD",
-    "SHELL", "ANNOTATION" or "history step 4"."""
+    "SHELL", "ANNOTATION", "history step 4", "REF", "CONFIG author", "MANIFEST subject"...
+    (scrubbed: an ENV name or object key may hold a secret itself)."""
     value: str
     layer: int | None
     """The layer a history step produced (None for ENV, labels and empty-layer steps)."""
@@ -70,84 +95,59 @@ def _origin(source: str) -> str:
     return "history" if source.startswith("history step") else source
 
 
-@dataclass(frozen=True, slots=True)
-class _Source:
-    """A text of the config to look at: by the engine, as a shell command, or both."""
-
-    name: str
-    text: str
-    layer: int | None
-    engine: bool = True
-    shell: bool = False
-
-
 def _sources(
-    config: ImageConfig, layer_count: int, raw_config: bytes, raw_manifest: bytes
-) -> list[_Source]:
-    """Every text of the config (and the manifest's annotations), each on its own: the engine
-    stops after its first pass that finds anything, so one text per ENV entry, label and
-    command argument lets each be judged (a value the keyword plugin takes runs to the end of
-    its text, and must not swallow the next argument: the scrubber looks for it verbatim).
-    Command lines are also read as shell commands (`-u user:pass`, `-p pass`)."""
-    sources = [_Source("ENV", entry, None) for entry in config.env]
-    sources += [_Source("LABEL", f"{key}={value}", None) for key, value in config.labels]
-    sources += _command("ENTRYPOINT/CMD", config.entrypoint + config.cmd)
-    sources += _command("HEALTHCHECK", config.healthcheck or ())
-    extra = _json_object(raw_config).get("config") or {}
+    config: ImageConfig, layer_count: int, document: dict[str, Any], raw_manifest: bytes
+) -> list[Source]:
+    """The fields an image's behaviour comes from, each on its own: the engine stops after
+    its first pass that finds anything, so one text per ENV entry, label and command argument
+    lets each be judged (a value the keyword plugin takes runs to the end of its text, and
+    must not swallow the next argument: the scrubber looks for it verbatim)."""
+    sources = [Source("ENV", entry, None) for entry in config.env]
+    sources += [Source("LABEL", f"{key}={value}", None) for key, value in config.labels]
+    sources += command("ENTRYPOINT/CMD", config.entrypoint + config.cmd)
+    sources += command("HEALTHCHECK", config.healthcheck or ())
+    extra = document.get("config") or {}
     if isinstance(extra, dict):
         for instruction in _strings(extra.get("OnBuild")):
-            sources.append(_Source("ONBUILD", instruction, None, shell=True))
-        sources += _command("SHELL", _strings(extra.get("Shell")))
+            sources.append(Source("ONBUILD", instruction, None, shell=True))
+        sources += command("SHELL", _strings(extra.get("Shell")))
     layers = history_step_layers(config, layer_count)
     for i, step in enumerate(config.history):
-        sources.append(_Source(f"history step {i}", step.created_by, layers[i], shell=True))
+        sources.append(Source(f"history step {i}", step.created_by, layers[i], shell=True))
         if step.comment:
-            sources.append(_Source(f"history step {i}", step.comment, layers[i]))
+            sources.append(Source(f"history step {i}", step.comment, layers[i]))
     sources += [
-        _Source("ANNOTATION", f"{key}={value}", None)
-        for key, value in annotation_pairs(_json_object(raw_manifest))
+        Source("ANNOTATION", f"{key}={value}", None)
+        for key, value in annotation_pairs(json_object(raw_manifest))
     ]
     return sources
 
 
-def _command(name: str, arguments: Sequence[str]) -> list[_Source]:
-    """Each argument for the engine, and the command line as a shell command."""
-    if not arguments:
-        return []
-    each = [_Source(name, argument, None) for argument in arguments]
-    return [*each, _Source(name, " ".join(arguments), None, engine=False, shell=True)]
-
-
-def annotation_pairs(document: Any) -> list[tuple[str, str]]:
-    """Every (key, value) of every `annotations` object in a manifest or index document.
-
-    >>> annotation_pairs({"annotations": {"a": "1"}, "layers": [{"annotations": {"b": "2"}}]})
-    [('a', '1'), ('b', '2')]
-    """
-    found: list[tuple[str, str]] = []
-    stack = [document]
-    while stack:
-        item = stack.pop(0)
-        if isinstance(item, dict):
-            notes = item.get("annotations")
-            if isinstance(notes, dict):
-                found += [(str(k), v) for k, v in notes.items() if isinstance(v, str)]
-            stack += [v for k, v in item.items() if k != "annotations"]
-        elif isinstance(item, list):
-            stack += item
-    return found
-
-
-def _json_object(raw: bytes) -> dict[str, Any]:
-    try:
-        document = json.loads(raw) if raw else {}
-    except ValueError:
-        return {}
-    return document if isinstance(document, dict) else {}
-
-
 def _strings(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _other_strings(
+    document: dict[str, Any], raw_config: bytes, raw_manifest: bytes
+) -> list[Source]:
+    """Every string of the raw config and manifest that `_sources` did not read."""
+    config = walked("CONFIG", document_strings(raw_config, _read_first(document)))
+    manifest = document_strings(raw_manifest, lambda path: path[-1:] == ("annotations",))
+    return config + walked("MANIFEST", manifest)
+
+
+def _read_first(document: dict[str, Any]) -> Callable[[Path], bool]:
+    """The config paths `_sources` reads (the runtime settings come from `config`, or from
+    `container_config` when `config` is empty), and the build container's settings that
+    merely repeat the image's."""
+    runtime = "config" if document.get("config") else "container_config"
+    read: set[Path] = {(runtime, key) for key in ("Env", "Labels", "Entrypoint", "Cmd")}
+    read |= {(runtime, "Healthcheck", "Test"), ("config", "OnBuild"), ("config", "Shell")}
+    read |= {("history", "created_by"), ("history", "comment")}
+    image, build = document.get(runtime), document.get("container_config")
+    if runtime == "config" and isinstance(image, dict) and isinstance(build, dict):
+        read |= {("container_config", k) for k, v in build.items() if image.get(k) == v}
+    return read.__contains__
 
 
 def config_secrets(
@@ -156,176 +156,81 @@ def config_secrets(
     engine: SecretEngine,
     raw_config: bytes = b"",
     raw_manifest: bytes = b"",
+    *,
+    refs: Sequence[str] = (),
 ) -> list[ConfigSecret]:
-    """Every secret in the config (the raw documents add ONBUILD, SHELL and the manifest's
-    annotations), one per (source, value)."""
+    """Every secret in the config, manifest and references: one per (source, value) among
+    the fields read first, then one per value not yet reported (see the module docstring).
+    Source names are scrubbed of the values found."""
+    found = _found(config, layer_count, engine, raw_config, raw_manifest, refs=refs)
+    return list(Scrubber(secrets=found).secrets)
+
+
+def _found(
+    config: ImageConfig,
+    layer_count: int,
+    engine: SecretEngine,
+    raw_config: bytes,
+    raw_manifest: bytes,
+    *,
+    refs: Sequence[str],
+) -> list[ConfigSecret]:
     found: list[ConfigSecret] = []
     seen: set[tuple[str, str]] = set()
     for name, value in (e.split("=", 1) for e in config.env if "=" in e):
         if secret_env(name, value):
             seen.add(("ENV", value))
             found.append(ConfigSecret("env", f"ENV {name}", value, None))
-    for source in _sources(config, layer_count, raw_config, raw_manifest):
-        for kind, value in _secrets_in(source, engine):
-            if is_placeholder(value) or (_origin(source.name), value) in seen:
-                continue  # a value repeated in later build steps is reported at the first
-            seen.add((_origin(source.name), value))
-            found.append(ConfigSecret(kind, source.name, value, source.layer))
+    document = json_object(raw_config)
+    for source in _sources(config, layer_count, document, raw_manifest):
+        for kind, value in secrets_in(source, engine):
+            if not is_placeholder(value) and (_origin(source.name), value) not in seen:
+                seen.add((_origin(source.name), value))  # later build steps: reported once
+                found.append(ConfigSecret(kind, source.name, value, source.layer))
+    reported = {value for _, value in seen}
+    others = [Source("REF", ref, None) for ref in refs]
+    for source in others + _other_strings(document, raw_config, raw_manifest):
+        for kind, value in secrets_in(source, engine):
+            if not is_placeholder(value) and value not in reported:
+                reported.add(value)
+                found.append(ConfigSecret(kind, source.name, value, source.layer))
     return found
 
 
-def _secrets_in(source: _Source, engine: SecretEngine) -> list[tuple[str, str]]:
-    """detect-secrets' hits, plus shell-command credentials (curl -u, mysql -p...)."""
-    shell: list[tuple[str, str]] = []
-    if source.shell:  # a build step or a command line: read it as a shell history line
-        shell = [
-            (h.kind, h.value)
-            for h in structural_hits(_AS_HISTORY, source.text.encode())
-            if h.kind == "history-credential"
-        ]
-    if not source.engine:
-        return shell
-    name = f"image-config/{source.name.split(maxsplit=1)[0].lower()}"
-    found = _engine_values(engine, name, source.text)
-    if any(" " in value for _, value in found):
-        # A keyword value runs to the end of its text: in `app --password=PW --user=bob` it is
-        # "PW --user=bob". Each shell word is judged on its own, and a value that merely
-        # holds a narrower one (from a word or the shell patterns) is left out.
-        words = [
-            hit for word in _shell_words(source.text) for hit in _engine_values(engine, name, word)
-        ]
-        narrower = {value for _, value in words + shell}
-        found = words + [
-            (kind, value)
-            for kind, value in found
-            if not any(other != value and other in value for other in narrower)
-        ]
-    return list(dict.fromkeys(found + shell))
-
-
-def _engine_values(engine: SecretEngine, name: str, text: str) -> list[tuple[str, str]]:
-    return [(r.type, r.token or r.value) for r in engine.scan(name, text.encode())]
-
-
-def _shell_words(text: str) -> list[str]:
-    """The words a shell would split `text` into (plain whitespace if its quotes are odd).
-
-    >>> _shell_words("exec app --password='a b' --user=bob"), _shell_words("echo 'x")
-    (['exec', 'app', '--password=a b', '--user=bob'], ['echo', "'x"])
-    """
-    try:
-        return shlex.split(text)
-    except ValueError:
-        return text.split()
-
-
-_AS_HISTORY = "/root/.sh_history"
-
-
-class Scrubber:
-    """Replaces known secret values with their redacted form in text quoted from the config
-    (the config's own secrets, and those found in files once `with_hashed` adds them)."""
-
-    def __init__(
-        self,
-        values: Iterable[str] = (),
-        secrets: Iterable[ConfigSecret] = (),
-        env: Iterable[str] = (),
-    ) -> None:
-        """`env`: the config's ENV entries and labels as NAME=value. A secret value shorter
-        than 4 characters is not replaced inside any text (it would hit digests and words):
-        only a text that is the value itself, and NAME=value wherever it is quoted (a history
-        line `ENV DB_PASSWORD=a9Z`)."""
-        self.secrets = tuple(secrets)
-        """The config secrets the values came from, so the secrets detector reports them
-        without scanning the config a second time."""
-        found = {v for v in (*values, *(s.value for s in self.secrets)) if v}
-        long = [v for v in found if len(v) >= 4]
-        short = {v for v in found if len(v) < 4}
-        self._exact = {v: str(redact(v)) for v in short}
-        for entry in env:
-            name, _, value = entry.partition("=")
-            if value in short:
-                long.append(entry)  # replaced as a whole, NAME=<redacted>
-                self._exact[entry] = f"{name}={redact(value)}"
-        self._values = sorted(long, key=len, reverse=True)
-        self._hashed: dict[int, frozenset[str]] = {}
-        """Secrets known only by (length, sha256): those found in files, whose values are
-        never kept; a window of that length hashing to one of them is one."""
-        self._memo: dict[str, str] = {}
-
-    def with_hashed(self, hashed: Iterable[tuple[int, str]]) -> Scrubber:
-        """This scrubber, also redacting every value of the given (length, sha256 hex) pairs,
-        e.g. the secrets found in files (a build step `sed -i 's/__DB__/VALUE/'` quotes one).
-        Values shorter than 6 characters are left out (they would hit words by design)."""
-        widened = copy.copy(self)
-        by_length: dict[int, set[str]] = {}
-        for length, digest in hashed:
-            if length >= 6:
-                by_length.setdefault(length, set()).add(digest)
-        widened._hashed = {n: frozenset(d) for n, d in by_length.items()}
-        widened._memo = {}  # the same history lines are quoted by many findings
-        return widened
-
-    def __call__(self, text: str) -> str:
-        """`text` with every known secret value redacted.
-
-        >>> Scrubber(["hunter2-long"])("curl -u admin:hunter2-long x")
-        'curl -u admin:hunt... (12 chars, sha256:92a797213174aa3c) x'
-        >>> scrub = Scrubber(["a9Z"], env=["REDIS_PASSWORD=a9Z"])
-        >>> scrub("ENV REDIS_PASSWORD=a9Z")
-        'ENV REDIS_PASSWORD=a... (3 chars, sha256:422c525099df851b)'
-        >>> scrub("a9Z"), scrub("sha256:a9Z")
-        ('a... (3 chars, sha256:422c525099df851b)', 'sha256:a9Z')
-        """
-        if text in self._exact:
-            return self._exact[text]
-        for value in self._values:
-            if value in text:
-                text = text.replace(value, self._exact.get(value) or str(redact(value)))
-        if self._hashed:
-            if text not in self._memo:
-                scrubbed = text
-                for length, digests in self._hashed.items():
-                    scrubbed = _redact_windows(scrubbed, length, digests)
-                self._memo[text] = scrubbed
-            text = self._memo[text]
-        return text
-
-
-def _redact_windows(text: str, length: int, digests: frozenset[str]) -> str:
-    """`text` with every `length`-character window whose sha256 is in `digests` redacted.
-
-    >>> import hashlib
-    >>> digest = hashlib.sha256(b"Se6-cret-Value").hexdigest()
-    >>> _redact_windows("sed -i s/__DB__/Se6-cret-Value/ x", 14, frozenset({digest}))[:35]
-    'sed -i s/__DB__/Se6-... (14 chars, '
-    """
-    start = 0
-    while start + length <= len(text):
-        window = text[start : start + length]
-        if hashlib.sha256(window.encode()).hexdigest() in digests:
-            hidden = str(redact(window))
-            text = text[:start] + hidden + text[start + length :]
-            start += len(hidden)
-        else:
-            start += 1
-    return text
-
-
 def archive_scrubber(
-    documents: Iterable[bytes], engine: SecretEngine, images: Iterable[Scrubber] = ()
+    documents: Iterable[bytes], engine: SecretEngine, images: Sequence[Scrubber] = ()
 ) -> Scrubber:
     """A Scrubber for the archive's own index documents (index.json, manifest.json): every
-    image's config secrets, plus the secrets in the documents' annotations."""
-    values = [
-        value
-        for raw in documents
-        for key, note in annotation_pairs(_json_object(raw))
-        for _, value in _secrets_in(_Source("ANNOTATION", f"{key}={note}", None), engine)
-        if not is_placeholder(value)
-    ]
-    return Scrubber(values, [secret for image in images for secret in image.secrets])
+    image's secrets (the config's and those found in files), plus the secrets in every string
+    of the documents (annotations, tags, member names...)."""
+    return Scrubber.union(images, archive_values(documents, engine))
+
+
+def archive_values(documents: Iterable[bytes], engine: SecretEngine) -> list[str]:
+    """The secret values in every string of the archive's index documents."""
+    sources: list[Source] = []
+    for raw in documents:
+        notes = annotation_pairs(json_object(raw))
+        sources += [Source("ANNOTATION", f"{key}={note}", None) for key, note in notes]
+        strings = document_strings(raw, lambda path: path[-1:] == ("annotations",))
+        sources += walked("ARCHIVE", strings)
+    found = (value for source in sources for _, value in secrets_in(source, engine))
+    return list(dict.fromkeys(value for value in found if not is_placeholder(value)))
+
+
+def name_secrets(names: Iterable[tuple[str, int]], engine: SecretEngine) -> list[ConfigSecret]:
+    """Secrets in file names and link targets, given as (name, layer) lowest layer first:
+    each name the prefilter has a shape on is judged on its own (see `judged_words`), and a
+    value is reported once, at the first name that holds it ("FILE NAME <name>")."""
+    layers: dict[str, int] = {}
+    for name, layer in names:
+        layers.setdefault(name, layer)
+    found: dict[str, ConfigSecret] = {}
+    for name, secret in judged_words(engine, "image-names", list(layers), transforms=False):
+        value = secret.token or secret.value
+        if not is_placeholder(value) and value not in found:
+            found[value] = ConfigSecret(secret.type, f"FILE NAME {name}", value, layers[name])
+    return list(found.values())
 
 
 def scrubber_for(
@@ -334,9 +239,35 @@ def scrubber_for(
     engine: SecretEngine,
     raw_config: bytes = b"",
     raw_manifest: bytes = b"",
+    *,
+    refs: Sequence[str] = (),
+    values: Iterable[str] = (),
+    names: Iterable[tuple[str, int]] = (),
 ) -> Scrubber:
-    """A Scrubber for everything quoted from this image's config (history, labels, cmd) and
-    manifest."""
-    found = config_secrets(config, layer_count, engine, raw_config, raw_manifest)
+    """A Scrubber for everything quoted from this image: its config, manifest, references
+    (`refs`) and file names (`names`, see `name_secrets`), and `values` found elsewhere (the
+    archive's index documents). Its `secrets` are what the secrets detector reports."""
+    found = config_secrets(config, layer_count, engine, raw_config, raw_manifest, refs=refs)
+    known = {secret.value for secret in found}
+    found += [s for s in name_secrets(names, engine) if s.value not in known]
     labels = [f"{key}={value}" for key, value in config.labels]
-    return Scrubber(secrets=found, env=[*config.env, *labels])
+    return Scrubber(values, found, env=[*config.env, *labels])
+
+
+def image_scrubber(
+    image: Image,
+    engine: SecretEngine,
+    values: Iterable[str] = (),
+    names: Iterable[tuple[str, int]] = (),
+) -> Scrubber:
+    """`scrubber_for` one image, its references included."""
+    return scrubber_for(
+        image.config,
+        len(image.layers),
+        engine,
+        image.raw_config,
+        image.raw_manifest,
+        refs=image.refs,
+        values=values,
+        names=names,
+    )

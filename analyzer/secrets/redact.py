@@ -4,7 +4,27 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from analyzer.text import exact_bytes
+
+ROLLING_BASE = 1_000_003
+ROLLING_MODULUS = (1 << 61) - 1
+"""A Rabin-Karp fingerprint: the value's code points as digits in this base, modulo this
+prime. Fixed, so that worker processes (spawned) compute the same one as the main process."""
+
+
+def rolling_fingerprint(codes: Iterable[int]) -> int:
+    """The Rabin-Karp fingerprint of a sequence of code points.
+
+    >>> rolling_fingerprint(map(ord, "ab")) == (97 * ROLLING_BASE + 98) % ROLLING_MODULUS
+    True
+    """
+    fingerprint = 0
+    for code in codes:
+        fingerprint = (fingerprint * ROLLING_BASE + code) % ROLLING_MODULUS
+    return fingerprint
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,6 +34,10 @@ class Redacted:
     prefix: str
     length: int
     sha256: str
+    """Of the value's exact bytes (the bytes a surrogate-escaped string was read from)."""
+    rolling: int = field(repr=False)
+    """The value's `rolling_fingerprint`: lets the scrubber find a value it does not keep in a
+    text in linear time (a candidate window is confirmed by its sha256). Never reported."""
 
     def __str__(self) -> str:
         return f"{self.prefix}... ({self.length} chars, sha256:{self.sha256[:16]})"
@@ -24,11 +48,12 @@ def redact(value: str) -> Redacted:
 
     >>> str(redact("AKIAZZZZZZZZZZZZZZZZ"))[:28]
     'AKIA... (20 chars, sha256:29'
-    >>> redact("hunter2").prefix
-    'hu'
+    >>> redact("hunter2").prefix, redact("bad\\udcff").sha256 == redact("bad\\udcff").sha256
+    ('hu', True)
     """
     shown = min(4, len(value) // 3)
-    return Redacted(value[:shown], len(value), hashlib.sha256(value.encode()).hexdigest())
+    digest = hashlib.sha256(exact_bytes(value)).hexdigest()
+    return Redacted(value[:shown], len(value), digest, rolling_fingerprint(map(ord, value)))
 
 
 # The authority of a URL: after "scheme://", up to the path, a space or a quote.

@@ -1,0 +1,192 @@
+"""Every secret the scan recognises is reported where it was found and redacted wherever else
+it shows: in the facts (os-release, package versions and licenses), the findings, the raw
+config and manifest, the tags, the file names, the archive's own documents."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from analyzer.scan import ImageReport, ScanResult, scan_archive
+from fixtures import redaction_image as planted
+from fixtures.redaction_image import PLANTED, write_redaction_image
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> ScanResult:
+    return scan_archive(write_redaction_image(tmp_path_factory.mktemp("redact") / "image.tar"))
+
+
+@pytest.fixture(scope="module")
+def report(result: ScanResult) -> ImageReport:
+    [image] = result.images
+    return image
+
+
+def strings_of(value: Any) -> Iterator[str]:
+    """Every string inside a value made of dataclasses, mappings, sequences and enums."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, enum.Enum):
+            stack.append(item.value)
+        elif dataclasses.is_dataclass(item) and not isinstance(item, type):
+            stack += [getattr(item, f.name) for f in dataclasses.fields(item)]
+        elif isinstance(item, dict):
+            stack += [*item.keys(), *item.values()]
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack += list(item)
+
+
+def image_strings(report: ImageReport) -> list[str]:
+    """What an output may quote of one image: findings, facts, the raw documents' strings,
+    refs, every file name and link target, history lines."""
+    image = report.view.image
+    documents = [json.loads(raw) for raw in (image.raw_config, image.raw_manifest) if raw]
+    names = [
+        name
+        for listing in report.view.listings
+        for entry in listing.entries
+        for name in (entry.path, entry.link)
+    ]
+    return [
+        *strings_of(report.findings),
+        *strings_of(report.facts),
+        *strings_of(documents),
+        *image.refs,
+        *names,
+    ]
+
+
+def test_every_planted_secret_shows_somewhere_before_scrubbing(report: ImageReport) -> None:
+    """The fixture is what the other tests rely on: each value is quoted by some field."""
+    everything = "\n".join(image_strings(report))
+    for value in PLANTED:
+        assert value in everything, value[:4]
+
+
+def test_the_image_scrub_redacts_every_recognised_secret_in_every_field(
+    report: ImageReport,
+) -> None:
+    for text in image_strings(report):
+        scrubbed = report.scrub(text)
+        for value in PLANTED:
+            assert value not in scrubbed, f"{value[:4]}... shows in {scrubbed[:60]!r}"
+
+
+def test_the_archive_scrub_redacts_them_in_the_archive_documents_and_every_image_field(
+    result: ScanResult, report: ImageReport
+) -> None:
+    archive = result.read.archive
+    documents = [json.loads(archive.read_small(n, n)) for n in ("manifest.json",)]
+    assert planted.TAG_KEY in "".join(strings_of(documents))  # the tag in RepoTags
+    for text in [*strings_of(documents), *image_strings(report)]:
+        scrubbed = result.archive_scrub(text)
+        assert not any(value in scrubbed for value in PLANTED), scrubbed[:60]
+
+
+def test_secrets_in_the_raw_config_and_the_tags_are_reported_with_their_field(
+    report: ImageReport,
+) -> None:
+    sources = {
+        dict(f.details).get("secret_sha256"): dict(f.details).get("source")
+        for f in report.findings
+        if f.category == "secrets" and not f.path
+    }
+    for value, source in planted.CONFIG_SOURCES.items():
+        assert sources.get(hashlib.sha256(value.encode()).hexdigest()) == source, source
+    named = sources.get(hashlib.sha256(planted.NAME_TOKEN.encode()).hexdigest())
+    assert named is not None and named.startswith("FILE NAME /app/cache-ghp_... (40 chars")
+
+
+def test_a_value_seen_in_several_config_fields_is_reported_once(report: ImageReport) -> None:
+    """AUTHOR_TOKEN is in `author` and in the build container's Env; the WorkingDir is repeated
+    by the build container's: one finding each."""
+    config = [f for f in report.findings if f.category == "secrets" and not f.path]
+    hashes = [dict(f.details)["secret_sha256"] for f in config]
+    assert len(hashes) == len(set(hashes))
+
+
+def test_a_secret_in_a_tag_is_redacted_from_the_image_label_of_every_finding(
+    report: ImageReport,
+) -> None:
+    assert planted.TAG_KEY in report.findings[0].image
+    assert planted.TAG_KEY not in report.scrub(report.findings[0].image)
+
+
+def test_scanning_a_config_nested_too_deep_to_parse_still_examines_its_strings(
+    tmp_path: Path,
+) -> None:
+    """A document json.loads cannot parse for its depth is read string token by string token."""
+    from analyzer.image.model import HistoryEntry, ImageConfig, Platform  # noqa: PLC0415
+    from analyzer.secrets.config import config_secrets  # noqa: PLC0415
+    from analyzer.secrets.engine import SecretEngine  # noqa: PLC0415
+
+    deep = "[" * 200_000 + json.dumps(f"author={planted.AUTHOR_TOKEN}") + "]" * 200_000
+    raw = ('{"author": "x", "deep": ' + deep + "}").encode()
+    config = ImageConfig(
+        user="",
+        env=(),
+        entrypoint=(),
+        cmd=(),
+        working_dir="",
+        labels=(),
+        exposed_ports=(),
+        volumes=(),
+        healthcheck=None,
+        created="",
+        author="",
+        diff_ids=(),
+        history=(HistoryEntry("", "", empty_layer=True),),
+        platform=Platform("linux", "amd64"),
+    )
+    found = config_secrets(config, 0, SecretEngine(use_hyperscan=False), raw)
+    assert [s.value for s in found] == [planted.AUTHOR_TOKEN]
+
+
+def test_without_examining_files_the_read_archives_scrubbers_redact_the_rest(
+    result: ScanResult, report: ImageReport
+) -> None:
+    """`inspect`, `ls` and `history` read no file content: their scrubbers still know every
+    secret of the config, manifest, tags, file names and archive documents."""
+    from analyzer.scan import scrubbers  # noqa: PLC0415
+    from analyzer.secrets.engine import SecretEngine  # noqa: PLC0415
+
+    [scrub] = scrubbers(result.read, SecretEngine(use_hyperscan=False))
+    known = [value for value in PLANTED if value != planted.FILE_TOKEN]  # only in a file
+    for text in image_strings(report):
+        assert not any(value in scrub(text) for value in known), scrub(text)[:60]
+
+
+def test_a_findings_build_step_is_cut_so_the_report_stays_linear(tmp_path: Path) -> None:
+    """Each finding of a layer quotes its build step: a 1 MB step with thousands of secrets
+    made gigabytes of report. The step is cut (after scrubbing) to a bounded length."""
+    import random  # noqa: PLC0415
+    import string  # noqa: PLC0415
+
+    from analyzer.scan import STEP_SHOWN  # noqa: PLC0415
+    from fixtures.detector_cases import base, clean_image  # noqa: PLC0415
+    from fixtures.formats import write_docker_archive  # noqa: PLC0415
+    from fixtures.spec import FileSpec, LayerSpec  # noqa: PLC0415
+
+    rng = random.Random(3)
+    words = [
+        f"--password=Pw-{''.join(rng.choice(string.ascii_letters) for _ in range(16))}"
+        for _ in range(300)
+    ]
+    step = LayerSpec((FileSpec("etc/motd", b"hi\n"),), created_by="RUN app " + " ".join(words))
+    archive = write_docker_archive([clean_image(base(), step)], tmp_path / "step.tar")
+    [image] = scan_archive(archive).images
+    quoting = [f for f in image.findings if f.layer_index == 1]
+    assert len(quoting) >= 300
+    assert all(len(f.created_by) < STEP_SHOWN + 40 for f in quoting)
+    assert all(w[11:] not in f.created_by for f in quoting for w in words)
