@@ -203,13 +203,13 @@ def _scan(
     )
     shared = archive_values(index_documents(read), engine)  # a tag may quote a secret
     reports = []
-    policy_notices: tuple[str, ...] = ()
+    policy_notices: list[str] = []
     for view, scrub in zip(read.images, scrubbers(read, engine, shared), strict=True):
         report, image_notices = _image_report(
             view, scrub, chosen=chosen, store=store, options=options, read=read
         )
         reports.append(report)
-        policy_notices += image_notices
+        policy_notices.extend(image_notices)
     notices = list(read.notices) + list(dict.fromkeys(policy_notices))
     notices.extend(
         f"{path}: content over the per-file limit was not fully examined"

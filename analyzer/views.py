@@ -45,7 +45,10 @@ def inspect_document(
     """The `inspect --format json` document; `scrubs` (one per image) redact each image's
     known secrets, `archive_scrub` those of the archive's own documents."""
     scrubs = list(scrubs) or [str] * len(result.images)
-    archive = _archive_document(result, result.notices, chained([archive_scrub, *scrubs]))
+    # archive_scrub is the union of every image's scrubber (secrets.config.archive_scrubber):
+    # chaining each image's scrub instead would cost images x archive strings
+    union = archive_scrub if archive_scrub is not str else chained(scrubs)
+    archive = _archive_document(result, result.notices, union)
     return {
         "schema_version": INSPECT_SCHEMA_VERSION,
         "archive": archive["archive"],
@@ -185,8 +188,9 @@ def scan_document(result: ScanResult, *, show_suppressed: bool = False) -> dict[
 
 def scan_archive_scrub(result: ScanResult) -> Scrub:
     """The scrub for what belongs to the archive (its index documents, notices, artifacts):
-    the archive's own, then every image's, file secrets included (a notice names a file)."""
-    return chained([result.archive_scrub, *(r.scrub for r in result.images)])
+    the archive's own and every image's secrets, file secrets included (a notice names a
+    file): scan builds it as the union of the images' widened scrubbers."""
+    return result.archive_scrub
 
 
 def _scan_image_document(report: ImageReport, show_suppressed: bool) -> dict[str, Any]:

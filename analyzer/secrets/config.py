@@ -21,6 +21,7 @@ The values found also feed the Scrubber, which keeps them out of every output.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -95,9 +96,7 @@ def _origin(source: str) -> str:
     return "history" if source.startswith("history step") else source
 
 
-def _sources(
-    config: ImageConfig, layer_count: int, document: dict[str, Any], raw_manifest: bytes
-) -> list[Source]:
+def _sources(config: ImageConfig, layer_count: int, document: dict[str, Any]) -> list[Source]:
     """The fields an image's behaviour comes from, each on its own: the engine stops after
     its first pass that finds anything, so one text per ENV entry, label and command argument
     lets each be judged (a value the keyword plugin takes runs to the end of its text, and
@@ -116,10 +115,6 @@ def _sources(
         sources.append(Source(f"history step {i}", step.created_by, layers[i], shell=True))
         if step.comment:
             sources.append(Source(f"history step {i}", step.comment, layers[i]))
-    sources += [
-        Source("ANNOTATION", f"{key}={value}", None)
-        for key, value in annotation_pairs(json_object(raw_manifest))
-    ]
     return sources
 
 
@@ -127,13 +122,9 @@ def _strings(value: Any) -> list[str]:
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def _other_strings(
-    document: dict[str, Any], raw_config: bytes, raw_manifest: bytes
-) -> list[Source]:
-    """Every string of the raw config and manifest that `_sources` did not read."""
-    config = walked("CONFIG", document_strings(raw_config, _read_first(document)))
-    manifest = document_strings(raw_manifest, lambda path: path[-1:] == ("annotations",))
-    return config + walked("MANIFEST", manifest)
+def _other_strings(document: dict[str, Any], raw_config: bytes) -> list[Source]:
+    """Every string of the raw config that `_sources` did not read."""
+    return walked("CONFIG", document_strings(raw_config, _read_first(document)))
 
 
 def _read_first(document: dict[str, Any]) -> Callable[[Path], bool]:
@@ -175,6 +166,73 @@ def _found(
     *,
     refs: Sequence[str],
 ) -> list[ConfigSecret]:
+    examined = _examined(config, layer_count, engine, raw_config, raw_manifest)
+    found = list(examined.first)
+    reported = {secret.value for secret in found}
+    others = [Source("REF", ref, None) for ref in refs]
+    candidates = [
+        ConfigSecret(kind, source.name, value, source.layer)
+        for source in others
+        for kind, value in secrets_in(source, engine)
+    ]
+    for secret in [*candidates, *examined.others]:
+        if not is_placeholder(secret.value) and secret.value not in reported:
+            reported.add(secret.value)
+            found.append(secret)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Examined:
+    """What a config (or a manifest) holds, whatever image names it: the secrets of the fields
+    read first, and every candidate among its other strings (in order, not yet de-duplicated
+    against the image's references and its other document)."""
+
+    first: tuple[ConfigSecret, ...]
+    others: tuple[ConfigSecret, ...]
+
+    def __add__(self, other: _Examined) -> _Examined:
+        return _Examined(self.first + other.first, self.others + other.others)
+
+
+_Key = tuple[str, bytes, int]
+_MEMO: weakref.WeakKeyDictionary[SecretEngine, dict[_Key, _Examined]]
+_MEMO = weakref.WeakKeyDictionary()
+_MEMO_ENTRIES = 256
+
+
+def _examined(
+    config: ImageConfig,
+    layer_count: int,
+    engine: SecretEngine,
+    raw_config: bytes,
+    raw_manifest: bytes,
+) -> _Examined:
+    """The config's and the manifest's secrets, each examined once per engine: images sharing
+    a config (5,000 manifests of one build, tags of one image) cost one examination."""
+    memo = _MEMO.setdefault(engine, {})
+    if len(memo) >= _MEMO_ENTRIES:
+        memo.clear()
+
+    def once(key: _Key, examine: Callable[[], _Examined]) -> _Examined:
+        if not key[1]:  # a document read without its bytes is never shared
+            return examine()
+        if key not in memo:
+            memo[key] = examine()
+        return memo[key]
+
+    config_part = once(
+        ("config", raw_config, layer_count),
+        lambda: _examine_config(config, layer_count, engine, raw_config),
+    )
+    return config_part + once(
+        ("manifest", raw_manifest, 0), lambda: _examine_manifest(engine, raw_manifest)
+    )
+
+
+def _examine_config(
+    config: ImageConfig, layer_count: int, engine: SecretEngine, raw_config: bytes
+) -> _Examined:
     found: list[ConfigSecret] = []
     seen: set[tuple[str, str]] = set()
     for name, value in (e.split("=", 1) for e in config.env if "=" in e):
@@ -182,19 +240,37 @@ def _found(
             seen.add(("ENV", value))
             found.append(ConfigSecret("env", f"ENV {name}", value, None))
     document = json_object(raw_config)
-    for source in _sources(config, layer_count, document, raw_manifest):
+    found += _first_found(_sources(config, layer_count, document), engine, seen)
+    return _Examined(tuple(found), _candidates(_other_strings(document, raw_config), engine))
+
+
+def _examine_manifest(engine: SecretEngine, raw_manifest: bytes) -> _Examined:
+    notes = annotation_pairs(json_object(raw_manifest))
+    sources = [Source("ANNOTATION", f"{key}={value}", None) for key, value in notes]
+    strings = document_strings(raw_manifest, lambda path: path[-1:] == ("annotations",))
+    others = _candidates(walked("MANIFEST", strings), engine)
+    return _Examined(tuple(_first_found(sources, engine, set())), others)
+
+
+def _first_found(
+    sources: Iterable[Source], engine: SecretEngine, seen: set[tuple[str, str]]
+) -> list[ConfigSecret]:
+    """One secret per (source, value) of the fields read first (once for all history steps)."""
+    found = []
+    for source in sources:
         for kind, value in secrets_in(source, engine):
             if not is_placeholder(value) and (_origin(source.name), value) not in seen:
                 seen.add((_origin(source.name), value))  # later build steps: reported once
                 found.append(ConfigSecret(kind, source.name, value, source.layer))
-    reported = {value for _, value in seen}
-    others = [Source("REF", ref, None) for ref in refs]
-    for source in others + _other_strings(document, raw_config, raw_manifest):
-        for kind, value in secrets_in(source, engine):
-            if not is_placeholder(value) and value not in reported:
-                reported.add(value)
-                found.append(ConfigSecret(kind, source.name, value, source.layer))
     return found
+
+
+def _candidates(sources: Iterable[Source], engine: SecretEngine) -> tuple[ConfigSecret, ...]:
+    return tuple(
+        ConfigSecret(kind, source.name, value, source.layer)
+        for source in sources
+        for kind, value in secrets_in(source, engine)
+    )
 
 
 def archive_scrubber(
