@@ -7,7 +7,6 @@ Exit codes: 0 success, 1 findings at or above --fail-on (scan) or a failed check
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import json
 import os
@@ -19,38 +18,24 @@ from typing import Any, TextIO
 
 from analyzer import __version__
 from analyzer.bundle.custody import utc_now
-from analyzer.bundle.report import canonical_json
+from analyzer.bundle.ruleset import rules_document, ruleset_record
 from analyzer.bundle.sarif import sarif_document
 from analyzer.bundle.verify import verify_bundle
 from analyzer.bundle.writer import BundleRequest, prepare, standard_extras, write_bundle
 from analyzer.cli_args import build_parser
-from analyzer.detectors import all_rules
 from analyzer.detectors.context import ScanOptions
-from analyzer.document_scrub import Scrub
 from analyzer.errors import AnalyzerError, UsageError
 from analyzer.filesystem.paths import normalize
-from analyzer.findings.pci import REQUIREMENTS, controls_for
 from analyzer.findings.suppress import load_suppressions
+from analyzer.inspection import Inspection, inspect_archive
 from analyzer.limits import Limits
-from analyzer.listing import LsMode, layer_steps, ls_document, tree_rows
+from analyzer.listing import LsMode, ls_document
 from analyzer.progress import ProgressLine
-from analyzer.reader import ImageView, ReadResult, read_archive
 from analyzer.scan import scan_archive
-from analyzer.secrets import dsbridge
-from analyzer.secrets.config import archive_scrubber, scrubber_for
-from analyzer.secrets.engine import SecretEngine
-from analyzer.table_views import (
-    deleted_table,
-    history_table,
-    inspect_table,
-    ls_header,
-    scan_table,
-    tree_table,
-)
-from analyzer.terminal import one_line, table
+from analyzer.table_views import inspect_table, ls_header, ls_table, rules_table, scan_table
+from analyzer.terminal import one_line
 from analyzer.views import document_label, inspect_document, scan_archive_scrub, scan_document
 
-EXIT_INPUT = 2
 EXIT_INTERNAL = 3
 
 
@@ -62,10 +47,10 @@ def _limits(args: argparse.Namespace) -> Limits:
     )
 
 
-def _read(args: argparse.Namespace) -> ReadResult:
+def _read(args: argparse.Namespace) -> Inspection:
     progress = ProgressLine(sys.stderr, not args.quiet)
     try:
-        return read_archive(
+        return inspect_archive(
             args.archive, platform=args.platform, limits=_limits(args), progress=progress
         )
     finally:
@@ -79,29 +64,10 @@ def _print_json(doc: Any, out: TextIO) -> None:
     out.write("\n")
 
 
-_ARCHIVE_DOCUMENTS = ("index.json", "manifest.json")
-
-
-def _read_scrubs(result: ReadResult) -> tuple[Sequence[Scrub], Scrub]:
-    """Per image, a scrub redacting the config's secrets; and one for the archive's own
-    documents (their annotations, and every image's config secrets). `inspect` and `ls`
-    examine no file content: the secrets a scan finds in files are unknown to them."""
-    engine = SecretEngine(use_hyperscan=False)  # a few short texts: not worth compiling for
-    scrubbers = [
-        scrubber_for(
-            v.image.config, len(v.image.layers), engine, v.image.raw_config, v.image.raw_manifest
-        )
-        for v in result.images
-    ]
-    archive = result.archive
-    documents = [archive.read_small(n, n) for n in _ARCHIVE_DOCUMENTS if archive.has(n)]
-    return scrubbers, archive_scrubber(documents, engine, scrubbers)
-
-
 def run_inspect(args: argparse.Namespace, out: TextIO) -> int:
     """`image-audit inspect`."""
-    result = _read(args)
-    doc = inspect_document(result, *_read_scrubs(result))
+    seen = _read(args)
+    doc = inspect_document(seen.read, seen.scrubs, seen.archive_scrub)
     if args.format == "json":
         _print_json(doc, out)
     else:
@@ -111,18 +77,17 @@ def run_inspect(args: argparse.Namespace, out: TextIO) -> int:
 
 def run_ls(args: argparse.Namespace, out: TextIO) -> int:
     """`image-audit ls`."""
-    result = _read(args)
+    seen = _read(args)
     path, _ = normalize(args.path)
     mode: LsMode = "history" if args.history else "deleted" if args.deleted else "tree"
-    scrubs, _ = _read_scrubs(result)
     docs = []
     absent: list[str] = []
-    for view, scrub in zip(result.images, scrubs, strict=True):
+    for view, scrub in zip(seen.read.images, seen.scrubs, strict=True):
         doc = ls_document(view, path, mode, scrub)
         if args.format == "table":
-            if len(result.images) > 1:
+            if len(seen.read.images) > 1:
                 out.write(ls_header(doc))
-            out.write(_ls_table(view, path, mode, doc, scrub))
+            out.write(ls_table(view, path, mode, doc, scrub))
         if doc.get("absent"):
             absent.append(_absent_message(doc, path, args.history))
             if args.format == "table":
@@ -136,30 +101,10 @@ def run_ls(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _ls_table(view: ImageView, path: str, mode: LsMode, doc: dict[str, Any], scrub: Scrub) -> str:
-    if mode == "history":
-        return history_table(doc, layer_steps(view, scrub)) if not doc.get("absent") else ""
-    if mode == "deleted":
-        return deleted_table(doc)
-    return "" if doc.get("absent") else tree_table(tree_rows(view, path, doc))
-
-
 def _absent_message(doc: dict[str, Any], path: str, history: bool) -> str:
     if history:
         return f"no layer of {document_label(doc)} ever held {path}"
     return f"{path} does not exist in the final filesystem of {document_label(doc)}"
-
-
-def _ruleset() -> dict[str, Any]:
-    """The rules and detect-secrets set-up a scan ran with, and a hash of them."""
-    doc = {
-        "rules": [r.id for r in all_rules()],
-        "detect_secrets": {
-            "plugins": sorted(p["name"] for p in dsbridge.plugin_settings()),
-            "filters": dsbridge.filter_paths(),
-        },
-    }
-    return {**doc, "sha256": hashlib.sha256(canonical_json(doc)).hexdigest()}
 
 
 def run_scan(args: argparse.Namespace, out: TextIO) -> int:
@@ -199,14 +144,14 @@ def run_scan(args: argparse.Namespace, out: TextIO) -> int:
             examiner=args.examiner,
             command=tuple(["image-audit", *sys.argv[1:]]),
             started=started,
-            extras=standard_extras(_rules_doc(), __version__),
+            extras=standard_extras(rules_document(), __version__),
         )
-        write_bundle(result, doc, _ruleset(), request)
+        write_bundle(result, doc, ruleset_record(), request)
         print(one_line(f"image-audit: evidence bundle written to {args.output}"), file=sys.stderr)
     if args.format == "json":
         _print_json(doc, out)
     elif args.format == "sarif":
-        _print_json(sarif_document(doc, _rules_doc(), __version__), out)
+        _print_json(sarif_document(doc, rules_document(), __version__), out)
     else:
         out.write(scan_table(doc))
     failed = args.fail_on is not None and any(
@@ -215,34 +160,13 @@ def run_scan(args: argparse.Namespace, out: TextIO) -> int:
     return 1 if failed else 0
 
 
-def _rules_doc() -> dict[str, Any]:
-    """Every rule as data (the `rules --format json` document)."""
-    docs = [
-        {
-            "rule_id": r.id,
-            "title": r.title,
-            "category": r.category,
-            "severity": r.severity.value,
-            "pci": list(controls_for(r.category)),
-            "why": r.why,
-            "fix": r.fix,
-        }
-        for r in all_rules()
-    ]
-    return {"rules": docs, "requirements": REQUIREMENTS}
-
-
 def run_rules(args: argparse.Namespace, out: TextIO) -> int:
     """`image-audit rules`."""
-    doc = _rules_doc()
+    doc = rules_document()
     if args.format == "json":
         _print_json(doc, out)
-        return 0
-    docs = doc["rules"]
-    rows = [
-        [d["rule_id"], d["severity"], d["category"], ", ".join(d["pci"]), d["title"]] for d in docs
-    ]
-    out.write(table(rows, ["rule", "severity", "category", "pci", "title"]) + "\n")
+    else:
+        out.write(rules_table(doc))
     return 0
 
 

@@ -8,14 +8,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from analyzer.archive.digest import short
+from analyzer.document_scrub import Scrub
 from analyzer.findings.verdicts import image_verdicts, verdict_line
+from analyzer.listing import LsMode, layer_steps, tree_rows
+from analyzer.reader import ImageView
 from analyzer.terminal import clip, one_line, table
 from analyzer.views import document_label
 
 
 def heading(image: dict[str, Any]) -> str:
     """The line naming an image before its tables: `== refs (platform)`."""
-    name = ", ".join(image["refs"]) or short(image["config_digest"])
+    name = ", ".join(image["refs"]) or document_label(image)
     return one_line(f"== {name} ({image['platform']})") + "\n"
 
 
@@ -133,6 +136,15 @@ def ls_header(image: dict[str, Any]) -> str:
     return "\n" + one_line(f"== {document_label(image)} ({image['platform']})") + "\n"
 
 
+def ls_table(view: ImageView, path: str, mode: LsMode, doc: dict[str, Any], scrub: Scrub) -> str:
+    """One image's `ls` table in the asked mode (nothing for a path the image does not have)."""
+    if mode == "history":
+        return history_table(doc, layer_steps(view, scrub)) if not doc.get("absent") else ""
+    if mode == "deleted":
+        return deleted_table(doc)
+    return "" if doc.get("absent") else tree_table(tree_rows(view, path, doc))
+
+
 def tree_table(rows: list[list[object]]) -> str:
     """The `ls` table: mode, owner, size, layer, path."""
     return table(rows, ["mode", "uid:gid", "size", "layer", "path"]) + "\n"
@@ -175,3 +187,12 @@ def deleted_table(doc: dict[str, Any]) -> str:
         table(rows, headers) + f"\n{len(removed)} version(s) hidden from the final filesystem "
         "but recoverable from the archive\n"
     )
+
+
+def rules_table(doc: dict[str, Any]) -> str:
+    """The `rules` table: id, severity, category, PCI references and title of every rule."""
+    rows = [
+        [d["rule_id"], d["severity"], d["category"], ", ".join(d["pci"]), d["title"]]
+        for d in doc["rules"]
+    ]
+    return table(rows, ["rule", "severity", "category", "pci", "title"]) + "\n"

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from analyzer.archive.digest import short
 from analyzer.document_scrub import Scrub, scrub_document
 from analyzer.findings.model import Finding, Severity
+from analyzer.image.label import image_label
 from analyzer.image.model import Artifact
 from analyzer.reader import ImageView, ReadResult
 from analyzer.scan import ImageReport, ScanResult
@@ -24,8 +24,7 @@ SCAN_SCHEMA_VERSION = 1
 
 def document_label(image: dict[str, Any]) -> str:
     """A short human name for an image document: its first reference, else its config digest."""
-    refs = image.get("refs") or []
-    return str(refs[0]) if refs else short(str(image["config_digest"]))
+    return image_label(image.get("refs") or [], image["config_digest"])
 
 
 def chained(scrubs: Sequence[Scrub]) -> Scrub:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import hashlib
 import io
 import json
 import subprocess
@@ -13,8 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analyzer.archive.digest import short
+from analyzer.bundle.report import canonical_json
+from analyzer.bundle.ruleset import rules_document
 from analyzer.cli import main
 from analyzer.cli_args import MAX_NUMBER, build_parser
+from analyzer.table_views import heading, ls_header
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -239,3 +245,44 @@ def test_ls_names_each_image_of_a_multi_image_archive(
         "== docker.io/example/shop:latest (linux/amd64)",
         "== docker.io/example/shop:latest (linux/arm64/v8)",
     ]
+
+
+CLI_SOURCE = Path(__file__).resolve().parents[1] / "analyzer" / "cli.py"
+
+
+def imported_modules(source: Path) -> set[str]:
+    tree = ast.parse(source.read_text("utf-8"))
+    names = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    return names | {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+
+
+def test_the_cli_builds_no_engine_and_reaches_no_secrets_internals() -> None:
+    modules = imported_modules(CLI_SOURCE)
+    assert not [m for m in modules if m.startswith("analyzer.secrets")]
+    assert "SecretEngine" not in CLI_SOURCE.read_text("utf-8")
+
+
+def test_the_ruleset_in_custody_is_hashed_over_what_it_records(
+    built: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "bundle"
+    assert main(["scan", str(built["example"]), "-o", str(out), "-q", "--jobs", "1"]) == 0
+    ruleset = json.loads((out / "custody.json").read_text("utf-8"))["ruleset"]
+    recorded = {k: v for k, v in ruleset.items() if k != "sha256"}
+    assert ruleset["sha256"] == hashlib.sha256(canonical_json(recorded)).hexdigest()
+    assert "IA-SETUID" in ruleset["rules"] and ruleset["detect_secrets"]["plugins"]
+
+
+def test_rules_table_names_every_rule_once(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "rules")
+    ids = [r["rule_id"] for r in rules_document()["rules"]]
+    assert code == 0 and [i for i in ids if f"\n{i} " in out] == ids
+
+
+def test_headings_name_an_untagged_image_by_its_short_config_digest(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = run(capsys, "inspect", str(built["example"]), "--format", "json")
+    digest = json.loads(out)["images"][0]["config_digest"]
+    image = {"refs": [], "config_digest": digest, "platform": "linux/amd64"}
+    assert heading(image) == f"== {short(digest)} (linux/amd64)\n" == ls_header(image)[1:]
