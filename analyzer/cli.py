@@ -1,7 +1,10 @@
 """The command line: the only place that prints, sets exit codes and catches errors.
 
-Exit codes: 0 success, 1 findings at or above --fail-on (scan) or a failed check (verify),
-2 bad input or usage (every AnalyzerError), 3 internal error (a bug), 130 interrupted.
+Exit codes: 0 success, 1 (or --exit-code N) findings tripped --fail-on (scan) or a failed check
+(verify), 2 bad input or usage (every AnalyzerError), 3 internal error (a bug), 130 interrupted.
+
+Results go to stdout, or whole into the file of -o (nothing on stdout then); progress and
+status lines ("evidence bundle written to ...") go to stderr, and -q keeps only the results.
 """
 
 from __future__ import annotations
@@ -12,31 +15,52 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
-from dataclasses import replace
-from typing import Any, TextIO
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 from analyzer import __version__
 from analyzer.bundle.custody import utc_now
+from analyzer.bundle.outfile import ReportFile, check_report_file, write_report_file
 from analyzer.bundle.ruleset import rules_document, ruleset_record
 from analyzer.bundle.sarif import sarif_document
 from analyzer.bundle.verify import verify_bundle
 from analyzer.bundle.writer import BundleRequest, prepare, standard_extras, write_bundle
-from analyzer.cli_args import build_parser
+from analyzer.cli_args import parse_args
 from analyzer.detectors.context import ScanOptions
 from analyzer.errors import AnalyzerError, UsageError
 from analyzer.filesystem.paths import normalize
+from analyzer.findings.model import Severity
 from analyzer.findings.suppress import load_suppressions
 from analyzer.inspection import Inspection, inspect_archive
 from analyzer.limits import Limits
 from analyzer.listing import LsMode, ls_document
 from analyzer.progress import ProgressLine
-from analyzer.scan import scan_archive
+from analyzer.scan import ScanResult, scan_archive
+from analyzer.severity_filter import EVERY_SEVERITY, SeverityFilter
 from analyzer.table_views import inspect_table, ls_header, ls_table, rules_table, scan_table
 from analyzer.terminal import one_line
 from analyzer.views import document_label, inspect_document, scan_archive_scrub, scan_document
 
 EXIT_INTERNAL = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    """What a command printed, and its exit code."""
+
+    text: str
+    code: int = 0
+
+
+def _status(args: argparse.Namespace, message: str) -> None:
+    """A status line on stderr, unless -q asked for the results only."""
+    if not args.quiet:
+        print(one_line(f"image-audit: {message}"), file=sys.stderr)
+
+
+def _progress(args: argparse.Namespace) -> ProgressLine:
+    return ProgressLine(sys.stderr, not (args.quiet or args.no_progress))
 
 
 def _limits(args: argparse.Namespace) -> Limits:
@@ -47,8 +71,14 @@ def _limits(args: argparse.Namespace) -> Limits:
     )
 
 
+def _json(doc: Any) -> str:
+    # ASCII JSON: controls, NULs and surrogates (names that were not UTF-8) become \u escapes,
+    # so the text reads back exact and no output encoding can fail on it.
+    return json.dumps(doc, indent=2, sort_keys=False, ensure_ascii=True) + "\n"
+
+
 def _read(args: argparse.Namespace) -> Inspection:
-    progress = ProgressLine(sys.stderr, not args.quiet)
+    progress = _progress(args)
     try:
         return inspect_archive(
             args.archive, platform=args.platform, limits=_limits(args), progress=progress
@@ -57,48 +87,33 @@ def _read(args: argparse.Namespace) -> Inspection:
         progress.finish()
 
 
-def _print_json(doc: Any, out: TextIO) -> None:
-    # ASCII JSON: controls, NULs and surrogates (names that were not UTF-8) become \u escapes,
-    # so the text reads back exact and no output encoding can fail on it.
-    json.dump(doc, out, indent=2, sort_keys=False, ensure_ascii=True)
-    out.write("\n")
-
-
-def run_inspect(args: argparse.Namespace, out: TextIO) -> int:
+def run_inspect(args: argparse.Namespace) -> Results:
     """`image-audit inspect`."""
     seen = _read(args)
     doc = inspect_document(seen.read, seen.scrubs, seen.archive_scrub)
-    if args.format == "json":
-        _print_json(doc, out)
-    else:
-        out.write(inspect_table(doc))
-    return 0
+    return Results(_json(doc) if args.format == "json" else inspect_table(doc))
 
 
-def run_ls(args: argparse.Namespace, out: TextIO) -> int:
+def run_ls(args: argparse.Namespace) -> Results:
     """`image-audit ls`."""
     seen = _read(args)
     path, _ = normalize(args.path)
     mode: LsMode = "history" if args.history else "deleted" if args.deleted else "tree"
-    docs = []
+    docs, parts = [], []
     absent: list[str] = []
     for view, scrub in zip(seen.read.images, seen.scrubs, strict=True):
         doc = ls_document(view, path, mode, scrub)
-        if args.format == "table":
-            if len(seen.read.images) > 1:
-                out.write(ls_header(doc))
-            out.write(ls_table(view, path, mode, doc, scrub))
+        if len(seen.read.images) > 1:
+            parts.append(ls_header(doc))
+        parts.append(ls_table(view, path, mode, doc, scrub))
         if doc.get("absent"):
             absent.append(_absent_message(doc, path, args.history))
-            if args.format == "table":
-                out.write(one_line(f"({absent[-1]})") + "\n")
+            parts.append(one_line(f"({absent[-1]})") + "\n")
         docs.append(doc)
     if len(absent) == len(docs) and absent:  # no image has it: an error, not an empty answer
         hint = "" if args.history else " (try --history or --deleted)"
         raise UsageError("; ".join(absent) + hint)
-    if args.format == "json":
-        _print_json({"images": docs}, out)
-    return 0
+    return Results(_json({"images": docs}) if args.format == "json" else "".join(parts))
 
 
 def _absent_message(doc: dict[str, Any], path: str, history: bool) -> str:
@@ -107,21 +122,38 @@ def _absent_message(doc: dict[str, Any], path: str, history: bool) -> str:
     return f"{path} does not exist in the final filesystem of {document_label(doc)}"
 
 
-def run_scan(args: argparse.Namespace, out: TextIO) -> int:
+def run_scan(args: argparse.Namespace) -> Results:
     """`image-audit scan`."""
     started = utc_now().isoformat()
-    if args.output is not None:
+    if args.bundle is not None:
         # refuse a non-empty directory, a symlink or the input's own place before the long work
-        prepare(args.output, args.force, source=args.archive)
+        prepare(args.bundle, args.force, source=args.archive)
+    result = _scan(args)
+    doc = scan_document(result, show_suppressed=args.show_suppressed, listing=_listing(args))
+    if args.bundle is not None:
+        request = BundleRequest(
+            out=args.bundle,
+            force=args.force,
+            case=args.case,
+            examiner=args.examiner,
+            command=tuple(["image-audit", *sys.argv[1:]]),
+            started=started,
+            extras=standard_extras(rules_document(), __version__),
+        )
+        write_bundle(result, doc, ruleset_record(), request)
+        _status(args, f"evidence bundle written to {args.bundle}")
+    return Results(_scan_output(args, doc), _scan_exit_code(args, doc))
+
+
+def _scan(args: argparse.Namespace) -> ScanResult:
     suppressions = load_suppressions(args.suppressions) if args.suppressions else []
     options = ScanOptions(
         trusted_registries=tuple(args.trusted_registry),
-        min_severity=args.min_severity,
         suppressions=tuple(suppressions),
         max_file_bytes=args.max_file_bytes,
         workers=args.jobs,
     )
-    progress = ProgressLine(sys.stderr, not args.quiet)
+    progress = _progress(args)
     try:
         result = scan_archive(
             args.archive,
@@ -134,62 +166,83 @@ def run_scan(args: argparse.Namespace, out: TextIO) -> int:
         progress.finish()
     # The archive's own documents are copied into the bundle: scrub them of every image's
     # secrets, those found in files included (a tag may repeat a token found in /app/.env).
-    result = replace(result, archive_scrub=scan_archive_scrub(result))
-    doc = scan_document(result, show_suppressed=args.show_suppressed)
-    if args.output is not None:
-        request = BundleRequest(
-            out=args.output,
-            force=args.force,
-            case=args.case,
-            examiner=args.examiner,
-            command=tuple(["image-audit", *sys.argv[1:]]),
-            started=started,
-            extras=standard_extras(rules_document(), __version__),
-        )
-        write_bundle(result, doc, ruleset_record(), request)
-        print(one_line(f"image-audit: evidence bundle written to {args.output}"), file=sys.stderr)
+    return replace(result, archive_scrub=scan_archive_scrub(result))
+
+
+def _listing(args: argparse.Namespace) -> SeverityFilter:
+    """Which findings the report lists: the scan finds them all, the report shows these."""
+    if args.severity is not None:
+        return SeverityFilter.exactly(args.severity)
+    if args.min_severity is not None:
+        return SeverityFilter.at_least(args.min_severity)
+    return EVERY_SEVERITY
+
+
+def _scan_output(args: argparse.Namespace, doc: dict[str, Any]) -> str:
     if args.format == "json":
-        _print_json(doc, out)
-    elif args.format == "sarif":
-        _print_json(sarif_document(doc, rules_document(), __version__), out)
-    else:
-        out.write(scan_table(doc))
-    failed = args.fail_on is not None and any(
-        f.severity.rank >= args.fail_on.rank for r in result.images for f in r.findings
-    )
-    return 1 if failed else 0
+        return _json(doc)
+    if args.format == "sarif":
+        return _json(sarif_document(doc, rules_document(), __version__))
+    return scan_table(doc)
 
 
-def run_rules(args: argparse.Namespace, out: TextIO) -> int:
+def _scan_exit_code(args: argparse.Namespace, doc: dict[str, Any]) -> int:
+    """--exit-code N (default 1) when a listed finding is at or above --fail-on; with
+    --exit-code alone, when any finding is listed (trivy's meaning)."""
+    threshold = args.fail_on
+    if threshold is None and args.exit_code is not None:
+        threshold = Severity.INFO
+    if threshold is None:
+        return 0
+    listed = (Severity(f["severity"]) for image in doc["images"] for f in image["findings"])
+    tripped = any(severity.rank >= threshold.rank for severity in listed)
+    return (1 if args.exit_code is None else args.exit_code) if tripped else 0
+
+
+def run_rules(args: argparse.Namespace) -> Results:
     """`image-audit rules`."""
     doc = rules_document()
-    if args.format == "json":
-        _print_json(doc, out)
-    else:
-        out.write(rules_table(doc))
-    return 0
+    return Results(_json(doc) if args.format == "json" else rules_table(doc))
 
 
-def run_verify(args: argparse.Namespace, out: TextIO) -> int:
+def run_verify(args: argparse.Namespace) -> Results:
     """`image-audit verify`: exit 0 when every check passes, 1 otherwise."""
     checks = verify_bundle(args.bundle, args.archive)
-    for _, line in checks:
-        out.write(one_line(line) + "\n")  # a tampered bundle chooses the names it lists
+    lines = [one_line(line) + "\n" for _, line in checks]  # a tampered bundle chose the names
     failed = sum(not ok for ok, _ in checks)
-    out.write(
-        f"{'VERIFIED' if not failed else 'NOT VERIFIED'}: {len(checks) - failed} checks "
-        f"passed, {failed} failed\n"
-    )
-    return 1 if failed else 0
+    verdict = "VERIFIED" if not failed else "NOT VERIFIED"
+    lines.append(f"{verdict}: {len(checks) - failed} checks passed, {failed} failed\n")
+    return Results("".join(lines), 1 if failed else 0)
 
 
-_COMMANDS = {
+_COMMANDS: dict[str, Callable[[argparse.Namespace], Results]] = {
     "inspect": run_inspect,
     "ls": run_ls,
     "scan": run_scan,
     "rules": run_rules,
     "verify": run_verify,
 }
+
+
+def _report_file(args: argparse.Namespace) -> ReportFile | None:
+    """The -o FILE, checked before the long work (its place, the input, the bundle)."""
+    if getattr(args, "output", None) is None:
+        return None
+    return check_report_file(
+        args.output, getattr(args, "archive", None), getattr(args, "bundle", None)
+    )
+
+
+def _run(args: argparse.Namespace) -> int:
+    target = _report_file(args)
+    results = _COMMANDS[args.command](args)
+    if target is None:
+        sys.stdout.write(results.text)
+    else:
+        # what stdout would have shown; a surrogate never reaches a file raw
+        write_report_file(target, results.text.encode("utf-8", "backslashreplace"))
+        _status(args, f"{args.format} report written to {target.path}")
+    return results.code
 
 
 def _tolerant_streams() -> None:
@@ -203,12 +256,9 @@ def _tolerant_streams() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `image-audit` and `python -m analyzer`."""
     _tolerant_streams()
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command != "scan" and getattr(args, "format", "") == "sarif":
-        parser.error("--format sarif is for scan (inspect and ls print table or json)")
+    args = parse_args(argv)
     try:
-        return _COMMANDS[args.command](args, sys.stdout)
+        return _run(args)
     except AnalyzerError as exc:
         # The message may quote the archive (a tag, a digest, a name): one printable line.
         print(one_line(f"image-audit: error: {exc}"), file=sys.stderr)

@@ -57,10 +57,12 @@ def scan_table(doc: dict[str, Any]) -> str:
 
 def _policy_lines(image: dict[str, Any]) -> str:
     lines = []
-    if image["hidden_below_min_severity"]:
-        lines.append(
-            f"({image['hidden_below_min_severity']} finding(s) below --min-severity not listed)"
-        )
+    if hidden := image["hidden_below_min_severity"]:
+        by_severity = image.get("hidden_by_severity") or {}
+        counted = ", ".join(f"{n} {s}" for s, n in by_severity.items() if n)
+        option = image.get("severity_option") or "--min-severity"
+        counted = f": {counted}" if counted else ""
+        lines.append(f"({hidden} finding(s) not listed, by {option}{counted})")
     suppressed = image["suppressed"]
     if isinstance(suppressed, int):
         if suppressed:

@@ -166,7 +166,7 @@ def test_an_error_quoting_the_archive_is_one_printable_line(
 def test_an_internal_error_is_one_printable_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def broken(args: object, out: object) -> int:
+    def broken(args: object) -> int:
         raise RuntimeError(f"bug near {ESCAPES}\nsecond line")
 
     monkeypatch.setitem(cli._COMMANDS, "rules", broken)
@@ -245,7 +245,7 @@ def test_a_finding_on_a_name_that_is_not_utf8_is_reported_everywhere(
     image = ImageSpec(layers=(base(setuid),), repo_tags=("odd/setuid:1",))
     archive = write_docker_archive([image], tmp_path / "odd.tar")
     evidence = tmp_path / "evidence"
-    code = main(["scan", str(archive), "--jobs", "1", "-q", "-o", str(evidence)])
+    code = main(["scan", str(archive), "--jobs", "1", "-q", "--bundle", str(evidence)])
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "/usr/bin/su\\xff\\xfe" in out and "usr/bin/su%FF%FE" in (

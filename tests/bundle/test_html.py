@@ -25,7 +25,7 @@ SCRIPT_EVIDENCE = "<script>alert(1)</script>"
 def report(built: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The report.json of the example fixture image, produced by a real scan."""
     out = tmp_path_factory.mktemp("bundle")
-    assert main(["scan", str(built["example"]), "-o", str(out), "--quiet"]) == 0
+    assert main(["scan", str(built["example"]), "--bundle", str(out), "--quiet"]) == 0
     doc: dict[str, Any] = json.loads((out / "report.json").read_text())
     return doc
 
