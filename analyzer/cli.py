@@ -27,6 +27,7 @@ from analyzer.bundle.sarif import sarif_document
 from analyzer.bundle.verify import verify_bundle
 from analyzer.bundle.writer import BundleRequest, prepare, standard_extras, write_bundle
 from analyzer.cli_args import parse_args
+from analyzer.colour import wants_colour
 from analyzer.detectors.context import ScanOptions
 from analyzer.errors import AnalyzerError, UsageError
 from analyzer.filesystem.paths import normalize
@@ -35,11 +36,12 @@ from analyzer.findings.suppress import load_suppressions
 from analyzer.inspection import Inspection, inspect_archive
 from analyzer.limits import Limits
 from analyzer.listing import LsMode, ls_document
+from analyzer.ls_views import ls_header, ls_table, note
 from analyzer.progress import ProgressLine
 from analyzer.scan import ScanResult, scan_archive
 from analyzer.severity_filter import EVERY_SEVERITY, SeverityFilter
-from analyzer.table_views import inspect_table, ls_header, ls_table, rules_table, scan_table
-from analyzer.terminal import one_line
+from analyzer.table_views import inspect_table, rules_table, scan_table
+from analyzer.terminal import Layout, one_line, terminal_width
 from analyzer.views import document_label, inspect_document, scan_archive_scrub, scan_document
 
 EXIT_INTERNAL = 3
@@ -87,14 +89,14 @@ def _read(args: argparse.Namespace) -> Inspection:
         progress.finish()
 
 
-def run_inspect(args: argparse.Namespace) -> Results:
+def run_inspect(args: argparse.Namespace, layout: Layout) -> Results:
     """`image-audit inspect`."""
     seen = _read(args)
     doc = inspect_document(seen.read, seen.scrubs, seen.archive_scrub)
-    return Results(_json(doc) if args.format == "json" else inspect_table(doc))
+    return Results(_json(doc) if args.format == "json" else inspect_table(doc, layout))
 
 
-def run_ls(args: argparse.Namespace) -> Results:
+def run_ls(args: argparse.Namespace, layout: Layout) -> Results:
     """`image-audit ls`."""
     seen = _read(args)
     path, _ = normalize(args.path)
@@ -104,11 +106,11 @@ def run_ls(args: argparse.Namespace) -> Results:
     for view, scrub in zip(seen.read.images, seen.scrubs, strict=True):
         doc = ls_document(view, path, mode, scrub)
         if len(seen.read.images) > 1:
-            parts.append(ls_header(doc))
-        parts.append(ls_table(view, path, mode, doc, scrub))
+            parts.append(ls_header(doc, layout))
+        parts.append(ls_table(view, path, mode, doc, scrub, layout=layout))
         if doc.get("absent"):
             absent.append(_absent_message(doc, path, args.history))
-            parts.append(one_line(f"({absent[-1]})") + "\n")
+            parts.append(note(absent[-1], layout))
         docs.append(doc)
     if len(absent) == len(docs) and absent:  # no image has it: an error, not an empty answer
         hint = "" if args.history else " (try --history or --deleted)"
@@ -122,7 +124,7 @@ def _absent_message(doc: dict[str, Any], path: str, history: bool) -> str:
     return f"{path} does not exist in the final filesystem of {document_label(doc)}"
 
 
-def run_scan(args: argparse.Namespace) -> Results:
+def run_scan(args: argparse.Namespace, layout: Layout) -> Results:
     """`image-audit scan`."""
     started = utc_now().isoformat()
     if args.bundle is not None:
@@ -142,7 +144,7 @@ def run_scan(args: argparse.Namespace) -> Results:
         )
         write_bundle(result, doc, ruleset_record(), request)
         _status(args, f"evidence bundle written to {args.bundle}")
-    return Results(_scan_output(args, doc), _scan_exit_code(args, doc))
+    return Results(_scan_output(args, doc, layout), _scan_exit_code(args, doc))
 
 
 def _scan(args: argparse.Namespace) -> ScanResult:
@@ -178,12 +180,12 @@ def _listing(args: argparse.Namespace) -> SeverityFilter:
     return EVERY_SEVERITY
 
 
-def _scan_output(args: argparse.Namespace, doc: dict[str, Any]) -> str:
+def _scan_output(args: argparse.Namespace, doc: dict[str, Any], layout: Layout) -> str:
     if args.format == "json":
         return _json(doc)
     if args.format == "sarif":
         return _json(sarif_document(doc, rules_document(), __version__))
-    return scan_table(doc)
+    return scan_table(doc, layout)
 
 
 def _scan_exit_code(args: argparse.Namespace, doc: dict[str, Any]) -> int:
@@ -199,13 +201,13 @@ def _scan_exit_code(args: argparse.Namespace, doc: dict[str, Any]) -> int:
     return (1 if args.exit_code is None else args.exit_code) if tripped else 0
 
 
-def run_rules(args: argparse.Namespace) -> Results:
+def run_rules(args: argparse.Namespace, layout: Layout) -> Results:
     """`image-audit rules`."""
     doc = rules_document()
-    return Results(_json(doc) if args.format == "json" else rules_table(doc))
+    return Results(_json(doc) if args.format == "json" else rules_table(doc, layout))
 
 
-def run_verify(args: argparse.Namespace) -> Results:
+def run_verify(args: argparse.Namespace, layout: Layout) -> Results:
     """`image-audit verify`: exit 0 when every check passes, 1 otherwise."""
     checks = verify_bundle(args.bundle, args.archive)
     lines = [one_line(line) + "\n" for _, line in checks]  # a tampered bundle chose the names
@@ -215,7 +217,7 @@ def run_verify(args: argparse.Namespace) -> Results:
     return Results("".join(lines), 1 if failed else 0)
 
 
-_COMMANDS: dict[str, Callable[[argparse.Namespace], Results]] = {
+_COMMANDS: dict[str, Callable[[argparse.Namespace, Layout], Results]] = {
     "inspect": run_inspect,
     "ls": run_ls,
     "scan": run_scan,
@@ -233,9 +235,21 @@ def _report_file(args: argparse.Namespace) -> ReportFile | None:
     )
 
 
+def _layout(args: argparse.Namespace, to_file: bool) -> Layout:
+    """Tables for stdout fit the terminal (COLUMNS, else its size, else 100) and colour
+    severities when it wants colour; in a file, COLUMNS or 100 and never colour."""
+    wide = getattr(args, "wide", False)
+    width = terminal_width(sys.stdout, os.environ, tty=not to_file)
+    if to_file:
+        return Layout(width, wide)
+    return Layout(
+        width, wide, wants_colour(sys.stdout, os.environ, getattr(args, "no_color", False))
+    )
+
+
 def _run(args: argparse.Namespace) -> int:
     target = _report_file(args)
-    results = _COMMANDS[args.command](args)
+    results = _COMMANDS[args.command](args, _layout(args, target is not None))
     if target is None:
         sys.stdout.write(results.text)
     else:

@@ -24,7 +24,8 @@ from analyzer.bundle.ruleset import rules_document
 from analyzer.cli import main
 from analyzer.cli_args import MAX_NUMBER, build_parser
 from analyzer.findings.verdicts import Status, image_verdicts
-from analyzer.table_views import heading, ls_header
+from analyzer.ls_views import ls_header
+from analyzer.table_views import heading
 from fixtures.detector_cases import clean_image
 from fixtures.formats import write_docker_archive
 
