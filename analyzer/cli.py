@@ -82,6 +82,7 @@ def _json(doc: Any) -> str:
 def _read(args: argparse.Namespace) -> Inspection:
     progress = _progress(args)
     try:
+        progress.start(f"reading {args.archive.name}")
         return inspect_archive(
             args.archive, platform=args.platform, limits=_limits(args), progress=progress
         )
@@ -130,24 +131,34 @@ def run_scan(args: argparse.Namespace, layout: Layout) -> Results:
     if args.bundle is not None:
         # refuse a non-empty directory, a symlink or the input's own place before the long work
         prepare(args.bundle, args.force, source=args.archive)
-    result = _scan(args)
-    doc = scan_document(result, show_suppressed=args.show_suppressed, listing=_listing(args))
+    progress = _progress(args)
+    try:
+        progress.start(f"reading {args.archive.name}")
+        result = _scan(args, progress)
+        doc = scan_document(result, show_suppressed=args.show_suppressed, listing=_listing(args))
+        if args.bundle is not None:
+            progress.phase("writing the evidence bundle")
+            write_bundle(result, doc, ruleset_record(), _bundle_request(args, started))
+    finally:
+        progress.finish()
     if args.bundle is not None:
-        request = BundleRequest(
-            out=args.bundle,
-            force=args.force,
-            case=args.case,
-            examiner=args.examiner,
-            command=tuple(["image-audit", *sys.argv[1:]]),
-            started=started,
-            extras=standard_extras(rules_document(), __version__),
-        )
-        write_bundle(result, doc, ruleset_record(), request)
         _status(args, f"evidence bundle written to {args.bundle}")
     return Results(_scan_output(args, doc, layout), _scan_exit_code(args, doc))
 
 
-def _scan(args: argparse.Namespace) -> ScanResult:
+def _bundle_request(args: argparse.Namespace, started: str) -> BundleRequest:
+    return BundleRequest(
+        out=args.bundle,
+        force=args.force,
+        case=args.case,
+        examiner=args.examiner,
+        command=tuple(["image-audit", *sys.argv[1:]]),
+        started=started,
+        extras=standard_extras(rules_document(), __version__),
+    )
+
+
+def _scan(args: argparse.Namespace, progress: ProgressLine) -> ScanResult:
     suppressions = load_suppressions(args.suppressions) if args.suppressions else []
     options = ScanOptions(
         trusted_registries=tuple(args.trusted_registry),
@@ -155,17 +166,13 @@ def _scan(args: argparse.Namespace) -> ScanResult:
         max_file_bytes=args.max_file_bytes,
         workers=args.jobs,
     )
-    progress = _progress(args)
-    try:
-        result = scan_archive(
-            args.archive,
-            platform=args.platform,
-            limits=_limits(args),
-            options=options,
-            progress=progress,
-        )
-    finally:
-        progress.finish()
+    result = scan_archive(
+        args.archive,
+        platform=args.platform,
+        limits=_limits(args),
+        options=options,
+        progress=progress,
+    )
     # The archive's own documents are copied into the bundle: scrub them of every image's
     # secrets, those found in files included (a tag may repeat a token found in /app/.env).
     return replace(result, archive_scrub=scan_archive_scrub(result))
