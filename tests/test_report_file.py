@@ -11,6 +11,7 @@ import pytest
 
 from analyzer.bundle import outfile
 from analyzer.cli import main
+from fixtures.leaky_image import SECRETS, write_leaky_image
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -179,3 +180,15 @@ def test_an_unwritable_directory_is_refused(
     locked.mkdir(mode=0o500)
     code, _, err = run(capsys, "rules", "-o", str(locked / "rules.txt"))
     assert code == 2 and "cannot write in" in err
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "sarif"])
+def test_no_secret_reaches_the_report_file(
+    fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    archive = write_leaky_image(tmp_path / "leaky.tar")
+    report = tmp_path / f"report.{fmt}"
+    argv = ["scan", str(archive), "--jobs", "1", "-q", "-f", fmt, "-o", str(report), "--wide"]
+    assert run(capsys, *argv)[0] == 0
+    text = report.read_text("utf-8")
+    assert "leak/app:" in text and not [s for s in SECRETS if s in text]

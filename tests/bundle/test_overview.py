@@ -13,6 +13,9 @@ import pytest
 from analyzer.bundle.overview import ImageEntry, overview_html, overview_markdown
 from analyzer.cli import main
 from analyzer.findings.verdicts import Status, verdict_line
+from fixtures.example import example_image
+from fixtures.formats import write_docker_archive
+from fixtures.leaky_image import SECRETS, leaky_image
 from tests.bundle.test_html import parse
 from tests.conftest import REALWORLD
 
@@ -106,3 +109,11 @@ def test_an_archive_of_21_images_gets_one_page_naming_each(tmp_path: Path) -> No
         len(re.findall(r"\]\(image-\d+-[0-9a-f]{12}/report\.md\)", (out / "report.md").read_text()))
         == 21
     )
+
+
+def test_no_secret_reaches_the_overview(tmp_path: Path) -> None:
+    archive = write_docker_archive([leaky_image(), example_image()], tmp_path / "two.tar")
+    out = bundled(archive, tmp_path / "evidence")
+    for name in ("report.md", "report.html"):
+        text = (out / name).read_text("utf-8")
+        assert "leak/app:" in text and not [s for s in SECRETS if s in text], name
