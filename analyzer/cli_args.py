@@ -107,22 +107,7 @@ def _policy(policy: argparse._ArgumentGroup) -> None:
         help="list only findings of these severities, comma-separated in any case "
         "(e.g. CRITICAL,HIGH); the others are counted",
     )
-    policy.add_argument(
-        "--fail-on",
-        type=severity,
-        default=None,
-        metavar="SEVERITY",
-        help=f"exit 1 (or --exit-code N) when a listed finding is at or above SEVERITY "
-        f"({SEVERITY_NAMES})",
-    )
-    policy.add_argument(
-        "--exit-code",
-        type=exit_code,
-        default=None,
-        metavar="N",
-        help="the exit code (0-255) when --fail-on trips (default 1); without --fail-on, "
-        "exit N when any finding is listed (as trivy does)",
-    )
+    _exit_policy(policy)
     policy.add_argument(
         "--suppressions",
         type=Path,
@@ -140,6 +125,26 @@ def _policy(policy: argparse._ArgumentGroup) -> None:
         default=[],
         metavar="HOST",
         help="a registry your organisation controls (repeatable); others are reported (CG 12.2)",
+    )
+
+
+def _exit_policy(policy: argparse._ArgumentGroup) -> None:
+    """When a scan exits non-zero: --fail-on and --exit-code."""
+    policy.add_argument(
+        "--fail-on",
+        type=severity,
+        default=None,
+        metavar="SEVERITY",
+        help=f"exit 1 (or --exit-code N) when a listed finding is at or above SEVERITY "
+        f"({SEVERITY_NAMES})",
+    )
+    policy.add_argument(
+        "--exit-code",
+        type=exit_code,
+        default=None,
+        metavar="N",
+        help="the exit code (0-255) when --fail-on trips (default 1); without --fail-on, "
+        "exit N when any finding is listed (as trivy does)",
     )
 
 

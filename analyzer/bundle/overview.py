@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from analyzer.bundle.html import COLORS, CSP, SEVERITIES
+from analyzer.bundle.page_assets import COLORS, CSP, SEVERITIES
 from analyzer.bundle.report import md_cell
 from analyzer.findings.verdicts import Status, image_verdicts, verdict_line
 
