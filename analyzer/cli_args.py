@@ -209,7 +209,7 @@ def _output(command: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
         type=report_file,
         metavar="FILE",
         help="write the results to FILE instead of stdout (replaced whole, never through a "
-        "symlink; no colour)",
+        "symlink; no colour); - is stdout",
     )
     group.add_argument(
         "-q",

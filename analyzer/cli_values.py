@@ -98,8 +98,11 @@ def severities(text: str) -> frozenset[Severity]:
     return frozenset(severity(name) for name in names)
 
 
-def report_file(text: str) -> Path:
-    """The file -o writes; a bare format name (grype's `-o json`) is refused with the fix."""
+def report_file(text: str) -> Path | None:
+    """The file -o writes (None for "-": stdout, as usual); a bare format name (grype's
+    `-o json`) is refused with the fix."""
+    if text == "-":
+        return None
     if text in FORMAT_NAMES:
         raise argparse.ArgumentTypeError(
             f"-o names the file to write the report to (as in trivy); for the {text} format "

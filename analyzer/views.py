@@ -236,7 +236,10 @@ def _listing_document(report: ImageReport, listing: SeverityFilter) -> dict[str,
     doc: dict[str, Any] = {
         "listed_severities": ordered(listing.listed),
         "severity_option": listing.option or None,
-        "hidden_by_severity": {s.value: hidden[s] for s in Severity},
+        # None: the scan itself dropped findings below ScanOptions.min_severity, uncounted
+        "hidden_by_severity": None
+        if report.below_threshold
+        else {s.value: hidden[s] for s in Severity},
     }
     if listing.floor is not None:
         doc["min_severity"] = listing.floor.value  # the verdicts read it (findings.evidence)

@@ -192,3 +192,8 @@ def test_no_secret_reaches_the_report_file(
     assert run(capsys, *argv)[0] == 0
     text = report.read_text("utf-8")
     assert "leak/app:" in text and not [s for s in SECRETS if s in text]
+
+
+def test_dash_is_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "rules", "-f", "json", "-o", "-")
+    assert code == 0 and out.startswith("{") and not Path("-").exists()
