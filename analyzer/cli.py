@@ -1,57 +1,68 @@
 """The command line: the only place that prints, sets exit codes and catches errors.
 
-Exit codes: 0 success, 1 findings at or above --fail-on (scan) or a failed check (verify),
-2 bad input or usage (every AnalyzerError), 3 internal error (a bug), 130 interrupted.
+Exit codes: 0 success, 1 (or --exit-code N) findings tripped --fail-on (scan) or a failed check
+(verify), 2 bad input or usage (every AnalyzerError), 3 internal error (a bug), 130 interrupted.
+
+Results go to stdout, or whole into the file of -o (nothing on stdout then); progress and
+status lines ("evidence bundle written to ...") go to stderr, and -q keeps only the results.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
-from dataclasses import replace
-from typing import Any, TextIO
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
 
 from analyzer import __version__
 from analyzer.bundle.custody import utc_now
-from analyzer.bundle.report import canonical_json
+from analyzer.bundle.outfile import ReportFile, check_report_file, write_report_file
+from analyzer.bundle.ruleset import rules_document, ruleset_record
 from analyzer.bundle.sarif import sarif_document
 from analyzer.bundle.verify import verify_bundle
 from analyzer.bundle.writer import BundleRequest, prepare, standard_extras, write_bundle
-from analyzer.cli_args import build_parser
-from analyzer.detectors import all_rules
+from analyzer.cli_args import parse_args
+from analyzer.colour import wants_colour
 from analyzer.detectors.context import ScanOptions
-from analyzer.document_scrub import Scrub
 from analyzer.errors import AnalyzerError, UsageError
 from analyzer.filesystem.paths import normalize
-from analyzer.findings.pci import REQUIREMENTS, controls_for
+from analyzer.findings.model import Severity
 from analyzer.findings.suppress import load_suppressions
+from analyzer.inspection import Inspection, inspect_archive
 from analyzer.limits import Limits
-from analyzer.listing import LsMode, layer_steps, ls_document, tree_rows
+from analyzer.listing import LsMode, ls_document
+from analyzer.ls_views import ls_header, ls_table, note
 from analyzer.progress import ProgressLine
-from analyzer.reader import ImageView, ReadResult, read_archive
-from analyzer.scan import scan_archive
-from analyzer.secrets import dsbridge
-from analyzer.secrets.config import archive_scrubber, scrubber_for
-from analyzer.secrets.engine import SecretEngine
-from analyzer.table_views import (
-    deleted_table,
-    history_table,
-    inspect_table,
-    ls_header,
-    scan_table,
-    tree_table,
-)
-from analyzer.terminal import one_line, table
+from analyzer.scan import ScanResult, scan_archive
+from analyzer.severity_filter import EVERY_SEVERITY, SeverityFilter
+from analyzer.table_views import inspect_table, rules_table, scan_table
+from analyzer.terminal import Layout, one_line, terminal_width
 from analyzer.views import document_label, inspect_document, scan_archive_scrub, scan_document
 
-EXIT_INPUT = 2
 EXIT_INTERNAL = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    """What a command printed, and its exit code."""
+
+    text: str
+    code: int = 0
+
+
+def _status(args: argparse.Namespace, message: str) -> None:
+    """A status line on stderr, unless -q asked for the results only."""
+    if not args.quiet:
+        print(one_line(f"image-audit: {message}"), file=sys.stderr)
+
+
+def _progress(args: argparse.Namespace) -> ProgressLine:
+    return ProgressLine(sys.stderr, not (args.quiet or args.no_progress))
 
 
 def _limits(args: argparse.Namespace) -> Limits:
@@ -62,86 +73,50 @@ def _limits(args: argparse.Namespace) -> Limits:
     )
 
 
-def _read(args: argparse.Namespace) -> ReadResult:
-    progress = ProgressLine(sys.stderr, not args.quiet)
+def _json(doc: Any) -> str:
+    # ASCII JSON: controls, NULs and surrogates (names that were not UTF-8) become \u escapes,
+    # so the text reads back exact and no output encoding can fail on it.
+    return json.dumps(doc, indent=2, sort_keys=False, ensure_ascii=True) + "\n"
+
+
+def _read(args: argparse.Namespace) -> Inspection:
+    progress = _progress(args)
     try:
-        return read_archive(
+        progress.start(f"reading {args.archive.name}")
+        return inspect_archive(
             args.archive, platform=args.platform, limits=_limits(args), progress=progress
         )
     finally:
         progress.finish()
 
 
-def _print_json(doc: Any, out: TextIO) -> None:
-    # ASCII JSON: controls, NULs and surrogates (names that were not UTF-8) become \u escapes,
-    # so the text reads back exact and no output encoding can fail on it.
-    json.dump(doc, out, indent=2, sort_keys=False, ensure_ascii=True)
-    out.write("\n")
-
-
-_ARCHIVE_DOCUMENTS = ("index.json", "manifest.json")
-
-
-def _read_scrubs(result: ReadResult) -> tuple[Sequence[Scrub], Scrub]:
-    """Per image, a scrub redacting the config's secrets; and one for the archive's own
-    documents (their annotations, and every image's config secrets). `inspect` and `ls`
-    examine no file content: the secrets a scan finds in files are unknown to them."""
-    engine = SecretEngine(use_hyperscan=False)  # a few short texts: not worth compiling for
-    scrubbers = [
-        scrubber_for(
-            v.image.config, len(v.image.layers), engine, v.image.raw_config, v.image.raw_manifest
-        )
-        for v in result.images
-    ]
-    archive = result.archive
-    documents = [archive.read_small(n, n) for n in _ARCHIVE_DOCUMENTS if archive.has(n)]
-    return scrubbers, archive_scrubber(documents, engine, scrubbers)
-
-
-def run_inspect(args: argparse.Namespace, out: TextIO) -> int:
+def run_inspect(args: argparse.Namespace, layout: Layout) -> Results:
     """`image-audit inspect`."""
-    result = _read(args)
-    doc = inspect_document(result, *_read_scrubs(result))
-    if args.format == "json":
-        _print_json(doc, out)
-    else:
-        out.write(inspect_table(doc))
-    return 0
+    seen = _read(args)
+    doc = inspect_document(seen.read, seen.scrubs, seen.archive_scrub)
+    return Results(_json(doc) if args.format == "json" else inspect_table(doc, layout))
 
 
-def run_ls(args: argparse.Namespace, out: TextIO) -> int:
+def run_ls(args: argparse.Namespace, layout: Layout) -> Results:
     """`image-audit ls`."""
-    result = _read(args)
+    seen = _read(args)
     path, _ = normalize(args.path)
     mode: LsMode = "history" if args.history else "deleted" if args.deleted else "tree"
-    scrubs, _ = _read_scrubs(result)
-    docs = []
+    docs, parts = [], []
     absent: list[str] = []
-    for view, scrub in zip(result.images, scrubs, strict=True):
+    for view, scrub in zip(seen.read.images, seen.scrubs, strict=True):
         doc = ls_document(view, path, mode, scrub)
-        if args.format == "table":
-            if len(result.images) > 1:
-                out.write(ls_header(doc))
-            out.write(_ls_table(view, path, mode, doc, scrub))
+        if len(seen.read.images) > 1:
+            parts.append(ls_header(doc, layout))
+        parts.append(ls_table(view, path, mode, doc, scrub, layout=layout))
         if doc.get("absent"):
             absent.append(_absent_message(doc, path, args.history))
-            if args.format == "table":
-                out.write(one_line(f"({absent[-1]})") + "\n")
+            parts.append(note(absent[-1], layout))
         docs.append(doc)
     if len(absent) == len(docs) and absent:  # no image has it: an error, not an empty answer
         hint = "" if args.history else " (try --history or --deleted)"
         raise UsageError("; ".join(absent) + hint)
-    if args.format == "json":
-        _print_json({"images": docs}, out)
-    return 0
-
-
-def _ls_table(view: ImageView, path: str, mode: LsMode, doc: dict[str, Any], scrub: Scrub) -> str:
-    if mode == "history":
-        return history_table(doc, layer_steps(view, scrub)) if not doc.get("absent") else ""
-    if mode == "deleted":
-        return deleted_table(doc)
-    return "" if doc.get("absent") else tree_table(tree_rows(view, path, doc))
+    return Results(_json({"images": docs}) if args.format == "json" else "".join(parts))
 
 
 def _absent_message(doc: dict[str, Any], path: str, history: bool) -> str:
@@ -150,122 +125,145 @@ def _absent_message(doc: dict[str, Any], path: str, history: bool) -> str:
     return f"{path} does not exist in the final filesystem of {document_label(doc)}"
 
 
-def _ruleset() -> dict[str, Any]:
-    """The rules and detect-secrets set-up a scan ran with, and a hash of them."""
-    doc = {
-        "rules": [r.id for r in all_rules()],
-        "detect_secrets": {
-            "plugins": sorted(p["name"] for p in dsbridge.plugin_settings()),
-            "filters": dsbridge.filter_paths(),
-        },
-    }
-    return {**doc, "sha256": hashlib.sha256(canonical_json(doc)).hexdigest()}
-
-
-def run_scan(args: argparse.Namespace, out: TextIO) -> int:
+def run_scan(args: argparse.Namespace, layout: Layout) -> Results:
     """`image-audit scan`."""
     started = utc_now().isoformat()
-    if args.output is not None:
+    if args.bundle is not None:
         # refuse a non-empty directory, a symlink or the input's own place before the long work
-        prepare(args.output, args.force, source=args.archive)
+        prepare(args.bundle, args.force, source=args.archive)
+    progress = _progress(args)
+    try:
+        progress.start(f"reading {args.archive.name}")
+        result = _scan(args, progress)
+        doc = scan_document(result, show_suppressed=args.show_suppressed, listing=_listing(args))
+        if args.bundle is not None:
+            progress.phase("writing the evidence bundle")
+            write_bundle(result, doc, ruleset_record(), _bundle_request(args, started))
+    finally:
+        progress.finish()
+    if args.bundle is not None:
+        _status(args, f"evidence bundle written to {args.bundle}")
+    return Results(_scan_output(args, doc, layout), _scan_exit_code(args, doc))
+
+
+def _bundle_request(args: argparse.Namespace, started: str) -> BundleRequest:
+    return BundleRequest(
+        out=args.bundle,
+        force=args.force,
+        case=args.case,
+        examiner=args.examiner,
+        command=tuple(["image-audit", *sys.argv[1:]]),
+        started=started,
+        extras=standard_extras(rules_document(), __version__),
+    )
+
+
+def _scan(args: argparse.Namespace, progress: ProgressLine) -> ScanResult:
     suppressions = load_suppressions(args.suppressions) if args.suppressions else []
     options = ScanOptions(
         trusted_registries=tuple(args.trusted_registry),
-        min_severity=args.min_severity,
         suppressions=tuple(suppressions),
         max_file_bytes=args.max_file_bytes,
         workers=args.jobs,
     )
-    progress = ProgressLine(sys.stderr, not args.quiet)
-    try:
-        result = scan_archive(
-            args.archive,
-            platform=args.platform,
-            limits=_limits(args),
-            options=options,
-            progress=progress,
-        )
-    finally:
-        progress.finish()
+    result = scan_archive(
+        args.archive,
+        platform=args.platform,
+        limits=_limits(args),
+        options=options,
+        progress=progress,
+    )
     # The archive's own documents are copied into the bundle: scrub them of every image's
     # secrets, those found in files included (a tag may repeat a token found in /app/.env).
-    result = replace(result, archive_scrub=scan_archive_scrub(result))
-    doc = scan_document(result, show_suppressed=args.show_suppressed)
-    if args.output is not None:
-        request = BundleRequest(
-            out=args.output,
-            force=args.force,
-            case=args.case,
-            examiner=args.examiner,
-            command=tuple(["image-audit", *sys.argv[1:]]),
-            started=started,
-            extras=standard_extras(_rules_doc(), __version__),
-        )
-        write_bundle(result, doc, _ruleset(), request)
-        print(one_line(f"image-audit: evidence bundle written to {args.output}"), file=sys.stderr)
+    return replace(result, archive_scrub=scan_archive_scrub(result))
+
+
+def _listing(args: argparse.Namespace) -> SeverityFilter:
+    """Which findings the report lists: the scan finds them all, the report shows these."""
+    if args.severity is not None:
+        return SeverityFilter.exactly(args.severity)
+    if args.min_severity is not None:
+        return SeverityFilter.at_least(args.min_severity)
+    return EVERY_SEVERITY
+
+
+def _scan_output(args: argparse.Namespace, doc: dict[str, Any], layout: Layout) -> str:
     if args.format == "json":
-        _print_json(doc, out)
-    elif args.format == "sarif":
-        _print_json(sarif_document(doc, _rules_doc(), __version__), out)
-    else:
-        out.write(scan_table(doc))
-    failed = args.fail_on is not None and any(
-        f.severity.rank >= args.fail_on.rank for r in result.images for f in r.findings
-    )
-    return 1 if failed else 0
+        return _json(doc)
+    if args.format == "sarif":
+        return _json(sarif_document(doc, rules_document(), __version__))
+    return scan_table(doc, layout)
 
 
-def _rules_doc() -> dict[str, Any]:
-    """Every rule as data (the `rules --format json` document)."""
-    docs = [
-        {
-            "rule_id": r.id,
-            "title": r.title,
-            "category": r.category,
-            "severity": r.severity.value,
-            "pci": list(controls_for(r.category)),
-            "why": r.why,
-            "fix": r.fix,
-        }
-        for r in all_rules()
-    ]
-    return {"rules": docs, "requirements": REQUIREMENTS}
-
-
-def run_rules(args: argparse.Namespace, out: TextIO) -> int:
-    """`image-audit rules`."""
-    doc = _rules_doc()
-    if args.format == "json":
-        _print_json(doc, out)
+def _scan_exit_code(args: argparse.Namespace, doc: dict[str, Any]) -> int:
+    """--exit-code N (default 1) when a listed finding is at or above --fail-on; with
+    --exit-code alone, when any finding is listed (trivy's meaning)."""
+    threshold = args.fail_on
+    if threshold is None and args.exit_code is not None:
+        threshold = Severity.INFO
+    if threshold is None:
         return 0
-    docs = doc["rules"]
-    rows = [
-        [d["rule_id"], d["severity"], d["category"], ", ".join(d["pci"]), d["title"]] for d in docs
-    ]
-    out.write(table(rows, ["rule", "severity", "category", "pci", "title"]) + "\n")
-    return 0
+    listed = (Severity(f["severity"]) for image in doc["images"] for f in image["findings"])
+    tripped = any(severity.rank >= threshold.rank for severity in listed)
+    return (1 if args.exit_code is None else args.exit_code) if tripped else 0
 
 
-def run_verify(args: argparse.Namespace, out: TextIO) -> int:
+def run_rules(args: argparse.Namespace, layout: Layout) -> Results:
+    """`image-audit rules`."""
+    doc = rules_document()
+    return Results(_json(doc) if args.format == "json" else rules_table(doc, layout))
+
+
+def run_verify(args: argparse.Namespace, layout: Layout) -> Results:
     """`image-audit verify`: exit 0 when every check passes, 1 otherwise."""
     checks = verify_bundle(args.bundle, args.archive)
-    for _, line in checks:
-        out.write(one_line(line) + "\n")  # a tampered bundle chooses the names it lists
+    lines = [one_line(line) + "\n" for _, line in checks]  # a tampered bundle chose the names
     failed = sum(not ok for ok, _ in checks)
-    out.write(
-        f"{'VERIFIED' if not failed else 'NOT VERIFIED'}: {len(checks) - failed} checks "
-        f"passed, {failed} failed\n"
-    )
-    return 1 if failed else 0
+    verdict = "VERIFIED" if not failed else "NOT VERIFIED"
+    lines.append(f"{verdict}: {len(checks) - failed} checks passed, {failed} failed\n")
+    return Results("".join(lines), 1 if failed else 0)
 
 
-_COMMANDS = {
+_COMMANDS: dict[str, Callable[[argparse.Namespace, Layout], Results]] = {
     "inspect": run_inspect,
     "ls": run_ls,
     "scan": run_scan,
     "rules": run_rules,
     "verify": run_verify,
 }
+
+
+def _report_file(args: argparse.Namespace) -> ReportFile | None:
+    """The -o FILE, checked before the long work (its place, the input, the bundle)."""
+    if getattr(args, "output", None) is None:
+        return None
+    return check_report_file(
+        args.output, getattr(args, "archive", None), getattr(args, "bundle", None)
+    )
+
+
+def _layout(args: argparse.Namespace, to_file: bool) -> Layout:
+    """Tables for stdout fit the terminal (COLUMNS, else its size, else 100) and colour
+    severities when it wants colour; in a file, COLUMNS or 100 and never colour."""
+    wide = getattr(args, "wide", False)
+    width = terminal_width(sys.stdout, os.environ, tty=not to_file)
+    if to_file:
+        return Layout(width, wide)
+    return Layout(
+        width, wide, wants_colour(sys.stdout, os.environ, getattr(args, "no_color", False))
+    )
+
+
+def _run(args: argparse.Namespace) -> int:
+    target = _report_file(args)
+    results = _COMMANDS[args.command](args, _layout(args, target is not None))
+    if target is None:
+        sys.stdout.write(results.text)
+    else:
+        # what stdout would have shown; a surrogate never reaches a file raw
+        write_report_file(target, results.text.encode("utf-8", "backslashreplace"))
+        _status(args, f"{args.format} report written to {target.path}")
+    return results.code
 
 
 def _tolerant_streams() -> None:
@@ -279,12 +277,9 @@ def _tolerant_streams() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `image-audit` and `python -m analyzer`."""
     _tolerant_streams()
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command != "scan" and getattr(args, "format", "") == "sarif":
-        parser.error("--format sarif is for scan (inspect and ls print table or json)")
+    args = parse_args(argv)
     try:
-        return _COMMANDS[args.command](args, sys.stdout)
+        return _run(args)
     except AnalyzerError as exc:
         # The message may quote the archive (a tag, a digest, a name): one printable line.
         print(one_line(f"image-audit: error: {exc}"), file=sys.stderr)

@@ -1,59 +1,51 @@
-"""The command line's grammar: commands, options and their parsing (no behaviour here)."""
+"""The command line's grammar: commands, options and their parsing (no behaviour here).
+
+The flags follow what trivy, grype, syft and dockle users type: -f/--format, -o/--output FILE,
+--severity LIST, --exit-code N, -q, --no-progress, -V; the evidence bundle is --bundle DIR.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
-import re
-from decimal import Decimal
+from collections.abc import Sequence
 from pathlib import Path
 
 from analyzer import __version__
-from analyzer.findings.model import Severity
+from analyzer.cli_values import (
+    MAX_NUMBER,
+    SEVERITY_NAMES,
+    count,
+    exit_code,
+    report_file,
+    severities,
+    severity,
+    size,
+    size_or_zero,
+)
 from analyzer.limits import Limits
-from analyzer.text import quoted
+from analyzer.text import printable
+
+__all__ = ["MAX_NUMBER", "build_parser", "parse_args"]
 
 _DEFAULTS = Limits()
+EXIT_CODES = (
+    "Exit codes: 0 ok; 1 (or --exit-code N) a finding tripped --fail-on, or verification "
+    "failed; 2 unreadable or unsupported input, or a usage error; 3 internal error (a bug); "
+    "130 interrupted."
+)
 
 
-MAX_NUMBER = 1 << 62
-"""The largest size or count accepted on the command line (4 EiB): anything larger is a typo."""
-_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
-_SIZE = re.compile(r"\s*([0-9]{1,20}(?:\.[0-9]{1,20})?)\s*([kmgtp]?)(?:i?b)?\s*", re.I)
-_COUNT = re.compile(r"\s*([0-9]{1,20})\s*")
-
-
-def _size(text: str, *, minimum: int = 1) -> int:
-    """A size such as 512M, 1.5G, 10GiB or 4096 (bytes), at least `minimum` bytes.
-
-    >>> _size("1.5k"), _size("10GiB"), _size("4096")
-    (1536, 10737418240, 4096)
-    """
-    match = _SIZE.fullmatch(text)
-    if match is None:
-        raise argparse.ArgumentTypeError(f"{quoted(text, 40)} is not a size like 512M or 10G")
-    value = int(Decimal(match[1]) * _UNITS[match[2].lower()])
-    return _bounded(value, text, minimum)
-
-
-def _count(text: str, *, minimum: int = 1) -> int:
-    """A whole number of at least `minimum` (entries, processes)."""
-    match = _COUNT.fullmatch(text)
-    if match is None:
-        raise argparse.ArgumentTypeError(f"{quoted(text, 40)} is not a whole number like 8")
-    return _bounded(int(match[1]), text, minimum)
-
-
-def _bounded(value: int, text: str, minimum: int) -> int:
-    if value < minimum:
-        raise argparse.ArgumentTypeError(f"{quoted(text, 40)} is below the minimum of {minimum}")
-    if value > MAX_NUMBER:
-        raise argparse.ArgumentTypeError(f"{quoted(text, 40)} is larger than {MAX_NUMBER}")
-    return value
-
-
-def _size_or_zero(text: str) -> int:
-    return _size(text, minimum=0)
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The parsed command line; a bad one exits 2 with the usage of the command it names."""
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        # argparse itself would show the top-level usage for an option the command lacks
+        commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        shown = " ".join(printable(a) for a in unknown)
+        commands.choices[args.command].error(f"unrecognized arguments: {shown}")
+    return args
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,31 +54,60 @@ def build_parser() -> argparse.ArgumentParser:
         prog="image-audit",
         description="Offline forensic analyzer for container image archives "
         "(docker save, podman save, skopeo copy: docker-archive and OCI layouts).",
-        epilog="Exit codes: 0 ok, 1 --fail-on threshold reached or verification failed, "
-        "2 unreadable or unsupported input / usage error, 3 internal error.",
+        epilog=EXIT_CODES,
     )
-    parser.add_argument("--version", action="version", version=f"image-audit {__version__}")
+    parser.add_argument("-V", "--version", action="version", version=f"image-audit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+    _scan(commands.add_parser("scan", help="run every detector: findings mapped to PCI DSS"))
     inspect = commands.add_parser("inspect", help="images, configs and layers, all verified")
-    _common(inspect)
+    _reading(inspect, ("table", "json"))
+    _ls(commands.add_parser("ls", help="the final filesystem, a path's history, deleted files"))
+    rules = commands.add_parser("rules", help="every rule id with severity and PCI references")
+    _output(rules, ("table", "json"))
+    verify = commands.add_parser("verify", help="check a bundle (and the archive) later")
+    verify.add_argument("bundle", type=Path, help="the bundle directory (scan --bundle DIR)")
+    verify.add_argument("archive", type=Path, nargs="?", help="the archive it was made from")
+    return parser
 
-    scan = commands.add_parser("scan", help="run every detector: findings mapped to PCI DSS")
-    _common(scan)
-    policy = scan.add_argument_group("policy")
-    policy.add_argument(
-        "--min-severity",
-        type=_severity,
-        default=Severity.INFO,
-        help="list only findings at or above this severity (others are counted)",
+
+def _scan(scan: argparse.ArgumentParser) -> None:
+    scan.epilog = EXIT_CODES
+    _reading(scan, ("table", "json", "sarif"))
+    _policy(scan.add_argument_group("policy"))
+    _examination(scan.add_argument_group("examination"))
+    bundle = scan.add_argument_group("evidence bundle")
+    bundle.add_argument(
+        "--bundle",
+        type=Path,
+        metavar="DIR",
+        help="also write the evidence bundle into DIR: reports (json, md, html, sarif, "
+        "CycloneDX, csv), copies of the documents, custody.json, SHA256SUMS",
     )
-    policy.add_argument(
-        "--fail-on",
-        type=_severity,
+    bundle.add_argument("--force", action="store_true", help="replace an earlier bundle in DIR")
+    bundle.add_argument("--case", default="", help="case reference recorded in custody.json")
+    bundle.add_argument("--examiner", default="", help="examiner recorded in custody.json")
+
+
+def _policy(policy: argparse._ArgumentGroup) -> None:
+    shown = policy.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--min-severity",
+        type=severity,
         default=None,
         metavar="SEVERITY",
-        help="exit 1 when a finding at or above SEVERITY is reported",
+        help=f"list only findings at or above SEVERITY ({SEVERITY_NAMES}; default: info, "
+        "all); the others are counted",
     )
+    shown.add_argument(
+        "-s",
+        "--severity",
+        type=severities,
+        default=None,
+        metavar="LIST",
+        help="list only findings of these severities, comma-separated in any case "
+        "(e.g. CRITICAL,HIGH); the others are counted",
+    )
+    _exit_policy(policy)
     policy.add_argument(
         "--suppressions",
         type=Path,
@@ -99,30 +120,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="also list suppressed findings, with the reason",
     )
     policy.add_argument(
-        "--jobs",
-        type=_count,
-        default=os.cpu_count() or 1,
-        metavar="N",
-        help="processes examining files for secrets (default: one per core)",
-    )
-    policy.add_argument(
-        "--max-file-bytes",
-        type=_size_or_zero,
-        default=10 << 20,
-        help="files larger than this are not examined for secrets (default 10M; 0: none is)",
-    )
-    bundle = scan.add_argument_group("evidence bundle")
-    bundle.add_argument(
-        "-o",
-        "--output",
-        type=Path,
-        metavar="DIR",
-        help="write the evidence bundle (reports, copies, custody, SHA256SUMS)",
-    )
-    bundle.add_argument("--force", action="store_true", help="write into a non-empty DIR")
-    bundle.add_argument("--case", default="", help="case reference recorded in custody.json")
-    bundle.add_argument("--examiner", default="", help="examiner recorded in custody.json")
-    scan.add_argument(
         "--trusted-registry",
         action="append",
         default=[],
@@ -130,15 +127,46 @@ def build_parser() -> argparse.ArgumentParser:
         help="a registry your organisation controls (repeatable); others are reported (CG 12.2)",
     )
 
-    verify = commands.add_parser("verify", help="check a bundle (and the archive) later")
-    verify.add_argument("bundle", type=Path, help="the bundle directory (scan -o DIR)")
-    verify.add_argument("archive", type=Path, nargs="?", help="the archive it was made from")
 
-    rules = commands.add_parser("rules", help="every rule id with severity and PCI references")
-    rules.add_argument("--format", choices=("table", "json"), default="table")
+def _exit_policy(policy: argparse._ArgumentGroup) -> None:
+    """When a scan exits non-zero: --fail-on and --exit-code."""
+    policy.add_argument(
+        "--fail-on",
+        type=severity,
+        default=None,
+        metavar="SEVERITY",
+        help=f"exit 1 (or --exit-code N) when a listed finding is at or above SEVERITY "
+        f"({SEVERITY_NAMES})",
+    )
+    policy.add_argument(
+        "--exit-code",
+        type=exit_code,
+        default=None,
+        metavar="N",
+        help="the exit code (0-255) when --fail-on trips (default 1); without --fail-on, "
+        "exit N when any finding is listed (as trivy does)",
+    )
 
-    ls = commands.add_parser("ls", help="the final filesystem, a path's history, deleted files")
-    _common(ls)
+
+def _examination(group: argparse._ArgumentGroup) -> None:
+    group.add_argument(
+        "--jobs",
+        type=count,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="processes examining files for secrets (default: one per core)",
+    )
+    group.add_argument(
+        "--max-file-bytes",
+        type=size_or_zero,
+        default=10 << 20,
+        metavar="SIZE",
+        help="files larger than this are not examined for secrets (default 10M; 0: none is)",
+    )
+
+
+def _ls(ls: argparse.ArgumentParser) -> None:
+    _reading(ls, ("table", "json"))
     ls.add_argument("path", nargs="?", default="/", help="subtree or path (default /)")
     mode = ls.add_mutually_exclusive_group()
     mode.add_argument("--history", action="store_true", help="what every layer did to PATH")
@@ -147,47 +175,82 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="deleted or shadowed versions still recoverable from their layer",
     )
-    return parser
 
 
-def _common(command: argparse.ArgumentParser) -> None:
+def _reading(command: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
+    """The archive, the platform, the output and the safety limits of a command that reads."""
     command.add_argument("archive", type=Path, help="image archive (tar, tar.gz/xz/zst, or dir)")
-    command.add_argument("--platform", help="only images for os/arch[/variant]")
     command.add_argument(
-        "--format",
-        choices=("table", "json", "sarif"),
-        default="table",
-        help="output on stdout (sarif: scan only)",
+        "--platform", metavar="OS/ARCH", help="only images for os/arch[/variant], e.g. linux/arm64"
     )
+    _output(command, formats)
     command.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress line on stderr (it is only shown on a terminal anyway)",
+    )
+    _limits(command.add_argument_group("safety limits"))
+
+
+def _output(command: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
+    """-f, -o, --wide and --no-color: what the results look like and where they go."""
+    group = command.add_argument_group("output")
+    group.add_argument(
+        "-f",
+        "--format",
+        choices=formats,
+        default="table",
+        metavar="FORMAT",
+        help=f"{', '.join(formats[:-1])} or {formats[-1]} (default: table)",
+    )
+    group.add_argument(
+        "-o",
+        "--output",
+        type=report_file,
+        metavar="FILE",
+        help="write the results to FILE instead of stdout (replaced whole, never through a "
+        "symlink; no colour); - is stdout",
+    )
+    group.add_argument(
         "-q",
         "--quiet",
         action="store_true",
-        help="no progress on stderr (it is only shown on a terminal anyway)",
+        help="print only the results: no progress, no status lines on stderr (errors still)",
     )
-    limits = command.add_argument_group("safety limits")
+    group.add_argument(
+        "--wide",
+        action="store_true",
+        help="tables show every cell in full on one line (default: fit the terminal width, "
+        "COLUMNS or 100, wrapping long text)",
+    )
+    group.add_argument(
+        "--no-color",
+        "--no-colour",
+        dest="no_color",
+        action="store_true",
+        help="no colour (also NO_COLOR set to anything; never in files or pipes)",
+    )
+
+
+def _limits(limits: argparse._ArgumentGroup) -> None:
     limits.add_argument(
         "--max-bytes",
-        type=_size,
+        type=size,
         default=_DEFAULTS.max_total_bytes,
-        help="uncompressed bytes over all layers (default 256G)",
+        metavar="SIZE",
+        help=f"uncompressed bytes over all layers (default {_DEFAULTS.max_total_bytes >> 30}G)",
     )
     limits.add_argument(
         "--max-layer-bytes",
-        type=_size,
+        type=size,
         default=_DEFAULTS.max_layer_bytes,
-        help="uncompressed bytes of one layer (default 64G)",
+        metavar="SIZE",
+        help=f"uncompressed bytes of one layer (default {_DEFAULTS.max_layer_bytes >> 30}G)",
     )
     limits.add_argument(
         "--max-entries",
-        type=_count,
+        type=count,
         default=_DEFAULTS.max_entries,
-        help="tar entries over all layers (default 5000000)",
+        metavar="N",
+        help=f"tar entries over all layers (default {_DEFAULTS.max_entries:,})",
     )
-
-
-def _severity(text: str) -> Severity:
-    try:
-        return Severity.parse(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None

@@ -6,11 +6,11 @@ are read once. Layers are read in storage order, so a compressed archive is deco
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from analyzer.archive.digest import short, verify
+from analyzer.archive.digest import verify
 from analyzer.archive.source import Archive, Member, open_archive
 from analyzer.errors import DigestMismatch, ManifestError, UnsupportedFormat
 from analyzer.filesystem.content import ContentSink
@@ -18,13 +18,15 @@ from analyzer.filesystem.layered import LayeredFS
 from analyzer.filesystem.model import LayerListing
 from analyzer.filesystem.walk import Budget, walk_layer
 from analyzer.image.algorithms import algorithm_of
+from analyzer.image.label import image_label
 from analyzer.image.loader import load_catalog, select_images
 from analyzer.image.model import Catalog, Image, Layer
 from analyzer.limits import Limits
 from analyzer.text import quoted
 
 Progress = Callable[[int, int, str], None]
-"""Called as progress(bytes_done, bytes_total, label) after each layer (stored blob bytes)."""
+"""Called as progress(bytes_done, bytes_total, label) as the stored blob bytes are read:
+once with 0 before the first, after each chunk, and after each layer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +68,7 @@ def read_archive(
         layer_listings = tuple(listings[layer.member] for layer in image.layers)
         _verify_layers(image, layer_listings)
         fs = LayeredFS.build(layer_listings, limits.max_symlink_hops)
-        label = image.refs[0] if image.refs else short(image.config_digest)
+        label = image_label(image.refs, image.config_digest)
         notices.extend(f"{label}: {n}" for n in fs.notices)
         views.append(ImageView(image, layer_listings, fs))
     for member, listing in listings.items():
@@ -86,11 +88,17 @@ def _read_layers(
     listings: dict[str, LayerListing] = {}
     streams = archive.stream_members(by_member)
     total_bytes, done_bytes = sum(m.size for m in by_member), 0
+    if progress is not None:
+        progress(0, total_bytes, "")
     for done, (member, chunks) in enumerate(streams, start=1):
         names = by_member[member]
         first = names[0][1]
         what = f"layer {first.digest or quoted(member.name)}"
-        listing = walk_layer(chunks, what, budget, sinks, key=member.name, **_algorithms(first))
+        stream = chunks
+        if progress is not None:
+            label = f"layer {done}/{len(streams)}"
+            stream = _reporting(chunks, progress, (done_bytes, total_bytes), label)
+        listing = walk_layer(stream, what, budget, sinks, key=member.name, **_algorithms(first))
         for name, layer in names:
             _verify_blob(layer, listing, what)
             listings[name] = listing
@@ -98,6 +106,18 @@ def _read_layers(
         if progress is not None:
             progress(done_bytes, total_bytes, f"layer {done}/{len(streams)}")
     return listings
+
+
+def _reporting(
+    chunks: Iterator[bytes], progress: Progress, where: tuple[int, int], label: str
+) -> Iterator[bytes]:
+    """`chunks`, reporting after each how many of the archive's stored bytes are read (a
+    layer of gigabytes shows its progress as it streams, not only once it is done)."""
+    done, total = where
+    for chunk in chunks:
+        done += len(chunk)
+        progress(min(done, total), total, label)
+        yield chunk
 
 
 def _blobs_to_read(
@@ -154,7 +174,7 @@ def _verify_blob(layer: Layer, listing: LayerListing, what: str) -> None:
 def _verify_layers(image: Image, listings: Sequence[LayerListing]) -> None:
     for layer, listing in zip(image.layers, listings, strict=True):
         if layer.diff_id and layer.diff_id != listing.diff_id:
-            label = quoted(image.refs[0]) if image.refs else short(image.config_digest)
+            label = quoted(image_label(image.refs, image.config_digest))
             raise DigestMismatch(
                 f"{label} layer {layer.index} ({quoted(layer.member)}): uncompressed content vs "
                 "config rootfs.diff_ids",

@@ -1,5 +1,6 @@
-"""What `inspect`, `ls` and `scan` print for a person: tables built from their (scrubbed)
-documents, every cell printable and bounded (see `analyzer.terminal`)."""
+"""What `inspect`, `scan` and `rules` print for a person: tables built from their
+(scrubbed) documents, every cell printable and bounded, fitted to the layout's width (see
+`analyzer.terminal`): long paths, evidence and build steps wrap inside their column."""
 
 from __future__ import annotations
 
@@ -9,55 +10,84 @@ from typing import Any
 
 from analyzer.archive.digest import short
 from analyzer.findings.verdicts import image_verdicts, verdict_line
-from analyzer.terminal import clip, one_line, table
+from analyzer.terminal import PLAIN, Column, Layout, one_line, paragraph, table, wrap
 from analyzer.views import document_label
 
 
-def heading(image: dict[str, Any]) -> str:
+def heading(image: dict[str, Any], layout: Layout = PLAIN) -> str:
     """The line naming an image before its tables: `== refs (platform)`."""
-    name = ", ".join(image["refs"]) or short(image["config_digest"])
-    return one_line(f"== {name} ({image['platform']})") + "\n"
+    name = ", ".join(image["refs"]) or document_label(image)
+    return paragraph(f"== {name} ({image['platform']})", layout)
 
 
-def notice_lines(notices: Sequence[str]) -> str:
-    """The notices block: one printable line per notice (a notice may quote a name)."""
+def notice_lines(notices: Sequence[str], layout: Layout = PLAIN) -> str:
+    """The notices block: each notice printable (it may quote a name), wrapped to the width."""
     if not notices:
         return ""
-    return "\nNotices:\n" + "".join(f"  - {one_line(n)}\n" for n in notices)
+    return "\nNotices:\n" + "".join(_item(one_line(n), layout) for n in notices)
 
 
-def scan_table(doc: dict[str, Any]) -> str:
+def _item(text: str, layout: Layout) -> str:
+    """A list item: "  - text", its continuation lines indented under the text."""
+    lines = [text] if layout.wide else wrap(text, layout.width - 4)
+    return "  - " + "".join(
+        f"{line}\n" if i == 0 else f"    {line}\n" for i, line in enumerate(lines)
+    )
+
+
+FINDING_COLUMNS = (
+    Column("severity", severity=True),
+    Column("rule"),
+    Column("path", wrap=16),
+    Column("layer"),
+    Column("in final", wrap=13),
+    Column("pci", wrap=7),
+    Column("evidence", prose=True, detail=True),
+)
+"""Rule ids are never broken (they are copied into suppressions); the evidence goes under its
+finding, as wide as the terminal, unless --wide puts it last on the line."""
+
+
+def scan_table(doc: dict[str, Any], layout: Layout = PLAIN) -> str:
     """The human-readable scan summary: the overall PCI verdict line, counts by severity, then
     one row per finding."""
     parts: list[str] = []
     for image in doc["images"]:
-        parts.append("\n" + heading(image))
+        parts.append("\n" + heading(image, layout))
         parts.append(f"PCI DSS: {verdict_line(v.status for v in image_verdicts(image))}\n\n")
-        parts.append(table([list(image["summary"].values())], list(image["summary"])) + "\n\n")
+        summary = image["summary"]
+        parts.append(table([list(summary.values())], list(summary), layout) + "\n\n")
         rows = [
             [
                 f["severity"],
                 f["rule_id"],
                 f["path"] or "(config)",
                 "-" if f["layer_index"] is None else f["layer_index"],
-                "yes" if f["present_in_final"] else "no (recoverable)",
-                ",".join(f["pci"]),
-                clip(f["evidence"], 70),
+                _in_final(f),
+                ", ".join(f["pci"]),
+                f["evidence"],
             ]
             for f in image["findings"]
         ]
-        headers = ["severity", "rule", "path", "layer", "in final", "pci", "evidence"]
-        parts.append(table(rows, headers) + "\n")
-        parts.append(_policy_lines(image))
-    return "".join(parts) + notice_lines(doc["notices"])
+        parts.append(table(rows, FINDING_COLUMNS, layout) + "\n")
+        parts.append(_policy_lines(image, layout))
+    return "".join(parts) + notice_lines(doc["notices"], layout)
 
 
-def _policy_lines(image: dict[str, Any]) -> str:
+def _in_final(finding: dict[str, Any]) -> str:
+    if finding["present_in_final"]:
+        return "yes"
+    return "no (recoverable)" if finding["recoverable"] else "no"
+
+
+def _policy_lines(image: dict[str, Any], layout: Layout) -> str:
     lines = []
-    if image["hidden_below_min_severity"]:
-        lines.append(
-            f"({image['hidden_below_min_severity']} finding(s) below --min-severity not listed)"
-        )
+    if hidden := image["hidden_below_min_severity"]:
+        by_severity = image.get("hidden_by_severity") or {}
+        counted = ", ".join(f"{n} {s}" for s, n in by_severity.items() if n)
+        option = image.get("severity_option") or "--min-severity"
+        counted = f": {counted}" if counted else ""
+        lines.append(f"({hidden} finding(s) not listed, by {option}{counted})")
     suppressed = image["suppressed"]
     if isinstance(suppressed, int):
         if suppressed:
@@ -68,20 +98,29 @@ def _policy_lines(image: dict[str, Any]) -> str:
             f"- {s['reason']}"
             for s in suppressed
         ]
-    return "".join(one_line(line) + "\n" for line in lines)
+    return "".join(paragraph(line, layout) for line in lines)
 
 
-def inspect_table(doc: dict[str, Any]) -> str:
+ARTIFACT_COLUMNS = (
+    Column("kind"),
+    Column("digest"),
+    Column("type", wrap=12),
+    Column("refs", wrap=12),
+    Column("subject"),
+)
+
+
+def inspect_table(doc: dict[str, Any], layout: Layout = PLAIN) -> str:
     """The human-readable `inspect`: the archive, each image's facts and layers, artifacts."""
     archive = doc["archive"]
     parts = [
-        one_line(
+        paragraph(
             f"{archive['path']}: {archive['format']} ({archive['kind']}, "
-            f"compression {archive['compression']}), {len(doc['images'])} image(s)"
+            f"compression {archive['compression']}), {len(doc['images'])} image(s)",
+            layout,
         )
-        + "\n"
     ]
-    parts += [_image_tables(image) for image in doc["images"]]
+    parts += [_image_tables(image, layout) for image in doc["images"]]
     if doc["artifacts"]:
         parts.append("\nArtifacts (not images, not read as layers):\n")
         rows = [
@@ -94,11 +133,24 @@ def inspect_table(doc: dict[str, Any]) -> str:
             ]
             for a in doc["artifacts"]
         ]
-        parts.append(table(rows, ["kind", "digest", "type", "refs", "subject"]) + "\n")
-    return "".join(parts) + notice_lines(doc["notices"])
+        parts.append(table(rows, ARTIFACT_COLUMNS, layout) + "\n")
+    return "".join(parts) + notice_lines(doc["notices"], layout)
 
 
-def _image_tables(image: dict[str, Any]) -> str:
+FACT_COLUMNS = (Column("fact"), Column("value", wrap=20))
+LAYER_COLUMNS = (
+    Column("#"),
+    Column("digest"),
+    Column("diff_id"),
+    Column("compr."),
+    Column("stored"),
+    Column("size"),
+    Column("entries"),
+    Column("created_by", wrap=20, prose=True),
+)
+
+
+def _image_tables(image: dict[str, Any], layout: Layout) -> str:
     facts = [
         ["references", ", ".join(image["refs"]) or "(none)"],
         ["platform", image["platform"]],
@@ -114,64 +166,44 @@ def _image_tables(image: dict[str, Any]) -> str:
     rows = [
         [
             layer["index"],
-            short(layer["digest"]),
-            short(layer["diff_id"]),
+            short_hex(layer["digest"]),
+            short_hex(layer["diff_id"]),
             layer["compression"],
             layer["compressed_size"],
             layer["uncompressed_size"],
             layer["entries"],
-            clip(layer["created_by"], 60),
+            layer["created_by"],
         ]
         for layer in image["layers"]
     ]
-    headers = ["#", "digest", "diff_id", "compr.", "stored", "size", "entries", "created_by"]
-    return f"\n{table(facts, tablefmt='plain')}\n\n{table(rows, headers)}\n"
+    facts_table = table(facts, FACT_COLUMNS, layout, header=False)
+    return f"\n{facts_table}\n\n{table(rows, LAYER_COLUMNS, layout)}\n"
 
 
-def ls_header(image: dict[str, Any]) -> str:
-    """The line before one image's `ls` table when the archive holds several."""
-    return "\n" + one_line(f"== {document_label(image)} ({image['platform']})") + "\n"
+def short_hex(digest: str) -> str:
+    """A layer digest in 12 hex digits, as docker shows image ids (the algorithm named only
+    when it is not sha256), so that the layer table fits 100 columns.
+
+    >>> short_hex("sha256:" + "ab" * 32), short_hex("sha512:" + "cd" * 64)
+    ('abababababab', 'sha512:cdcdcdcdcdcd')
+    """
+    algorithm, _, rest = digest.partition(":")
+    return rest[:12] if algorithm == "sha256" and rest else short(digest)
 
 
-def tree_table(rows: list[list[object]]) -> str:
-    """The `ls` table: mode, owner, size, layer, path."""
-    return table(rows, ["mode", "uid:gid", "size", "layer", "path"]) + "\n"
+RULE_COLUMNS = (
+    Column("rule"),
+    Column("severity", severity=True),
+    Column("category", wrap=8),
+    Column("pci", wrap=7),
+    Column("title", wrap=20, prose=True),
+)
 
 
-def history_table(doc: dict[str, Any], steps: Sequence[str]) -> str:
-    """The `ls --history` table; `steps` are the (scrubbed) build steps of the layers."""
+def rules_table(doc: dict[str, Any], layout: Layout = PLAIN) -> str:
+    """The `rules` table: id, severity, category, PCI references and title of every rule."""
     rows = [
-        [
-            s["path"],
-            s["layer"],
-            s["change"] + (f" ({s['cause']})" if "cause" in s else ""),
-            s.get("entry", {}).get("mode", ""),
-            s.get("entry", {}).get("size", ""),
-            s.get("entry", {}).get("sha256", "")[:12],
-            clip(steps[s["layer"]], 50),
-        ]
-        for s in doc["history"]
+        [d["rule_id"], d["severity"], d["category"], ", ".join(d["pci"]), d["title"]]
+        for d in doc["rules"]
     ]
-    headers = ["path", "layer", "change", "mode", "size", "sha256", "created_by"]
-    return table(rows, headers) + "\n"
-
-
-def deleted_table(doc: dict[str, Any]) -> str:
-    """The `ls --deleted` table, and how many versions it lists."""
-    removed = doc["removed"]
-    rows = [
-        [
-            r["path"],
-            r["entry"]["type"],
-            r["entry"]["size"],
-            r["stored_in_layer"],
-            f"{r['how']} in layer {r['by_layer']}",
-            r["entry"]["sha256"][:12],
-        ]
-        for r in removed
-    ]
-    headers = ["path", "type", "size", "stored in layer", "hidden", "sha256"]
-    return (
-        table(rows, headers) + f"\n{len(removed)} version(s) hidden from the final filesystem "
-        "but recoverable from the archive\n"
-    )
+    return table(rows, RULE_COLUMNS, layout) + "\n"

@@ -7,16 +7,18 @@ holds it. The JSON outputs are these documents; the tables are printed from them
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from analyzer.archive.digest import short
 from analyzer.document_scrub import Scrub, scrub_document
 from analyzer.findings.model import Finding, Severity
+from analyzer.image.label import image_label
 from analyzer.image.model import Artifact
 from analyzer.reader import ImageView, ReadResult
 from analyzer.scan import ImageReport, ScanResult
+from analyzer.severity_filter import EVERY_SEVERITY, SeverityFilter, ordered
 
 INSPECT_SCHEMA_VERSION = 1
 SCAN_SCHEMA_VERSION = 1
@@ -24,8 +26,7 @@ SCAN_SCHEMA_VERSION = 1
 
 def document_label(image: dict[str, Any]) -> str:
     """A short human name for an image document: its first reference, else its config digest."""
-    refs = image.get("refs") or []
-    return str(refs[0]) if refs else short(str(image["config_digest"]))
+    return image_label(image.get("refs") or [], image["config_digest"])
 
 
 def chained(scrubs: Sequence[Scrub]) -> Scrub:
@@ -171,15 +172,25 @@ _SCAN_IMAGE_FIELDS = (
 )
 
 
-def scan_document(result: ScanResult, *, show_suppressed: bool = False) -> dict[str, Any]:
+def scan_document(
+    result: ScanResult,
+    *,
+    show_suppressed: bool = False,
+    listing: SeverityFilter = EVERY_SEVERITY,
+) -> dict[str, Any]:
     """The `scan --format json` document: each image scrubbed by its report's scrubber (config
-    secrets and the secrets found in its files), the rest by every image's."""
+    secrets and the secrets found in its files), the rest by every image's. `listing` says
+    which findings are listed; each image counts the others by severity."""
     archive = _archive_document(result.read, result.notices, scan_archive_scrub(result))
     return {
         "schema_version": SCAN_SCHEMA_VERSION,
         "archive": archive["archive"],
         "images": [
-            scrub_document(_scan_image_document(r, show_suppressed), r.scrub) for r in result.images
+            {
+                **scrub_document(_scan_image_document(r, show_suppressed, listing), r.scrub),
+                **_listing_document(r, listing),  # the tool's own words: nothing to scrub
+            }
+            for r in result.images
         ],
         "artifacts": archive["artifacts"],
         "notices": archive["notices"],
@@ -193,10 +204,13 @@ def scan_archive_scrub(result: ScanResult) -> Scrub:
     return result.archive_scrub
 
 
-def _scan_image_document(report: ImageReport, show_suppressed: bool) -> dict[str, Any]:
+def _scan_image_document(
+    report: ImageReport, show_suppressed: bool, listing: SeverityFilter
+) -> dict[str, Any]:
     image_doc = _image_document(report.view)
+    listed = [f for f in report.findings if listing.lists(f.severity)]
     counts = {s.value: 0 for s in Severity}
-    for finding in report.findings:
+    for finding in listed:
         counts[finding.severity.value] += 1
     suppressed: object = len(report.suppressed)
     if show_suppressed:
@@ -208,11 +222,29 @@ def _scan_image_document(report: ImageReport, show_suppressed: bool) -> dict[str
             }
             for f, s in report.suppressed
         ]
+    hidden = len(report.findings) - len(listed)
     return {
         **{k: image_doc[k] for k in _SCAN_IMAGE_FIELDS},
         "summary": counts,
-        "findings": [finding_document(f) for f in report.findings],
-        "hidden_below_min_severity": report.below_threshold,
+        "findings": [finding_document(f) for f in listed],
+        # every finding a severity option left out (the scan's --min-severity and `listing`)
+        "hidden_below_min_severity": report.below_threshold + hidden,
         "suppressed": suppressed,
         **{name: _fact(value) for name, value in report.facts},
     }
+
+
+def _listing_document(report: ImageReport, listing: SeverityFilter) -> dict[str, Any]:
+    """What the listing left out, by severity, and how the user asked for it."""
+    hidden = Counter(f.severity for f in report.findings if not listing.lists(f.severity))
+    doc: dict[str, Any] = {
+        "listed_severities": ordered(listing.listed),
+        "severity_option": listing.option or None,
+        # None: the scan itself dropped findings below ScanOptions.min_severity, uncounted
+        "hidden_by_severity": None
+        if report.below_threshold
+        else {s.value: hidden[s] for s in Severity},
+    }
+    if listing.floor is not None:
+        doc["min_severity"] = listing.floor.value  # the verdicts read it (findings.evidence)
+    return doc

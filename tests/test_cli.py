@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import hashlib
 import io
 import json
+import re
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analyzer.archive.digest import short
+from analyzer.bundle.report import canonical_json
+from analyzer.bundle.ruleset import rules_document
 from analyzer.cli import main
 from analyzer.cli_args import MAX_NUMBER, build_parser
+from analyzer.findings.verdicts import Status, image_verdicts
+from analyzer.ls_views import ls_header
+from analyzer.table_views import heading
+from fixtures.detector_cases import clean_image
+from fixtures.formats import write_docker_archive
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -239,3 +252,199 @@ def test_ls_names_each_image_of_a_multi_image_archive(
         "== docker.io/example/shop:latest (linux/amd64)",
         "== docker.io/example/shop:latest (linux/arm64/v8)",
     ]
+
+
+CLI_SOURCE = Path(__file__).resolve().parents[1] / "analyzer" / "cli.py"
+
+
+def imported_modules(source: Path) -> set[str]:
+    tree = ast.parse(source.read_text("utf-8"))
+    names = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    return names | {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+
+
+def test_the_cli_builds_no_engine_and_reaches_no_secrets_internals() -> None:
+    modules = imported_modules(CLI_SOURCE)
+    assert not [m for m in modules if m.startswith("analyzer.secrets")]
+    assert "SecretEngine" not in CLI_SOURCE.read_text("utf-8")
+
+
+def test_the_ruleset_in_custody_is_hashed_over_what_it_records(
+    built: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "bundle"
+    assert main(["scan", str(built["example"]), "--bundle", str(out), "-q", "--jobs", "1"]) == 0
+    ruleset = json.loads((out / "custody.json").read_text("utf-8"))["ruleset"]
+    recorded = {k: v for k, v in ruleset.items() if k != "sha256"}
+    assert ruleset["sha256"] == hashlib.sha256(canonical_json(recorded)).hexdigest()
+    assert "IA-SETUID" in ruleset["rules"] and ruleset["detect_secrets"]["plugins"]
+
+
+def test_rules_table_names_every_rule_once(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "rules")
+    ids = [r["rule_id"] for r in rules_document()["rules"]]
+    assert code == 0 and [i for i in ids if f"\n{i} " in out] == ids
+
+
+def test_headings_name_an_untagged_image_by_its_short_config_digest(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = run(capsys, "inspect", str(built["example"]), "--format", "json")
+    digest = json.loads(out)["images"][0]["config_digest"]
+    image = {"refs": [], "config_digest": digest, "platform": "linux/amd64"}
+    assert heading(image) == f"== {short(digest)} (linux/amd64)\n" == ls_header(image)[1:]
+
+
+# ---- the flags trivy, grype, syft and dockle users type ----------------------------------------
+
+
+def test_dash_capital_v_prints_the_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["-V"])
+    assert exit_info.value.code == 0 and capsys.readouterr().out.startswith("image-audit ")
+
+
+def test_dash_f_is_format(built: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "inspect", str(built["example"]), "-f", "json")
+    assert code == 0 and json.loads(out)["images"]
+
+
+@pytest.mark.parametrize("command", ["inspect", "ls"])
+def test_inspect_and_ls_help_offer_only_the_formats_they_print(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert "table or json" in out and "sarif" not in out
+
+
+def test_scan_help_lists_the_accepted_values(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["scan", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "table, json or sarif" in out and "critical, high, medium, low, info" in out
+    assert "--exit-code N" in out and "--bundle DIR" in out and "-s LIST, --severity LIST" in out
+
+
+@pytest.mark.parametrize("command", [["scan", "x.tar"], ["ls", "x.tar"], ["rules"]])
+def test_an_unknown_flag_shows_the_usage_of_that_command(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main([*command, "--no-such-flag"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2
+    assert err.startswith(f"usage: image-audit {command[0]} ")
+    assert f"image-audit {command[0]}: error: unrecognized arguments: --no-such-flag" in err
+
+
+def scan_doc(capsys: pytest.CaptureFixture[str], archive: Path, *argv: str) -> dict[str, Any]:
+    code, out, err = run(capsys, "scan", str(archive), "--jobs", "1", "-f", "json", *argv)
+    assert code == 0, err
+    image: dict[str, Any] = json.loads(out)["images"][0]
+    return image
+
+
+def test_severity_lists_exactly_the_named_severities_in_any_case(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    everything = scan_doc(capsys, built["example"])
+    image = scan_doc(capsys, built["example"], "--severity", "CRITICAL,Low")
+    found = Counter(f["severity"] for f in everything["findings"])
+    assert {f["severity"] for f in image["findings"]} == {"critical", "low"}
+    assert image["listed_severities"] == ["critical", "low"]
+    assert image["severity_option"] == "--severity critical,low"
+    hidden = {s: n for s, n in found.items() if s not in ("critical", "low")}
+    assert {s: n for s, n in image["hidden_by_severity"].items() if n} == hidden
+    assert image["hidden_below_min_severity"] == sum(hidden.values())
+
+
+def test_min_severity_counts_what_it_hides_by_severity(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    image = scan_doc(capsys, built["example"], "--min-severity", "HIGH")
+    assert {f["severity"] for f in image["findings"]} <= {"critical", "high"}
+    assert image["min_severity"] == "high" and image["hidden_by_severity"]["medium"] > 0
+    assert image["hidden_by_severity"]["critical"] == image["hidden_by_severity"]["high"] == 0
+
+
+def test_a_severity_filter_hiding_failing_findings_keeps_verdicts_from_passing(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    everything = scan_doc(capsys, built["example"])
+    passing = {v.requirement for v in image_verdicts(everything) if v.status is Status.PASS}
+    image = scan_doc(capsys, built["example"], "--severity", "info")
+    judged = {v.requirement: v.status for v in image_verdicts(image)}
+    assert passing and not any(judged[r] is Status.PASS for r in passing)
+    assert Status.FAIL not in judged.values()  # the failing findings are not listed
+
+
+def test_the_table_says_what_a_severity_filter_left_out(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "scan", str(built["example"]), "--jobs", "1", "-s", "critical")
+    assert code == 0
+    assert re.search(r"\(\d+ finding\(s\) not listed, by --severity critical: \d+ high", out)
+
+
+def test_severity_and_min_severity_are_exclusive(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["scan", "x.tar", "--severity", "high", "--min-severity", "low"])
+    assert exit_info.value.code == 2 and "not allowed with" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["", "high,", "HIGH,,LOW", "urgent", "high,urgent"])
+def test_a_bad_severity_list_is_a_usage_error_naming_the_accepted_values(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["scan", "x.tar", f"--severity={value}"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "critical, high, medium, low, info" in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--fail-on", "critical"], 1),
+        (["--fail-on", "critical", "--exit-code", "9"], 9),
+        (["--fail-on", "critical", "--exit-code", "0"], 0),
+        (["--exit-code", "4"], 4),  # trivy: any listed finding
+        (["--exit-code", "4", "--severity", "critical"], 4),
+        (["--fail-on", "medium", "--severity", "low,info"], 0),  # only listed findings trip
+        ([], 0),
+    ],
+)
+def test_exit_code_is_the_status_when_the_policy_trips(
+    argv: list[str], expected: int, built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, _ = run(capsys, "scan", str(built["example"]), "--jobs", "1", "-q", *argv)
+    assert code == expected
+
+
+def test_exit_code_trips_on_nothing_when_nothing_is_listed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clean = write_docker_archive([clean_image()], tmp_path / "clean.tar")
+    code, _, _ = run(capsys, "scan", str(clean), "--jobs", "1", "-q", "--exit-code", "5")
+    assert code == 0
+
+
+@pytest.mark.parametrize("value", ["256", "-1", "x", "1.5"])
+def test_an_exit_code_outside_0_to_255_is_a_usage_error(
+    value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["scan", "x.tar", f"--exit-code={value}"])
+    assert exit_info.value.code == 2 and "exit code from 0 to 255" in capsys.readouterr().err
+
+
+def test_quiet_prints_only_the_results(
+    built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["scan", str(built["example"]), "--jobs", "1", "-f", "json"]
+    code, out, err = run(capsys, *argv, "--bundle", str(tmp_path / "a"), "-q")
+    assert code == 0 and err == "" and json.loads(out)["images"]
+    code, out, err = run(capsys, *argv, "--bundle", str(tmp_path / "b"))
+    assert code == 0 and "evidence bundle written to" in err and json.loads(out)["images"]

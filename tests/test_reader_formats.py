@@ -107,8 +107,11 @@ def test_signatures_and_sboms_are_listed_as_artifacts_not_images(built: dict[str
 
 
 def test_layers_shared_by_two_images_are_read_once(built: dict[str, Path]) -> None:
-    calls: list[str] = []
-    result = read_archive(built["oci-multiarch"], progress=lambda d, t, name: calls.append(name))
+    calls: list[tuple[int, int, str]] = []
+    result = read_archive(built["oci-multiarch"], progress=lambda *call: calls.append(call))
     members = [layer.member for v in result.images for layer in v.image.layers]
     assert len(set(members)) < len(members), "the fixture's platforms should share layer blobs"
-    assert len(calls) == len(set(members))  # one progress call per blob read
+    labels = {label for _, _, label in calls if label}
+    assert len(labels) == len(set(members))  # each blob read once, as "layer i/n"
+    done = [d for d, _, _ in calls]
+    assert done == sorted(done) and done[0] == 0 and done[-1] == calls[-1][1]  # up to the total

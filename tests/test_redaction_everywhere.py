@@ -42,7 +42,7 @@ def leaky(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def bundle(leaky: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     out = tmp_path_factory.mktemp("leaky-bundle") / "evidence"
-    assert main(["scan", str(leaky), "--jobs", "1", "-q", "-o", str(out)]) == 0
+    assert main(["scan", str(leaky), "--jobs", "1", "-q", "--bundle", str(out)]) == 0
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
 
@@ -85,7 +85,7 @@ def test_scan_redacts_a_notice_that_names_a_file(
     leaky: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     limit = str(BIG_FILE // 4)
-    out = run(capsys, "scan", str(leaky), "--jobs", "1", "--max-file-bytes", limit)
+    out = run(capsys, "scan", str(leaky), "--jobs", "1", "--max-file-bytes", limit, "--wide")
     assert shown(out) == []
     assert any(SHOWN_TOKEN in line and "limit" in line for line in out.splitlines())
 
@@ -166,7 +166,7 @@ def test_a_name_that_is_not_utf8_is_redacted_without_crashing(
     paths = {p for f in json.loads(out)["images"][0]["findings"] for p in [f["path"]]}
     assert shown(out) == [] and paths
     evidence = tmp_path / "evidence"
-    run(capsys, "scan", str(archive), "--jobs", "1", "-q", "-o", str(evidence))
+    run(capsys, "scan", str(archive), "--jobs", "1", "-q", "--bundle", str(evidence))
     [report] = scan_archive(archive).images
     inventory = inventory_csv(report.view, report.scrub).decode()  # bytes escaped, not a crash
     assert f"/app/\\xff{SHOWN_TOKEN}" in inventory and shown(inventory) == []

@@ -51,17 +51,20 @@ def assert_terminal_safe(text: str) -> None:
 def test_tables_show_control_characters_as_visible_escapes(
     command: list[str], hostile: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = run(capsys, command[0], str(hostile), *command[1:])
+    code, out, err = run(capsys, command[0], str(hostile), *command[1:], "--wide")
     assert code == 0
     assert_terminal_safe(out)
     assert_terminal_safe(err)
     assert SHOWN in out
+    _, fitted, _ = run(capsys, command[0], str(hostile), *command[1:])  # wrapped to 100
+    assert_terminal_safe(fitted)
+    assert max(len(line) for line in fitted.splitlines()) <= 100
 
 
 def test_inspect_shows_every_config_string_escaped(
     hostile: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _, out, _ = run(capsys, "inspect", str(hostile))
+    _, out, _ = run(capsys, "inspect", str(hostile), "--wide")
     lines = {line.split("  ", 1)[0]: line for line in out.splitlines() if "  " in line}
     for fact in ("references", "platform", "user", "env names", "labels"):
         assert "\\x1b]0;owned" in lines[fact]
@@ -72,7 +75,7 @@ def test_a_newline_in_a_name_cannot_forge_an_ls_row(
     hostile: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _, listing, _ = run(capsys, "ls", str(hostile), "/app", "--format", "json")
-    _, out, _ = run(capsys, "ls", str(hostile), "/app")
+    _, out, _ = run(capsys, "ls", str(hostile), "/app", "--wide")
     rows = out.splitlines()[2:]
     assert len(rows) == len(json.loads(listing)["images"][0]["entries"])  # one row per entry
     assert [r for r in rows if "forged" in r] == [
@@ -134,7 +137,7 @@ def test_no_output_encoding_makes_a_command_crash(
 ) -> None:
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONIOENCODING", "LC_ALL"}}
     proc = subprocess.run(
-        [sys.executable, "-m", "analyzer", command[0], str(hostile), *command[1:]],
+        [sys.executable, "-m", "analyzer", command[0], str(hostile), *command[1:], "--wide"],
         capture_output=True,
         env={**env, **environment},
         check=False,
@@ -166,7 +169,7 @@ def test_an_error_quoting_the_archive_is_one_printable_line(
 def test_an_internal_error_is_one_printable_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def broken(args: object, out: object) -> int:
+    def broken(args: object, layout: object) -> int:
         raise RuntimeError(f"bug near {ESCAPES}\nsecond line")
 
     monkeypatch.setitem(cli._COMMANDS, "rules", broken)
@@ -245,7 +248,7 @@ def test_a_finding_on_a_name_that_is_not_utf8_is_reported_everywhere(
     image = ImageSpec(layers=(base(setuid),), repo_tags=("odd/setuid:1",))
     archive = write_docker_archive([image], tmp_path / "odd.tar")
     evidence = tmp_path / "evidence"
-    code = main(["scan", str(archive), "--jobs", "1", "-q", "-o", str(evidence)])
+    code = main(["scan", str(archive), "--jobs", "1", "-q", "--bundle", str(evidence)])
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "/usr/bin/su\\xff\\xfe" in out and "usr/bin/su%FF%FE" in (

@@ -13,68 +13,12 @@ from html import escape
 from typing import Any, assert_never
 
 from analyzer.bundle.charts import bar_chart, human_size
+from analyzer.bundle.page_assets import COLORS, CSP, SCRIPT, SEVERITIES, STYLE
 from analyzer.findings.verdicts import Status, severity_rule, verdict_line
 
-SEVERITIES = ("critical", "high", "medium", "low", "info")
-COLORS = {
-    "critical": "#7b1fa2",
-    "high": "#c62828",
-    "medium": "#ef6c00",
-    "low": "#f9a825",
-    "info": "#546e7a",
-}
 NEUTRAL = "#1565c0"
 CONFIG_LAYER = "config"
 """Label of findings that belong to the image config rather than to a layer."""
-
-CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'"
-
-STYLE = """
-body{font:14px/1.4 system-ui,sans-serif;margin:1.5em auto;max-width:1200px;color:#222}
-table{border-collapse:collapse;width:100%;margin:.5em 0}
-th,td{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}
-th{background:#eee} code,.mono{font-family:ui-monospace,monospace;word-break:break-all}
-.status-pass{color:#2e7d32;font-weight:bold} .status-fail{color:#c62828;font-weight:bold}
-.status-not-assessed{color:#546e7a;font-weight:bold} .status-manual{color:#6a1b9a;font-weight:bold}
-#verdict-line{font-size:1.2em;font-weight:bold} .failing{margin:0;padding-left:1.2em}
-.sev{color:#fff;border-radius:3px;padding:0 4px}
-.charts{display:flex;flex-wrap:wrap;gap:1em} .charts figure{margin:0}
-#controls{margin:.5em 0} #controls label{margin-right:.8em}
-"""
-
-# Filters rows by text and severity; reads "#severity=critical,high&q=text" from the URL.
-SCRIPT = """
-(function () {
-  var box = document.getElementById("filter");
-  var toggles = Array.prototype.slice.call(document.querySelectorAll("input.sev-toggle"));
-  var rows = Array.prototype.slice.call(document.querySelectorAll("tr.finding"));
-  function apply() {
-    var q = box.value.toLowerCase(), on = {}, shown = 0;
-    toggles.forEach(function (t) { on[t.value] = t.checked; });
-    rows.forEach(function (r) {
-      var keep = on[r.dataset.severity] && r.textContent.toLowerCase().indexOf(q) !== -1;
-      r.hidden = !keep;
-      if (keep) { shown += 1; }
-    });
-    document.getElementById("shown-count").textContent = String(shown);
-  }
-  function fromFragment() {
-    var params = new URLSearchParams(window.location.hash.replace(/^#/, ""));
-    var sev = params.get("severity");
-    if (sev !== null) {
-      var wanted = sev.split(",");
-      toggles.forEach(function (t) { t.checked = wanted.indexOf(t.value) !== -1; });
-    }
-    if (params.get("q") !== null) { box.value = params.get("q"); }
-    apply();
-  }
-  box.addEventListener("input", apply);
-  toggles.forEach(function (t) { t.addEventListener("change", apply); });
-  window.addEventListener("hashchange", fromFragment);
-  fromFragment();
-  document.body.setAttribute("data-ready", "true");
-})();
-"""
 
 
 def report_html(report: dict[str, Any]) -> str:
@@ -99,10 +43,29 @@ def report_html(report: dict[str, Any]) -> str:
     )
 
 
-def _table(head: list[str], rows: list[str], table_id: str) -> str:
-    """A table with an escaped header row; `rows` are complete, already escaped <tr> elements."""
+def _table(head: list[str], rows: list[str], table_id: str, cols: tuple[str, ...] = ()) -> str:
+    """A table with an escaped header row; `rows` are complete, already escaped <tr> elements.
+    With `cols` (a class per column, "" for a column that takes what is left), the widths are
+    fixed: long evidence or paths wrap inside their column instead of widening the page or
+    squeezing the path column to a few characters."""
     ths = "".join(f"<th>{escape(h)}</th>" for h in head)
-    return f'<table id="{table_id}">\n<tr>{ths}</tr>\n' + "\n".join(rows) + "\n</table>"
+    if not cols:
+        return f'<table id="{table_id}">\n<tr>{ths}</tr>\n' + "\n".join(rows) + "\n</table>"
+    group = "".join(f'<col class="{c}">' if c else "<col>" for c in cols)
+    return (
+        f'<table id="{table_id}" class="fixed">\n<colgroup>{group}</colgroup>\n<tr>{ths}</tr>\n'
+        + "\n".join(rows)
+        + "\n</table>"
+    )
+
+
+def path_html(path: str) -> str:
+    """A path, escaped, that a narrow column breaks after a slash rather than anywhere.
+
+    >>> path_html("/app/<x>")
+    '/<wbr>app/<wbr>&lt;x&gt;'
+    """
+    return escape(path).replace("/", "/<wbr>")
 
 
 def _cells(*values: object) -> str:
@@ -147,10 +110,11 @@ def _summary(report: dict[str, Any]) -> str:
 def _requirements(report: dict[str, Any]) -> str:
     rows = [_requirement_row(r, report["findings"]) for r in report["requirements"]]
     head = ["Requirement", "Text", "Verdict", "Behind the verdict", "Observations", "Checked"]
+    cols = ("mid", "title", "mid", "", "mid", "wide")
     return (
         '<section id="requirements">\n<h2>Verdict per requirement</h2>\n'
         f"<p>{escape(severity_rule())}</p>\n<ul>{STATUS_KEY}</ul>\n"
-        + _table(head, rows, "requirements-table")
+        + _table(head, rows, "requirements-table", cols)
         + "\n</section>"
     )
 
@@ -180,7 +144,7 @@ def _behind(status: Status, verdict: dict[str, Any], findings: list[dict[str, An
             failing = set(verdict["findings"])
             items = "".join(
                 f'<li><a href="#finding-{i}">{escape(f["rule_id"])}</a> '
-                f"<code>{escape(f['path'] or '(config)')}</code></li>"
+                f"<code>{path_html(f['path'] or '(config)')}</code></li>"
                 for i, f in enumerate(findings)
                 if f["fingerprint"] in failing
             )
@@ -242,7 +206,7 @@ def _gone_item(finding: dict[str, Any]) -> str:
     """A finding of this layer that the final filesystem no longer shows."""
     kind = "recoverable" if finding["recoverable"] else "gone"
     return (
-        f'<li class="{kind}">{escape(finding["title"])}: <code>{escape(finding["path"])}</code>'
+        f'<li class="{kind}">{escape(finding["title"])}: <code>{path_html(finding["path"])}</code>'
         f" ({escape(_where(finding))})</li>"
     )
 
@@ -260,9 +224,10 @@ def _timeline(report: dict[str, Any]) -> str:
             + f"<td><ul>{gone}</ul></td></tr>"
         )
     head = ["Layer", "Created by", "Size", "Entries", "Findings", "Not in final"]
+    cols = ("narrow", "", "mid", "narrow", "narrow", "")
     return (
         '<section id="timeline">\n<h2>Layer timeline</h2>\n'
-        + _table(head, rows, "timeline-table")
+        + _table(head, rows, "timeline-table", cols)
         + "\n</section>"
     )
 
@@ -275,7 +240,7 @@ def _finding_row(index: int, finding: dict[str, Any]) -> str:
         f'<td><span class="sev" style="background:{COLORS.get(finding["severity"], NEUTRAL)}">'
         f"{sev}</span></td>"
         + _cells(finding["rule_id"], finding["title"], _layer_label(finding["layer_index"]))
-        + f"<td><code>{escape(finding['path'])}</code></td>"
+        + f'<td class="path"><code>{path_html(finding["path"])}</code></td>'
         + _cells(_where(finding), finding["evidence"], ", ".join(finding["pci"]))
         + "</tr>"
     )
@@ -283,19 +248,21 @@ def _finding_row(index: int, finding: dict[str, Any]) -> str:
 
 def _findings(report: dict[str, Any]) -> str:
     toggles = "".join(
-        f'<label><input type="checkbox" class="sev-toggle" value="{s}" checked> {s}</label>'
+        f'<label><input type="checkbox" class="sev-toggle" value="{s}" autocomplete="off" '
+        f"checked> {s}</label>"
         for s in SEVERITIES
     )
     controls = (
         '<div id="controls"><input id="filter" type="search" placeholder="filter findings" '
-        f'aria-label="filter findings"> {toggles} shown: <span id="shown-count">'
-        f"{len(report['findings'])}</span></div>"
+        f'aria-label="filter findings" autocomplete="off"> {toggles} shown: '
+        f'<span id="shown-count">{len(report["findings"])}</span></div>'
     )
     head = ["Severity", "Rule", "Title", "Layer", "Path", "Where", "Evidence", "PCI"]
+    cols = ("narrow", "rule", "title", "narrow", "path", "mid", "", "mid")
     rows = [_finding_row(i, f) for i, f in enumerate(report["findings"])]
     return (
         f'<section id="findings">\n<h2>Findings</h2>\n{controls}\n'
-        + _table(head, rows, "findings-table")
+        + _table(head, rows, "findings-table", cols)
         + "\n</section>"
     )
 

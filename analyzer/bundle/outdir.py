@@ -38,7 +38,7 @@ class Claim:
     """What DIR was when the run began, and so what its install may do."""
 
     out: Path
-    """DIR made absolute (lexically: `-o a/../b` is b)."""
+    """DIR made absolute (lexically: `--bundle a/../b` is b)."""
     found: tuple[int, int] | None
     """(device, inode) of DIR when claimed; None when it did not exist."""
     replace: bool
@@ -139,22 +139,23 @@ def _check_parent(path: Path) -> None:
         )
 
 
-def refuse_overlap(out: Path, source: Path) -> None:
-    """Refuse a DIR that is the input, lies inside an input directory or holds the input:
-    writing there, or replacing it, would alter or destroy the evidence."""
+def refuse_overlap(out: Path, source: Path, what: str = "the bundle") -> None:
+    """Refuse an output (`what`: the bundle, the report) that is the input, lies inside an
+    input directory or holds the input: writing there, or replacing it, would alter or destroy
+    the evidence."""
     input_id, out_id = _identity(source), _identity(out)
     if input_id is None:
         return  # no input there: the scan itself says so
     if input_id == out_id:
-        raise OutputError(f"{shown(out)} is the input; write the bundle somewhere else")
+        raise OutputError(f"{shown(out)} is the input; write {what} somewhere else")
     if input_id in _ancestry(out):
         raise OutputError(
-            f"{shown(out)} is inside the input {shown(source)}; the bundle would alter the "
+            f"{shown(out)} is inside the input {shown(source)}; {what} would alter the "
             "evidence: write it outside the input"
         )
     if out_id is not None and out_id in _ancestry(source):
         raise OutputError(
-            f"{shown(out)} holds the input {shown(source)}; writing the bundle there could "
+            f"{shown(out)} holds the input {shown(source)}; writing {what} there could "
             "destroy the evidence: choose another directory"
         )
 

@@ -22,6 +22,7 @@ from analyzer.bundle.cyclonedx import cyclonedx_document
 from analyzer.bundle.html import report_html
 from analyzer.bundle.install import publish
 from analyzer.bundle.outdir import check_output, claim, refuse_overlap, take_claim
+from analyzer.bundle.overview import ImageEntry, image_entry, overview_html, overview_markdown
 from analyzer.bundle.report import canonical_json, report_document, report_markdown
 from analyzer.bundle.sarif import sarif_document
 from analyzer.bundle.tables import findings_csv, inventory_csv, layers_csv
@@ -85,11 +86,13 @@ def bundle_files(
     several = len(doc["images"]) > 1
     files: dict[str, bytes] = {}
     entries: list[dict[str, Any]] = []
+    overview: list[ImageEntry] = []
     for i, (image, report) in enumerate(zip(doc["images"], result.images, strict=True)):
         folder = image_folder(i, image, several)
         prefix = f"{folder}/" if folder else ""
         rendered = _image_files(doc, image, report, facts, request.extras)
         files.update((prefix + name, data) for name, data in sorted(rendered.items()))
+        overview.append(image_entry(folder, image))
         entries.append(
             {
                 "folder": folder or ".",
@@ -100,6 +103,9 @@ def bundle_files(
             }
         )
     files["index.json"] = canonical_json({"input": facts, "images": entries})
+    if several:  # one page to start from, listing every image's verdict and folder
+        files["report.md"] = escaped_bytes(overview_markdown(overview, facts))
+        files["report.html"] = escaped_bytes(overview_html(overview, facts))
     files.update(_archive_documents(result))
     times = (request.started or utc_now().isoformat(), utc_now().isoformat())
     custody = custody_document(

@@ -60,6 +60,10 @@ class ScanEvidence:
     """Findings --min-severity left out of the report."""
     min_severity: Severity | None = None
     """The --min-severity in effect, when the scan document records it."""
+    hidden_severities: tuple[Severity, ...] | None = None
+    """The severities of the findings left out, when the scan document counts them."""
+    hidden_by: str = ""
+    """The option that left them out, as the scan document names it ("--severity ...")."""
 
 
 def evidence_of(image: Mapping[str, Any]) -> ScanEvidence:
@@ -69,6 +73,7 @@ def evidence_of(image: Mapping[str, Any]) -> ScanEvidence:
     kinds = [str(p["kind"]) for p in image.get("packages") or ()]
     os_packages = sum(kind in OS_PACKAGE_KINDS for kind in kinds)
     min_severity = image.get("min_severity")
+    hidden = image.get("hidden_by_severity")
     return ScanEvidence(
         findings=tuple(_observed(f) for f in image["findings"]),
         secrets_scanned=isinstance(secret_scan, Mapping),
@@ -86,6 +91,10 @@ def evidence_of(image: Mapping[str, Any]) -> ScanEvidence:
         has_history=any(layer.get("created_by") for layer in image.get("layers") or ()),
         hidden_findings=int(image.get("hidden_below_min_severity") or 0),
         min_severity=Severity.parse(min_severity) if min_severity else None,
+        hidden_severities=tuple(Severity.parse(str(s)) for s, n in hidden.items() if n)
+        if isinstance(hidden, Mapping)
+        else None,
+        hidden_by=str(image.get("severity_option") or ""),
     )
 
 
@@ -201,16 +210,24 @@ def _signatures_gap(evidence: ScanEvidence) -> str | None:
 
 
 def hidden_gap(evidence: ScanEvidence) -> str | None:
-    """Why findings left out by --min-severity keep a requirement from passing: one of them may
-    be at a failing severity; None when none was left out or none could fail."""
+    """Why findings left out by --min-severity or --severity keep a requirement from passing:
+    one of them is (or, when they were not counted by severity, may be) at a failing severity;
+    None when none was left out or none could fail."""
     if not evidence.hidden_findings:
         return None
     floor = evidence.min_severity
-    if floor is not None and not any(fails(s) for s in Severity if s.rank < floor.rank):
+    if evidence.hidden_severities is not None:
+        could_fail = any(fails(s) for s in evidence.hidden_severities)
+    else:
+        could_fail = floor is None or any(fails(s) for s in Severity if s.rank < floor.rank)
+    if not could_fail:
         return None
-    below = f"below --min-severity {floor.value}" if floor else "below --min-severity"
-    count = evidence.hidden_findings
+    if evidence.hidden_by.startswith("--severity"):
+        why, option = f"not among {evidence.hidden_by}", "--severity"
+    else:
+        below = f"below --min-severity {floor.value}" if floor else "below --min-severity"
+        why, option = below, "--min-severity"
     return (
-        f"{_were(count, 'finding')} left out of this report ({below}) and may bear on it (scan "
-        "without --min-severity)"
+        f"{_were(evidence.hidden_findings, 'finding')} left out of this report ({why}) and may "
+        f"bear on it (scan without {option})"
     )

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import datetime
 import fnmatch
-import json
 import os
 import stat
 from collections.abc import Sequence
@@ -39,7 +38,7 @@ from typing import Any
 from analyzer.errors import UsageError
 from analyzer.findings import tomlsafe
 from analyzer.findings.model import Finding
-from analyzer.text import exact_bytes, printable, quoted
+from analyzer.text import printable, quoted
 
 MAX_SUPPRESSION_BYTES = 16 << 20
 MAX_PATTERN_LENGTH = 4096
@@ -243,36 +242,3 @@ class _FirstMatch:
             if self._entries[index].matches(finding):
                 return self._entries[index]
         return None if first is None else self._entries[first]
-
-
-def baseline_toml(findings: Sequence[Finding], reason: str) -> str:
-    """A suppression file accepting every given finding by fingerprint (a baseline).
-
-    The comment naming each finding's path goes through ``printable``: a path from an image may
-    hold a newline, which would otherwise end the comment and write TOML of the image's choosing
-    (an entry suppressing every finding) into the auditor's file.
-    """
-    blocks = [
-        f'[[suppress]]\nfingerprint = "{f.fingerprint}"\nreason = {toml_string(reason)}\n'
-        f"# {printable(f.rule_id)} {printable(f.path) or '(config)'}\n"
-        for f in sorted(findings, key=lambda f: (f.rule_id, f.path, f.fingerprint))
-    ]
-    return "\n".join(blocks)
-
-
-def toml_string(text: str) -> str:
-    """`text` as a TOML basic string that reads back as `text`.
-
-    JSON's escapes are TOML's, except that JSON writes a character beyond U+FFFF as a surrogate
-    pair (TOML accepts only scalar values) and leaves DEL raw (TOML forbids it): so non-ASCII is
-    kept as it is, DEL is escaped, and a lone surrogate (a byte that was not UTF-8) becomes U+FFFD.
-
-    >>> import tomllib
-    >>> text = 'say "hi"\\n\\x7f\\U0001f44d'
-    >>> tomllib.loads(f"a = {toml_string(text)}")["a"] == text
-    True
-    >>> toml_string("a\\udcffb")
-    '"a\ufffdb"'
-    """
-    scalar = exact_bytes(text).decode("utf-8", "replace")
-    return json.dumps(scalar, ensure_ascii=False).replace("\x7f", "\\u007f")

@@ -34,7 +34,7 @@ EXPECTED = {
 
 
 def bundle(archive: Path, out: Path, *extra: str) -> int:
-    return main(["scan", str(archive), "-o", str(out), *extra])
+    return main(["scan", str(archive), "--bundle", str(out), *extra])
 
 
 def files(out: Path) -> dict[str, bytes]:

@@ -21,7 +21,7 @@ VOLATILE = {"custody.json", "SHA256SUMS"}
 
 def test_example_bundle_matches_the_golden_files(built: dict[str, Path], tmp_path: Path) -> None:
     out = tmp_path / "bundle"
-    assert main(["scan", str(built["example"]), "-o", str(out), "-q"]) == 0
+    assert main(["scan", str(built["example"]), "--bundle", str(out), "-q"]) == 0
     produced = {p.name: p.read_bytes() for p in out.iterdir() if p.name not in VOLATILE}
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.mkdir(parents=True, exist_ok=True)

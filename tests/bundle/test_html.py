@@ -25,7 +25,7 @@ SCRIPT_EVIDENCE = "<script>alert(1)</script>"
 def report(built: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The report.json of the example fixture image, produced by a real scan."""
     out = tmp_path_factory.mktemp("bundle")
-    assert main(["scan", str(built["example"]), "-o", str(out), "--quiet"]) == 0
+    assert main(["scan", str(built["example"]), "--bundle", str(out), "--quiet"]) == 0
     doc: dict[str, Any] = json.loads((out / "report.json").read_text())
     return doc
 
@@ -131,6 +131,25 @@ def test_every_section_and_chart_is_present(report: dict[str, Any]) -> None:
     assert len(elements.having("li", class_="not-assessable")) == len(report["not_assessable"])
 
 
+def test_findings_and_timeline_tables_have_fixed_column_widths(report: dict[str, Any]) -> None:
+    elements = parse(report_html(report))
+    for table_id in ("findings-table", "timeline-table", "requirements-table"):
+        assert elements.having("table", id=table_id, class_="fixed"), table_id
+    assert elements.having("col", class_="path")  # the path column keeps a readable width
+    assert "word-break:break-all" not in report_html(report)
+
+
+def test_a_path_breaks_after_its_slashes(report: dict[str, Any]) -> None:
+    page = report_html(report)
+    assert '<td class="path"><code>/<wbr>app/<wbr>id_rsa</code></td>' in page
+
+
+def test_the_browser_does_not_restore_old_filter_state(report: dict[str, Any]) -> None:
+    elements = parse(report_html(report))
+    inputs = elements.having("input")
+    assert inputs and all(i.get("autocomplete") == "off" for i in inputs)
+
+
 # ---- in a real browser ---------------------------------------------------------------------
 
 
@@ -231,3 +250,40 @@ def test_screenshot_shows_a_rendered_page(page: Path, tmp_path: Path) -> None:
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(data) > 50_000  # a blank 1280x2000 page compresses to a few KiB
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fragment", ["#severity=critical", "#severity=CRITICAL"])
+def test_severity_in_the_url_fragment_unticks_the_other_boxes(
+    fragment: str, page: Path, tmp_path: Path
+) -> None:
+    done = render(page, tmp_path, "--dump-dom", fragment=fragment)
+    boxes = parse(done.stdout).having("input", class_="sev-toggle")
+    assert [b["value"] for b in boxes if "checked" in b] == ["critical"]
+    assert len(boxes) == 5
+
+
+MEASURE = """<script>
+var page = document.documentElement, paths = document.querySelectorAll("td.path");
+var narrowest = Math.min.apply(null, Array.prototype.map.call(paths, function (td) {
+  return td.getBoundingClientRect().width; }));
+document.body.setAttribute("data-overflow", String(page.scrollWidth - page.clientWidth));
+document.body.setAttribute("data-path-width", String(Math.round(narrowest)));
+</script>"""
+"""Appended to a copy of the page (its CSP allows inline scripts): the layout as measured."""
+
+
+@pytest.mark.slow
+def test_long_evidence_wraps_and_the_path_column_stays_readable(
+    report: dict[str, Any], tmp_path: Path
+) -> None:
+    long = copy.deepcopy(report)
+    finding = copy.deepcopy(report["findings"][0])
+    finding.update(evidence="A" * 5000, path="/usr/lib/" + "very-long-directory-name/" * 8)
+    long["findings"].append(finding)
+    path = tmp_path / "long.html"
+    path.write_text(report_html(long).replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    done = render(path, tmp_path, "--dump-dom", "--window-size=1280,2000")
+    [body] = parse(done.stdout).having("body")
+    assert int(body["data-overflow"] or 0) <= 0  # nothing wider than the window
+    assert int(body["data-path-width"] or 0) >= 200  # not a column of 8-character pieces

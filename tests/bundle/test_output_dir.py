@@ -1,4 +1,4 @@
-"""`scan -o DIR` writes the bundle into DIR whole, or not at all, and never anywhere else:
+"""`scan --bundle DIR` writes the bundle into DIR whole, or not at all, and never anywhere else:
 not through a symlink, not into the input, not mixed with a concurrent run, not half-way."""
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ REPO = Path(__file__).resolve().parents[2]
 def scan(
     capsys: pytest.CaptureFixture[str], archive: Path, out: Path, *extra: str
 ) -> tuple[int, str]:
-    """Exit code and stderr of `scan ARCHIVE -o OUT -q`."""
+    """Exit code and stderr of `scan ARCHIVE --bundle OUT -q`."""
     capsys.readouterr()
-    code = main(["scan", str(archive), "-o", str(out), "-q", "--format", "json", *extra])
+    code = main(["scan", str(archive), "--bundle", str(out), "-q", "--format", "json", *extra])
     return code, capsys.readouterr().err
 
 
@@ -251,7 +251,16 @@ def test_a_full_disk_is_one_line_exit_2_and_leaves_nothing_behind(
 ) -> None:
     out = tmp_path / "evidence"
     proc = subprocess.run(
-        [sys.executable, "-m", "analyzer", "scan", str(built["example"]), "-o", str(out), "-q"],
+        [
+            sys.executable,
+            "-m",
+            "analyzer",
+            "scan",
+            str(built["example"]),
+            "--bundle",
+            str(out),
+            "-q",
+        ],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -268,7 +277,15 @@ def test_two_scans_at_once_into_one_empty_directory_leave_one_verified_bundle(
 ) -> None:
     out = tmp_path / "evidence"
     out.mkdir()
-    command = [sys.executable, "-m", "analyzer", "scan", str(built["example"]), "-o", str(out)]
+    command = [
+        sys.executable,
+        "-m",
+        "analyzer",
+        "scan",
+        str(built["example"]),
+        "--bundle",
+        str(out),
+    ]
     runs = [
         subprocess.Popen(
             [*command, "-q"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -286,7 +303,7 @@ def test_two_scans_at_once_into_one_empty_directory_leave_one_verified_bundle(
 def _render(built: dict[str, Path], tmp_path: Path, name: str) -> dict[str, bytes]:
     """The files of a real bundle of fixture `name`, as the writer hands them to publish."""
     out = tmp_path / f"render-{name}"
-    assert main(["scan", str(built[name]), "-o", str(out), "-q", "--format", "json"]) == 0
+    assert main(["scan", str(built[name]), "--bundle", str(out), "-q", "--format", "json"]) == 0
     return {
         p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
     }

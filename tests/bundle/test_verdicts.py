@@ -59,7 +59,7 @@ def statuses(image: dict[str, Any]) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def bundle(built: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("verdicts")
-    assert main(["scan", str(built["example"]), "-o", str(out), "-q"]) == 0
+    assert main(["scan", str(built["example"]), "--bundle", str(out), "-q"]) == 0
     return out
 
 

@@ -29,7 +29,7 @@ def pristine(built: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -
     found = {}
     for name in ("example", "oci-multiarch"):
         out = root / name
-        assert main(["scan", str(built[name]), "-o", str(out), "-q", "--format", "json"]) == 0
+        assert main(["scan", str(built[name]), "--bundle", str(out), "-q", "--format", "json"]) == 0
         found[name] = out
     return found
 

@@ -293,7 +293,7 @@ def test_a_file_secret_quoted_by_the_build_step_that_wrote_it_is_redacted_from_t
 ) -> None:
     """`sed -i 's/__DB__/VALUE/'` quotes a value that only the file examination finds: the
     scan knows it by length and sha256 and redacts it from every history line it quotes."""
-    main(["scan", str(archive), "--format", "json", "-o", str(tmp_path / "bundle")])
+    main(["scan", str(archive), "--format", "json", "--bundle", str(tmp_path / "bundle")])
     out, err = capsys.readouterr()
     assert planted.SED_PASSWORD not in out + err
     for written in (tmp_path / "bundle").rglob("*"):

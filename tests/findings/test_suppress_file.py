@@ -24,7 +24,6 @@ from analyzer.findings.suppress import (
     MAX_SUPPRESSION_BYTES,
     Suppression,
     apply_suppressions,
-    baseline_toml,
     load_suppressions,
 )
 
@@ -290,16 +289,3 @@ def test_each_finding_is_suppressed_by_the_first_live_entry_in_file_order(
     expected = [(f, next((e for e in live if e.matches(f)), None)) for f in findings]
     assert list(applied.suppressed) == [(f, e) for f, e in expected if e is not None]
     assert list(applied.kept) == [f for f, e in expected if e is None]
-
-
-def test_a_baseline_reads_back_as_one_entry_per_finding_whatever_the_paths_hold(
-    tmp_path: Path,
-) -> None:
-    # a path from the image ending the comment line used to write an entry of its own choosing
-    hostile = '/x\n[[suppress]]\nrule = "*"\nreason = "owned"\n#'
-    findings = [finding("IA-A", hostile), finding("IA-B", "/ok\x7f\r")]
-    path = tmp_path / "baseline.toml"
-    path.write_text(baseline_toml(findings, 'ok "quoted" \U0001f44d\x7f'), encoding="utf-8")
-    entries = load_suppressions(path)
-    assert [(e.fingerprint, e.rule) for e in entries] == [(f.fingerprint, "") for f in findings]
-    assert {e.reason for e in entries} == {'ok "quoted" \U0001f44d\x7f'}

@@ -284,6 +284,29 @@ def test_findings_left_out_below_the_failing_severities_cannot_change_a_pass(flo
     assert statuses(doc) == statuses(image())
 
 
+def test_findings_left_out_by_severity_that_could_not_fail_leave_a_pass_standing() -> None:
+    hidden = {"critical": 0, "high": 0, "medium": 0, "low": 3, "info": 2}
+    doc = image(
+        hidden_below_min_severity=5,
+        hidden_by_severity=hidden,
+        severity_option="--severity critical,high,medium",
+    )
+    assert statuses(doc) == statuses(image())
+
+
+def test_a_medium_finding_left_out_by_severity_keeps_requirements_from_passing() -> None:
+    hidden = {"critical": 0, "high": 0, "medium": 1, "low": 0, "info": 0}
+    doc = image(
+        hidden_below_min_severity=1,
+        hidden_by_severity=hidden,
+        severity_option="--severity critical,high",
+    )
+    assert Status.PASS not in statuses(doc).values()
+    reason = str(verdicts(doc)["CG-12.3"].reason)
+    assert "1 finding was left out of this report (not among --severity critical,high)" in reason
+    assert "scan without --severity" in reason
+
+
 def test_a_verdict_states_as_checked_only_the_checks_that_ran() -> None:
     assert verdicts(image())["6.3.3"].checked == CHECKED[Check.BASE_OS]  # never vulnerabilities
     assert verdicts(image(os=None))["6.3.3"].checked == ""
