@@ -1,8 +1,9 @@
 """Read an archive for display (`inspect`, `ls`): its images, and the redactor of each.
 
 These commands examine no file content, so the secrets a scan would find in files are unknown
-to them; what they can know is redacted: each image's config secrets (ENV values, labels,
-history lines that quote a value) and those in the archive's own index documents' annotations.
+to them; what they can know is redacted: each image's config and manifest secrets (ENV values,
+labels, history lines that quote a value, every other string of the documents), those in its
+references and file names (token shapes), and those in the archive's own index documents.
 """
 
 from __future__ import annotations
@@ -14,11 +15,9 @@ from pathlib import Path
 from analyzer.document_scrub import Scrub
 from analyzer.limits import Limits
 from analyzer.reader import Progress, ReadResult, read_archive
-from analyzer.secrets.config import archive_scrubber, scrubber_for
+from analyzer.scan import index_documents, scrubbers
+from analyzer.secrets.config import Scrubber, archive_values
 from analyzer.secrets.engine import SecretEngine
-
-ARCHIVE_DOCUMENTS = ("index.json", "manifest.json")
-"""The archive's own index documents, which may carry annotations and quote configs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,13 +45,9 @@ def inspect_archive(
 
 
 def _redactors(read: ReadResult) -> tuple[Sequence[Scrub], Scrub]:
-    engine = SecretEngine(use_hyperscan=False)  # a few short texts: not worth compiling for
-    scrubbers = [
-        scrubber_for(
-            v.image.config, len(v.image.layers), engine, v.image.raw_config, v.image.raw_manifest
-        )
-        for v in read.images
-    ]
-    archive = read.archive
-    documents = [archive.read_small(n, n) for n in ARCHIVE_DOCUMENTS if archive.has(n)]
-    return scrubbers, archive_scrubber(documents, engine, scrubbers)
+    # Hyperscan is worth compiling here too: a config may hold 20k labels or megabytes of
+    # history, and every file name is looked at for a token shape.
+    engine = SecretEngine()
+    shared = archive_values(index_documents(read), engine)
+    images = scrubbers(read, engine, shared)
+    return images, Scrubber.union(images, shared)
