@@ -26,6 +26,8 @@ from analyzer.filesystem.paths import normalize
 from analyzer.reader import ReadResult
 from tests.realworld_cases import CASES, Case, PathFact
 
+pytestmark = pytest.mark.realworld  # every test here reads ../shared/realworld
+
 IMAGES = Path("../shared/realworld/images")
 
 

@@ -20,6 +20,7 @@ from analyzer.bundle.report import canonical_json
 from analyzer.scan import scan_archive
 from analyzer.views import scan_document
 from fixtures.imported import write_imported_image
+from tests.conftest import SHARED_ABSENT
 
 ALPINE = Path("../shared/realworld/images/alpine-minirootfs/alpine-minirootfs-3.20.3-x86_64.tar.gz")
 SERIAL = "urn:uuid:0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
@@ -34,7 +35,7 @@ def bom(scan_doc: dict[str, Any], **overrides: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def alpine_scan(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     if not ALPINE.is_file():
-        pytest.skip(f"{ALPINE} is not there")
+        pytest.skip(SHARED_ABSENT)
     archive = write_imported_image(
         ALPINE, tmp_path_factory.mktemp("alpine") / "a.tar", "alpine:3.20.3"
     )

@@ -99,7 +99,7 @@ def test_names_from_the_archive_stay_text(tmp_path: Path) -> None:
     assert len(rows) == 3 and "\\<script>" in rows[-1] and "\\| forged" in rows[-1]
 
 
-@pytest.mark.skipif(not REGCLIENT.is_dir(), reason="shared real-world archives not present")
+@pytest.mark.realworld
 def test_an_archive_of_21_images_gets_one_page_naming_each(tmp_path: Path) -> None:
     out = bundled(REGCLIENT, tmp_path / "evidence")
     page = parse((out / "report.html").read_text("utf-8"))

@@ -10,6 +10,8 @@ from analyzer.findings.model import Finding, Severity
 from analyzer.scan import scan_archive
 from fixtures.imported import write_imported_image
 
+pytestmark = pytest.mark.realworld  # every test here reads ../shared/realworld
+
 IMAGES = Path("../shared/realworld/images")
 BUSYBOX = sorted(IMAGES.glob("busybox-official/*/*.oci-layout.tar"))
 ALPINE_ROOTFS = sorted(IMAGES.glob("alpine-minirootfs/*.tar.gz"))

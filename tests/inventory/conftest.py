@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import SHARED_ABSENT
+
 REALWORLD = Path("../shared/realworld/images")
 """Relative to the repository root, where the tests run."""
 
@@ -31,7 +33,7 @@ def tar_member(archive: Path | bytes, *names: str) -> bytes:
 def realworld() -> Path:
     """The shared real-world images; tests that need them are skipped when they are absent."""
     if not REALWORLD.is_dir():
-        pytest.skip(f"{REALWORLD} not found (run the tests from the repository root)")
+        pytest.skip(SHARED_ABSENT)
     return REALWORLD
 
 

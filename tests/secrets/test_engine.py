@@ -55,6 +55,7 @@ def files(root: Path, pattern: str = "*") -> list[Path]:
     return sorted(p for p in root.rglob(pattern) if p.is_file())
 
 
+@pytest.mark.realworld
 def test_same_findings_as_detect_secrets_on_the_labelled_secret_corpus() -> None:
     paths = files(SECRETS)
     assert len(paths) > 200
@@ -63,6 +64,7 @@ def test_same_findings_as_detect_secrets_on_the_labelled_secret_corpus() -> None
     assert engine_results(paths) == expected
 
 
+@pytest.mark.realworld
 def test_without_hyperscan_the_findings_are_the_same() -> None:
     """Python's re is the fallback prefilter (and scrubs config texts): it runs the shapes on
     text, with detect-secrets' own regex semantics (a \\x1f before a token included)."""
@@ -179,6 +181,7 @@ def covers(wide: Candidates, narrow: Candidates) -> bool:
     )
 
 
+@pytest.mark.realworld
 def test_raw_text_and_the_ascii_database_lose_no_candidate_line() -> None:
     r"""Most files are ASCII with "\n" line ends: their text is prefiltered as it is (trailing
     whitespace and all) by the faster ASCII database, and YAML/INI files are first only asked

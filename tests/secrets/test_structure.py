@@ -622,7 +622,7 @@ def realworld_files() -> list[Path]:
     return sorted(p for p in REALWORLD_SECRETS.rglob("*") if p.is_file())
 
 
-@pytest.mark.skipif(not REALWORLD_SECRETS.is_dir(), reason="../shared/realworld is not present")
+@pytest.mark.realworld
 def test_realworld_secret_corpora_never_raise_and_yield_their_private_keys() -> None:
     """The corpora's real key is found; their look-alikes (an OpenSSH block around
     "somethingSuperRandomAndSecretHere...", gitleaks' PKCS#8 block of filler) are not keys."""

@@ -22,6 +22,7 @@ from detect_secrets.transformers.yaml import _yaml_comment_regex
 from analyzer.secrets import yamllines, yamlscalar
 from analyzer.secrets.yamlfast import fast_yaml_lines
 from analyzer.secrets.yamllines import transformed_yaml_lines
+from tests.conftest import SHARED_ABSENT
 from tests.secrets.test_yamllines import outcome, read, reference, yaml_files
 
 
@@ -279,7 +280,7 @@ def test_shared_real_world_yaml_files_are_among_those_compared() -> None:
     shared = Path(__file__).resolve().parents[3] / "shared"
     found = sorted(p for p in shared.rglob("*.y*ml") if p.suffix in (".yaml", ".yml"))
     if not found:
-        pytest.skip("no ../shared YAML files here")
+        pytest.skip(SHARED_ABSENT)
     assert set(found) <= set(yaml_files())
 
 
