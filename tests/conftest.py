@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -22,6 +24,18 @@ SHARED_ABSENT = (
     "are skipped; CI, which has it, runs them"
 )
 """The one reason every test that needs ../shared gives when it is skipped."""
+
+
+def shared_cases(paths: Sequence[Path], name: Callable[[Path], str]) -> list[Any]:
+    """Parameters from files under ../shared (`name` gives each its id). Without ../shared, one
+    placeholder skipped for SHARED_ABSENT, so that such a test is skipped for the same reason as
+    the others (an empty list would be skipped as "got empty parameter set"); with ../shared, an
+    empty list stays empty, and pytest says so."""
+    if not paths and not REALWORLD.is_dir():
+        return [
+            pytest.param(None, id="shared-absent", marks=pytest.mark.skip(reason=SHARED_ABSENT))
+        ]
+    return [pytest.param(path, id=name(path)) for path in paths]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

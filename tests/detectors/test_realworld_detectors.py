@@ -9,6 +9,7 @@ import pytest
 from analyzer.findings.model import Finding, Severity
 from analyzer.scan import scan_archive
 from fixtures.imported import write_imported_image
+from tests.conftest import shared_cases
 
 pytestmark = pytest.mark.realworld  # every test here reads ../shared/realworld
 
@@ -38,7 +39,7 @@ def test_dockle_setuid_setgid_and_a_bit_set_then_cleared() -> None:
     assert "IA-USER-ROOT" in {f.rule_id for f in found}
 
 
-@pytest.mark.parametrize("archive", BUSYBOX, ids=[p.parent.name for p in BUSYBOX])
+@pytest.mark.parametrize("archive", shared_cases(BUSYBOX, lambda p: p.parent.name))
 def test_busybox_is_one_finding_and_its_dpkg_applet_is_no_package_manager(archive: Path) -> None:
     found = findings(archive)
     [busybox] = [f for f in found if f.rule_id == "IA-BUSYBOX"]
@@ -93,13 +94,13 @@ def serious_secrets(found: list[Finding]) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("archive", BUSYBOX, ids=[p.parent.name for p in BUSYBOX])
+@pytest.mark.parametrize("archive", shared_cases(BUSYBOX, lambda p: p.parent.name))
 def test_official_busybox_has_no_secret_at_medium_or_above(archive: Path) -> None:
     """busybox:glibc ships `passwd: files` in /etc/nsswitch.conf: a database name."""
     assert serious_secrets(findings(archive)) == []
 
 
-@pytest.mark.parametrize("rootfs", ALPINE_ROOTFS, ids=[p.name for p in ALPINE_ROOTFS])
+@pytest.mark.parametrize("rootfs", shared_cases(ALPINE_ROOTFS, lambda p: p.name))
 def test_alpine_has_no_secret_at_medium_or_above(rootfs: Path, tmp_path: Path) -> None:
     """Alpine's openssl.cnf prompts for `A challenge password` and configures the Insta Demo
     CA with `secret = pass:insta`: a prompt and a documented demo credential."""
