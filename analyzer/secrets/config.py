@@ -28,7 +28,7 @@ from typing import Any
 
 from analyzer.image.config import history_step_layers
 from analyzer.image.model import Image, ImageConfig
-from analyzer.secrets.documents import Path, document_strings
+from analyzer.secrets.documents import DocumentString, Path, document_strings
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.scrubber import Scrubber
 from analyzer.secrets.sources import (
@@ -123,8 +123,36 @@ def _strings(value: Any) -> list[str]:
 
 
 def _other_strings(document: dict[str, Any], raw_config: bytes) -> list[Source]:
-    """Every string of the raw config that `_sources` did not read."""
-    return walked("CONFIG", document_strings(raw_config, _read_first(document)))
+    """Every string of the raw config that `_sources` did not read, but its identifiers."""
+    strings = document_strings(raw_config, _read_first(document))
+    return walked("CONFIG", (found for found in strings if not is_identifier(found)))
+
+
+_ID = re.compile(r"[0-9a-f]{64}")
+_SHORT_ID = re.compile(r"[0-9a-f]{12}")
+_ID_PATHS = frozenset({("container",), ("id",), ("parent",)})
+_IMAGE_PATHS = frozenset({("config", "Image"), ("container_config", "Image")})
+_HOSTNAME_PATHS = frozenset({("config", "Hostname"), ("container_config", "Hostname")})
+
+
+def is_identifier(found: DocumentString) -> bool:
+    """The ids Docker writes into a config: the build container's (`container`, and the short
+    form it uses as the container's host name), the parent image's and the legacy layer id.
+    They are random hex by construction: as secrets they would be high-entropy alarms in
+    nearly every docker-built image.
+
+    >>> is_identifier(DocumentString(("container",), "ab" * 32, "container"))
+    True
+    >>> is_identifier(DocumentString(("config", "Hostname"), "adc9e5ad1f2b", "Hostname"))
+    True
+    >>> is_identifier(DocumentString(("config", "Hostname"), "db-primary", "Hostname"))
+    False
+    >>> is_identifier(DocumentString(("author",), "ab" * 32, "author"))
+    False
+    """
+    if found.path in _ID_PATHS or found.path in _IMAGE_PATHS:
+        return bool(_ID.fullmatch(found.text))
+    return found.path in _HOSTNAME_PATHS and bool(_SHORT_ID.fullmatch(found.text))
 
 
 def _read_first(document: dict[str, Any]) -> Callable[[Path], bool]:

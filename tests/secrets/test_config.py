@@ -103,6 +103,24 @@ def test_a_value_in_a_shell_form_command_does_not_run_into_the_next_word(
     assert {s.value for s in config_secrets(image, 0, engine)} == {PASSWORD}
 
 
+def test_the_ids_docker_writes_into_a_config_are_not_secrets(engine: SecretEngine) -> None:
+    """`docker build` records its build container's id (64 hex) and uses the short id as the
+    host name: random by construction, they are identifiers in nearly every docker-built image
+    (the public test images of container-inspector, dockle and trivy all have them). A token in
+    a field that is not an id is still found."""
+    import json  # noqa: PLC0415
+
+    container = "daea0a5ff0c5e1ab2e0f1bca4e6d3b2f58c3e8f0b9a7d6c5e4f3a2b1c0d9e8f7"
+    raw = {
+        "container": container,
+        "config": {"Hostname": container[:12], "Image": "9f" * 32},
+        "container_config": {"Hostname": container[:12]},
+        "registry_password": PASSWORD,
+    }
+    found = config_secrets(config(), 0, engine, raw_config=json.dumps(raw).encode())
+    assert [s.source for s in found] == ["CONFIG registry_password"]
+
+
 _BIG_CONFIG = """
 import json, random, string
 from analyzer.image.model import HistoryEntry, ImageConfig, Platform
