@@ -19,8 +19,16 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 
-from analyzer.detectors.base import ContentWants
+from analyzer.detectors.content import ContentStore
 from analyzer.detectors.context import ImageContext
+from analyzer.detectors.packagefiles import (
+    APK_INSTALLED,
+    DATABASE_NAMES,
+    DPKG_STATUS,
+    RPMDB_SQLITE,
+    STATUS_D,
+)
+from analyzer.detectors.wants import DigestWants, WantMatcher
 from analyzer.findings.model import Finding, Rule, Severity
 from analyzer.inventory import (
     Package,
@@ -56,12 +64,27 @@ _RPM_OTHER = (
 )
 
 
+DATABASE_WANTS = DigestWants(
+    paths=frozenset({DPKG_STATUS, APK_INSTALLED, *RPMDB_SQLITE}),
+    prefixes=(STATUS_D,),
+    names=DATABASE_NAMES,
+)
+"""Every package database file that records the files packages installed, and their digests."""
+
+
 class PackageDetector:
-    """Installed packages of every ecosystem we can read offline."""
+    """Installed packages of every ecosystem we can read offline, and which package each file
+    belongs to (its provenance)."""
 
     rules = (PACKAGES,)
-    content = ContentWants(
-        paths=frozenset(DATABASES), prefixes=(_STATUS_D,), names=r"METADATA|PKG-INFO|package\.json"
+    content = DigestWants(
+        paths=frozenset(DATABASES) | DATABASE_WANTS.paths,
+        prefixes=(_STATUS_D,),
+        names=rf"METADATA|PKG-INFO|package\.json|{DATABASE_NAMES}",
+        # MD5 and SHA-1 where provenance matters and costs little: /etc (conffiles, small) and
+        # setuid/setgid programs (few); files with secret hits get them from the examiner
+        digest_prefixes=("/etc/",),
+        digest_setid=True,
     )
 
     def detect(self, ctx: ImageContext) -> Iterator[Finding]:
@@ -75,6 +98,7 @@ class PackageDetector:
             if ctx.fs.get(path) is not None and (note := describe_rpmdb(path)):
                 ctx.notices.append(note)
         ctx.facts["packages"] = found
+        ctx.facts["file_provenance"] = ctx.origins.summary(ctx.fs)
         if found:
             counts = Counter(str(p["kind"]) for p in found)
             summary = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items()))
@@ -141,3 +165,19 @@ def _from_file(ctx: ImageContext, path: str) -> list[dict[str, object]]:
     elif name == "package.json" and "/node_modules/" in path:
         package = parse_package_json(ctx.content_of(version) or b"")
     return [_record(package, version.layer, path)] if package else []
+
+
+def origin_store(subtree: str) -> ContentStore:
+    """A content sink for `read_archive` that collects what judging the provenance of the
+    files at or below `subtree` needs (for `ls --history`): every package database, and the
+    MD5 and SHA-1 of those files only. `FileOrigins.of(view, store)` then answers per version.
+    """
+    below = "/" if subtree == "/" else subtree.rstrip("/") + "/"
+    wants = DigestWants(
+        paths=DATABASE_WANTS.paths,
+        prefixes=DATABASE_WANTS.prefixes,
+        names=DATABASE_WANTS.names,
+        digest_paths=frozenset({subtree}),
+        digest_prefixes=(below,),
+    )
+    return ContentStore(WantMatcher([wants]))

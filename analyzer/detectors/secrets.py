@@ -37,7 +37,7 @@ from analyzer.findings.model import Finding
 from analyzer.secrets.config import ConfigSecret, Scrubber, config_secrets
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.kinds import RULES, rule_for
-from analyzer.secrets.policy import verdict
+from analyzer.secrets.policy import vendor_verdict, verdict
 from analyzer.secrets.pool import ExaminerPool
 from analyzer.secrets.redact import redact
 from analyzer.secrets.sink import SecretHit, SecretSink
@@ -86,6 +86,9 @@ class SecretDetector:
     def detect(self, ctx: ImageContext) -> Iterator[Finding]:
         """File findings per layer, then config and history findings."""
         self._sink.complete()
+        for sha256, digests in self._sink.digests.items():  # for package provenance
+            ctx.store.add_digests(sha256, digests)
+        vendor = 0
         for index, listing in enumerate(ctx.view.listings):
             occurrences: dict[str, int] = {}  # a path may be stored twice in one layer
             reported: set[tuple[str, bytes]] = set()
@@ -97,7 +100,9 @@ class SecretDetector:
                 hits = self._sink.hits.get((listing.key, entry.path, occurrence))
                 if hits and (entry.path, entry.digest) not in reported:
                     reported.add((entry.path, entry.digest))
-                    yield from _file_findings(ctx, index, entry, hits)
+                    for finding in _file_findings(ctx, index, entry, hits):
+                        vendor += ("vendor", "true") in finding.details
+                        yield finding
         for secret in _config_secrets(ctx, self.engine):
             yield _config_finding(ctx, secret)
         oversized = self._oversized(ctx)
@@ -109,6 +114,7 @@ class SecretDetector:
             "identical_files_reused": self._sink.stats.reused,
             "binary_files": self._sink.stats.binary,
             "oversized_files": len(oversized),
+            "vendor_findings": vendor,
         }
 
     def _oversized(self, ctx: ImageContext) -> list[str]:
@@ -164,10 +170,14 @@ def _file_findings(
 ) -> Iterator[Finding]:
     present, fate, removed_by = _fate(ctx, layer, entry)
     removed = () if removed_by is None else (("removed_in_layer", str(removed_by)),)
+    origin = ctx.origins.of_entry(entry)
+    vendor = origin.owner if origin is not None and origin.vendor else None
     for hit in hits:
         judged = verdict(entry.path, hit)
         if judged is None:
             continue  # not a secret (a trust store)
+        if vendor is not None:
+            judged = vendor_verdict(vendor)
         rule = rule_for(hit.kind)
         where = f" (line {hit.line})" if hit.line else ""
         note = f"; {judged.note}" if judged.note else ""
@@ -181,6 +191,7 @@ def _file_findings(
             evidence=evidence,
             line=hit.line or None,
             severity=judged.severity,
+            vendor=vendor is not None,
             details=(
                 ("secret_sha256", hit.redacted.sha256),
                 ("length", str(hit.redacted.length)),

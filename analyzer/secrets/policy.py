@@ -18,6 +18,11 @@ detect-secrets stays the engine; this decides how far to believe it, in general 
   store with a key; a store it left alone holds certificates only (a trust store such as the
   JDK's cacerts), which is no secret: no finding.
 - Test, fixture and documentation paths inside vendored packages are low whatever was found.
+- Vendor content: a hit in a file that a package database records with the same digest (an
+  unmodified package file) is content shipped to every user of that package. It is `info`,
+  names the package, and bears on no requirement (`vendor_verdict`; the detector decides, from
+  the image's package databases). A modified package file (an edited /etc conffile) and a file
+  no package owns are judged as above: that is where real secrets live.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import re
 from dataclasses import dataclass
 
 from analyzer.findings.model import Severity
+from analyzer.inventory.ownership import Owner
 from analyzer.secrets.sink import SecretHit
 
 GUESSES = frozenset({"Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String"})
@@ -76,6 +82,20 @@ def guess_alone(hit: SecretHit) -> bool:
         return False
     _, also, others = hit.detail.rpartition(_ALSO)
     return not also or set(others.removesuffix(")").split(", ")) <= GUESSES
+
+
+def vendor_verdict(owner: Owner) -> Verdict:
+    """A hit in a file its package shipped and nobody changed: content every user of that
+    package has (test vectors, documentation examples, a distribution's own API keys), not
+    the image owner's secret. Reported at info, naming the package.
+
+    >>> vendor_verdict(Owner("python3-jwt", "dpkg")).note
+    'vendor content: an unmodified file of package python3-jwt (dpkg)'
+    """
+    return Verdict(
+        Severity.INFO,
+        f"vendor content: an unmodified file of package {owner.package} ({owner.manager})",
+    )
 
 
 def verdict(path: str, hit: SecretHit) -> Verdict | None:

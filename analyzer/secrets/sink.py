@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import magic
 
 from analyzer.filesystem.content import PendingFile
+from analyzer.inventory.ownership import extra_digests
 from analyzer.secrets.engine import RawSecret, SecretEngine
 from analyzer.secrets.kinds import rule_for
 from analyzer.secrets.pool import ExaminerPool
@@ -141,6 +142,15 @@ class Examiner:
     def __init__(self, engine: SecretEngine) -> None:
         self.engine = engine
 
+    def examine_with_digests(
+        self, path: str, data: bytes
+    ) -> tuple[tuple[SecretHit, ...], Counts, dict[str, bytes]]:
+        """`examine`, plus the file's MD5 and SHA-1 when it has hits: package databases record
+        those digests, and a hit in a file its package shipped unmodified is vendor content.
+        Files without hits (nearly all) cost nothing more."""
+        hits, counts = self.examine(path, data)
+        return hits, counts, extra_digests(data) if hits else {}
+
     def examine(self, path: str, data: bytes) -> tuple[tuple[SecretHit, ...], Counts]:
         """All hits in one file: detect-secrets on text, libmagic on binaries, structure on both."""
         counts = Counts(examined=1)
@@ -222,6 +232,8 @@ class SecretSink:
         self.examiner = Examiner(engine)
         self.max_file_bytes = max_file_bytes
         self.hits: dict[Where, tuple[SecretHit, ...]] = {}
+        self.digests: dict[bytes, dict[str, bytes]] = {}
+        """MD5 and SHA-1 of every file with hits, by raw sha256 (for package provenance)."""
         self._occurrences: dict[tuple[str, str], int] = {}
         self.stats = SinkStats()
         self._seen: dict[CacheKey, tuple[SecretHit, ...]] = {}
@@ -252,10 +264,18 @@ class SecretSink:
             self._pending[key] = [where]
             self._pool.submit(key, path, data)
         else:
-            hits, counts = self.examiner.examine(path, data)
-            self._counts(counts)
-            self._seen[key] = hits
+            hits, counts, digests = self.examiner.examine_with_digests(path, data)
+            self._file(key, hits, counts, digests)
             self._record(key, where)
+
+    def _file(
+        self, key: CacheKey, hits: tuple[SecretHit, ...], counts: Counts, digests: dict[str, bytes]
+    ) -> None:
+        """File one examined file's result (hits, counts, extra digests)."""
+        self._counts(counts)
+        self._seen[key] = hits
+        if digests:
+            self.digests[bytes.fromhex(key[0])] = digests
 
     def _record(self, key: CacheKey, where: Where) -> None:
         if key in self._pending:
@@ -272,9 +292,8 @@ class SecretSink:
         """Wait for the worker processes and file their results (idempotent)."""
         if self._pool is None:
             return
-        for key, hits, counts in self._pool.results():
-            self._counts(counts)
-            self._seen[key] = hits
+        for key, hits, counts, digests in self._pool.results():
+            self._file(key, hits, counts, digests)
             for where in self._pending.pop(key, []):
                 if hits:
                     self.hits[where] = hits
