@@ -99,9 +99,8 @@ def _origin_cells(origin: Origin | None, scrub: Callable[[str], str]) -> list[st
     name comes from the image's database, so it is scrubbed like a path)."""
     if origin is None:
         return ["", "", ""]
-    owner = origin.owner
-    package = scrub_valid_text(owner.package, scrub) if owner else ""
-    return [package, owner.manager if owner else "", origin.provenance.value]
+    fields = origin.fields()
+    return [scrub_valid_text(fields["package"], scrub), fields["manager"], fields["provenance"]]
 
 
 def inventory_csv(

@@ -42,19 +42,18 @@ RPMDB_UNREAD = (
     "/usr/lib/sysimage/rpm/Packages.db",
 )
 """BerkeleyDB and NDB rpm databases: not read, so no file of such an image is called unowned."""
-DATABASE_NAMES = r"[^/]*\.md5sums|RECORD|direct_url\.json"
+DATABASE_NAMES = r"[^/]*\.md5sums|RECORD"
 """Base names of the per-package database files (filtered by directory when read)."""
 
 Parser = Callable[[bytes], Recorded]
 
 
-def database_parser(path: str, vendor: Callable[[str], bool]) -> Parser | None:
-    """How to read the database file at `path`; None when it is none (`vendor(path)` says
-    whether a RECORD's distribution came from an index).
+def database_parser(path: str) -> Parser | None:
+    """How to read the database file at `path`; None when it is none.
 
-    >>> database_parser("/var/lib/dpkg/info/bash.md5sums", bool) is not None
+    >>> database_parser("/var/lib/dpkg/info/bash.md5sums") is not None
     True
-    >>> database_parser("/srv/www/site.md5sums", bool) is None
+    >>> database_parser("/srv/www/site.md5sums") is None
     True
     """
     name = path[path.rfind("/") + 1 :]
@@ -67,7 +66,7 @@ def database_parser(path: str, vendor: Callable[[str], bool]) -> Parser | None:
     if path in RPMDB_SQLITE:
         return parse_rpmdb_files
     if name == "RECORD" and parent(path).endswith(".dist-info"):
-        return lambda data: parse_record(data, path, vendor=vendor(path))
+        return lambda data: parse_record(data, path)
     return None
 
 
@@ -77,35 +76,29 @@ class _Stored:
     path: str
     data: bytes
     truncated: bool
+    parse: Parser
 
 
-def _stored_databases(view: ImageView, store: ContentStore) -> tuple[list[_Stored], set[str]]:
-    """Every stored version of a database file in this image's layers, lowest layer first;
-    and the .dist-info directories holding a direct_url.json."""
+def _stored_databases(view: ImageView, store: ContentStore) -> list[_Stored]:
+    """Every stored version of a database file in this image's layers, lowest layer first."""
     layers: dict[str, int] = {}
     for index, listing in enumerate(view.listings):
         layers.setdefault(listing.key, index)
     truncated = set(store.truncated)
-    found, direct = [], set()
+    found = []
     for (key, path), data in store.items():
-        if key not in layers:
-            continue
-        if path.endswith("/direct_url.json"):
-            direct.add(parent(path))
-        found.append(_Stored(layers[key], path, data, (key, path) in truncated))
+        parse = database_parser(path) if key in layers else None
+        if parse is not None:
+            found.append(_Stored(layers[key], path, data, (key, path) in truncated, parse))
     found.sort(key=lambda stored: (stored.layer, stored.path))
-    return found, direct
+    return found
 
 
 def build_index(view: ImageView, store: ContentStore) -> FileIndex:
     """The FileIndex of every package database version the image's layers hold."""
     index = FileIndex()
-    stored, direct = _stored_databases(view, store)
-    for item in stored:
-        parse = database_parser(item.path, lambda path: parent(path) not in direct)
-        if parse is None:
-            continue
-        recorded = parse(item.data)
+    for item in _stored_databases(view, store):
+        recorded = item.parse(item.data)
         index.add(recorded.files, item.path)
         for notice in recorded.notices:
             index.notices.add(f"{item.path} (layer {item.layer}): {notice}")

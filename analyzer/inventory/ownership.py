@@ -55,9 +55,9 @@ class Owner:
     manager: str
     """"dpkg", "apk", "rpm" or "python" (a RECORD written by pip or another installer)."""
     vendor: bool = True
-    """False for a Python distribution installed from a local directory, a VCS or a URL
-    (``direct_url.json``): that is the image owner's own code, not content shipped to every
-    user of a published package."""
+    """True when the package is published content every user of it gets (a distribution's
+    dpkg, apk and rpm packages); False for Python distributions, which may as well be the
+    image owner's own code (analyzer.inventory.pyrecord)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +118,21 @@ class Origin:
             Provenance.UNMODIFIED: "false",
             Provenance.MODIFIED: "true",
         }.get(self.provenance, "not-verified")
+
+    def fields(self) -> dict[str, str]:
+        """package, manager and provenance, as `ls --history` and inventory.csv show them.
+
+        >>> Origin(Provenance.UNMODIFIED, Owner("bash", "dpkg")).fields()
+        {'package': 'bash', 'manager': 'dpkg', 'provenance': 'unmodified'}
+        >>> Origin(Provenance.UNOWNED).fields()
+        {'package': '', 'manager': '', 'provenance': 'unowned'}
+        """
+        owner = self.owner
+        return {
+            "package": owner.package if owner else "",
+            "manager": owner.manager if owner else "",
+            "provenance": self.provenance.value,
+        }
 
 
 UNOWNED = Origin(Provenance.UNOWNED)

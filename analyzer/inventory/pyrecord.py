@@ -5,8 +5,12 @@ file, the path relative to the directory that holds the ``.dist-info`` directory
 ``../../../bin/tool`` for scripts), the hash ``<algorithm>=<urlsafe base64, no padding>``, and
 sha256 what pip writes. RECORD itself and compiled ``.pyc`` files have no hash and are left out.
 
-A distribution with ``direct_url.json`` (PEP 610) was installed from a local directory, a VCS or a
-URL, not from an index: that is the image owner's own code, so its owner is not a vendor.
+A RECORD says which distribution a file belongs to and whether it is still the installed file,
+but not where the distribution came from: the image owner's own application, built into a wheel
+and installed with ``--find-links`` (a common multi-stage build), looks exactly like a package
+from PyPI (``direct_url.json``, PEP 610, is only written for direct URL installs). So a Python
+distribution is never a vendor (``Owner.vendor`` False): a secret-looking hit in its files is
+judged as in any file, and the finding says which distribution the file belongs to.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ def distribution_name(record_path: str) -> str:
     return directory.split("-", 1)[0] or "(unnamed)"
 
 
-def parse_record(data: bytes, record_path: str, *, vendor: bool = True) -> Recorded:
+def parse_record(data: bytes, record_path: str) -> Recorded:
     """The hashed files of the RECORD at `record_path` (an absolute path in the image).
 
     >>> row = b"jwt/api_jwt.py,sha256=47DEQpj8HBSa-_TImW-5JCeuQeRkm5NMpJWZG3hSuFU,0\\n"
@@ -41,7 +45,7 @@ def parse_record(data: bytes, record_path: str, *, vendor: bool = True) -> Recor
     >>> f.path, f.owner.package, f.digest.hex()[:8]
     ('/site/jwt/api_jwt.py', 'PyJWT', 'e3b0c442')
     """
-    owner = Owner(distribution_name(record_path), "python", vendor)
+    owner = Owner(distribution_name(record_path), "python", vendor=False)
     site = parent(parent(record_path))
     notices = Notices()
     files: list[RecordedFile] = []

@@ -112,8 +112,14 @@ def test_findings_on_package_files_say_which_package_and_whether_modified(
     assert setuid["/usr/bin/newgrp"]["modified"] == "true"  # not the bytes login shipped
     [edited] = secrets_at(dpkg_report, "/etc/vendorpkg/db.ini")
     assert dict(edited.details)["modified"] == "true"
-    [own] = secrets_at(dpkg_report, f"/{packaged.SITE}/myapp/settings.py")
-    assert dict(own.details)["package"] == "myapp" and dict(own.details)["modified"] == "false"
+    [wheel] = secrets_at(dpkg_report, f"/{packaged.SITE}/wheelpkg/_vectors.pem")
+    details = dict(wheel.details)  # a RECORD names the distribution; a wheel may be the owner's
+    assert (details["package"], details["manager"], details["modified"]) == (
+        "wheelpkg",
+        "python",
+        "false",
+    )
+    assert "vendor" not in details and wheel.severity is Severity.CRITICAL
     [unowned] = secrets_at(dpkg_report, "/app/keys.ini")
     assert "package" not in dict(unowned.details)
 

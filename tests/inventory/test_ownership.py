@@ -137,7 +137,7 @@ def test_the_same_record_in_many_database_versions_is_kept_once() -> None:
     assert index.complete
 
 
-def test_a_python_distribution_installed_from_a_directory_is_not_a_vendor() -> None:
+def test_an_unmodified_file_of_a_package_that_is_no_vendor_is_not_vendor_content() -> None:
     index = FileIndex()
     own = Owner("myapp", "python", vendor=False)
     index.add([RecordedFile("/site/myapp/x.py", "sha256", sha256(SHIPPED), own)], "RECORD")

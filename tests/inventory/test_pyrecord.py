@@ -47,8 +47,8 @@ def test_sha512_hashes_are_read_and_unknown_or_broken_hashes_are_notices() -> No
     assert recorded.notices[0] == f"{RECORD_PATH} line 2: unreadable hash"
 
 
-def test_a_distribution_installed_from_a_directory_is_owned_but_not_a_vendor() -> None:
-    [record] = parse_record(f"x.py,{hashed(b'x')},1\n".encode(), RECORD_PATH, vendor=False).files
+def test_a_python_distribution_is_never_a_vendor_it_may_be_the_owner_s_own_wheel() -> None:
+    [record] = parse_record(f"x.py,{hashed(b'x')},1\n".encode(), RECORD_PATH).files
     assert record.owner.manager == "python" and not record.owner.vendor
 
 
