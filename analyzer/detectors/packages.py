@@ -81,9 +81,12 @@ class PackageDetector:
         paths=frozenset(DATABASES) | DATABASE_WANTS.paths,
         prefixes=(_STATUS_D,),
         names=rf"METADATA|PKG-INFO|package\.json|{DATABASE_NAMES}",
-        # MD5 and SHA-1 where provenance matters and costs little: /etc (conffiles, small) and
-        # setuid/setgid programs (few); files with secret hits get them from the examiner
-        digest_prefixes=("/etc/",),
+        # MD5 and SHA-1 where provenance matters and costs little: the /etc files detectors
+        # read (passwd, sudoers, sources.list...: what their findings are about) and setuid or
+        # setgid programs (few); every file with a secret hit gets them from the examiner. Not
+        # every /etc file: an image may keep many there (bench-read's keeps a third of its
+        # files), and a digest of each would cost a tenth of the read.
+        digest_read_prefixes=("/etc/",),
         digest_setid=True,
     )
 

@@ -23,6 +23,9 @@ class DigestWants(ContentWants):
     digest_paths: frozenset[str] = frozenset()
     digest_prefixes: tuple[str, ...] = ()
     """Every file below these directories (each ends with "/")."""
+    digest_read_prefixes: tuple[str, ...] = ()
+    """Files below these directories whose content some detector reads anyway (the files
+    findings are about); not every file there, which may be many."""
     digest_setid: bool = False
     """Every setuid or setgid file (few, and a modified one matters)."""
 
@@ -47,24 +50,33 @@ class WantMatcher:
         digest_wants = [w for w in wants if isinstance(w, DigestWants)]
         self._digest_paths = frozenset().union(*(w.digest_paths for w in digest_wants))
         self._digest_prefixes = tuple(p for w in digest_wants for p in w.digest_prefixes)
+        self._read_prefixes = tuple(p for w in digest_wants for p in w.digest_read_prefixes)
         self._setid_mask = _SETID if any(w.digest_setid for w in digest_wants) else 0
+        self._digests = bool(digest_wants)
         self._by_name: dict[str, int] = {}
         """What the name patterns want of a base name: names repeat across an image (and
         its layers), the patterns are long alternations."""
 
     def __call__(self, entry: PendingFile) -> int:
         """0 nothing, 1 the head, 2 the whole file; plus DIGESTS when its extra digests are
-        wanted (checked inline: this runs for every file of every layer)."""
+        wanted."""
+        level = self._content(entry)
+        if not self._digests:
+            return level
         path = entry.path
-        extra = (
-            DIGESTS
-            if entry.mode & self._setid_mask
-            or path.startswith(self._digest_prefixes)
+        if (
+            entry.mode & self._setid_mask
+            or (level and path.startswith(self._read_prefixes))
             or path in self._digest_paths
-            else 0
-        )
+            or path.startswith(self._digest_prefixes)
+        ):
+            return level | DIGESTS
+        return level
+
+    def _content(self, entry: PendingFile) -> int:
+        path = entry.path
         if path in self._paths or (self._prefixes and path.startswith(self._prefixes)):
-            return Want.FULL | extra
+            return Want.FULL
         name = path[path.rfind("/") + 1 :]
         by_name = self._by_name.get(name)
         if by_name is None:
@@ -72,10 +84,10 @@ class WantMatcher:
             if len(self._by_name) < _NAME_CACHE:
                 self._by_name[name] = by_name
         if by_name == Want.FULL:
-            return Want.FULL | extra
+            return Want.FULL
         if self._programs and entry.mode & 0o111 and in_program_dir(path):
-            return Want.HEAD | extra
-        return by_name | extra
+            return Want.HEAD
+        return by_name
 
     def _name_want(self, name: str) -> int:
         if self._names is not None and self._names.fullmatch(name):
