@@ -45,6 +45,9 @@ class SecretHit:
     detail: str
     low_confidence: bool = False
     """A keyword hit whose value reads like prose ("A challenge password"): lowered, not dropped."""
+    hex_table: bool = False
+    """A value of hexadecimal digits glued to more of them on its line: a row of a hex table
+    holding a token's shape (see `in_hex_run`); lowered, not dropped."""
 
 
 @dataclass
@@ -85,6 +88,40 @@ def prose_like(kind: str, value: str) -> bool:
         and " " in value.strip()
         and all(word.isalpha() for word in value.split())
     )
+
+
+_HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+
+
+def in_hex_run(data: bytes, line: int, value: str) -> bool:
+    """True when `value` is hexadecimal digits only and every place it occurs on its (1-based)
+    line is glued to more hexadecimal digits: a piece of a hex table, not a token. Tcl's
+    encoding tables are rows of 64 hex digits, where "ACCA" + 16 hex digits has the shape of an
+    AWS key id and "AC" + 32 digits that of a Twilio SID; a token in a file stands apart.
+
+    >>> row = b"# cp949\\n0000CAA8CAA9CAAACAABCAACCAADCAAECAAFCAB0CAB1CAB2\\n"
+    >>> in_hex_run(row, 2, "ACCAADCAAECAAFCAB0CAB1")
+    True
+    >>> in_hex_run(b"TWILIO_SID=AC0081008200830084\\n", 1, "AC0081008200830084")
+    False
+    """
+    needle = value.encode("utf-8", "surrogateescape")
+    if not needle or not _HEX_DIGITS.issuperset(needle) or line < 1:
+        return False
+    parts = data.split(b"\n", line)
+    if len(parts) < line:
+        return False
+    text = parts[line - 1]
+    start, found = text.find(needle), False
+    while start >= 0:
+        end = start + len(needle)
+        glued = (start > 0 and text[start - 1] in _HEX_DIGITS) or (
+            end < len(text) and text[end] in _HEX_DIGITS
+        )
+        if not glued:
+            return False
+        found, start = True, text.find(needle, start + 1)
+    return found
 
 
 def merge_same_value(hits: list[SecretHit]) -> tuple[SecretHit, ...]:
@@ -170,7 +207,12 @@ class Examiner:
             kept = [s for s in kept if not _holds_structural_value(s, shapes)]
             found += [
                 SecretHit(
-                    s.type, s.line, redact(s.token or s.value), s.type, prose_like(s.type, s.value)
+                    s.type,
+                    s.line,
+                    redact(s.token or s.value),
+                    s.type,
+                    prose_like(s.type, s.value),
+                    in_hex_run(data, s.line, s.token or s.value),
                 )
                 for s in kept
             ]
