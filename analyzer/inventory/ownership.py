@@ -198,12 +198,16 @@ class FileIndex:
         records = self._by_path.get(path)
         if records is None:
             return UNOWNED if self.complete else None
-        comparable = True
+        comparable, matched = True, None
         for (algorithm, digest), owner in records.items():
             have = sha256 if algorithm == "sha256" else (extra or {}).get(algorithm)
             if have is None:
                 comparable = False
             elif have == digest:
-                return Origin(Provenance.UNMODIFIED, owner)
+                if owner.vendor:  # a distribution package's file, whoever else records it
+                    return Origin(Provenance.UNMODIFIED, owner)
+                matched = matched or owner
+        if matched is not None:
+            return Origin(Provenance.UNMODIFIED, matched)
         state = Provenance.MODIFIED if comparable else Provenance.NOT_VERIFIED
         return Origin(state, self._owner_of[path])

@@ -144,3 +144,29 @@ def test_an_unmodified_file_of_a_package_that_is_no_vendor_is_not_vendor_content
     origin = index.origin("/site/myapp/x.py", sha256(SHIPPED))
     assert origin is not None and origin.provenance is Provenance.UNMODIFIED
     assert not origin.vendor
+
+
+def test_a_file_a_distribution_package_and_a_record_both_vouch_for_is_the_package_s() -> None:
+    """Debian's python3-cryptography ships a RECORD: its files are dpkg's (vendor content)."""
+    index = FileIndex()
+    index.add(
+        [
+            RecordedFile(
+                "/x.py", "sha256", sha256(SHIPPED), Owner("cryptography", "python", vendor=False)
+            )
+        ],
+        "RECORD",
+    )
+    index.add(
+        [
+            RecordedFile(
+                "/x.py", "md5", hashlib.md5(SHIPPED).digest(), Owner("python3-cryptography", "dpkg")
+            )
+        ],
+        "md5sums",
+    )
+    origin = index.origin("/x.py", sha256(SHIPPED), extra_digests(SHIPPED))
+    assert origin is not None and origin.vendor
+    assert origin.owner == Owner("python3-cryptography", "dpkg")
+    alone = index.origin("/x.py", sha256(SHIPPED))  # no MD5 computed: the RECORD still vouches
+    assert alone is not None and alone.provenance is Provenance.UNMODIFIED and not alone.vendor
