@@ -15,8 +15,7 @@ image stores `/usr/bin/ls` with `/bin` a symlink to `usr/bin`.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from analyzer.detectors.content import ContentStore
@@ -148,23 +147,7 @@ class FileOrigins:
         """The verdict on one version of a path (None for deletions and non-files)."""
         return self.of_entry(version.entry) if version.entry is not None else None
 
-    def summary(self, fs: LayeredFS) -> dict[str, object]:
-        """How many paths the databases record, whether they were read in full, and the
-        final filesystem's recorded files per provenance (every other file is unowned, or not
-        known when the databases were not read in full). Only recorded paths are visited."""
-        counts = Counter(
-            origin.provenance.value if origin else "not-known"
-            for origin in self._recorded_final(fs)
-        )
-        return {
-            "recorded_paths": len(self.index),
-            "complete": self.index.complete,
-            "recorded_final_files": dict(sorted(counts.items())),
-        }
-
-    def _recorded_final(self, fs: LayeredFS) -> Iterator[Origin | None]:
-        for path in self.index.paths():
-            version = fs.final_version(path)
-            entry = version.entry if version else None
-            if entry is not None and entry.kind in (EntryKind.FILE, EntryKind.HARDLINK):
-                yield self.of_entry(entry)
+    def summary(self) -> dict[str, object]:
+        """How many paths the databases record (aliases included) and whether they were read
+        in full (inventory.csv says, per file version, what each is)."""
+        return {"recorded_paths": len(self.index), "complete": self.index.complete}

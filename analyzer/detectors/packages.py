@@ -101,7 +101,7 @@ class PackageDetector:
             if ctx.fs.get(path) is not None and (note := describe_rpmdb(path)):
                 ctx.notices.append(note)
         ctx.facts["packages"] = found
-        ctx.facts["file_provenance"] = ctx.origins.summary(ctx.fs)
+        ctx.facts["file_provenance"] = ctx.origins.summary()
         if found:
             counts = Counter(str(p["kind"]) for p in found)
             summary = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items()))

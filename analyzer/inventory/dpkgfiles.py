@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from analyzer.filesystem.paths import normalize
 from analyzer.inventory.dpkg import stanzas
-from analyzer.inventory.model import Notices, numbered_lines
+from analyzer.inventory.model import Notices
 from analyzer.inventory.ownership import Owner, Recorded, RecordedFile
 
 _HEX = frozenset("0123456789abcdefABCDEF")
@@ -46,8 +46,10 @@ def parse_md5sums(data: bytes, package: str) -> Recorded:
     owner = Owner(package, "dpkg")
     notices = Notices()
     files = []
-    for line_no, line in numbered_lines(data.decode("utf-8", "surrogateescape")):
-        digest, path = _md5_line(line)
+    # one split rather than numbered_lines: ~100,000 lines on a large image, each one short
+    lines = data.decode("utf-8", "surrogateescape").split("\n")
+    for line_no, line in enumerate(lines, start=1):
+        digest, path = _md5_line(line.removesuffix("\r"))
         if digest is None:
             if line.strip():
                 notices.bad_line(f"{package}.md5sums", line_no, "not '<md5>  <path>'", line)
@@ -62,10 +64,14 @@ def _md5_line(line: str) -> tuple[bytes | None, str]:
     >>> _md5_line("d41d8cd98f00b204e9800998ecf8427e *bin/x")[1], _md5_line("zz  x")
     ('bin/x', (None, ''))
     """
-    head, sep, path = line[:_MD5_HEX], line[_MD5_HEX : _MD5_HEX + 2], line[_MD5_HEX + 2 :]
-    if sep not in ("  ", " *") or not path or not _HEX.issuperset(head) or len(head) < _MD5_HEX:
+    sep, path = line[_MD5_HEX : _MD5_HEX + 2], line[_MD5_HEX + 2 :]
+    if sep not in ("  ", " *") or not path:
         return None, ""
-    return bytes.fromhex(head), path
+    try:
+        digest = bytes.fromhex(line[:_MD5_HEX])
+    except ValueError:
+        return None, ""
+    return (digest, path) if len(digest) == _MD5_HEX // 2 else (None, "")  # fromhex skips spaces
 
 
 def parse_conffiles(data: bytes) -> Recorded:
