@@ -6,6 +6,12 @@ distributions (*.dist-info/METADATA, *.egg-info/PKG-INFO) and npm packages
 (node_modules/**/package.json), each with name, version, package URL and the layer that
 installed it. The IA-PACKAGES finding summarises the counts.
 
+It also reads what the package managers recorded about the files they installed (dpkg md5sums
+and conffiles, apk checksums, rpm file digests, Python RECORD; analyzer.detectors.packagefiles)
+so that every file version can be called unmodified, modified, not verified or unowned, and
+asks the single pass for the MD5 and SHA-1 of the few files where that matters at once (the
+/etc files detectors read, setuid and setgid programs); `origin_store` serves `ls --history`.
+
 Why it matters: PCI DSS 6.3.2 requires an inventory of bespoke and third-party components, the
 basis for vulnerability management (6.3.3).
 

@@ -18,6 +18,16 @@ configuration setting, a .env line, a history line, a credential-shaped literal 
 as are private-key headers without a decodable body and every hit in test, fixture and
 documentation paths of vendored packages (analyzer.secrets.policy).
 
+Vendor content: a hit in a file that the image's dpkg, apk or rpm database records with the same
+digest (an unmodified package file: a library's test vectors, a package's documentation example,
+a distribution's own API keys) is content shipped to every user of that package, not the image
+owner's secret. It is reported at info with `details.vendor`, names the package in its evidence,
+bears on no PCI requirement and is counted in `secret_scan.vendor_findings`. A modified package
+file (an edited /etc conffile) and a file no package owns are judged as above. A Python RECORD
+names a file's distribution but never makes it vendor content: the owner's own wheel looks the
+same. Every finding on a package's file says which package (`details.package`, `manager`,
+`modified`: true, false, or not-verified when the database's MD5 or SHA-1 was not computed).
+
 Why it matters: container guidance 12.4 says no secret may be baked into any layer; PCI DSS
 8.6.2 forbids hard-coded passwords for application and system accounts.
 

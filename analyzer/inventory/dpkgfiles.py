@@ -19,6 +19,7 @@ from analyzer.filesystem.paths import normalize
 from analyzer.inventory.dpkg import stanzas
 from analyzer.inventory.model import Notices
 from analyzer.inventory.ownership import Owner, Recorded, RecordedFile
+from analyzer.text import printable
 
 _HEX = frozenset("0123456789abcdefABCDEF")
 _MD5_HEX = 32
@@ -52,7 +53,8 @@ def parse_md5sums(data: bytes, package: str) -> Recorded:
         digest, path = _md5_line(line.removesuffix("\r"))
         if digest is None:
             if line.strip():
-                notices.bad_line(f"{package}.md5sums", line_no, "not '<md5>  <path>'", line)
+                where = f"{printable(package)}.md5sums"
+                notices.bad_line(where, line_no, "not '<md5>  <path>'", line)
             continue
         files.append(RecordedFile(normalize(path)[0], "md5", digest, owner))
     return Recorded(tuple(files), notices.final())

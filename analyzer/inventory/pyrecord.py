@@ -23,6 +23,7 @@ from base64 import urlsafe_b64decode
 from analyzer.filesystem.paths import normalize, parent
 from analyzer.inventory.model import Notices
 from analyzer.inventory.ownership import Owner, Recorded, RecordedFile
+from analyzer.text import printable
 
 _SIZES = {"sha256": 32, "sha384": 48, "sha512": 64}
 
@@ -50,15 +51,16 @@ def parse_record(data: bytes, record_path: str) -> Recorded:
     notices = Notices()
     files: list[RecordedFile] = []
     rows = csv.reader(io.StringIO(data.decode("utf-8", "surrogateescape"), newline=""))
+    where = printable(record_path)
     try:
         for row in rows:
             recorded = _row(row, site, owner)
             if recorded is not None:
                 files.append(recorded)
             elif len(row) >= 2 and row[1]:
-                notices.add(f"{record_path} line {rows.line_num}: unreadable hash")
+                notices.add(f"{where} line {rows.line_num}: unreadable hash")
     except csv.Error as error:
-        notices.add(f"{record_path} line {rows.line_num}: {error}; the rest is not read")
+        notices.add(f"{where} line {rows.line_num}: {printable(str(error))}; the rest is not read")
     return Recorded(tuple(files), notices.final())
 
 
