@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import io
 import json
 from importlib import resources
@@ -318,3 +319,23 @@ def test_a_report_with_vendor_content_validates_and_the_schema_holds_vendor_to_i
 def report_schema() -> dict[str, Any]:
     text = resources.files("analyzer.bundle").joinpath("schemas/report.schema.json").read_text()
     return dict(json.loads(text))
+
+
+def test_distroless_status_d_md5sums_make_vendor_content(tmp_path: Path) -> None:
+    key = packaged.VENDOR_KEY
+    md5sums = f"{hashlib.md5(key).hexdigest()}  usr/share/doc/libssl3/test.pem\n".encode()
+    layer = LayerSpec(
+        (
+            FileSpec("var/lib/dpkg/status.d", kind="dir"),
+            FileSpec("var/lib/dpkg/status.d/libssl3", b"Package: libssl3\nVersion: 3.0.15\n"),
+            FileSpec("var/lib/dpkg/status.d/libssl3.md5sums", md5sums),
+            FileSpec("usr/share/doc/libssl3", kind="dir"),
+            FileSpec("usr/share/doc/libssl3/test.pem", key),
+        ),
+        created_by="bazel build //base:static",
+    )
+    archive = write_docker_archive([clean_image(base(), layer)], tmp_path / "distroless.tar")
+    [report] = scan_archive(archive).images
+    [finding] = secrets_at(report, "/usr/share/doc/libssl3/test.pem")
+    assert finding.severity is Severity.INFO
+    assert dict(finding.details)["package"] == "libssl3" and finding.pci == ()
