@@ -13,6 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from analyzer.document_scrub import scrub_valid_text
+from analyzer.filesystem.model import Version
+from analyzer.inventory.ownership import Origin
 from analyzer.reader import ImageView
 from analyzer.text import escaped_bytes
 
@@ -55,6 +57,9 @@ INVENTORY_COLUMNS = (
     "sha256",
     "link",
     "present_in_final",
+    "package",
+    "manager",
+    "provenance",
 )
 
 
@@ -85,10 +90,27 @@ def layers_csv(layers: list[dict[str, Any]]) -> bytes:
     return _csv(LAYER_COLUMNS, [[layer[c] for c in LAYER_COLUMNS] for layer in layers])
 
 
-def inventory_csv(view: ImageView, scrub: Callable[[str], str] = str) -> bytes:
-    """Every path in every layer: what each layer did to it, with the metadata it stored.
-    Built from the filesystem, not from a scrubbed document: `scrub` (the image report's)
-    redacts the secrets a path or a link target may repeat."""
+OriginOf = Callable[[Version], Origin | None]
+"""The package provenance of one version (analyzer.detectors.packagefiles.FileOrigins)."""
+
+
+def _origin_cells(origin: Origin | None, scrub: Callable[[str], str]) -> list[str]:
+    """package, manager, provenance: empty for non-files and where it is not known (a package
+    name comes from the image's database, so it is scrubbed like a path)."""
+    if origin is None:
+        return ["", "", ""]
+    fields = origin.fields()
+    return [scrub_valid_text(fields["package"], scrub), fields["manager"], fields["provenance"]]
+
+
+def inventory_csv(
+    view: ImageView, scrub: Callable[[str], str] = str, origin_of: OriginOf | None = None
+) -> bytes:
+    """Every path in every layer: what each layer did to it, with the metadata it stored and,
+    for regular files, the package it belongs to and whether it is as the package shipped it
+    (`origin_of`; the columns stay empty without it). Built from the filesystem, not from a
+    scrubbed document: `scrub` (the image report's) redacts the secrets a path or a link
+    target may repeat."""
     rows: list[list[Any]] = []
     fs = view.fs
     for path in fs.all_paths():
@@ -110,6 +132,7 @@ def inventory_csv(view: ImageView, scrub: Callable[[str], str] = str) -> bytes:
                     entry.sha256 if entry else "",
                     scrub_valid_text(entry.link, scrub) if entry else "",
                     "yes" if version == final else "no",
+                    *_origin_cells(origin_of(version) if origin_of else None, scrub),
                 ]
             )
     return _csv(INVENTORY_COLUMNS, rows)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from analyzer.archive.digest import short
 from analyzer.detectors.content import ContentStore
 from analyzer.detectors.identify import FileType, identify
+from analyzer.detectors.packagefiles import FileOrigins
 from analyzer.filesystem.model import Entry, EntryKind, Version
 from analyzer.findings.model import Finding, Rule, Severity, fingerprint
 from analyzer.findings.pci import controls_for
@@ -58,6 +59,7 @@ class ImageContext:
         self.options = options
         self.label = view.image.refs[0] if view.image.refs else short(view.image.config_digest)
         self._types: dict[str, FileType | None] = {}
+        self._origins: FileOrigins | None = None
         self.cache: dict[str, object] = {}
         """Results detectors share within one image (e.g. the list of programs)."""
         self.notices: list[str] = []
@@ -100,6 +102,36 @@ class ImageContext:
         """Every stored (not deleted) version of `path`, lowest layer first."""
         return (v for v in self.fs.history(path) if v.entry is not None)
 
+    # -- package provenance --------------------------------------------------------------------
+
+    @property
+    def origins(self) -> FileOrigins:
+        """Which package each file version belongs to (the databases read on first use)."""
+        if self._origins is None:
+            self._origins = FileOrigins.of(self.view, self.store)
+            self.notices.extend(self._origins.index.notices.final())
+        return self._origins
+
+    def origin_details(self, path: str, layer: int | None) -> tuple[tuple[str, str], ...]:
+        """A finding's `package`, `manager` and `modified` details when the version of `path`
+        stored in `layer` (the final one when None) belongs to a package; () otherwise."""
+        version = self._version_at(path, layer)
+        origin = self.origins.of_version(version) if version is not None else None
+        if origin is None or origin.owner is None:
+            return ()
+        owner = origin.owner
+        return (
+            ("package", owner.package),
+            ("manager", owner.manager),
+            ("modified", origin.modified),
+        )
+
+    def _version_at(self, path: str, layer: int | None) -> Version | None:
+        if layer is None:
+            return self.fs.final_version(path)
+        stored = [v for v in self.fs.history(path) if v.layer == layer and v.entry is not None]
+        return stored[-1] if stored else None
+
     # -- findings ------------------------------------------------------------------------------
 
     def quote(self, text: str, limit: int | None = None) -> str:
@@ -119,8 +151,13 @@ class ImageContext:
         severity: Severity | None = None,
         details: tuple[tuple[str, str], ...] = (),
         line: int | None = None,
+        vendor: bool = False,
     ) -> Finding:
-        """Build a finding for this image, attributing it to `layer` when given."""
+        """Build a finding for this image, attributing it to `layer` when given. A finding on a
+        path that belongs to a package says which (`details`: package, manager, modified).
+        `vendor`: what was found is an unmodified file of a published package, content every
+        user of that package has: it bears on no requirement (`pci` empty) and says so
+        (`details.vendor`)."""
         layer_info = self.image.layers[layer] if layer is not None else None
         listing = self.view.listings[layer] if layer is not None else None
         return Finding(
@@ -138,8 +175,10 @@ class ImageContext:
             # config's secret values and of URL passwords: no secret is ever shown in full
             evidence=self.quote(evidence),
             fingerprint=fingerprint(rule.id, path, key),
-            pci=controls_for(rule.category),
-            details=details,
+            pci=() if vendor else controls_for(rule.category),
+            details=details
+            + (self.origin_details(path, layer) if path else ())
+            + ((("vendor", "true"),) if vendor else ()),
             line=line,
             recoverable=not present and layer is not None,
         )

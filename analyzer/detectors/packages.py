@@ -6,6 +6,12 @@ distributions (*.dist-info/METADATA, *.egg-info/PKG-INFO) and npm packages
 (node_modules/**/package.json), each with name, version, package URL and the layer that
 installed it. The IA-PACKAGES finding summarises the counts.
 
+It also reads what the package managers recorded about the files they installed (dpkg md5sums
+and conffiles, apk checksums, rpm file digests, Python RECORD; analyzer.detectors.packagefiles)
+so that every file version can be called unmodified, modified, not verified or unowned, and
+asks the single pass for the MD5 and SHA-1 of the few files where that matters at once (the
+/etc files detectors read, setuid and setgid programs); `origin_store` serves `ls --history`.
+
 Why it matters: PCI DSS 6.3.2 requires an inventory of bespoke and third-party components, the
 basis for vulnerability management (6.3.3).
 
@@ -19,8 +25,16 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 
-from analyzer.detectors.base import ContentWants
+from analyzer.detectors.content import ContentStore
 from analyzer.detectors.context import ImageContext
+from analyzer.detectors.packagefiles import (
+    APK_INSTALLED,
+    DATABASE_NAMES,
+    DPKG_STATUS,
+    RPMDB_SQLITE,
+    STATUS_D,
+)
+from analyzer.detectors.wants import DigestWants, WantMatcher
 from analyzer.findings.model import Finding, Rule, Severity
 from analyzer.inventory import (
     Package,
@@ -56,12 +70,30 @@ _RPM_OTHER = (
 )
 
 
+DATABASE_WANTS = DigestWants(
+    paths=frozenset({DPKG_STATUS, APK_INSTALLED, *RPMDB_SQLITE}),
+    prefixes=(STATUS_D,),
+    names=DATABASE_NAMES,
+)
+"""Every package database file that records the files packages installed, and their digests."""
+
+
 class PackageDetector:
-    """Installed packages of every ecosystem we can read offline."""
+    """Installed packages of every ecosystem we can read offline, and which package each file
+    belongs to (its provenance)."""
 
     rules = (PACKAGES,)
-    content = ContentWants(
-        paths=frozenset(DATABASES), prefixes=(_STATUS_D,), names=r"METADATA|PKG-INFO|package\.json"
+    content = DigestWants(
+        paths=frozenset(DATABASES) | DATABASE_WANTS.paths,
+        prefixes=(_STATUS_D,),
+        names=rf"METADATA|PKG-INFO|package\.json|{DATABASE_NAMES}",
+        # MD5 and SHA-1 where provenance matters and costs little: the /etc files detectors
+        # read (passwd, sudoers, sources.list...: what their findings are about) and setuid or
+        # setgid programs (few); every file with a secret hit gets them from the examiner. Not
+        # every /etc file: an image may keep many there (bench-read's keeps a third of its
+        # files), and a digest of each would cost a tenth of the read.
+        digest_read_prefixes=("/etc/",),
+        digest_setid=True,
     )
 
     def detect(self, ctx: ImageContext) -> Iterator[Finding]:
@@ -75,6 +107,7 @@ class PackageDetector:
             if ctx.fs.get(path) is not None and (note := describe_rpmdb(path)):
                 ctx.notices.append(note)
         ctx.facts["packages"] = found
+        ctx.facts["file_provenance"] = ctx.origins.summary()
         if found:
             counts = Counter(str(p["kind"]) for p in found)
             summary = ", ".join(f"{kind} {n}" for kind, n in sorted(counts.items()))
@@ -141,3 +174,19 @@ def _from_file(ctx: ImageContext, path: str) -> list[dict[str, object]]:
     elif name == "package.json" and "/node_modules/" in path:
         package = parse_package_json(ctx.content_of(version) or b"")
     return [_record(package, version.layer, path)] if package else []
+
+
+def origin_store(subtree: str) -> ContentStore:
+    """A content sink for `read_archive` that collects what judging the provenance of the
+    files at or below `subtree` needs (for `ls --history`): every package database, and the
+    MD5 and SHA-1 of those files only. `FileOrigins.of(view, store)` then answers per version.
+    """
+    below = "/" if subtree == "/" else subtree.rstrip("/") + "/"
+    wants = DigestWants(
+        paths=DATABASE_WANTS.paths,
+        prefixes=DATABASE_WANTS.prefixes,
+        names=DATABASE_WANTS.names,
+        digest_paths=frozenset({subtree}),
+        digest_prefixes=(below,),
+    )
+    return ContentStore(WantMatcher([wants]))

@@ -18,6 +18,16 @@ configuration setting, a .env line, a history line, a credential-shaped literal 
 as are private-key headers without a decodable body and every hit in test, fixture and
 documentation paths of vendored packages (analyzer.secrets.policy).
 
+Vendor content: a hit in a file that the image's dpkg, apk or rpm database records with the same
+digest (an unmodified package file: a library's test vectors, a package's documentation example,
+a distribution's own API keys) is content shipped to every user of that package, not the image
+owner's secret. It is reported at info with `details.vendor`, names the package in its evidence,
+bears on no PCI requirement and is counted in `secret_scan.vendor_findings`. A modified package
+file (an edited /etc conffile) and a file no package owns are judged as above. A Python RECORD
+names a file's distribution but never makes it vendor content: the owner's own wheel looks the
+same. Every finding on a package's file says which package (`details.package`, `manager`,
+`modified`: true, false, or not-verified when the database's MD5 or SHA-1 was not computed).
+
 Why it matters: container guidance 12.4 says no secret may be baked into any layer; PCI DSS
 8.6.2 forbids hard-coded passwords for application and system accounts.
 
@@ -37,7 +47,7 @@ from analyzer.findings.model import Finding
 from analyzer.secrets.config import ConfigSecret, Scrubber, config_secrets
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.kinds import RULES, rule_for
-from analyzer.secrets.policy import verdict
+from analyzer.secrets.policy import vendor_verdict, verdict
 from analyzer.secrets.pool import ExaminerPool
 from analyzer.secrets.redact import redact
 from analyzer.secrets.sink import SecretHit, SecretSink
@@ -86,6 +96,9 @@ class SecretDetector:
     def detect(self, ctx: ImageContext) -> Iterator[Finding]:
         """File findings per layer, then config and history findings."""
         self._sink.complete()
+        for sha256, digests in self._sink.digests.items():  # for package provenance
+            ctx.store.add_digests(sha256, digests)
+        vendor = 0
         for index, listing in enumerate(ctx.view.listings):
             occurrences: dict[str, int] = {}  # a path may be stored twice in one layer
             reported: set[tuple[str, bytes]] = set()
@@ -97,7 +110,9 @@ class SecretDetector:
                 hits = self._sink.hits.get((listing.key, entry.path, occurrence))
                 if hits and (entry.path, entry.digest) not in reported:
                     reported.add((entry.path, entry.digest))
-                    yield from _file_findings(ctx, index, entry, hits)
+                    for finding in _file_findings(ctx, index, entry, hits):
+                        vendor += ("vendor", "true") in finding.details
+                        yield finding
         for secret in _config_secrets(ctx, self.engine):
             yield _config_finding(ctx, secret)
         oversized = self._oversized(ctx)
@@ -109,6 +124,7 @@ class SecretDetector:
             "identical_files_reused": self._sink.stats.reused,
             "binary_files": self._sink.stats.binary,
             "oversized_files": len(oversized),
+            "vendor_findings": vendor,
         }
 
     def _oversized(self, ctx: ImageContext) -> list[str]:
@@ -164,10 +180,14 @@ def _file_findings(
 ) -> Iterator[Finding]:
     present, fate, removed_by = _fate(ctx, layer, entry)
     removed = () if removed_by is None else (("removed_in_layer", str(removed_by)),)
+    origin = ctx.origins.of_entry(entry)
+    vendor = origin.owner if origin is not None and origin.vendor else None
     for hit in hits:
         judged = verdict(entry.path, hit)
         if judged is None:
             continue  # not a secret (a trust store)
+        if vendor is not None:
+            judged = vendor_verdict(vendor)
         rule = rule_for(hit.kind)
         where = f" (line {hit.line})" if hit.line else ""
         note = f"; {judged.note}" if judged.note else ""
@@ -181,6 +201,7 @@ def _file_findings(
             evidence=evidence,
             line=hit.line or None,
             severity=judged.severity,
+            vendor=vendor is not None,
             details=(
                 ("secret_sha256", hit.redacted.sha256),
                 ("length", str(hit.redacted.length)),

@@ -12,6 +12,10 @@ be read is returned as notices, human-readable strings for the report.
 - ``node``: ``node_modules/**/package.json``
 - ``osrelease``: ``/etc/os-release``, ``/etc/alpine-release``, ``/etc/debian_version``
 - ``eol``: the offline end-of-life table (``analyzer/data/eol.json``)
+
+Which package each file belongs to (``ownership``: the index and the verdict per file version),
+from the digests package managers record: ``dpkgfiles`` (md5sums, conffiles), ``apkfiles``
+(``Z:`` checksums), ``rpmfiles`` (header file lists), ``pyrecord`` (``RECORD``).
 """
 
 from analyzer.inventory.apk import parse_apk_installed

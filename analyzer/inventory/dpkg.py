@@ -44,7 +44,7 @@ def parse_dpkg_status(data: bytes, distro: str = "debian") -> Parsed:
     """
     notices = Notices()
     latest: dict[tuple[str, str], Package | None] = {}
-    for line_no, stanza in _stanzas(data.decode("utf-8", "replace"), notices):
+    for line_no, stanza in stanzas(data.decode("utf-8", "replace"), notices):
         package = _package(stanza, distro, line_no, notices)
         key = (stanza.get("package", ""), stanza.get("architecture", ""))
         if key[0] and key in latest:
@@ -55,7 +55,7 @@ def parse_dpkg_status(data: bytes, distro: str = "debian") -> Parsed:
     return Parsed(tuple(p for p in latest.values() if p is not None), notices.final())
 
 
-def _stanzas(text: str, notices: Notices) -> Iterator[tuple[int, Stanza]]:
+def stanzas(text: str, notices: Notices) -> Iterator[tuple[int, Stanza]]:
     """Yield (first line number, fields) for each stanza; field names are case-insensitive.
 
     A value continued over many lines is kept as a list of its lines and joined once: adding

@@ -43,9 +43,11 @@ _NAMESPACES = {"rhel": "redhat"}
 """os-release IDs whose purl namespace differs (purl-spec uses "redhat" for RHEL)."""
 
 HeaderValue = str | int
+IndexEntry = tuple[int, int, int, int]
+"""(tag, type, offset into the data store, count) of one header index entry."""
 
 
-class _BadHeader(ValueError):
+class BadHeader(ValueError):
     """A header blob that does not follow the format; becomes a notice."""
 
 
@@ -57,10 +59,10 @@ def parse_rpmdb_sqlite(data: bytes, distro: str = "rhel") -> Parsed:
     """
     notices = Notices()
     packages = []
-    for hnum, blob in _header_blobs(data, notices):
+    for hnum, blob in header_blobs(data, notices):
         try:
             header = parse_header(blob)
-        except _BadHeader as error:
+        except BadHeader as error:
             notices.add(f"rpmdb.sqlite package {hnum}: unreadable header ({error}); skipped")
             continue
         package = _package(header, distro, hnum, notices)
@@ -97,42 +99,48 @@ def parse_header(blob: bytes) -> dict[int, HeaderValue]:
     >>> parse_header(blob)
     {1000: 'bash'}
     """
-    if blob.startswith(_HEADER_MAGIC):
-        blob = blob[8:]
-    if len(blob) < 8:
-        raise _BadHeader(f"{len(blob)} bytes, shorter than the 8-byte preamble")
-    entries, size = struct.unpack_from(">II", blob)
-    if entries > _MAX_ENTRIES or size > _MAX_DATA:
-        raise _BadHeader(f"{entries} entries and {size} data bytes exceed rpm's limits")
-    start = 8 + 16 * entries
-    if start + size > len(blob):
-        raise _BadHeader(f"needs {start + size} bytes, has {len(blob)}")
-    store = blob[start : start + size]
+    index, store = header_index(blob)
     values: dict[int, HeaderValue] = {}
-    for tag, kind, offset, count in struct.iter_unpack(">iIiI", blob[8:start]):
+    for tag, kind, offset, count in index:
         if tag in _WANTED and tag not in values:
             values[tag] = _value(store, kind, offset, count, tag)
     return values
 
 
+def header_index(blob: bytes) -> tuple[list[IndexEntry], bytes]:
+    """The index entries (tag, type, offset, count) and the data store of a header blob, checked
+    against rpm's limits and the blob's own size (``ValueError`` when they do not fit)."""
+    if blob.startswith(_HEADER_MAGIC):
+        blob = blob[8:]
+    if len(blob) < 8:
+        raise BadHeader(f"{len(blob)} bytes, shorter than the 8-byte preamble")
+    entries, size = struct.unpack_from(">II", blob)
+    if entries > _MAX_ENTRIES or size > _MAX_DATA:
+        raise BadHeader(f"{entries} entries and {size} data bytes exceed rpm's limits")
+    start = 8 + 16 * entries
+    if start + size > len(blob):
+        raise BadHeader(f"needs {start + size} bytes, has {len(blob)}")
+    return list(struct.iter_unpack(">iIiI", blob[8:start])), blob[start : start + size]
+
+
 def _value(store: bytes, kind: int, offset: int, count: int, tag: int) -> HeaderValue:
     if not 0 <= offset < len(store):
-        raise _BadHeader(f"tag {tag} offset {offset} outside the {len(store)}-byte data store")
+        raise BadHeader(f"tag {tag} offset {offset} outside the {len(store)}-byte data store")
     if not 1 <= count <= len(store) - offset:
-        raise _BadHeader(f"tag {tag} count {count} does not fit the data store")
+        raise BadHeader(f"tag {tag} count {count} does not fit the data store")
     if kind == _INT32:
         if offset + 4 * count > len(store):
-            raise _BadHeader(f"tag {tag} integer runs past the data store")
+            raise BadHeader(f"tag {tag} integer runs past the data store")
         return int(struct.unpack_from(">i", store, offset)[0])
     if kind in (_STRING, _STRING_ARRAY, _I18NSTRING):
         end = store.find(b"\x00", offset)
         if end < 0:
-            raise _BadHeader(f"tag {tag} string is not NUL-terminated")
+            raise BadHeader(f"tag {tag} string is not NUL-terminated")
         return store[offset:end].decode("utf-8", "replace")
-    raise _BadHeader(f"tag {tag} has unexpected type {kind}")
+    raise BadHeader(f"tag {tag} has unexpected type {kind}")
 
 
-def _header_blobs(data: bytes, notices: Notices) -> list[tuple[int, bytes]]:
+def header_blobs(data: bytes, notices: Notices) -> list[tuple[int, bytes]]:
     """The (hnum, blob) rows of the Packages table in hnum order."""
     try:
         rows = packages_rows(data)

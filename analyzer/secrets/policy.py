@@ -17,7 +17,16 @@ detect-secrets stays the engine; this decides how far to believe it, in general 
 - libmagic naming a Java key store: the structure reads JKS and JCEKS itself and reports every
   store with a key; a store it left alone holds certificates only (a trust store such as the
   JDK's cacerts), which is no secret: no finding.
-- Test, fixture and documentation paths inside vendored packages are low whatever was found.
+- Test, fixture and documentation paths inside vendored packages are low whatever was found;
+  so is a Python distribution's METADATA or PKG-INFO there (its README, published on PyPI:
+  PyJWT's carries an example token).
+- A value of hexadecimal digits glued to more of them on its line is a row of a hex table
+  (Tcl's encoding tables hold AWS key id and Twilio SID shapes), not a token: low.
+- Vendor content: a hit in a file that a package database records with the same digest (an
+  unmodified package file) is content shipped to every user of that package. It is `info`,
+  names the package, and bears on no requirement (`vendor_verdict`; the detector decides, from
+  the image's package databases). A modified package file (an edited /etc conffile) and a file
+  no package owns are judged as above: that is where real secrets live.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ import re
 from dataclasses import dataclass
 
 from analyzer.findings.model import Severity
+from analyzer.inventory.ownership import Owner
 from analyzer.secrets.sink import SecretHit
 
 GUESSES = frozenset({"Secret Keyword", "Base64 High Entropy String", "Hex High Entropy String"})
@@ -37,7 +47,8 @@ _ALSO = " (also: "
 _VENDORED = re.compile(r"/(?:site-packages|dist-packages|node_modules|vendor|gems|share/doc)/")
 _NOT_PRODUCTION = re.compile(
     r"/(?:tests?|testing|testdata|test_data|fixtures?|docs?|examples?|samples?|spec)/|"
-    r"/test_[^/]*$|_test\.[a-z]+$",
+    r"/test_[^/]*$|_test\.[a-z]+$|"
+    r"\.(?:dist|egg)-info/(?:METADATA|PKG-INFO)$",  # a distribution's README, as on PyPI
     re.I,
 )
 
@@ -59,6 +70,8 @@ def lowered(path: str) -> bool:
     True
     >>> lowered("/app/tests/conftest.py"), lowered("/usr/lib/node_modules/x/index.js")
     (False, False)
+    >>> lowered("/usr/lib/python3/dist-packages/PyJWT-2.6.0.egg-info/PKG-INFO")
+    True
     """
     return bool(_VENDORED.search(path) and _NOT_PRODUCTION.search(path))
 
@@ -78,6 +91,20 @@ def guess_alone(hit: SecretHit) -> bool:
     return not also or set(others.removesuffix(")").split(", ")) <= GUESSES
 
 
+def vendor_verdict(owner: Owner) -> Verdict:
+    """A hit in a file its package shipped and nobody changed: content every user of that
+    package has (test vectors, documentation examples, a distribution's own API keys), not
+    the image owner's secret. Reported at info, naming the package.
+
+    >>> vendor_verdict(Owner("python3-jwt", "dpkg")).note
+    'vendor content: an unmodified file of package python3-jwt (dpkg)'
+    """
+    return Verdict(
+        Severity.INFO,
+        f"vendor content: an unmodified file of package {owner.package} ({owner.manager})",
+    )
+
+
 def verdict(path: str, hit: SecretHit) -> Verdict | None:
     """How a hit in the file at `path` is reported; None when it is no secret at all."""
     if hit.kind == "keystore" and _TRUST_STORE.match(hit.detail):
@@ -86,6 +113,8 @@ def verdict(path: str, hit: SecretHit) -> Verdict | None:
         return Verdict(Severity.LOW, "a private-key header without a key body that decodes")
     if guess_alone(hit):
         return Verdict(Severity.LOW, "a guess that nothing else agrees with")
+    if hit.hex_table:
+        return Verdict(Severity.LOW, "inside a longer run of hexadecimal digits (a hex table)")
     if lowered(path):
         return Verdict(Severity.LOW, "in a test or documentation path of a vendored package")
     if hit.low_confidence:

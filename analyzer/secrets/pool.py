@@ -32,9 +32,9 @@ def _start_worker(compiled: list[CompiledDatabase]) -> None:
     _EXAMINER = Examiner(SecretEngine())
 
 
-def _examine_batch(batch: list[tuple[Any, str, bytes]]) -> list[tuple[Any, Any, Any]]:
+def _examine_batch(batch: list[tuple[Any, str, bytes]]) -> list[tuple[Any, Any, Any, Any]]:
     assert _EXAMINER is not None  # set by the initializer
-    return [(key, *_EXAMINER.examine(path, data)) for key, path, data in batch]
+    return [(key, *_EXAMINER.examine_with_digests(path, data)) for key, path, data in batch]
 
 
 class ExaminerPool:
@@ -45,8 +45,8 @@ class ExaminerPool:
         self._executor: ProcessPoolExecutor | None = None
         self._batch: list[tuple[Any, str, bytes]] = []
         self._size = 0
-        self._futures: list[Future[list[tuple[Any, Any, Any]]]] = []
-        self._running: list[Future[list[tuple[Any, Any, Any]]]] = []
+        self._futures: list[Future[list[tuple[Any, Any, Any, Any]]]] = []
+        self._running: list[Future[list[tuple[Any, Any, Any, Any]]]] = []
         """The batches not seen finished yet (a few): busy() looks at these alone."""
 
     def submit(self, key: Any, path: str, data: bytes) -> None:
@@ -81,8 +81,8 @@ class ExaminerPool:
         self._running = [f for f in self._running if not f.done()]
         return len(self._running) >= 2 * self.workers
 
-    def results(self) -> Iterator[tuple[Any, tuple[SecretHit, ...], Counts]]:
-        """Every queued file's (key, hits, counts), waiting for the workers."""
+    def results(self) -> Iterator[tuple[Any, tuple[SecretHit, ...], Counts, dict[str, bytes]]]:
+        """Every queued file's (key, hits, counts, extra digests), waiting for the workers."""
         self._flush()
         futures, self._futures, self._running = self._futures, [], []
         for future in futures:

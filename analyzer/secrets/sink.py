@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 import magic
 
 from analyzer.filesystem.content import PendingFile
+from analyzer.inventory.ownership import extra_digests
 from analyzer.secrets.engine import RawSecret, SecretEngine
 from analyzer.secrets.kinds import rule_for
 from analyzer.secrets.pool import ExaminerPool
@@ -44,6 +45,9 @@ class SecretHit:
     detail: str
     low_confidence: bool = False
     """A keyword hit whose value reads like prose ("A challenge password"): lowered, not dropped."""
+    hex_table: bool = False
+    """A value of hexadecimal digits glued to more of them on its line: a row of a hex table
+    holding a token's shape (see `in_hex_run`); lowered, not dropped."""
 
 
 @dataclass
@@ -84,6 +88,40 @@ def prose_like(kind: str, value: str) -> bool:
         and " " in value.strip()
         and all(word.isalpha() for word in value.split())
     )
+
+
+_HEX_DIGITS = frozenset(b"0123456789abcdefABCDEF")
+
+
+def in_hex_run(data: bytes, line: int, value: str) -> bool:
+    """True when `value` is hexadecimal digits only and every place it occurs on its (1-based)
+    line is glued to more hexadecimal digits: a piece of a hex table, not a token. Tcl's
+    encoding tables are rows of 64 hex digits, where "ACCA" + 16 hex digits has the shape of an
+    AWS key id and "AC" + 32 digits that of a Twilio SID; a token in a file stands apart.
+
+    >>> row = b"# cp949\\n0000CAA8CAA9CAAACAABCAACCAADCAAECAAFCAB0CAB1CAB2\\n"
+    >>> in_hex_run(row, 2, "ACCAADCAAECAAFCAB0CAB1")
+    True
+    >>> in_hex_run(b"TWILIO_SID=AC0081008200830084\\n", 1, "AC0081008200830084")
+    False
+    """
+    needle = value.encode("utf-8", "surrogateescape")
+    if not needle or not _HEX_DIGITS.issuperset(needle) or line < 1:
+        return False
+    parts = data.split(b"\n", line)
+    if len(parts) < line:
+        return False
+    text = parts[line - 1]
+    start, found = text.find(needle), False
+    while start >= 0:
+        end = start + len(needle)
+        glued = (start > 0 and text[start - 1] in _HEX_DIGITS) or (
+            end < len(text) and text[end] in _HEX_DIGITS
+        )
+        if not glued:
+            return False
+        found, start = True, text.find(needle, start + 1)
+    return found
 
 
 def merge_same_value(hits: list[SecretHit]) -> tuple[SecretHit, ...]:
@@ -141,6 +179,15 @@ class Examiner:
     def __init__(self, engine: SecretEngine) -> None:
         self.engine = engine
 
+    def examine_with_digests(
+        self, path: str, data: bytes
+    ) -> tuple[tuple[SecretHit, ...], Counts, dict[str, bytes]]:
+        """`examine`, plus the file's MD5 and SHA-1 when it has hits: package databases record
+        those digests, and a hit in a file its package shipped unmodified is vendor content.
+        Files without hits (nearly all) cost nothing more."""
+        hits, counts = self.examine(path, data)
+        return hits, counts, extra_digests(data) if hits else {}
+
     def examine(self, path: str, data: bytes) -> tuple[tuple[SecretHit, ...], Counts]:
         """All hits in one file: detect-secrets on text, libmagic on binaries, structure on both."""
         counts = Counts(examined=1)
@@ -160,7 +207,12 @@ class Examiner:
             kept = [s for s in kept if not _holds_structural_value(s, shapes)]
             found += [
                 SecretHit(
-                    s.type, s.line, redact(s.token or s.value), s.type, prose_like(s.type, s.value)
+                    s.type,
+                    s.line,
+                    redact(s.token or s.value),
+                    s.type,
+                    prose_like(s.type, s.value),
+                    in_hex_run(data, s.line, s.token or s.value),
                 )
                 for s in kept
             ]
@@ -222,6 +274,8 @@ class SecretSink:
         self.examiner = Examiner(engine)
         self.max_file_bytes = max_file_bytes
         self.hits: dict[Where, tuple[SecretHit, ...]] = {}
+        self.digests: dict[bytes, dict[str, bytes]] = {}
+        """MD5 and SHA-1 of every file with hits, by raw sha256 (for package provenance)."""
         self._occurrences: dict[tuple[str, str], int] = {}
         self.stats = SinkStats()
         self._seen: dict[CacheKey, tuple[SecretHit, ...]] = {}
@@ -252,10 +306,18 @@ class SecretSink:
             self._pending[key] = [where]
             self._pool.submit(key, path, data)
         else:
-            hits, counts = self.examiner.examine(path, data)
-            self._counts(counts)
-            self._seen[key] = hits
+            hits, counts, digests = self.examiner.examine_with_digests(path, data)
+            self._file(key, hits, counts, digests)
             self._record(key, where)
+
+    def _file(
+        self, key: CacheKey, hits: tuple[SecretHit, ...], counts: Counts, digests: dict[str, bytes]
+    ) -> None:
+        """File one examined file's result (hits, counts, extra digests)."""
+        self._counts(counts)
+        self._seen[key] = hits
+        if digests:
+            self.digests[bytes.fromhex(key[0])] = digests
 
     def _record(self, key: CacheKey, where: Where) -> None:
         if key in self._pending:
@@ -272,9 +334,8 @@ class SecretSink:
         """Wait for the worker processes and file their results (idempotent)."""
         if self._pool is None:
             return
-        for key, hits, counts in self._pool.results():
-            self._counts(counts)
-            self._seen[key] = hits
+        for key, hits, counts, digests in self._pool.results():
+            self._file(key, hits, counts, digests)
             for where in self._pending.pop(key, []):
                 if hits:
                     self.hits[where] = hits
