@@ -29,7 +29,10 @@ from analyzer.bundle.writer import BundleRequest, prepare, standard_extras, writ
 from analyzer.cli_args import parse_args
 from analyzer.colour import wants_colour
 from analyzer.detectors.context import ScanOptions
+from analyzer.detectors.packagefiles import FileOrigins
+from analyzer.detectors.packages import origin_store
 from analyzer.errors import AnalyzerError, UsageError
+from analyzer.filesystem.content import ContentSink
 from analyzer.filesystem.paths import normalize
 from analyzer.findings.model import Severity
 from analyzer.findings.suppress import load_suppressions
@@ -79,12 +82,16 @@ def _json(doc: Any) -> str:
     return json.dumps(doc, indent=2, sort_keys=False, ensure_ascii=True) + "\n"
 
 
-def _read(args: argparse.Namespace) -> Inspection:
+def _read(args: argparse.Namespace, sinks: Sequence[ContentSink] = ()) -> Inspection:
     progress = _progress(args)
     try:
         progress.start(f"reading {args.archive.name}")
         return inspect_archive(
-            args.archive, platform=args.platform, limits=_limits(args), progress=progress
+            args.archive,
+            platform=args.platform,
+            limits=_limits(args),
+            progress=progress,
+            sinks=sinks,
         )
     finally:
         progress.finish()
@@ -99,13 +106,17 @@ def run_inspect(args: argparse.Namespace, layout: Layout) -> Results:
 
 def run_ls(args: argparse.Namespace, layout: Layout) -> Results:
     """`image-audit ls`."""
-    seen = _read(args)
     path, _ = normalize(args.path)
     mode: LsMode = "history" if args.history else "deleted" if args.deleted else "tree"
+    # --history says which package each file version belongs to: the read collects the
+    # package databases and the MD5/SHA-1 of the files shown
+    store = origin_store(path) if mode == "history" else None
+    seen = _read(args, [store] if store is not None else [])
     docs, parts = [], []
     absent: list[str] = []
     for view, scrub in zip(seen.read.images, seen.scrubs, strict=True):
-        doc = ls_document(view, path, mode, scrub)
+        origins = FileOrigins.of(view, store).of_version if store is not None else None
+        doc = ls_document(view, path, mode, scrub, origins)
         if len(seen.read.images) > 1:
             parts.append(ls_header(doc, layout))
         parts.append(ls_table(view, path, mode, doc, scrub, layout=layout))
@@ -192,7 +203,7 @@ def _scan_output(args: argparse.Namespace, doc: dict[str, Any], layout: Layout) 
         return _json(doc)
     if args.format == "sarif":
         return _json(sarif_document(doc, rules_document(), __version__))
-    return scan_table(doc, layout)
+    return scan_table(doc, layout, show_vendor=args.show_vendor)
 
 
 def _scan_exit_code(args: argparse.Namespace, doc: dict[str, Any]) -> int:

@@ -120,6 +120,12 @@ def _policy(policy: argparse._ArgumentGroup) -> None:
         help="also list suppressed findings, with the reason",
     )
     policy.add_argument(
+        "--show-vendor",
+        action="store_true",
+        help="also list, in the table, secret-looking content of unmodified package files "
+        "(info; always in json, sarif and the bundle)",
+    )
+    policy.add_argument(
         "--trusted-registry",
         action="append",
         default=[],

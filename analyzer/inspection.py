@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer.document_scrub import Scrub
+from analyzer.filesystem.content import ContentSink
 from analyzer.limits import Limits
 from analyzer.reader import Progress, ReadResult, read_archive
 from analyzer.scan import index_documents, scrubbers
@@ -37,9 +38,11 @@ def inspect_archive(
     platform: str | None = None,
     limits: Limits | None = None,
     progress: Progress | None = None,
+    sinks: Sequence[ContentSink] = (),
 ) -> Inspection:
-    """Read every selected image of the archive at `path` (verified, merged), with redactors."""
-    read = read_archive(path, platform=platform, limits=limits, progress=progress)
+    """Read every selected image of the archive at `path` (verified, merged), with redactors;
+    `sinks` see every layer's files on the way (e.g. `ls --history`'s package databases)."""
+    read = read_archive(path, platform=platform, limits=limits, sinks=sinks, progress=progress)
     scrubs, archive_scrub = _redactors(read)
     return Inspection(read, tuple(scrubs), archive_scrub)
 

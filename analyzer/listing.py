@@ -3,12 +3,14 @@ the versions deleted or shadowed but still stored in a layer; every string scrub
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from analyzer.document_scrub import Scrub, scrub_document, scrub_valid_text
 from analyzer.filesystem.layered import LayeredFS
 from analyzer.filesystem.model import Entry, Removed, Version
 from analyzer.filesystem.paths import is_within
+from analyzer.inventory.ownership import Origin
 from analyzer.reader import ImageView
 
 LsMode = Literal["tree", "history", "deleted"]
@@ -57,10 +59,18 @@ def removed_document(removed: Removed) -> dict[str, Any]:
     }
 
 
-def ls_document(view: ImageView, path: str, mode: LsMode, scrub: Scrub) -> dict[str, Any]:
+def ls_document(
+    view: ImageView,
+    path: str,
+    mode: LsMode,
+    scrub: Scrub,
+    origin_of: Callable[[Version], Origin | None] | None = None,
+) -> dict[str, Any]:
     """One image's part of the `ls --format json` document: the final files at or below
     `path` (tree), what every layer did to them (history), or their deleted and shadowed
-    versions (deleted). `absent` is set when the image never had `path` in that sense."""
+    versions (deleted). `absent` is set when the image never had `path` in that sense.
+    With `origin_of`, each history step of a regular file says which package it belongs to
+    and whether it is as the package shipped it (`origin`: package, manager, provenance)."""
     fs = view.fs
     doc: dict[str, Any] = {
         "refs": list(view.image.refs),
@@ -68,7 +78,7 @@ def ls_document(view: ImageView, path: str, mode: LsMode, scrub: Scrub) -> dict[
         "config_digest": view.image.config_digest,
     }
     if mode == "history":
-        doc["history"] = _history_steps(fs, path)
+        doc["history"] = _history_steps(fs, path, origin_of)
         absent = not doc["history"]
     elif mode == "deleted":
         doc["removed"] = _removed_versions(fs, path)
@@ -89,10 +99,19 @@ def _final_entries(fs: LayeredFS, path: str) -> list[dict[str, Any]]:
     ]
 
 
-def _history_steps(fs: LayeredFS, path: str) -> list[dict[str, Any]]:
-    return [
-        version_document(p, v) for p in fs.all_paths() if is_within(p, path) for v in fs.history(p)
-    ]
+def _history_steps(
+    fs: LayeredFS, path: str, origin_of: Callable[[Version], Origin | None] | None
+) -> list[dict[str, Any]]:
+    steps = []
+    for p in fs.all_paths():
+        if is_within(p, path):
+            for version in fs.history(p):
+                step = version_document(p, version)
+                origin = origin_of(version) if origin_of else None
+                if origin is not None:
+                    step["origin"] = origin.fields()
+                steps.append(step)
+    return steps
 
 
 def _removed_versions(fs: LayeredFS, path: str) -> list[dict[str, Any]]:

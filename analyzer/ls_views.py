@@ -56,8 +56,19 @@ HISTORY_COLUMNS = (
     Column("mode"),
     Column("size"),
     Column("sha256"),
+    Column("package", wrap=10),
     Column("created_by", wrap=14, prose=True),
 )
+
+
+def _origin_cell(step: dict[str, Any]) -> str:
+    """`bash (unmodified)`, `unowned`, or empty for what is not a regular file."""
+    origin = step.get("origin")
+    if not origin:
+        return ""
+    if not origin["package"]:
+        return str(origin["provenance"])
+    return f"{origin['package']} ({origin['provenance']})"
 
 
 def history_table(doc: dict[str, Any], steps: Sequence[str], layout: Layout = PLAIN) -> str:
@@ -70,6 +81,7 @@ def history_table(doc: dict[str, Any], steps: Sequence[str], layout: Layout = PL
             s.get("entry", {}).get("mode", ""),
             s.get("entry", {}).get("size", ""),
             s.get("entry", {}).get("sha256", "")[:12],
+            _origin_cell(s),
             steps[s["layer"]],
         ]
         for s in doc["history"]

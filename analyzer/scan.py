@@ -12,8 +12,10 @@ from analyzer.detectors.content import ContentStore
 from analyzer.detectors.context import ImageContext, ScanOptions
 from analyzer.detectors.secrets import SecretDetector
 from analyzer.detectors.wants import WantMatcher
+from analyzer.filesystem.model import Version
 from analyzer.findings.model import Finding
 from analyzer.findings.suppress import Suppression, apply_suppressions
+from analyzer.inventory.ownership import Origin
 from analyzer.limits import Limits
 from analyzer.reader import ImageView, Progress, ReadResult, read_archive
 from analyzer.secrets.config import Scrubber, archive_values, image_scrubber
@@ -37,6 +39,9 @@ class ImageReport:
     suppressed: tuple[tuple[Finding, Suppression], ...] = ()
     below_threshold: int = 0
     """How many findings --min-severity hid."""
+    origins: Callable[[Version], Origin | None] | None = None
+    """The package provenance of any file version (inventory.csv's package columns); None
+    where no detector asked for it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +156,7 @@ def _image_report(
         scrub=wide,
         suppressed=applied.suppressed,
         below_threshold=len(applied.kept) - len(shown),
+        origins=ctx.origins.of_version,
     )
     return report, applied.notices + tuple(f"{ctx.label}: {n}" for n in ctx.notices)
 

@@ -48,15 +48,17 @@ FINDING_COLUMNS = (
 finding, as wide as the terminal, unless --wide puts it last on the line."""
 
 
-def scan_table(doc: dict[str, Any], layout: Layout = PLAIN) -> str:
+def scan_table(doc: dict[str, Any], layout: Layout = PLAIN, *, show_vendor: bool = False) -> str:
     """The human-readable scan summary: the overall PCI verdict line, counts by severity, then
-    one row per finding."""
+    one row per finding. Vendor content (a secret-looking value in an unmodified file of a
+    published package, details.vendor) is counted, and listed only with `show_vendor`."""
     parts: list[str] = []
     for image in doc["images"]:
         parts.append("\n" + heading(image, layout))
         parts.append(f"PCI DSS: {verdict_line(v.status for v in image_verdicts(image))}\n\n")
         summary = image["summary"]
         parts.append(table([list(summary.values())], list(summary), layout) + "\n\n")
+        listed = [f for f in image["findings"] if show_vendor or not _vendor(f)]
         rows = [
             [
                 f["severity"],
@@ -67,10 +69,10 @@ def scan_table(doc: dict[str, Any], layout: Layout = PLAIN) -> str:
                 ", ".join(f["pci"]),
                 f["evidence"],
             ]
-            for f in image["findings"]
+            for f in listed
         ]
         parts.append(table(rows, FINDING_COLUMNS, layout) + "\n")
-        parts.append(_policy_lines(image, layout))
+        parts.append(_policy_lines(image, layout, len(image["findings"]) - len(listed)))
     return "".join(parts) + notice_lines(doc["notices"], layout)
 
 
@@ -80,8 +82,17 @@ def _in_final(finding: dict[str, Any]) -> str:
     return "no (recoverable)" if finding["recoverable"] else "no"
 
 
-def _policy_lines(image: dict[str, Any], layout: Layout) -> str:
+def _vendor(finding: dict[str, Any]) -> bool:
+    return bool(finding.get("details", {}).get("vendor") == "true")
+
+
+def _policy_lines(image: dict[str, Any], layout: Layout, vendor: int = 0) -> str:
     lines = []
+    if vendor:
+        lines.append(
+            f"({vendor} vendor finding(s) not listed: secret-looking content of unmodified "
+            "package files, info; --show-vendor lists them)"
+        )
     if hidden := image["hidden_below_min_severity"]:
         by_severity = image.get("hidden_by_severity") or {}
         counted = ", ".join(f"{n} {s}" for s, n in by_severity.items() if n)

@@ -50,7 +50,7 @@ def test_the_bundle_s_inventory_says_which_package_each_file_belongs_to(
     archive: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "bundle"
-    assert main(["scan", str(archive), "-o", str(out), "-q"]) == 0
+    assert main(["scan", str(archive), "--bundle", str(out), "-q"]) == 0
     text = (out / "inventory.csv").read_text()
     rows = {(r["path"], r["layer"]): r for r in csv.DictReader(io.StringIO(text))}
     assert rows["/usr/bin/su", "1"]["provenance"] == "unmodified"
@@ -64,11 +64,11 @@ def test_the_scan_table_lists_vendor_content_only_with_show_vendor(
     archive: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     vendor_path = "/usr/share/doc/vendorpkg/example.pem"
-    assert main(["scan", str(archive), "-q"]) == 0
+    assert main(["scan", str(archive), "-q", "--wide"]) == 0
     table = capsys.readouterr().out
     assert vendor_path not in table and "/app/example.pem" in table
     assert f"({len(packaged.VENDOR)} vendor finding(s) not listed" in table
-    assert main(["scan", str(archive), "-q", "--show-vendor"]) == 0
+    assert main(["scan", str(archive), "-q", "--wide", "--show-vendor"]) == 0
     assert vendor_path in capsys.readouterr().out
 
 

@@ -147,3 +147,12 @@ def test_reading_never_opens_anything_for_writing(
     monkeypatch.setattr(os, "open", guarded_os_open)
     read_archive(built[name])
     assert writes == []
+
+
+def test_a_directory_that_is_no_image_layout_is_called_a_directory(tmp_path: Path) -> None:
+    """`image-audit scan some/dir` names what it was given: a directory, not a tar archive."""
+    with pytest.raises(UnsupportedFormat, match="it is an empty directory"):
+        read_archive(tmp_path)
+    (tmp_path / "notes.txt").write_text("x")
+    with pytest.raises(UnsupportedFormat, match="it is a directory without manifest"):
+        read_archive(tmp_path)

@@ -158,7 +158,7 @@ def _image_files(
         "report.html": escaped_bytes(report_html(report_doc)),
         "findings.csv": findings_csv(image["findings"]),
         "layers.csv": layers_csv(image["layers"]),
-        "inventory.csv": inventory_csv(view, report.scrub),
+        "inventory.csv": inventory_csv(view, report.scrub, report.origins),
         # As read, except that secret values found in it are redacted (they may not be written
         # anywhere in full); its original digest is config_digest in report.json.
         "config.json": _scrubbed_json(view.image.raw_config, report.scrub),

@@ -87,7 +87,10 @@ def _describe_contents(archive: Archive) -> str:
             "it looks like a root filesystem tar (a single layer or `docker export` output), "
             f"not an image archive; {expected}"
         )
-    return f"it is a tar archive without manifest.json or index.json; {expected}"
+    what = "a directory" if archive.kind == "directory" else "a tar archive"
+    if not names:
+        return f"it is an empty {what[2:]}; {expected}"
+    return f"it is {what} without manifest.json or index.json; {expected}"
 
 
 def select_images(catalog: Catalog, platform: str | None) -> tuple[Image, ...]:

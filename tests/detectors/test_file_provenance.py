@@ -304,7 +304,7 @@ def test_a_report_with_vendor_content_validates_and_the_schema_holds_vendor_to_i
     dpkg_archive: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "bundle"
-    assert main(["scan", str(dpkg_archive), "-o", str(out), "-q"]) == 0
+    assert main(["scan", str(dpkg_archive), "--bundle", str(out), "-q"]) == 0
     report = json.loads((out / "report.json").read_text())
     validator = jsonschema.Draft202012Validator(report_schema())
     validator.validate(report)
