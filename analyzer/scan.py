@@ -33,7 +33,7 @@ class ImageReport:
     """Findings to report: not suppressed, at or above the minimum severity."""
     facts: tuple[tuple[str, object], ...]
     """What detectors established besides findings (e.g. ("packages", [...]), ("os", ...))."""
-    scrub: Callable[[str], str]
+    scrub: Scrubber
     """Redacts every secret the scan recognised for this image (its config's, its files',
     the archive documents') from any text."""
     suppressed: tuple[tuple[Finding, Suppression], ...] = ()
@@ -144,7 +144,7 @@ def _image_report(
     read: ReadResult,
 ) -> tuple[ImageReport, tuple[str, ...]]:
     """Every detector on one image, and the notices its policy and detectors gave."""
-    ctx = ImageContext(view, store, options, read.catalog.artifacts, scrub)
+    ctx = ImageContext(view, store, options, scrub=scrub, artifacts=read.catalog.artifacts)
     findings = sorted((f for d in chosen for f in d.detect(ctx)), key=sort_key)
     wide, findings = _scrubbed_of_file_secrets(scrub, findings, _file_secrets(chosen, view))
     applied = apply_suppressions(findings, options.suppressions, options.today)
@@ -186,7 +186,7 @@ def scan_archive(
         return _scan(path, chosen, options, platform=platform, limits=limits, progress=progress)
     finally:
         for detector in chosen:
-            if isinstance(detector, SecretDetector):
+            if isinstance(detector, StreamingDetector):
                 detector.close()
 
 
@@ -221,6 +221,5 @@ def _scan(
         f"{path}: content over the per-file limit was not fully examined"
         for _, path in store.truncated
     )
-    scrubs = [r.scrub for r in reports if isinstance(r.scrub, Scrubber)]
-    archive_scrub = Scrubber.union(scrubs, shared)
+    archive_scrub = Scrubber.union([r.scrub for r in reports], shared)
     return ScanResult(read, tuple(reports), tuple(notices), archive_scrub)

@@ -408,7 +408,7 @@ def _detect_secrets_share(files: list[str], scan: Callable[[str], Any]) -> tuple
     """One more (untimed) engine run that clocks the detect-secrets work it cannot skip while
     detect-secrets stays the judge, its per-line pipeline on the candidate lines (which bounds
     the speedup any prefilter can reach), and the transformers (YAML/INI) apart."""
-    from analyzer.secrets import dsbridge  # noqa: PLC0415 - child-only
+    from analyzer.secrets.dscompat import dsbridge  # noqa: PLC0415 - child-only
 
     clock = {"judge": 0.0, "transform": 0.0}
 

@@ -9,7 +9,7 @@ from typing import Any
 from analyzer.bundle.report import canonical_json
 from analyzer.detectors import all_rules
 from analyzer.findings.pci import REQUIREMENTS, controls_for
-from analyzer.secrets import dsbridge
+from analyzer.secrets.dscompat import dsbridge
 
 
 def rules_document() -> dict[str, Any]:

@@ -70,3 +70,7 @@ class StreamingDetector(Protocol):
 
     def sink(self) -> ContentSink:
         """The content sink to register for the single pass."""
+
+    def close(self) -> None:
+        """Release what the sink holds beyond a scan (worker processes); called once per scan,
+        also after an error."""

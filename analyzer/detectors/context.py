@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from analyzer.archive.digest import short
 from analyzer.detectors.content import ContentStore
 from analyzer.detectors.identify import FileType, identify
 from analyzer.detectors.packagefiles import FileOrigins
@@ -14,9 +13,11 @@ from analyzer.filesystem.model import Entry, EntryKind, Version
 from analyzer.findings.model import Finding, Rule, Severity, fingerprint
 from analyzer.findings.pci import controls_for
 from analyzer.findings.suppress import Suppression
+from analyzer.image.label import image_label
 from analyzer.image.model import Artifact
 from analyzer.reader import ImageView
 from analyzer.secrets.redact import redact_url_passwords
+from analyzer.secrets.scrubber import Scrubber
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +45,15 @@ class ImageContext:
         view: ImageView,
         store: ContentStore,
         options: ScanOptions,
+        *,
+        scrub: Scrubber,
         artifacts: tuple[Artifact, ...] = (),
-        scrub: Callable[[str], str] = str,
     ) -> None:
         self.view = view
         self.scrub = scrub
-        """Redacts known secret values from text quoted out of the config (history lines)."""
+        """The image's redactor, built once per image by the scan: redacts every secret the
+        config, references and file names hold from any text a detector quotes; its
+        `secrets` are the config secrets the secrets detector reports."""
         self.artifacts = artifacts
         """Non-image manifests of the archive (signatures, SBOMs...)."""
         self.image = view.image
@@ -57,7 +61,7 @@ class ImageContext:
         self.config = view.image.config
         self.store = store
         self.options = options
-        self.label = view.image.refs[0] if view.image.refs else short(view.image.config_digest)
+        self.label = image_label(view.image.refs, view.image.config_digest)
         self._types: dict[str, FileType | None] = {}
         self._origins: FileOrigins | None = None
         self.cache: dict[str, object] = {}

@@ -44,7 +44,7 @@ from analyzer.detectors.context import ImageContext
 from analyzer.filesystem.content import ContentSink
 from analyzer.filesystem.model import Entry, EntryKind, Version
 from analyzer.findings.model import Finding
-from analyzer.secrets.config import ConfigSecret, Scrubber, config_secrets
+from analyzer.secrets.config import ConfigSecret
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.kinds import RULES, rule_for
 from analyzer.secrets.policy import vendor_verdict, verdict
@@ -113,7 +113,7 @@ class SecretDetector:
                     for finding in _file_findings(ctx, index, entry, hits):
                         vendor += ("vendor", "true") in finding.details
                         yield finding
-        for secret in _config_secrets(ctx, self.engine):
+        for secret in ctx.scrub.secrets:  # found once, when the scan built the scrubber
             yield _config_finding(ctx, secret)
         oversized = self._oversized(ctx)
         ctx.notices.extend(oversized[:_NAMED_OVERSIZED])
@@ -136,18 +136,6 @@ class SecretDetector:
             for key, path, size in self._sink.stats.oversized
             if key in layers
         ]
-
-
-def _config_secrets(ctx: ImageContext, engine: SecretEngine) -> tuple[ConfigSecret, ...]:
-    """The scan found them once already to build the scrubber; scan them here otherwise."""
-    if isinstance(ctx.scrub, Scrubber):
-        return ctx.scrub.secrets
-    image = ctx.image
-    return tuple(
-        config_secrets(
-            image.config, len(image.layers), engine, image.raw_config, image.raw_manifest
-        )
-    )
 
 
 def _stored_version(ctx: ImageContext, layer: int, entry: Entry) -> Version | None:

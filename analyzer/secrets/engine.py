@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.secrets import dsbridge
+from analyzer.secrets.dscompat import dsbridge
 from analyzer.secrets.plugins import plugin_settings
 from analyzer.secrets.prefilter import Prefilter
 

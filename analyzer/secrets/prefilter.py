@@ -12,17 +12,14 @@ hyperscan, Python's `re` runs each shape in turn (same result, slower).
 from __future__ import annotations
 
 import bisect
-import functools
 import math
 import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, AnyStr
 
-from detect_secrets.plugins import keyword as ds_keyword
-
 from analyzer.secrets import hsdb
+from analyzer.secrets.dscompat.dsplugins import KEYWORD_DENYLIST, exceeds_entropy
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,53 +45,10 @@ def shapes_of(plugins: Sequence[Any]) -> tuple[list[Shape], bool]:
         elif hasattr(plugin, "entropy_limit") and hasattr(plugin, "charset"):
             shapes.append(_entropy_shape(plugin))
         elif name == "KeywordDetector":
-            shapes.append(Shape("(?:" + "|".join(ds_keyword.DENYLIST) + ")", re.I, name))
+            shapes.append(Shape("(?:" + "|".join(KEYWORD_DENYLIST) + ")", re.I, name))
         else:
             unknown = True
     return shapes, unknown
-
-
-def shannon_entropy(data: str, charset: str) -> float:
-    """detect-secrets' entropy formula, same terms in the same order (so the same float),
-    without counting every charset character in the string one by one.
-
-    >>> from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString
-    >>> plugin, value = Base64HighEntropyString(), "c3VwZXIgc2VjcmV0IHZhbHVlIQ=="
-    >>> shannon_entropy(value, plugin.charset) == plugin.calculate_shannon_entropy(value)
-    True
-    """
-    if not data:
-        return 0
-    order = _charset_order(charset)
-    counts = Counter(data)
-    entropy = 0.0
-    for char in sorted((c for c in counts if c in order), key=order.__getitem__):
-        p = float(counts[char]) / len(data)
-        entropy += -p * math.log(p, 2)
-    return entropy
-
-
-def exceeds_entropy(value: str, plugin: Any) -> bool:
-    """detect-secrets' `entropy > limit` test, skipping the computation when the value has too
-    few distinct characters to get there: the entropy of k distinct characters is at most
-    log2(k) (reached when they are equally frequent), so with log2(k) clearly below the limit
-    (a margin far above float rounding) the answer is no.
-
-    >>> from detect_secrets.plugins.high_entropy_strings import HexHighEntropyString
-    >>> exceeds_entropy("0123456701234567", HexHighEntropyString())  # 8 digits, uniform: 3.0
-    False
-    >>> exceeds_entropy("0123456789abcdef", HexHighEntropyString())
-    True
-    """
-    limit = float(plugin.entropy_limit)
-    if math.log2(max(len(set(value)), 1)) < limit - 1e-9:
-        return False
-    return shannon_entropy(value, plugin.charset) > limit
-
-
-@functools.cache
-def _charset_order(charset: str) -> dict[str, int]:
-    return {char: index for index, char in enumerate(charset)}
 
 
 def _regex_shape(pattern: re.Pattern[str], source: str) -> Shape:

@@ -33,6 +33,7 @@ from analyzer.findings.verdicts import image_verdicts
 from analyzer.inventory.ownership import Provenance
 from analyzer.reader import ImageView, read_archive
 from analyzer.scan import ImageReport, scan_archive
+from analyzer.secrets.config import image_scrubber
 from analyzer.views import scan_document
 from fixtures import packaged
 from fixtures.detector_cases import base, clean_image
@@ -162,13 +163,15 @@ def scanned(archive: Path) -> tuple[ImageView, FileOrigins]:
     sinks = [store, *(d.sink() for d in detectors if isinstance(d, StreamingDetector))]
     try:
         [view] = read_archive(archive, sinks=sinks).images
-        ctx = ImageContext(view, store, ScanOptions())
+        engine = next(d.engine for d in detectors if isinstance(d, SecretDetector))
+        scrub = image_scrubber(view.image, engine)
+        ctx = ImageContext(view, store, ScanOptions(), scrub=scrub)
         for detector in detectors:
             list(detector.detect(ctx))
         return view, ctx.origins
     finally:
         for detector in detectors:
-            if isinstance(detector, SecretDetector):
+            if isinstance(detector, StreamingDetector):
                 detector.close()
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from detect_secrets.core import scan as ds_scan
 from detect_secrets.filters.heuristic import is_indirect_reference as original
 
-from analyzer.secrets import dsbridge, dsfilters
-from analyzer.secrets.dsfilters import is_indirect_reference
+from analyzer.secrets.dscompat import dsbridge, dsfilters
+from analyzer.secrets.dscompat.dsfilters import is_indirect_reference
 from analyzer.secrets.engine import SecretEngine
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])

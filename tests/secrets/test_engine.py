@@ -18,7 +18,7 @@ import pytest
 from detect_secrets.core.scan import scan_file
 from detect_secrets.settings import default_settings
 
-from analyzer.secrets import dsbridge
+from analyzer.secrets.dscompat import dsbridge
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.prefilter import Prefilter, plain_buffer
 

@@ -20,8 +20,8 @@ import pytest
 from detect_secrets.transformers.config import ConfigFileTransformer, EagerConfigFileTransformer
 from detect_secrets.transformers.exceptions import ParsingError
 
-from analyzer.secrets import dsbridge
-from analyzer.secrets.inilines import (
+from analyzer.secrets.dscompat import dsbridge
+from analyzer.secrets.dscompat.inilines import (
     _has_unusual_whitespace,
     _Invalid,
     _NotSimple,

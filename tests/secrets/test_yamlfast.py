@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 from detect_secrets.transformers.yaml import _yaml_comment_regex
 
-from analyzer.secrets import yamllines, yamlscalar
-from analyzer.secrets.yamlfast import fast_yaml_lines
-from analyzer.secrets.yamllines import transformed_yaml_lines
+from analyzer.secrets.dscompat import yamllines, yamlscalar
+from analyzer.secrets.dscompat.yamlfast import fast_yaml_lines
+from analyzer.secrets.dscompat.yamllines import transformed_yaml_lines
 from tests.conftest import SHARED_ABSENT
 from tests.secrets.test_yamllines import outcome, read, reference, yaml_files
 

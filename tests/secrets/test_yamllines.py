@@ -1,12 +1,12 @@
 """Our YAML transformer gives exactly detect-secrets' YAML transformer's lines, only faster.
 
 detect-secrets places each YAML string value at a line number that comes from how far PyYAML's
-pure-Python scanner has read ahead (see analyzer/secrets/yamllines.py), and its line numbers are
-what findings report: any difference would move or lose findings. So the output (lines, None for
-a ParsingError, or the exception raised) is compared with detect-secrets' own YAMLTransformer on
-tricky snippets, on the YAML files of this machine and on generated documents. Texts the fast
-path does not handle go to detect-secrets itself; the tests also check that this fallback is
-rare on normal documents and that the fast path really runs.
+pure-Python scanner has read ahead (see analyzer/secrets/dscompat/yamllines.py), and its line
+numbers are what findings report: any difference would move or lose findings. So the output
+(lines, None for a ParsingError, or the exception raised) is compared with detect-secrets' own
+YAMLTransformer on tricky snippets, on the YAML files of this machine and on generated
+documents. Texts the fast path does not handle go to detect-secrets itself; the tests also check
+that this fallback is rare on normal documents and that the fast path really runs.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ import pytest
 from detect_secrets.transformers.exceptions import ParsingError
 from detect_secrets.transformers.yaml import YAMLTransformer
 
-from analyzer.secrets import yamllines
-from analyzer.secrets.yamllines import RecursiveYAMLError, transformed_yaml_lines
+from analyzer.secrets.dscompat import yamllines
+from analyzer.secrets.dscompat.yamllines import RecursiveYAMLError, transformed_yaml_lines
 
 Outcome = tuple[str, object]
 

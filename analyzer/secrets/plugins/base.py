@@ -15,8 +15,7 @@ import zlib
 from collections.abc import Generator
 from typing import Any, ClassVar
 
-from detect_secrets.plugins.base import RegexBasedDetector
-
+from analyzer.secrets.dscompat.dsplugins import RegexBasedDetector
 from analyzer.secrets.structure import is_placeholder
 
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

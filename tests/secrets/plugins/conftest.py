@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from analyzer.secrets import dsbridge
+from analyzer.secrets.dscompat import dsbridge
 
 
 @pytest.fixture(autouse=True, scope="module")

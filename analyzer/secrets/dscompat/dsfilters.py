@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 ORIGINAL_INDIRECT_REFERENCE = "detect_secrets.filters.heuristic.is_indirect_reference"
-INDIRECT_REFERENCE = "analyzer.secrets.dsfilters.is_indirect_reference"
+INDIRECT_REFERENCE = "analyzer.secrets.dscompat.dsfilters.is_indirect_reference"
 
 # detect-secrets searches r"([^\v=!:]*)\s*(:=?|[!=]{1,3})\s*([\w.-]+[\[\(][^\v]*[\]\)])": a
 # free prefix, an assignment or comparison operator, then `name[...]` or `name(...)`. The

@@ -86,8 +86,8 @@ from yaml.events import (  # type: ignore[import-untyped]
 from yaml.nodes import ScalarNode  # type: ignore[import-untyped]
 from yaml.reader import Reader  # type: ignore[import-untyped]
 
-from analyzer.secrets.yamlfast import fast_yaml_lines
-from analyzer.secrets.yamlscalar import implicit_tag, output_line, stock_safe_loader
+from analyzer.secrets.dscompat.yamlfast import fast_yaml_lines
+from analyzer.secrets.dscompat.yamlscalar import implicit_tag, output_line, stock_safe_loader
 
 __all__ = ["RecursiveYAMLError", "reference_yaml_lines", "transformed_yaml_lines"]
 

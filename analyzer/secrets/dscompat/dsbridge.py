@@ -33,10 +33,10 @@ from detect_secrets.transformers.yaml import YAMLTransformer
 from detect_secrets.util.code_snippet import get_code_snippet
 from detect_secrets.util.filetype import FileType, determine_file_type
 
-from analyzer.secrets import dsfilters, dsinject
-from analyzer.secrets.inilines import ini_lines
+from analyzer.secrets.dscompat import dsfilters, dsinject
+from analyzer.secrets.dscompat.inilines import ini_lines
+from analyzer.secrets.dscompat.yamllines import transformed_yaml_lines
 from analyzer.secrets.prefilter import newline_only
-from analyzer.secrets.yamllines import transformed_yaml_lines
 
 # The filter that checks the file exists on the host disk: our files live inside layers.
 _HOST_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"

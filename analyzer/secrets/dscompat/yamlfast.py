@@ -50,7 +50,7 @@ import yaml  # type: ignore[import-untyped]
 from yaml.constructor import SafeConstructor  # type: ignore[import-untyped]
 from yaml.nodes import ScalarNode  # type: ignore[import-untyped]
 
-from analyzer.secrets.yamlscalar import (
+from analyzer.secrets.dscompat.yamlscalar import (
     SCALAR_TAGS,
     STR,
     block_scalar,

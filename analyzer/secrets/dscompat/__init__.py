@@ -1,0 +1,13 @@
+"""Everything that reaches into detect-secrets and PyYAML, fenced in one package.
+
+detect-secrets stays the judge of what is a secret; these modules call its settings, plugins,
+filters and transformers, and re-implement a few of its internals exactly (per-line pipeline,
+INI and YAML transformers, the indirect-reference filter, the entropy formula), each tested
+against the original. They are the only importers of `detect_secrets` and `yaml` in the
+package (tests/secrets/test_dscompat.py holds them to it), and they are checked against one
+version of detect-secrets: `CHECKED_AGAINST`, pinned in setup.cfg. An upgrade is a deliberate
+change: bump both, and run the equivalence tests.
+"""
+
+CHECKED_AGAINST = "1.5.0"
+"""The detect-secrets release whose internals these modules reproduce."""
