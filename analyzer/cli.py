@@ -38,8 +38,15 @@ from analyzer.findings.model import Severity
 from analyzer.findings.suppress import load_suppressions
 from analyzer.inspection import Inspection, inspect_archive
 from analyzer.limits import Limits
-from analyzer.listing import LsMode, ls_document
-from analyzer.ls_views import ls_header, ls_table, note
+from analyzer.listing import (
+    LsMode,
+    content_match,
+    find_document,
+    layer_steps,
+    ls_document,
+    name_match,
+)
+from analyzer.ls_views import find_table, ls_header, ls_table, note
 from analyzer.progress import ProgressLine
 from analyzer.scan import ScanResult, scan_archive
 from analyzer.severity_filter import EVERY_SEVERITY, SeverityFilter
@@ -107,6 +114,8 @@ def run_inspect(args: argparse.Namespace, layout: Layout) -> Results:
 def run_ls(args: argparse.Namespace, layout: Layout) -> Results:
     """`image-audit ls`."""
     path, _ = normalize(args.path)
+    if args.find is not None or args.sha256 is not None:
+        return _run_find(args, path, layout)
     mode: LsMode = "history" if args.history else "deleted" if args.deleted else "tree"
     # --history says which package each file version belongs to: the read collects the
     # package databases and the MD5/SHA-1 of the files shown
@@ -127,6 +136,24 @@ def run_ls(args: argparse.Namespace, layout: Layout) -> Results:
     if len(absent) == len(docs) and absent:  # no image has it: an error, not an empty answer
         hint = "" if args.history else " (try --history or --deleted)"
         raise UsageError("; ".join(absent) + hint)
+    return Results(_json({"images": docs}) if args.format == "json" else "".join(parts))
+
+
+def _run_find(args: argparse.Namespace, path: str, layout: Layout) -> Results:
+    """`ls --find GLOB` / `ls --sha256 HEX`: where, and since when, the images hold it."""
+    match = name_match(args.find) if args.find is not None else content_match(args.sha256)
+    wanted = f"a name matching {args.find}" if args.find is not None else f"sha256:{args.sha256}"
+    seen = _read(args)
+    docs, parts = [], []
+    for view, scrub in zip(seen.read.images, seen.scrubs, strict=True):
+        doc = find_document(view, path, match, scrub)
+        if len(seen.read.images) > 1:
+            parts.append(ls_header(doc, layout))
+        if doc["matches"]:
+            parts.append(find_table(doc, layer_steps(view, scrub), layout))
+        else:
+            parts.append(note(f"no layer of {document_label(doc)} holds {wanted}", layout))
+        docs.append(doc)
     return Results(_json({"images": docs}) if args.format == "json" else "".join(parts))
 
 

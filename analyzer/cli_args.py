@@ -181,6 +181,26 @@ def _ls(ls: argparse.ArgumentParser) -> None:
         action="store_true",
         help="deleted or shadowed versions still recoverable from their layer",
     )
+    mode.add_argument(
+        "--find",
+        metavar="GLOB",
+        help="every version in every layer whose name matches GLOB (a GLOB with / matches the "
+        "whole path), deleted ones too",
+    )
+    mode.add_argument(
+        "--sha256",
+        metavar="HEX",
+        type=_sha256_hex,
+        help="every version in every layer with exactly this content, deleted ones too",
+    )
+
+
+def _sha256_hex(text: str) -> str:
+    """A content digest as `ls --sha256` takes it: 64 hex digits, `sha256:` optional."""
+    value = text.strip().lower().removeprefix("sha256:")
+    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+        raise argparse.ArgumentTypeError(f"not a sha256 digest (64 hex digits): {printable(text)}")
+    return value
 
 
 def _reading(command: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:

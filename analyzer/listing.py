@@ -3,6 +3,8 @@ the versions deleted or shadowed but still stored in a layer; every string scrub
 
 from __future__ import annotations
 
+import fnmatch
+import re
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -14,6 +16,8 @@ from analyzer.inventory.ownership import Origin
 from analyzer.reader import ImageView
 
 LsMode = Literal["tree", "history", "deleted"]
+Match = Callable[[str, Entry], bool]
+"""Does the version of a path (its path, its stored entry) answer `ls --find` / `--sha256`?"""
 
 
 def entry_document(entry: Entry) -> dict[str, Any]:
@@ -89,6 +93,65 @@ def ls_document(
     if absent:
         doc["absent"] = True
     return dict(scrub_document(doc, scrub))
+
+
+def find_document(view: ImageView, path: str, match: Match, scrub: Scrub) -> dict[str, Any]:
+    """One image's part of `ls --find` / `ls --sha256`: every stored version at or below `path`
+    in any layer that `match` accepts, deleted and shadowed ones included, each with what
+    became of it (`fate`: "present", or "deleted"/"replaced" in a later layer)."""
+    fs = view.fs
+    found = []
+    for p in fs.all_paths():
+        if not is_within(p, path):
+            continue
+        history = fs.history(p)
+        for i, version in enumerate(history):
+            if version.entry is None or not match(p, version.entry):
+                continue
+            step = version_document(p, version)
+            later = history[i + 1] if i + 1 < len(history) else None
+            if later is None:
+                step["fate"] = {"present": True}
+            else:
+                how = "deleted" if later.entry is None else "replaced"
+                step["fate"] = {"present": False, "how": how, "by_layer": later.layer}
+            found.append(step)
+    doc: dict[str, Any] = {
+        "refs": list(view.image.refs),
+        "platform": str(view.image.platform),
+        "config_digest": view.image.config_digest,
+        "matches": found,
+    }
+    return dict(scrub_document(doc, scrub))
+
+
+def name_match(pattern: str) -> Match:
+    """`ls --find GLOB`: a GLOB without / matches the base name (as `find -name`), with / the
+    whole path (as `find -path`); case-sensitive, fnmatch rules (`*` crosses / in a path).
+
+    >>> name_match("*.pem")("/etc/ssl/a.pem", None), name_match("/etc/*")("/etc/ssl/a.pem", None)
+    (True, True)
+    >>> name_match("a.PEM")("/etc/ssl/a.pem", None)
+    False
+    """
+    whole = "/" in pattern
+    compiled = re.compile(fnmatch.translate(pattern))
+
+    def match(path: str, entry: Entry | None) -> bool:
+        return compiled.match(path if whole else path[path.rfind("/") + 1 :]) is not None
+
+    return match
+
+
+def content_match(sha256_hex: str) -> Match:
+    """`ls --sha256 HEX`: regular files (and hard links to them) with exactly that content."""
+
+    digest = bytes.fromhex(sha256_hex)
+
+    def match(path: str, entry: Entry | None) -> bool:
+        return entry is not None and entry.digest == digest
+
+    return match
 
 
 def _final_entries(fs: LayeredFS, path: str) -> list[dict[str, Any]]:

@@ -118,3 +118,40 @@ def deleted_table(doc: dict[str, Any], layout: Layout = PLAIN) -> str:
         + f"\n{len(removed)} version(s) hidden from the final filesystem "
         "but recoverable from the archive\n"
     )
+
+
+FIND_COLUMNS = (
+    Column("path", wrap=16),
+    Column("layer"),
+    Column("change", wrap=8),
+    Column("type"),
+    Column("size"),
+    Column("sha256"),
+    Column("now", wrap=10),
+    Column("created_by", wrap=14, prose=True),
+)
+
+
+def find_table(doc: dict[str, Any], steps: Sequence[str], layout: Layout = PLAIN) -> str:
+    """The `ls --find` / `--sha256` table: each matching version, its layer and build step,
+    and what became of it."""
+    rows = [
+        [
+            m["path"],
+            m["layer"],
+            m["change"],
+            m["entry"]["type"],
+            m["entry"]["size"],
+            m["entry"]["sha256"][:12],
+            _fate_cell(m["fate"]),
+            steps[m["layer"]],
+        ]
+        for m in doc["matches"]
+    ]
+    return table(rows, FIND_COLUMNS, layout) + "\n"
+
+
+def _fate_cell(fate: dict[str, Any]) -> str:
+    if fate["present"]:
+        return "present"
+    return f"{fate['how']} in layer {fate['by_layer']}"
