@@ -46,6 +46,7 @@ from analyzer.inventory import (
 from analyzer.inventory.model import MAX_NOTICES
 from analyzer.inventory.rpmsqlite import packages_rows
 from analyzer.text import printable
+from tests.mutation import mutated
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
 FUZZ = settings(
@@ -110,28 +111,6 @@ _INTERESTING += [
 ]
 
 
-@st.composite
-def mutated(draw: st.DrawFn, seeds: list[bytes]) -> bytes:
-    """A seed after a few random edits."""
-    data = bytearray(draw(st.sampled_from(seeds)))
-    for _ in range(draw(st.integers(0, 6))):
-        at = draw(st.integers(0, len(data)))
-        end = draw(st.integers(at, min(len(data), at + 64)))
-        edit = draw(st.sampled_from(["insert", "delete", "repeat", "overwrite", "truncate"]))
-        piece = draw(st.sampled_from(_INTERESTING) | st.binary(max_size=8))
-        if edit == "insert":
-            data[at:at] = piece * draw(st.integers(1, 40))
-        elif edit == "delete":
-            del data[at:end]
-        elif edit == "repeat":
-            data[at:at] = bytes(data[at:end]) * draw(st.integers(1, 20))
-        elif edit == "overwrite":
-            data[at : at + len(piece)] = piece
-        else:
-            del data[at:]
-    return bytes(data)
-
-
 def check_notices(notices: tuple[str, ...]) -> None:
     """What every parser promises about its notices."""
     assert len(notices) <= MAX_NOTICES + 1
@@ -169,7 +148,7 @@ def test_package_databases_give_packages_and_printable_notices(
     name: str, parse: Callable[[bytes], Parsed], seeds: list[bytes]
 ) -> None:
     @FUZZ
-    @given(mutated(seeds))
+    @given(mutated(seeds, _INTERESTING))
     def run(data: bytes) -> None:
         check_parsed(parse(data))
 
@@ -177,14 +156,14 @@ def test_package_databases_give_packages_and_printable_notices(
 
 
 @FUZZ
-@given(mutated([OS_RELEASE, b"3.20.3\n", b"12.4\n", b"trixie/sid\n"]))
+@given(mutated([OS_RELEASE, b"3.20.3\n", b"12.4\n", b"trixie/sid\n"], _INTERESTING))
 def test_release_files_give_an_identity_and_printable_notices(data: bytes) -> None:
     for parse in (parse_os_release, parse_alpine_release, parse_debian_version):
         check_os(parse(data))
 
 
 @FUZZ
-@given(mutated([METADATA, PACKAGE_JSON]))
+@given(mutated([METADATA, PACKAGE_JSON], _INTERESTING))
 def test_python_and_npm_metadata_give_a_package_or_none(data: bytes) -> None:
     for parse in (parse_python_metadata, parse_package_json):
         package = parse(data)
@@ -199,7 +178,7 @@ def rpmdb() -> bytes:
 
 def test_rpm_databases_give_packages_or_a_notice(rpmdb: bytes) -> None:
     @FUZZ
-    @given(mutated([rpmdb]))
+    @given(mutated([rpmdb], _INTERESTING))
     def run(data: bytes) -> None:
         check_parsed(parse_rpmdb_sqlite(data))
 
@@ -210,7 +189,7 @@ def test_rpm_header_blobs_give_packages_or_a_notice(rpmdb: bytes) -> None:
     blobs = [blob for _, blob in packages_rows(rpmdb) if isinstance(blob, bytes)]
 
     @FUZZ
-    @given(st.lists(mutated(blobs), min_size=1, max_size=3))
+    @given(st.lists(mutated(blobs, _INTERESTING), min_size=1, max_size=3))
     def run(mutants: list[bytes]) -> None:
         connection = sqlite3.connect(":memory:")
         connection.execute("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob BLOB)")
@@ -225,7 +204,7 @@ def test_suppression_files_load_or_are_one_line_errors() -> None:
         path = Path(directory) / "suppress.toml"
 
         @FUZZ
-        @given(mutated([SUPPRESSIONS]))
+        @given(mutated([SUPPRESSIONS], _INTERESTING))
         def run(data: bytes) -> None:
             path.write_bytes(data)
             try:

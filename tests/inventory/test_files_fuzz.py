@@ -24,6 +24,7 @@ from analyzer.inventory.pyrecord import parse_record
 from analyzer.inventory.rpm import BadHeader
 from analyzer.inventory.rpmfiles import header_files, parse_rpmdb_files
 from analyzer.text import printable
+from tests.mutation import mutated
 
 FUZZ = settings(
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")),
@@ -57,28 +58,6 @@ _PIECES = [
 _PIECES += [b"F:", b"R:", b"Z:Q1", b"Z:Q2", b"Conffiles:", b"sha256=", b"../", b"/", MD5]
 
 
-@st.composite
-def mutated(draw: st.DrawFn, seed: bytes) -> bytes:
-    """`seed` after a few random edits."""
-    data = bytearray(seed)
-    for _ in range(draw(st.integers(0, 6))):
-        at = draw(st.integers(0, len(data)))
-        end = draw(st.integers(at, min(len(data), at + 64)))
-        piece = draw(st.sampled_from(_PIECES) | st.binary(max_size=8))
-        edit = draw(st.sampled_from(["insert", "delete", "repeat", "overwrite", "truncate"]))
-        if edit == "insert":
-            data[at:at] = piece * draw(st.integers(1, 40))
-        elif edit == "delete":
-            del data[at:end]
-        elif edit == "repeat":
-            data[at:at] = bytes(data[at:end]) * draw(st.integers(1, 20))
-        elif edit == "overwrite":
-            data[at : at + len(piece)] = piece
-        else:
-            del data[at:]
-    return bytes(data)
-
-
 def check(recorded: Recorded) -> None:
     """What every reader promises: absolute paths, few printable one-line notices."""
     assert all(f.path.startswith("/") for f in recorded.files)
@@ -88,7 +67,7 @@ def check(recorded: Recorded) -> None:
 
 def fuzz(seed: bytes, reader: Callable[[bytes], Recorded]) -> Callable[[], None]:
     @FUZZ
-    @given(mutated(seed))
+    @given(mutated([seed], _PIECES))
     def run(data: bytes) -> None:
         check(reader(data))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import sqlite3
 import struct
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from analyzer.inventory.rpmfiles import (
     parse_rpmdb_files,
 )
 from tests.inventory.rpmfiles_content import FILES
+from tests.inventory.test_rpm import database
 
 FIXTURE = Path(__file__).parent / "data" / "rpmdb-files-rpm418.sqlite.gz"
 INT32, STRING, STRING_ARRAY = 4, 6, 8
@@ -44,13 +44,6 @@ def header(*entries: tuple[int, int, tuple[int, bytes]]) -> bytes:
         index += struct.pack(">iIiI", tag, kind, len(store), count)
         store += data
     return struct.pack(">II", len(entries), len(store)) + index + store
-
-
-def database(*blobs: bytes) -> bytes:
-    connection = sqlite3.connect(":memory:")
-    connection.execute("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB)")
-    connection.executemany("INSERT INTO Packages (blob) VALUES (?)", [(b,) for b in blobs])
-    return connection.serialize()
 
 
 def test_files_rpm_recorded_carry_the_digest_algorithm_their_header_declares() -> None:
