@@ -32,10 +32,20 @@ from analyzer.detectors.context import ScanOptions
 from analyzer.detectors.packagefiles import FileOrigins
 from analyzer.detectors.packages import origin_store
 from analyzer.errors import AnalyzerError, UsageError
+from analyzer.extract import (
+    CopySink,
+    Staging,
+    check_destination,
+    choose,
+    custody_document,
+    extract,
+    write_custody,
+)
 from analyzer.filesystem.content import ContentSink
 from analyzer.filesystem.paths import normalize
 from analyzer.findings.model import Severity
 from analyzer.findings.suppress import load_suppressions
+from analyzer.image.label import image_label
 from analyzer.inspection import Inspection, inspect_archive
 from analyzer.limits import Limits
 from analyzer.listing import (
@@ -262,9 +272,40 @@ def run_verify(args: argparse.Namespace, layout: Layout) -> Results:
     return Results("".join(lines), 1 if failed else 0)
 
 
+def run_extract(args: argparse.Namespace, layout: Layout) -> Results:
+    """`image-audit extract`: one version of a path, byte for byte, and its custody record."""
+    path, _ = normalize(args.path)
+    destination = check_destination(args.dest, args.force, args.archive)
+    staging = Staging(destination)
+    try:
+        sink = CopySink(staging, path)
+        seen = _read(args, [sink])
+        if len(seen.read.images) != 1:
+            labels = ", ".join(
+                image_label(v.image.refs, v.image.config_digest) for v in seen.read.images
+            )
+            raise UsageError(
+                f"the archive holds {len(seen.read.images)} images ({labels}); extract reads "
+                "one: choose it with --platform"
+            )
+        [view], [scrub] = seen.read.images, seen.scrubs
+        chosen = choose(view, path, args.layer)
+        written = extract(view, chosen, sink, destination)
+        write_custody(staging, custody_document(args.archive, view, chosen, written, scrub))
+    finally:
+        staging.close()
+    _status(
+        args,
+        f"wrote {destination.path} ({written[0]} bytes, sha256:{written[1]}) and "
+        f"{destination.custody.name}",
+    )
+    return Results("")
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Layout], Results]] = {
     "inspect": run_inspect,
     "ls": run_ls,
+    "extract": run_extract,
     "scan": run_scan,
     "rules": run_rules,
     "verify": run_verify,

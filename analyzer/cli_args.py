@@ -62,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     inspect = commands.add_parser("inspect", help="images, configs and layers, all verified")
     _reading(inspect, ("table", "json"))
     _ls(commands.add_parser("ls", help="the final filesystem, a path's history, deleted files"))
+    _extract(commands.add_parser("extract", help="the exact bytes of a file, with custody"))
     rules = commands.add_parser("rules", help="every rule id with severity and PCI references")
     _output(rules, ("table", "json"))
     verify = commands.add_parser("verify", help="check a bundle (and the archive) later")
@@ -193,6 +194,35 @@ def _ls(ls: argparse.ArgumentParser) -> None:
         type=_sha256_hex,
         help="every version in every layer with exactly this content, deleted ones too",
     )
+
+
+def _extract(extract: argparse.ArgumentParser) -> None:
+    extract.add_argument("archive", type=Path, help="image archive (tar, tar.gz/xz/zst, or dir)")
+    extract.add_argument("path", help="the file (or directory: a tar of it) in the image")
+    extract.add_argument(
+        "-o",
+        "--output",
+        dest="dest",
+        type=Path,
+        required=True,
+        metavar="DEST",
+        help="where to write it; DEST.custody.json is written beside it",
+    )
+    extract.add_argument(
+        "--layer",
+        type=int,
+        metavar="N",
+        help="the version layer N stored (deleted or shadowed later too); default: the final one",
+    )
+    extract.add_argument(
+        "--platform", metavar="OS/ARCH", help="the image for os/arch[/variant], e.g. linux/arm64"
+    )
+    extract.add_argument("--force", action="store_true", help="replace an existing DEST")
+    extract.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress, no status line on stderr"
+    )
+    extract.add_argument("--no-progress", action="store_true", help="no progress line")
+    _limits(extract.add_argument_group("safety limits"))
 
 
 def _sha256_hex(text: str) -> str:

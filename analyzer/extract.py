@@ -1,0 +1,378 @@
+"""`image-audit extract`: the exact bytes of one version of a path, with a custody record.
+
+The archive is read once, verified as any read is. While it streams, every regular file at the
+asked path (or below it, for a directory) in every layer is copied into a private staging
+directory beside DEST, its sha256 taken on the way; which version was asked for is only known
+once the layers are merged (the final one, or the one stored in `--layer N`). Then:
+
+- a file: its staged copy is hashed again, compared with the sha256 the read took, and renamed
+  onto DEST. Permission bits are applied without setuid, setgid and sticky; ownership, device
+  numbers and extended attributes are never applied: the custody record holds them.
+- a directory: DEST is a tar of that subtree as stored (the final tree, or the entries layer N
+  stored under it), members named relative to the directory's parent; each file's bytes are
+  checked the same way. A tar records modes, owners and links without applying them.
+
+Nothing is written through a symlink (files are created with O_EXCL|O_NOFOLLOW inside a
+directory opened once), an existing DEST or DEST.custody.json is refused without `--force`, a
+DEST inside the input is refused, and the staging directory is removed whatever happens. What
+is printed and the custody record pass the image's redactor (the recovered bytes do not: they
+are what was asked for).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import os
+import secrets
+import stat
+import tarfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from analyzer import __version__
+from analyzer.bundle.custody import file_sha256, utc_now
+from analyzer.bundle.outdir import refuse_overlap, shown, why
+from analyzer.errors import OutputError, UsageError
+from analyzer.filesystem.content import ContentConsumer, PendingFile
+from analyzer.filesystem.model import Entry, EntryKind, Version
+from analyzer.filesystem.paths import is_within
+from analyzer.image.label import image_label
+from analyzer.reader import ImageView
+from analyzer.text import printable
+
+_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+_SPECIAL_BITS = stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX
+_TAR_TYPES = {
+    EntryKind.FILE: tarfile.REGTYPE,
+    EntryKind.DIR: tarfile.DIRTYPE,
+    EntryKind.SYMLINK: tarfile.SYMTYPE,
+    EntryKind.HARDLINK: tarfile.LNKTYPE,
+    EntryKind.CHARDEV: tarfile.CHRTYPE,
+    EntryKind.BLOCKDEV: tarfile.BLKTYPE,
+    EntryKind.FIFO: tarfile.FIFOTYPE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """DEST and its custody record, checked before the read."""
+
+    path: Path
+    custody: Path
+    force: bool
+
+
+def check_destination(dest: Path, force: bool, source: Path) -> Destination:
+    """Refuse a DEST that cannot be written safely; nothing is created yet."""
+    target = Path(os.path.abspath(dest))
+    custody = target.with_name(target.name + ".custody.json")
+    parent = target.parent
+    if not parent.is_dir():
+        raise OutputError(f"{shown(parent)} is not an existing directory; create it first")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write in {shown(parent)} (read-only or no permission)")
+    for path in (target, custody):
+        try:
+            found = os.lstat(path)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(found.st_mode) or not stat.S_ISREG(found.st_mode):
+            raise OutputError(f"{shown(path)} exists and is not a regular file; name a new file")
+        if not force:
+            raise OutputError(f"{shown(path)} exists; use --force to replace it")
+    try:
+        refuse_overlap(target, source, "the extracted file")
+    except OSError as exc:
+        raise OutputError(f"cannot write {shown(target)}: {why(exc)}") from None
+    return Destination(target, custody, force)
+
+
+class Staging:
+    """A private directory beside DEST holding the copies taken during the read."""
+
+    def __init__(self, destination: Destination) -> None:
+        self.destination = destination
+        self.name = f".{destination.path.name[:40]}.image-audit-extract-{secrets.token_hex(8)}"
+        self._parent = os.open(destination.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            os.mkdir(self.name, 0o700, dir_fd=self._parent)
+            self.fd = os.open(
+                self.name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=self._parent
+            )
+        except OSError as exc:
+            os.close(self._parent)
+            raise OutputError(
+                f"cannot write beside {shown(destination.path)}: {why(exc)}"
+            ) from None
+        self._count = 0
+
+    def new_file(self) -> tuple[str, int]:
+        self._count += 1
+        name = f"f{self._count}"
+        return name, os.open(name, _NEW, 0o600, dir_fd=self.fd)
+
+    def publish(self, name: str, target: Path) -> None:
+        """Move a staged file onto `target` (a rename: whole or not at all)."""
+        os.rename(name, target.name, src_dir_fd=self.fd, dst_dir_fd=self._parent)
+
+    def close(self) -> None:
+        """Remove what is left (a flat directory of regular files) and the directory."""
+        for name in os.listdir(self.fd):
+            with contextlib.suppress(OSError):
+                os.unlink(name, dir_fd=self.fd)
+        os.close(self.fd)
+        with contextlib.suppress(OSError):
+            os.rmdir(self.name, dir_fd=self._parent)
+        os.close(self._parent)
+
+
+@dataclass(slots=True)
+class _Copy:
+    handle: io.BufferedWriter
+    name: str
+    key: tuple[str, str]
+    taken: dict[tuple[str, str], tuple[str, str]]
+
+    def feed(self, chunk: bytes) -> None:
+        self.handle.write(chunk)
+
+    def close(self, sha256: str) -> None:
+        self.handle.close()
+        self.taken[self.key] = (self.name, sha256)  # a path stored twice: the later copy
+
+
+@dataclass(slots=True)
+class CopySink:
+    """Copies every regular file at or below `path`, from every layer, into the staging."""
+
+    staging: Staging
+    path: str
+    taken: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    """(layer key, path) -> (staged name, sha256 the read took)."""
+
+    def open(self, layer_digest: str, entry: PendingFile) -> ContentConsumer | None:
+        if not is_within(entry.path, self.path):
+            return None
+        name, fd = self.staging.new_file()
+        return _Copy(open(fd, "wb"), name, (layer_digest, entry.path), self.taken)
+
+
+@dataclass(frozen=True, slots=True)
+class Chosen:
+    """The version extracted, and where it lives."""
+
+    version: Version
+    entry: Entry
+    layer_asked: bool
+    """--layer N: a directory is what that layer stored under it, not the final tree."""
+
+
+def choose(view: ImageView, path: str, layer: int | None) -> Chosen:
+    """The final version of `path`, or the one layer `layer` stored; a clear error listing the
+    layers that hold versions of it otherwise."""
+    history = view.fs.history(path)
+    if layer is not None:
+        if not 0 <= layer < len(view.listings):
+            raise UsageError(f"--layer {layer}: the image has layers 0 to {len(view.listings) - 1}")
+        stored = [v for v in history if v.layer == layer and v.entry is not None]
+        version = stored[-1] if stored else None
+    else:
+        version = view.fs.final_version(path)
+    if version is None or version.entry is None:
+        where = "in layer" if layer is not None else "in the final filesystem"
+        raise UsageError(f"{printable(path)} is not {where}{_at(layer)}; {_versions(history)}")
+    return Chosen(version, version.entry, layer is not None)
+
+
+def _at(layer: int | None) -> str:
+    return f" {layer}" if layer is not None else ""
+
+
+def _versions(history: tuple[Version, ...]) -> str:
+    if not history:
+        return "no layer of the image holds it"
+    steps = ", ".join(f"layer {v.layer} ({v.change.value})" for v in history)
+    return f"its versions: {steps} (choose one with --layer N)"
+
+
+def extract(
+    view: ImageView,
+    chosen: Chosen,
+    sink: CopySink,
+    destination: Destination,
+) -> tuple[int, str]:
+    """Write the chosen version to DEST: (bytes written, their sha256)."""
+    entry = chosen.entry
+    if entry.kind is EntryKind.FILE:
+        return _publish_file(view, chosen, sink, destination)
+    if entry.kind is EntryKind.DIR:
+        return _publish_tar(view, chosen, sink, destination)
+    if entry.kind is EntryKind.HARDLINK:
+        raise UsageError(
+            f"{printable(entry.path)} in layer {chosen.version.layer} is a hard link to "
+            f"{printable(entry.link)}; extract that path (with --layer {chosen.version.layer})"
+        )
+    what = "a symbolic link to " + printable(entry.link) if entry.link else entry.kind.value
+    raise UsageError(f"{printable(entry.path)} is {what}: it holds no bytes to extract")
+
+
+def _staged(view: ImageView, layer: int, entry: Entry, sink: CopySink) -> str:
+    """The staged copy of `entry` as layer `layer` stored it, checked against the read's
+    sha256 (the bytes on disk are hashed again)."""
+    key = (view.listings[layer].key, entry.path)
+    name, sha256 = sink.taken.get(key, ("", ""))
+    if not name or sha256 != entry.sha256:
+        raise OutputError(f"{printable(entry.path)}: its bytes were not captured during the read")
+    if _digest_of(sink.staging, name)[1] != entry.sha256:
+        raise OutputError(
+            f"{printable(entry.path)}: the copy on disk does not match the sha256 taken while "
+            "reading; nothing was written"
+        )
+    return name
+
+
+def _publish_file(
+    view: ImageView, chosen: Chosen, sink: CopySink, destination: Destination
+) -> tuple[int, str]:
+    entry = chosen.entry
+    name = _staged(view, chosen.version.layer, entry, sink)
+    os.chmod(name, stat.S_IMODE(entry.mode) & ~_SPECIAL_BITS & 0o777, dir_fd=sink.staging.fd)
+    sink.staging.publish(name, destination.path)
+    return entry.size, entry.sha256
+
+
+def _tar_members(view: ImageView, chosen: Chosen) -> list[tuple[int, Entry]]:
+    root = chosen.entry.path
+    if chosen.layer_asked:
+        layer = chosen.version.layer
+        listing = view.listings[layer]
+        return [(layer, e) for e in listing.entries if is_within(e.path, root)]
+    return [(v.layer, v.entry) for v in view.fs.entries(root) if v.entry is not None]
+
+
+def _publish_tar(
+    view: ImageView, chosen: Chosen, sink: CopySink, destination: Destination
+) -> tuple[int, str]:
+    root = chosen.entry.path
+    base = root.rsplit("/", 1)[0]
+    staging = sink.staging
+    name, fd = staging.new_file()
+    with (
+        open(fd, "wb") as raw,
+        tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar,
+    ):
+        for layer, entry in _tar_members(view, chosen):
+            info = _tar_info(entry, base)
+            if entry.kind is not EntryKind.FILE:
+                tar.addfile(info)
+                continue
+            staged = _staged(view, layer, entry, sink)
+            with open(os.open(staged, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=staging.fd), "rb") as f:
+                tar.addfile(info, f)
+    size, sha256 = _digest_of(staging, name)
+    staging.publish(name, destination.path)
+    return size, sha256
+
+
+def _digest_of(staging: Staging, name: str) -> tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
+    with open(os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=staging.fd), "rb") as f:
+        while chunk := f.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def _tar_info(entry: Entry, base: str) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(entry.path[len(base) :].lstrip("/") or ".")
+    info.type = _TAR_TYPES.get(entry.kind, tarfile.REGTYPE)
+    info.mode = entry.mode & 0o7777
+    info.uid, info.gid = entry.uid, entry.gid
+    info.uname, info.gname = entry.uname, entry.gname
+    info.mtime = int(entry.mtime)
+    info.size = entry.size if entry.kind is EntryKind.FILE else 0
+    if entry.kind is EntryKind.HARDLINK:
+        info.linkname = entry.link[len(base) :].lstrip("/")
+    elif entry.kind is EntryKind.SYMLINK:
+        info.linkname = entry.link
+    info.devmajor, info.devminor = entry.device
+    return info
+
+
+def custody_document(
+    archive: Path,
+    view: ImageView,
+    chosen: Chosen,
+    written: tuple[int, str],
+    scrub: Callable[[str], str],
+) -> dict[str, Any]:
+    """What DEST.custody.json records: where the bytes came from, what they are, who wrote them."""
+    entry, layer = chosen.entry, chosen.version.layer
+    listing = view.listings[layer]
+    image = view.image
+    return {
+        "tool": {"name": "image-audit", "version": __version__},
+        "written_utc": utc_now().isoformat(),
+        "archive": {
+            "name": scrub(archive.name),
+            "size": archive.stat().st_size if archive.is_file() else None,
+            "sha256": file_sha256(archive) if archive.is_file() else None,
+        },
+        "image": {
+            "label": scrub(image_label(image.refs, image.config_digest)),
+            "refs": [scrub(ref) for ref in image.refs],
+            "config_digest": image.config_digest,
+        },
+        "layer": {
+            "index": layer,
+            "digest": listing.digest,
+            "diff_id": listing.diff_id,
+            "created_by": scrub(image.layers[layer].created_by),
+        },
+        "path": {
+            "path": scrub(entry.path),
+            "type": entry.kind.value,
+            "mode": f"{entry.mode:04o}",
+            "uid": entry.uid,
+            "gid": entry.gid,
+            "uname": scrub(entry.uname),
+            "gname": scrub(entry.gname),
+            "mtime": entry.mtime,
+            "size": entry.size,
+            "sha256": entry.sha256,
+            "xattrs": sorted(scrub(name) for name, _ in entry.xattrs),
+            "present_in_final": view.fs.final_version(entry.path) is chosen.version,
+        },
+        "written": {
+            "form": "tar" if entry.kind is EntryKind.DIR else "file",
+            "size": written[0],
+            "sha256": written[1],
+            "not_applied": _not_applied(entry),
+        },
+    }
+
+
+def _not_applied(entry: Entry) -> list[str]:
+    """What the host file does not carry of the stored entry (the custody record does)."""
+    if entry.kind is EntryKind.DIR:
+        return []  # the tar records every member's metadata
+    left = ["ownership"]
+    bits = {stat.S_ISUID: "setuid", stat.S_ISGID: "setgid", stat.S_ISVTX: "sticky"}
+    left += [name for bit, name in bits.items() if entry.mode & bit]
+    if entry.xattrs:
+        left.append("xattrs")
+    return left
+
+
+def write_custody(staging: Staging, document: dict[str, Any]) -> None:
+    """DEST.custody.json, written like DEST (staged, then renamed)."""
+    name, fd = staging.new_file()
+    with open(fd, "wb") as handle:
+        handle.write(json.dumps(document, indent=2, sort_keys=True).encode() + b"\n")
+    os.chmod(name, 0o644, dir_fd=staging.fd)
+    staging.publish(name, staging.destination.custody)
