@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer import __version__
-from analyzer.bundle.custody import file_sha256, utc_now
+from analyzer.bundle.custody import input_facts, utc_now
 from analyzer.bundle.outdir import refuse_overlap, shown, why
 from analyzer.errors import OutputError, UsageError
 from analyzer.filesystem.content import ContentConsumer, PendingFile
@@ -318,11 +318,7 @@ def custody_document(
     return {
         "tool": {"name": "image-audit", "version": __version__},
         "written_utc": utc_now().isoformat(),
-        "archive": {
-            "name": scrub(archive.name),
-            "size": archive.stat().st_size if archive.is_file() else None,
-            "sha256": file_sha256(archive) if archive.is_file() else None,
-        },
+        "archive": {**input_facts(archive), "name": scrub(archive.name)},
         "image": {
             "label": scrub(image_label(image.refs, image.config_digest)),
             "refs": [scrub(ref) for ref in image.refs],

@@ -35,6 +35,7 @@ def test_a_key_deleted_in_a_later_layer_is_recovered_byte_for_byte_with_custody(
     archive = built["example"]
     assert custody["archive"] == {
         "name": archive.name,
+        "kind": "file",
         "size": archive.stat().st_size,
         "sha256": hashlib.sha256(archive.read_bytes()).hexdigest(),
     }
