@@ -62,6 +62,8 @@ from analyzer.scan import ScanResult, scan_archive
 from analyzer.severity_filter import EVERY_SEVERITY, SeverityFilter
 from analyzer.table_views import inspect_table, rules_table, scan_table
 from analyzer.terminal import Layout, one_line, terminal_width
+from analyzer.timeline import timeline_document
+from analyzer.timeline_views import timeline_markdown, timeline_table
 from analyzer.views import document_label, inspect_document, scan_archive_scrub, scan_document
 
 EXIT_INTERNAL = 3
@@ -302,10 +304,33 @@ def run_extract(args: argparse.Namespace, layout: Layout) -> Results:
     return Results("")
 
 
+def run_timeline(args: argparse.Namespace, layout: Layout) -> Results:
+    """`image-audit timeline`: each build step, what it did, and what stands out."""
+    progress = _progress(args)
+    try:
+        progress.start(f"reading {args.archive.name}")
+        result = scan_archive(
+            args.archive,
+            platform=args.platform,
+            limits=_limits(args),
+            options=ScanOptions(max_file_bytes=args.max_file_bytes),
+            progress=progress,
+        )
+    finally:
+        progress.finish()
+    doc = {"images": [timeline_document(report) for report in result.images]}
+    if args.format == "json":
+        return Results(_json(doc))
+    if args.format == "md":
+        return Results(timeline_markdown(doc))
+    return Results(timeline_table(doc, layout))
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Layout], Results]] = {
     "inspect": run_inspect,
     "ls": run_ls,
     "extract": run_extract,
+    "timeline": run_timeline,
     "scan": run_scan,
     "rules": run_rules,
     "verify": run_verify,

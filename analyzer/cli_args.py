@@ -63,6 +63,15 @@ def build_parser() -> argparse.ArgumentParser:
     _reading(inspect, ("table", "json"))
     _ls(commands.add_parser("ls", help="the final filesystem, a path's history, deleted files"))
     _extract(commands.add_parser("extract", help="the exact bytes of a file, with custody"))
+    timeline = commands.add_parser("timeline", help="the build step by step, and what stands out")
+    _reading(timeline, ("table", "json", "md"))
+    timeline.add_argument(
+        "--max-file-bytes",
+        type=size_or_zero,
+        default=10 << 20,
+        metavar="SIZE",
+        help="files larger than this are not examined for secrets (default 10M; 0: none is)",
+    )
     rules = commands.add_parser("rules", help="every rule id with severity and PCI references")
     _output(rules, ("table", "json"))
     verify = commands.add_parser("verify", help="check a bundle (and the archive) later")

@@ -35,6 +35,7 @@ from analyzer.detectors.packagefiles import (
     STATUS_D,
 )
 from analyzer.detectors.wants import DigestWants, WantMatcher
+from analyzer.filesystem.model import Version
 from analyzer.findings.model import Finding, Rule, Severity
 from analyzer.inventory import (
     Package,
@@ -99,14 +100,21 @@ class PackageDetector:
     def detect(self, ctx: ImageContext) -> Iterator[Finding]:
         """Record every package as a fact; one summary finding."""
         found: list[dict[str, object]] = []
+        changes: list[dict[str, object]] = []
         for path, parse in DATABASES.items():
-            found += _from_database(ctx, path, parse)
+            history = [
+                (v, parse(ctx.content_of(v) or b"") if v.entry is not None else None)
+                for v in ctx.fs.history(path)
+            ]
+            found += _from_database(ctx, path, history)
+            changes += _changes(path, history)
         for path in ctx.fs.paths():
             found += _from_file(ctx, path)
         for path in _RPM_OTHER:
             if ctx.fs.get(path) is not None and (note := describe_rpmdb(path)):
                 ctx.notices.append(note)
         ctx.facts["packages"] = found
+        ctx.facts["package_changes"] = changes
         ctx.facts["file_provenance"] = ctx.origins.summary()
         if found:
             counts = Counter(str(p["kind"]) for p in found)
@@ -120,17 +128,45 @@ def _record(package: Package, layer: int | None, path: str) -> dict[str, object]
     return {**asdict(package), "layer": layer, "found_in": path}
 
 
-def _from_database(
-    ctx: ImageContext, path: str, parse: Callable[[bytes], Parsed]
-) -> list[dict[str, object]]:
-    versions = list(ctx.versions(path))
-    if ctx.fs.get(path) is None or not versions:
+History = list[tuple[Version, Parsed | None]]
+"""Every version of a database file with what it lists (None: a layer deleted it)."""
+
+
+def _from_database(ctx: ImageContext, path: str, history: History) -> list[dict[str, object]]:
+    parsed = [(v.layer, result) for v, result in history if result is not None]
+    if ctx.fs.get(path) is None or not parsed:
         return []
-    parsed = [(v.layer, parse(ctx.content_of(v) or b"")) for v in versions]
     final = parsed[-1][1]
     ctx.notices.extend(f"{path}: {n}" for n in final.notices)
     installed_in = _installing_layers(parsed)
     return [_record(p, installed_in[p], path) for p in final.packages]
+
+
+def _changes(path: str, history: History) -> list[dict[str, object]]:
+    """What each layer that stored a version of the database did to its packages: installed,
+    removed and changed versions (by package name), in layer order; a layer that deletes the
+    database removes every package. `timeline` shows them per build step."""
+    changes: list[dict[str, object]] = []
+    before: dict[str, str] = {}
+    for version, parsed in history:
+        now = {p.name: p.version for p in parsed.packages} if parsed is not None else {}
+        installed = sorted(f"{n} {v}" for n, v in now.items() if n not in before)
+        removed = sorted(f"{n} {v}" for n, v in before.items() if n not in now)
+        changed = sorted(
+            f"{n} {before[n]} -> {v}" for n, v in now.items() if n in before and before[n] != v
+        )
+        if installed or removed or changed:
+            changes.append(
+                {
+                    "layer": version.layer,
+                    "database": path,
+                    "installed": installed,
+                    "removed": removed,
+                    "changed": changed,
+                }
+            )
+        before = now
+    return changes
 
 
 def _installing_layers(parsed: list[tuple[int, Parsed]]) -> dict[Package, int]:
