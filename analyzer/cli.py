@@ -17,6 +17,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from analyzer import __version__
@@ -31,6 +32,8 @@ from analyzer.colour import wants_colour
 from analyzer.detectors.context import ScanOptions
 from analyzer.detectors.packagefiles import FileOrigins
 from analyzer.detectors.packages import origin_store
+from analyzer.diff import diff_document, new_at_or_above
+from analyzer.diff_views import diff_markdown, diff_text
 from analyzer.errors import AnalyzerError, UsageError
 from analyzer.extract import (
     CopySink,
@@ -58,10 +61,11 @@ from analyzer.listing import (
 )
 from analyzer.ls_views import find_table, ls_header, ls_table, note
 from analyzer.progress import ProgressLine
-from analyzer.scan import ScanResult, scan_archive
+from analyzer.scan import ImageReport, ScanResult, scan_archive
 from analyzer.severity_filter import EVERY_SEVERITY, SeverityFilter
 from analyzer.table_views import inspect_table, rules_table, scan_table
 from analyzer.terminal import Layout, one_line, terminal_width
+from analyzer.text import printable
 from analyzer.timeline import timeline_document
 from analyzer.timeline_views import timeline_markdown, timeline_table
 from analyzer.views import document_label, inspect_document, scan_archive_scrub, scan_document
@@ -326,11 +330,44 @@ def run_timeline(args: argparse.Namespace, layout: Layout) -> Results:
     return Results(timeline_table(doc, layout))
 
 
+def run_diff(args: argparse.Namespace, layout: Layout) -> Results:
+    """`image-audit diff OLD NEW`: layers, files, packages, findings and config that changed."""
+    old, new = (_one_image(args, archive) for archive in (args.old, args.new))
+    doc = diff_document(old, new)
+    code = 1 if args.fail_on_new is not None and new_at_or_above(doc, args.fail_on_new) else 0
+    if args.format == "json":
+        return Results(_json(doc), code)
+    if args.format == "md":
+        return Results(diff_markdown(doc), code)
+    return Results(diff_text(doc, layout), code)
+
+
+def _one_image(args: argparse.Namespace, archive: Path) -> ImageReport:
+    progress = _progress(args)
+    try:
+        progress.start(f"reading {archive.name}")
+        result = scan_archive(
+            archive, platform=args.platform, limits=_limits(args), progress=progress
+        )
+    finally:
+        progress.finish()
+    if len(result.images) != 1:
+        labels = ", ".join(
+            image_label(r.view.image.refs, r.view.image.config_digest) for r in result.images
+        )
+        raise UsageError(
+            f"{printable(str(archive))}: holds {len(result.images)} images ({labels}); diff "
+            "compares one image with one: choose it with --platform"
+        )
+    return result.images[0]
+
+
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Layout], Results]] = {
     "inspect": run_inspect,
     "ls": run_ls,
     "extract": run_extract,
     "timeline": run_timeline,
+    "diff": run_diff,
     "scan": run_scan,
     "rules": run_rules,
     "verify": run_verify,

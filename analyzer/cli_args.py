@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     _reading(inspect, ("table", "json"))
     _ls(commands.add_parser("ls", help="the final filesystem, a path's history, deleted files"))
     _extract(commands.add_parser("extract", help="the exact bytes of a file, with custody"))
+    _diff(commands.add_parser("diff", help="what changed between two builds of an image"))
     timeline = commands.add_parser("timeline", help="the build step by step, and what stands out")
     _reading(timeline, ("table", "json", "md"))
     timeline.add_argument(
@@ -232,6 +233,23 @@ def _extract(extract: argparse.ArgumentParser) -> None:
     )
     extract.add_argument("--no-progress", action="store_true", help="no progress line")
     _limits(extract.add_argument_group("safety limits"))
+
+
+def _diff(diff: argparse.ArgumentParser) -> None:
+    diff.add_argument("old", type=Path, help="the earlier image archive")
+    diff.add_argument("new", type=Path, help="the later image archive")
+    diff.add_argument(
+        "--platform", metavar="OS/ARCH", help="the image for os/arch[/variant] in both archives"
+    )
+    diff.add_argument(
+        "--fail-on-new",
+        type=severity,
+        metavar="SEV",
+        help="exit 1 when a new finding at or above SEV appears (a build gate)",
+    )
+    _output(diff, ("table", "json", "md"))
+    diff.add_argument("--no-progress", action="store_true", help="no progress line")
+    _limits(diff.add_argument_group("safety limits"))
 
 
 def _sha256_hex(text: str) -> str:

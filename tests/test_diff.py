@@ -1,0 +1,96 @@
+"""`image-audit diff OLD NEW`: what changed between the last good build and this one, as a
+report and as a build gate."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from analyzer.cli import main
+from fixtures import packaged
+from fixtures.formats import write_docker_archive
+from fixtures.secret_image import GITHUB_TOKEN
+from fixtures.spec import FileSpec, LayerSpec
+
+
+def diff(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object]]:
+    code = main(["diff", *argv, "-f", "json", "-q"])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_the_same_image_as_docker_archive_and_oci_zstd_diffs_empty(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, doc = diff(capsys, str(built["docker-legacy"]), str(built["oci-dir-zstd"]))
+    assert code == 0
+    assert doc["layers"]["added"] == doc["layers"]["removed"] == []  # type: ignore[index]
+    assert len(doc["layers"]["shared"]) == 4  # type: ignore[index]
+    assert doc["files"] == {"added": [], "removed": [], "modified": []}
+    assert doc["packages"] == {"added": [], "removed": [], "changed": []}
+    assert doc["findings"]["new"] == doc["findings"]["resolved"] == []  # type: ignore[index]
+    assert doc["config"] == {}
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The last good build, and one that adds a token, drops setuid from su, removes a file,
+    upgrades nothing but changes its user, ENV names, a port and a label."""
+    out = tmp_path_factory.mktemp("builds")
+    good = packaged.dpkg_image()
+    change = LayerSpec(
+        (
+            FileSpec("app/deploy.env", f"GITHUB_TOKEN={GITHUB_TOKEN}\n".encode()),
+            FileSpec("usr/bin/su", packaged.SU, mode=0o755),
+            FileSpec("app/.wh.keys.ini"),
+        ),
+        created_by="RUN ./release.sh",
+    )
+    bad = replace(
+        good,
+        layers=(*good.layers, change),
+        user="0",
+        env=("PATH=/usr/bin", "DEPLOY_TOKEN_FILE=/run/secrets/t"),
+        exposed_ports=("8080/tcp",),
+    )
+    return (
+        write_docker_archive([good], out / "good.tar"),
+        write_docker_archive([bad], out / "bad.tar"),
+    )
+
+
+def test_a_diff_of_two_builds_names_every_difference(
+    builds: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, doc = diff(capsys, str(builds[0]), str(builds[1]))
+    assert code == 0
+    assert len(doc["layers"]["added"]) == 1 and doc["layers"]["removed"] == []  # type: ignore[index]
+    files = doc["files"]
+    assert files["added"] == ["/app/deploy.env"] and files["removed"] == ["/app/keys.ini"]  # type: ignore[index]
+    [su] = [m for m in files["modified"] if m["path"] == "/usr/bin/su"]  # type: ignore[index]
+    assert su["changes"] == {"mode": ["4755", "0755"]}
+    new = {(f["rule_id"], f["path"]) for f in doc["findings"]["new"]}  # type: ignore[index]
+    resolved = {(f["rule_id"], f["path"]) for f in doc["findings"]["resolved"]}  # type: ignore[index]
+    assert ("IA-SECRET-DOTENV", "/app/deploy.env") in new and ("IA-USER-ROOT", "") in new
+    # su is no longer setuid in the final filesystem; the setuid copy stays inside layer 1
+    assert ("IA-SETUID", "/usr/bin/su") in resolved
+    config = doc["config"]
+    assert config["user"] == {"old": "1000", "new": "0"}  # type: ignore[index]
+    assert "DEPLOY_TOKEN_FILE" in config["env_names"]["new"]  # type: ignore[index]
+    assert config["exposed_ports"]["new"] == ["8080/tcp"]  # type: ignore[index]
+    assert GITHUB_TOKEN not in json.dumps(doc)  # redacted like every output
+
+
+def test_fail_on_new_makes_diff_a_build_gate(
+    builds: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    good, bad = (str(p) for p in builds)
+    assert main(["diff", good, bad, "--fail-on-new", "high", "-q"]) == 1
+    out = capsys.readouterr().out
+    assert "findings new" in out and GITHUB_TOKEN not in out
+    assert main(["diff", bad, good, "--fail-on-new", "high", "-q"]) == 0  # only resolved ones
+    capsys.readouterr()
+    assert main(["diff", good, bad, "-q", "-f", "md"]) == 0
+    assert capsys.readouterr().out.startswith("# diff: registry.example.com/shop/app:1.2.3")
