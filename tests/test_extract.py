@@ -118,3 +118,25 @@ def test_a_symlink_in_the_image_holds_no_bytes_to_extract(
     assert extract(str(built["example"]), "/app/current-env", "-o", str(tmp_path / "x")) == 2
     assert "symbolic link to /app/config/.env" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_path_that_climbs_out_stays_inside_the_image_and_dest_is_only_what_o_names(
+    built: dict[str, Path], tmp_path: Path
+) -> None:
+    """PATH names a file in the image: `..` cannot climb out of it, and nothing is ever
+    written where PATH points on the host."""
+    dest = tmp_path / "passwd"
+    assert extract(str(built["example"]), "../../../etc/passwd", "-o", str(dest)) == 0
+    custody = json.loads((tmp_path / "passwd.custody.json").read_text())
+    assert custody["path"]["path"] == "/etc/passwd"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["passwd", "passwd.custody.json"]
+
+
+def test_a_layer_index_out_of_range_is_a_usage_error(
+    built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = [str(built["example"]), "/app/id_rsa", "-o", str(tmp_path / "k")]
+    assert extract(*argv, "--layer", "9") == 2
+    assert "--layer 9: the image has layers 0 to 3" in capsys.readouterr().err
+    assert extract(*argv, "--layer", "-1") == 2
+    assert list(tmp_path.iterdir()) == []
