@@ -50,15 +50,16 @@ def tree_table(rows: list[list[object]], layout: Layout = PLAIN) -> str:
 
 
 HISTORY_COLUMNS = (
-    Column("path", wrap=16),
+    Column("path", wrap=12),
     Column("layer"),
     Column("change", wrap=8),
     Column("mode"),
     Column("size"),
     Column("sha256"),
-    Column("package", wrap=10),
+    Column("package", wrap=8),
     Column("created_by", wrap=14, prose=True),
 )
+_PACKAGE = HISTORY_COLUMNS.index(next(c for c in HISTORY_COLUMNS if c.header == "package"))
 
 
 def _origin_cell(step: dict[str, Any]) -> str:
@@ -72,7 +73,9 @@ def _origin_cell(step: dict[str, Any]) -> str:
 
 
 def history_table(doc: dict[str, Any], steps: Sequence[str], layout: Layout = PLAIN) -> str:
-    """The `ls --history` table; `steps` are the (scrubbed) build steps of the layers."""
+    """The `ls --history` table; `steps` are the (scrubbed) build steps of the layers. The
+    package column is left out when no file shown belongs to a package (an image without a
+    package database: every file would say "unowned")."""
     rows = [
         [
             s["path"],
@@ -86,7 +89,11 @@ def history_table(doc: dict[str, Any], steps: Sequence[str], layout: Layout = PL
         ]
         for s in doc["history"]
     ]
-    return table(rows, HISTORY_COLUMNS, layout) + "\n"
+    columns: tuple[Column, ...] = HISTORY_COLUMNS
+    if not any((s.get("origin") or {}).get("package") for s in doc["history"]):
+        columns = HISTORY_COLUMNS[:_PACKAGE] + HISTORY_COLUMNS[_PACKAGE + 1 :]
+        rows = [row[:_PACKAGE] + row[_PACKAGE + 1 :] for row in rows]
+    return table(rows, columns, layout) + "\n"
 
 
 DELETED_COLUMNS = (

@@ -330,6 +330,12 @@ class SecretSink:
         self.stats.binary += counts.binary
         self.stats.placeholders += counts.placeholders
 
+    @property
+    def waiting(self) -> int:
+        """Files handed to worker processes whose results are not in yet (what the scan waits
+        for after the read: its progress line says so)."""
+        return len(self._pending)
+
     def complete(self) -> None:
         """Wait for the worker processes and file their results (idempotent)."""
         if self._pool is None:
