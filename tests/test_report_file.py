@@ -155,6 +155,34 @@ def test_a_file_inside_the_bundle_directory_is_refused_before_the_scan(
     assert not bundle.exists()
 
 
+@pytest.mark.parametrize("bundle", ["report.json", "report.json/evidence", "report.json/a/b"])
+def test_a_bundle_directory_at_or_under_the_report_file_is_refused_before_the_scan(
+    bundle: str,
+    built: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the bundle would create FILE as a directory, the -o write would then fail: a failed run
+    # must not leave a complete bundle behind
+    monkeypatch.setattr("analyzer.cli.scan_archive", pytest.fail)  # refused before the scan
+    argv = ["scan", str(built["example"]), "-q", "--bundle", str(tmp_path / bundle)]
+    code, _, err = run(capsys, *argv, "-o", str(tmp_path / "report.json"))
+    assert code == 2 and one_line_error(err) and "report file" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bundle_under_the_report_file_named_through_a_symlinked_parent_is_refused(
+    built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real", target_is_directory=True)
+    argv = ["scan", str(built["example"]), "-q", "--bundle", str(tmp_path / "link/r.json/b")]
+    code, _, err = run(capsys, *argv, "-o", str(tmp_path / "real" / "r.json"))
+    assert code == 2 and one_line_error(err)
+    assert list((tmp_path / "real").iterdir()) == []
+
+
 def test_a_missing_parent_directory_is_refused_before_the_work(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

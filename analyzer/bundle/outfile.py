@@ -3,6 +3,9 @@
 The same care as the bundle's directory (analyzer.bundle.outdir, analyzer.bundle.install), for
 one file:
 
+- FILE and the --bundle DIR may not overlap: FILE inside DIR (the bundle would replace it), DIR
+  inside FILE (the bundle would create FILE as a directory, then the report could not be written
+  and the failed run would leave a whole bundle), or the same path. Refused before the long work.
 - FILE itself may not be a symlink (it would send the report elsewhere), a directory (before
   --bundle DIR existed, `-o DIR` wrote the evidence bundle: the error says to use --bundle), a
   FIFO or a device, the input, or inside an input directory. Its parent must exist and be
@@ -48,6 +51,7 @@ def check_report_file(
     target = Path(os.path.abspath(path))
     if bundle is not None:
         _refuse_inside_bundle(target, bundle)
+        _refuse_bundle_inside(target, bundle)
     try:
         mode = _existing_mode(target)
         _check_parent(target)
@@ -147,4 +151,16 @@ def _refuse_inside_bundle(path: Path, bundle: Path) -> None:
         raise OutputError(
             f"{shown(path)} is inside the bundle directory {shown(bundle)}; write the "
             "report file elsewhere (the bundle already holds every report)"
+        )
+
+
+def _refuse_bundle_inside(path: Path, bundle: Path) -> None:
+    """Refuse a --bundle DIR under FILE: the bundle would make FILE a directory, the report
+    could then not be written, and the failed run would leave a complete bundle on disk."""
+    named = {path, Path(os.path.realpath(path.parent)) / path.name}
+    places = {Path(os.path.abspath(bundle)), Path(os.path.realpath(bundle))}
+    if any(p in b.parents for p in named for b in places):
+        raise OutputError(
+            f"the bundle directory {shown(bundle)} is inside the report file {shown(path)}; "
+            "write the bundle or the report file elsewhere"
         )
