@@ -8,8 +8,10 @@ Why this shape (issue 13, issue 15 section 6; what DIR may be is analyzer.bundle
   itself, so no existing file, symlink or folder is ever written through. The bundle root inside
   the staging directory is made with the ordinary (umask) mode it keeps once installed.
 - An earlier bundle that --force replaces is renamed into the staging directory and removed
-  with shutil.rmtree, which never follows a symlink (a symlinked report.json or image-N folder
-  in it leads nowhere we write).
+  with analyzer.bundle.treewalk.remove_tree: at any depth (no recursion: a chain of nested
+  folders in it cannot crash the run after the new bundle is in place), never following a
+  symlink (a symlinked report.json or image-N folder in it leads nowhere we write). If it
+  cannot be removed, the error says where it is: the new bundle is in place all the same.
 - An existing DIR's permission bits are copied onto the bundle that replaces it (the rename
   gives DIR a new inode; owner, group and ACLs are not copied).
 - Any failure, KeyboardInterrupt included, removes the staging directory and the parents this
@@ -23,7 +25,6 @@ import contextlib
 import errno
 import os
 import secrets
-import shutil
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from pathlib import Path
 
 from analyzer.bundle.outdir import Claim, shown, why
 from analyzer.bundle.readback import is_plain_name
+from analyzer.bundle.treewalk import remove_tree
 from analyzer.errors import OutputError
 from analyzer.text import quoted
 
@@ -112,13 +114,14 @@ def _discard(parent: int, name: str) -> None:
     try:
         os.stat(f"{name}/previous", dir_fd=parent, follow_symlinks=False)
     except FileNotFoundError:
-        shutil.rmtree(name, ignore_errors=True, dir_fd=parent)
+        with contextlib.suppress(OSError):
+            remove_tree(parent, name)
 
 
 def _remove_previous(parent: int, name: str, claimed_dir: Claim) -> None:
     """Remove the staging directory, which holds the replaced bundle, if any."""
     try:
-        shutil.rmtree(name, dir_fd=parent)
+        remove_tree(parent, name)
     except OSError as exc:
         raise OutputError(
             f"the bundle was written to {shown(claimed_dir.out)}, but the earlier one, moved "

@@ -361,3 +361,48 @@ def test_a_mount_point_as_output_directory_is_refused_with_a_way_out(
     code, err = scan(capsys, built["example"], mount)
     assert code == 2 and one_line_error(err) and "/dev/shm/evidence" in err
     assert list(mount.iterdir()) == [] and not list(Path("/dev").glob(".shm.image-audit-*"))
+
+
+def nest(folder: Path, depth: int) -> None:
+    """A chain of `depth` nested folders "d/d/d..." in `folder` (deeper than a path can name)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    for _ in range(depth):
+        os.mkdir("d", dir_fd=fd)
+        below = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+        os.close(fd)
+        fd = below
+    os.close(fd)
+
+
+def test_force_replaces_an_earlier_bundle_holding_folders_nested_past_pythons_stack(
+    built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "evidence"
+    assert scan(capsys, built["example"], out)[0] == 0
+    nest(out, sys.getrecursionlimit() + 200)
+    try:
+        assert scan(capsys, built["example"], out, "--force") == (0, "")
+        assert not (out / "d").exists() and verified(out)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["evidence"]
+    finally:  # pytest's own clean-up is recursive
+        subprocess.run(["rm", "-rf", str(tmp_path)], check=False)
+
+
+def test_an_earlier_bundle_that_cannot_be_removed_is_one_line_saying_where_it_is(
+    built: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "evidence"
+    assert scan(capsys, built["example"], out)[0] == 0
+
+    def refused(parent: int, name: str) -> None:
+        raise OSError(13, "Permission denied", "previous/d")
+
+    monkeypatch.setattr(install, "remove_tree", refused)
+    code, err = scan(capsys, built["example"], out, "--force")
+    assert code == 2 and one_line_error(err) and "remove it by hand" in err
+    assert verified(out)  # the new bundle is in place all the same
+    staging = [p for p in tmp_path.iterdir() if p.name != "evidence"]
+    assert len(staging) == 1 and staging[0].name in err and (staging[0] / "previous").is_dir()
