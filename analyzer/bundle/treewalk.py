@@ -16,7 +16,7 @@ import contextlib
 import errno
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -46,16 +46,21 @@ class Left:
 
 @dataclass(slots=True)
 class _Level:
-    path: str
+    name: str
+    """Its name in its parent ("" for the top)."""
     identity: tuple[int, int]
     pending: list[str]
     """Its folders not yet entered."""
 
 
-def walk(top: int) -> Iterator[Folder | Left]:
+def walk(
+    top: int, enter: Callable[[str], bool] | None = None
+) -> Generator[Folder | Left, None, None]:
     """Every folder under the open folder `top`, top first, depth first; a `Left` after the
-    last of a folder's subfolders (none for the top). Raises OSError (its filename the folder's
-    path from the top) when a folder cannot be listed or entered, or moved during the walk."""
+    last of a folder's subfolders (none for the top). `enter(path)` may keep the walk out of a
+    folder (it is still listed in its parent's entries). Raises OSError (its filename the
+    folder's path from the top) when a folder cannot be listed or entered, or moved during
+    the walk."""
     fd = os.dup(top)
     path = ""
     above: list[_Level] = []
@@ -65,15 +70,18 @@ def walk(top: int) -> Iterator[Folder | Left]:
             yield Folder(path, fd, entries)
             here = os.fstat(fd)
             folders = [name for name, mode in entries if mode and stat.S_ISDIR(mode)]
-            above.append(_Level(path, (here.st_dev, here.st_ino), folders[::-1]))
+            if enter is not None:
+                folders = [name for name in folders if enter(path_of(path, name))]
+            above.append(_Level(path.rpartition("/")[2], (here.st_dev, here.st_ino), folders))
             while not above[-1].pending:
                 done = above.pop()
                 if not above:
                     return
-                fd = _moved(fd, _up(fd, above[-1]))
-                yield Left(fd, done.path.rpartition("/")[2])
+                path = path.rpartition("/")[0]
+                fd = _moved(fd, _up(fd, above[-1], path))
+                yield Left(fd, done.name)
             name = above[-1].pending.pop()
-            path = path_of(above[-1].path, name)
+            path = path_of(path, name)
             fd = _moved(fd, _down(fd, name, path, above[-1].identity[0]))
     finally:
         os.close(fd)
@@ -117,16 +125,17 @@ def _down(fd: int, name: str, path: str, device: int) -> int:
     return below
 
 
-def _up(fd: int, parent: _Level) -> int:
-    """A descriptor of `parent`, reached by "..": it must be the folder the walk came from."""
+def _up(fd: int, parent: _Level, path: str) -> int:
+    """A descriptor of `parent` (at `path`), reached by "..": it must be the folder the walk
+    came from."""
     try:
         up = os.open("..", _DIR, dir_fd=fd)
     except OSError as exc:
-        raise _at(exc, parent.path) from None
+        raise _at(exc, path) from None
     found = os.fstat(up)
     if (found.st_dev, found.st_ino) != parent.identity:
         os.close(up)
-        raise OSError(errno.ESTALE, "moved while it was being walked", parent.path or ".")
+        raise OSError(errno.ESTALE, "moved while it was being walked", path or ".")
     return up
 
 
