@@ -4,7 +4,10 @@ a symlink, never the input or a directory (the evidence bundle is `--bundle DIR`
 from __future__ import annotations
 
 import os
+import signal
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,6 +126,27 @@ def test_an_interrupted_write_leaves_no_partial_file(
 
     monkeypatch.setattr(outfile.os, "fsync", interrupted)
     assert run(capsys, "rules", "-o", str(tmp_path / "rules.txt"))[0] == 130
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_write_stopped_by_a_signal_leaves_no_partial_file(signum: int, tmp_path: Path) -> None:
+    stopped = (
+        "import os, sys; from analyzer.cli import main; fsync = os.fsync\n"
+        "def signalled(fd):\n"
+        f"    os.kill(os.getpid(), {int(signum)}); fsync(fd)\n"
+        "os.fsync = signalled\n"
+        "sys.exit(main(['rules', '-o', sys.argv[1]]))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", stopped, str(tmp_path / "rules.txt")],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (proc.returncode, proc.stderr) == (130, "image-audit: interrupted\n")
     assert list(tmp_path.iterdir()) == []
 
 

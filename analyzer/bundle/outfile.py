@@ -12,8 +12,8 @@ one file:
   writable; the parent may be a symlink: that is where the user chose to write.
 - The text is written to a new private file beside FILE (O_CREAT|O_EXCL|O_NOFOLLOW, so nothing
   existing is written through), flushed to disk, then renamed onto FILE: a reader sees the old
-  file or the new one, never half of one. Any failure, KeyboardInterrupt included, removes the
-  new file and leaves FILE as it was.
+  file or the new one, never half of one. Any failure, KeyboardInterrupt, SIGTERM and SIGHUP
+  included, removes the new file and leaves FILE as it was.
 - A FILE that existed keeps its permission bits (rename gives it a new inode).
 """
 
@@ -27,6 +27,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from analyzer.bundle.interrupts import stopping_signals_interrupt
 from analyzer.bundle.outdir import refuse_overlap, shown, why
 from analyzer.errors import OutputError
 
@@ -96,7 +97,13 @@ def _check_parent(path: Path) -> None:
 
 
 def write_report_file(target: ReportFile, data: bytes) -> None:
-    """Replace FILE with `data` whole, or leave it as it was (then raise OutputError)."""
+    """Replace FILE with `data` whole, or leave it as it was (then raise OutputError); SIGTERM
+    and SIGHUP interrupt it as Ctrl-C does (analyzer.bundle.interrupts)."""
+    with stopping_signals_interrupt():
+        _replace(target, data)
+
+
+def _replace(target: ReportFile, data: bytes) -> None:
     temporary = f".{target.path.name[:40]}.image-audit-partial-{secrets.token_hex(8)}"
     try:
         parent = os.open(target.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
