@@ -4,7 +4,10 @@ a symlink, never the input or a directory (the evidence bundle is `--bundle DIR`
 from __future__ import annotations
 
 import os
+import signal
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -126,6 +129,27 @@ def test_an_interrupted_write_leaves_no_partial_file(
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_a_write_stopped_by_a_signal_leaves_no_partial_file(signum: int, tmp_path: Path) -> None:
+    stopped = (
+        "import os, sys; from analyzer.cli import main; fsync = os.fsync\n"
+        "def signalled(fd):\n"
+        f"    os.kill(os.getpid(), {int(signum)}); fsync(fd)\n"
+        "os.fsync = signalled\n"
+        "sys.exit(main(['rules', '-o', sys.argv[1]]))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", stopped, str(tmp_path / "rules.txt")],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (proc.returncode, proc.stderr) == (130, "image-audit: interrupted\n")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_the_input_itself_is_refused(
     built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -153,6 +177,34 @@ def test_a_file_inside_the_bundle_directory_is_refused_before_the_scan(
     code, _, err = run(capsys, *argv, "-o", str(bundle / "scan.txt"))
     assert code == 2 and one_line_error(err) and "inside the bundle directory" in err
     assert not bundle.exists()
+
+
+@pytest.mark.parametrize("bundle", ["report.json", "report.json/evidence", "report.json/a/b"])
+def test_a_bundle_directory_at_or_under_the_report_file_is_refused_before_the_scan(
+    bundle: str,
+    built: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the bundle would create FILE as a directory, the -o write would then fail: a failed run
+    # must not leave a complete bundle behind
+    monkeypatch.setattr("analyzer.cli.scan_archive", pytest.fail)  # refused before the scan
+    argv = ["scan", str(built["example"]), "-q", "--bundle", str(tmp_path / bundle)]
+    code, _, err = run(capsys, *argv, "-o", str(tmp_path / "report.json"))
+    assert code == 2 and one_line_error(err) and "report file" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_bundle_under_the_report_file_named_through_a_symlinked_parent_is_refused(
+    built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real", target_is_directory=True)
+    argv = ["scan", str(built["example"]), "-q", "--bundle", str(tmp_path / "link/r.json/b")]
+    code, _, err = run(capsys, *argv, "-o", str(tmp_path / "real" / "r.json"))
+    assert code == 2 and one_line_error(err)
+    assert list((tmp_path / "real").iterdir()) == []
 
 
 def test_a_missing_parent_directory_is_refused_before_the_work(

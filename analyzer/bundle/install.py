@@ -8,13 +8,16 @@ Why this shape (issue 13, issue 15 section 6; what DIR may be is analyzer.bundle
   itself, so no existing file, symlink or folder is ever written through. The bundle root inside
   the staging directory is made with the ordinary (umask) mode it keeps once installed.
 - An earlier bundle that --force replaces is renamed into the staging directory and removed
-  with shutil.rmtree, which never follows a symlink (a symlinked report.json or image-N folder
-  in it leads nowhere we write).
+  with analyzer.bundle.treewalk.remove_tree: at any depth (no recursion: a chain of nested
+  folders in it cannot crash the run after the new bundle is in place), never following a
+  symlink (a symlinked report.json or image-N folder in it leads nowhere we write). If it
+  cannot be removed, the error says where it is: the new bundle is in place all the same.
 - An existing DIR's permission bits are copied onto the bundle that replaces it (the rename
   gives DIR a new inode; owner, group and ACLs are not copied).
 - Any failure, KeyboardInterrupt included, removes the staging directory and the parents this
-  run created; DIR is left exactly as it was. Files and folders are fsynced before the rename,
-  so a bundle that is in place is complete on disk.
+  run created; DIR is left exactly as it was. SIGTERM and SIGHUP interrupt the writing as
+  Ctrl-C does (analyzer.bundle.interrupts), so they too leave nothing behind. Files and
+  folders are fsynced before the rename, so a bundle that is in place is complete on disk.
 """
 
 from __future__ import annotations
@@ -23,14 +26,15 @@ import contextlib
 import errno
 import os
 import secrets
-import shutil
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from analyzer.bundle.interrupts import stopping_signals_interrupt
 from analyzer.bundle.outdir import Claim, shown, why
 from analyzer.bundle.readback import is_plain_name
+from analyzer.bundle.treewalk import remove_tree
 from analyzer.errors import OutputError
 from analyzer.text import quoted
 
@@ -40,7 +44,13 @@ _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 
 def publish(claimed_dir: Claim, files: Mapping[str, bytes]) -> None:
     """Write `files` (relative name -> bytes, in order) as the bundle DIR, whole or not at all:
-    on any failure DIR is left as it was and nothing of this run remains."""
+    on any failure DIR is left as it was and nothing of this run remains, SIGTERM and SIGHUP
+    included (analyzer.bundle.interrupts)."""
+    with stopping_signals_interrupt():
+        _publish(claimed_dir, files)
+
+
+def _publish(claimed_dir: Claim, files: Mapping[str, bytes]) -> None:
     created: list[Path] = []
     done = False
     try:
@@ -112,13 +122,18 @@ def _discard(parent: int, name: str) -> None:
     try:
         os.stat(f"{name}/previous", dir_fd=parent, follow_symlinks=False)
     except FileNotFoundError:
-        shutil.rmtree(name, ignore_errors=True, dir_fd=parent)
+        with contextlib.suppress(OSError):
+            remove_tree(parent, name)
 
 
 def _remove_previous(parent: int, name: str, claimed_dir: Claim) -> None:
     """Remove the staging directory, which holds the replaced bundle, if any."""
     try:
-        shutil.rmtree(name, dir_fd=parent)
+        remove_tree(parent, name)
+    except KeyboardInterrupt:  # the bundle is in place: finish the clean-up, then stop
+        with contextlib.suppress(OSError):
+            remove_tree(parent, name)
+        raise
     except OSError as exc:
         raise OutputError(
             f"the bundle was written to {shown(claimed_dir.out)}, but the earlier one, moved "

@@ -3,14 +3,17 @@
 The same care as the bundle's directory (analyzer.bundle.outdir, analyzer.bundle.install), for
 one file:
 
+- FILE and the --bundle DIR may not overlap: FILE inside DIR (the bundle would replace it), DIR
+  inside FILE (the bundle would create FILE as a directory, then the report could not be written
+  and the failed run would leave a whole bundle), or the same path. Refused before the long work.
 - FILE itself may not be a symlink (it would send the report elsewhere), a directory (before
   --bundle DIR existed, `-o DIR` wrote the evidence bundle: the error says to use --bundle), a
   FIFO or a device, the input, or inside an input directory. Its parent must exist and be
   writable; the parent may be a symlink: that is where the user chose to write.
 - The text is written to a new private file beside FILE (O_CREAT|O_EXCL|O_NOFOLLOW, so nothing
   existing is written through), flushed to disk, then renamed onto FILE: a reader sees the old
-  file or the new one, never half of one. Any failure, KeyboardInterrupt included, removes the
-  new file and leaves FILE as it was.
+  file or the new one, never half of one. Any failure, KeyboardInterrupt, SIGTERM and SIGHUP
+  included, removes the new file and leaves FILE as it was.
 - A FILE that existed keeps its permission bits (rename gives it a new inode).
 """
 
@@ -24,6 +27,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from analyzer.bundle.interrupts import stopping_signals_interrupt
 from analyzer.bundle.outdir import refuse_overlap, shown, why
 from analyzer.errors import OutputError
 
@@ -48,6 +52,7 @@ def check_report_file(
     target = Path(os.path.abspath(path))
     if bundle is not None:
         _refuse_inside_bundle(target, bundle)
+        _refuse_bundle_inside(target, bundle)
     try:
         mode = _existing_mode(target)
         _check_parent(target)
@@ -92,7 +97,13 @@ def _check_parent(path: Path) -> None:
 
 
 def write_report_file(target: ReportFile, data: bytes) -> None:
-    """Replace FILE with `data` whole, or leave it as it was (then raise OutputError)."""
+    """Replace FILE with `data` whole, or leave it as it was (then raise OutputError); SIGTERM
+    and SIGHUP interrupt it as Ctrl-C does (analyzer.bundle.interrupts)."""
+    with stopping_signals_interrupt():
+        _replace(target, data)
+
+
+def _replace(target: ReportFile, data: bytes) -> None:
     temporary = f".{target.path.name[:40]}.image-audit-partial-{secrets.token_hex(8)}"
     try:
         parent = os.open(target.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
@@ -147,4 +158,16 @@ def _refuse_inside_bundle(path: Path, bundle: Path) -> None:
         raise OutputError(
             f"{shown(path)} is inside the bundle directory {shown(bundle)}; write the "
             "report file elsewhere (the bundle already holds every report)"
+        )
+
+
+def _refuse_bundle_inside(path: Path, bundle: Path) -> None:
+    """Refuse a --bundle DIR under FILE: the bundle would make FILE a directory, the report
+    could then not be written, and the failed run would leave a complete bundle on disk."""
+    named = {path, Path(os.path.realpath(path.parent)) / path.name}
+    places = {Path(os.path.abspath(bundle)), Path(os.path.realpath(bundle))}
+    if any(p in b.parents for p in named for b in places):
+        raise OutputError(
+            f"the bundle directory {shown(bundle)} is inside the report file {shown(path)}; "
+            "write the bundle or the report file elsewhere"
         )

@@ -4,18 +4,23 @@ A bundle may have been edited by anyone since it was written. So every file is r
 bundle directory one name at a time with O_NOFOLLOW (a symlink anywhere on the way is refused,
 never followed: nothing outside the bundle is read), must be a regular file before it is opened
 (a FIFO would block the open or the read, a device could act on being opened) and again after
-(on the descriptor, so a swap in between is caught), and is read in chunks up to a limit. Every
-problem is a BundleDamaged naming the file, which `verify` shows as a FAILED line.
+(on the descriptor, so a swap in between is caught), and is read in chunks up to a limit. The
+tree is listed with one walk (analyzer.bundle.treewalk: iterative, one descriptor, no link
+followed), so a chain of thousands of nested folders costs one open each. Every problem is a
+BundleDamaged naming the file, which `verify` shows as a FAILED line.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+from analyzer.bundle.treewalk import Folder, Left, path_of, walk
 from analyzer.errors import BundleDamaged, UsageError
 from analyzer.limits import GiB, MiB
 from analyzer.text import printable, quoted
@@ -145,46 +150,48 @@ def _open_folder(root: int, folder: str, name: str) -> int:
     return current
 
 
-def bundle_tree(root: int) -> tuple[list[str], list[tuple[str, str]]]:
-    """Every regular file of the bundle by relative name, and every other entry but folders
-    (name, what it is); nothing is followed."""
-    files: list[str] = []
-    others: list[tuple[str, str]] = []
-    pending = [""]
+@dataclass(frozen=True, slots=True)
+class BundleTree:
+    """What a bundle directory holds, by relative name; nothing in it was followed."""
+
+    files: list[str]
+    """Every regular file."""
+    folders: list[str]
+    """Every folder (of those walked into)."""
+    others: list[tuple[str, str]]
+    """Every other entry, and what it is (a symbolic link, a FIFO...)."""
+
+
+def bundle_tree(root: int, enter: Callable[[str], bool]) -> BundleTree:
+    """Every entry of the bundle, sorted, walked once with one descriptor at any depth
+    (analyzer.bundle.treewalk) but only into the folders `enter` accepts (the others are
+    named, not walked)."""
+    tree = BundleTree([], [], [])
     seen = 0
-    while pending:
-        folder = pending.pop()
-        for base, kind in _entries(root, folder):
-            seen += 1
-            if seen > MAX_ENTRIES:
-                raise _damaged(".", f"holds more than {MAX_ENTRIES} entries")
-            name = f"{folder}/{base}" if folder else base
-            if kind == "a directory":
-                pending.append(name)
-            elif kind:
-                others.append((name, kind))
-            else:
-                files.append(name)
-    return sorted(files), sorted(others)
-
-
-def _entries(root: int, folder: str) -> list[tuple[str, str]]:
-    """(name, what it is: "" for a regular file) of each entry of a folder of the bundle."""
-    fd = _open_folder(root, folder, folder) if folder else os.dup(root)
     try:
-        with os.scandir(fd) as entries:
-            return [(entry.name, _entry_kind(entry)) for entry in entries]
+        with contextlib.closing(walk(root, enter)) as steps:
+            for step in steps:
+                if isinstance(step, Left):
+                    continue
+                seen += len(step.entries)
+                if seen > MAX_ENTRIES:
+                    raise _damaged(".", f"holds more than {MAX_ENTRIES} entries")
+                _sort_out(tree, step)
     except OSError as exc:
-        raise _damaged(folder or ".", f"cannot be listed ({_why(exc)})") from None
-    finally:
-        os.close(fd)
+        raise _damaged(exc.filename or ".", f"cannot be listed ({_why(exc)})") from None
+    return BundleTree(sorted(tree.files), sorted(tree.folders), sorted(tree.others))
 
 
-def _entry_kind(entry: os.DirEntry[str]) -> str:
-    try:
-        return _kind(entry.stat(follow_symlinks=False).st_mode)
-    except OSError:  # gone since the listing
-        return "an entry that cannot be examined"
+def _sort_out(tree: BundleTree, folder: Folder) -> None:
+    for base, mode in folder.entries:
+        name = path_of(folder.path, base)
+        kind = "an entry that cannot be examined" if mode is None else _kind(mode)
+        if kind == "a directory":
+            tree.folders.append(name)
+        elif kind:
+            tree.others.append((name, kind))
+        else:
+            tree.files.append(name)
 
 
 def _damaged(name: str, reason: str) -> BundleDamaged:

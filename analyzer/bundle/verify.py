@@ -9,6 +9,7 @@ A directory with neither SHA256SUMS nor custody.json is not a bundle at all (a u
 
 from __future__ import annotations
 
+import bisect
 import json
 import os
 import re
@@ -114,21 +115,40 @@ def _file_check(root: int, name: str, expected: str) -> Check:
 
 
 def _unlisted(root: int, listed: dict[str, str]) -> list[Check]:
-    """A FAILED check for every file not in SHA256SUMS and every entry that is not a file."""
+    """A FAILED check for every file not in SHA256SUMS, every entry that is not a file, and
+    every folder that holds no listed file (not walked into: one line for a whole tree)."""
+    holds_listed = _listed_folders(listed)
     try:
-        files, others = bundle_tree(root)
+        tree = bundle_tree(root, holds_listed)
     except BundleDamaged as exc:
         return [(False, f"FAILED {exc}")]
-    unlisted = [name for name in files if name not in listed and name != "SHA256SUMS"]
+    unlisted = [name for name in tree.files if name not in listed and name != "SHA256SUMS"]
     checks = [
         (False, f"FAILED {printable(name)}: not listed in SHA256SUMS (added later?)")
         for name in unlisted
     ]
+    checks += [
+        (False, f"FAILED {printable(name)}: a folder holding no file of SHA256SUMS (added later?)")
+        for name in tree.folders
+        if not holds_listed(name)
+    ]
     return checks + [
         (False, f"FAILED {printable(name)}: {kind}; a bundle holds only regular files")
-        for name, kind in others
+        for name, kind in tree.others
         if name not in listed  # a listed one has failed its own check already
     ]
+
+
+def _listed_folders(listed: dict[str, str]) -> Callable[[str], bool]:
+    """Whether a folder of the bundle holds a file SHA256SUMS lists (at any depth)."""
+    names = sorted(listed)
+
+    def holds_listed(folder: str) -> bool:
+        prefix = folder + "/"
+        at = bisect.bisect_left(names, prefix)
+        return at < len(names) and names[at].startswith(prefix)
+
+    return holds_listed
 
 
 def _document(

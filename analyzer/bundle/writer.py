@@ -10,13 +10,13 @@ those too with SOURCE_DATE_EPOCH set).
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analyzer.bundle.copies import document_copy, scrubbed_document
 from analyzer.bundle.custody import custody_document, input_facts, utc_now
 from analyzer.bundle.cyclonedx import cyclonedx_document
 from analyzer.bundle.html import report_html
@@ -161,49 +161,25 @@ def _image_files(
         "inventory.csv": inventory_csv(view, report.scrub, report.origins),
         # As read, except that secret values found in it are redacted (they may not be written
         # anywhere in full); its original digest is config_digest in report.json.
-        "config.json": _scrubbed_json(view.image.raw_config, report.scrub),
+        "config.json": scrubbed_document(view.image.raw_config, report.scrub),
     }
     if view.image.raw_manifest:
-        files["manifest.json"] = _scrubbed_copy(view.image.raw_manifest, report.scrub)
+        files["manifest.json"] = document_copy(view.image.raw_manifest, report.scrub)
     for extra in extras:
         files.update(extra(doc, image))
     return files
 
 
 def _archive_documents(result: ScanResult) -> list[tuple[str, bytes]]:
-    """The archive's own top-level index files, copied as read (they hold digests and names)."""
+    """The archive's own top-level index files, copied as read (they hold digests and names)
+    unless a secret of any image is in them (see analyzer.bundle.copies)."""
     archive = result.read.archive
     copies = {"index.json": "archive-index.json", "manifest.json": "archive-manifest.json"}
     return [
-        (copy, _scrubbed_copy(archive.read_small(name, name), result.archive_scrub))
+        (copy, document_copy(archive.read_small(name, name), result.archive_scrub))
         for name, copy in copies.items()
         if archive.has(name)
     ]
-
-
-def _scrubbed_copy(raw: bytes, scrub: Callable[[str], str]) -> bytes:
-    """The document byte for byte (its digest still checks) unless it holds a secret value;
-    then with every secret redacted (see `_scrubbed_json`)."""
-    try:
-        scrubbed = _scrubbed_json(raw, scrub)
-    except ValueError:
-        return raw
-    return raw if scrubbed == _scrubbed_json(raw, str) else scrubbed
-
-
-def _scrubbed_json(raw: bytes, scrub: Callable[[str], str]) -> bytes:
-    """A JSON document with every string passed through `scrub` (escapes cannot hide a value)."""
-
-    def walk(value: Any) -> Any:
-        if isinstance(value, str):
-            return scrub(value)
-        if isinstance(value, list):
-            return [walk(v) for v in value]
-        if isinstance(value, dict):
-            return {walk(k): walk(v) for k, v in value.items()}
-        return value
-
-    return canonical_json(walk(json.loads(raw)))
 
 
 def sha256sums(files: Mapping[str, bytes]) -> bytes:

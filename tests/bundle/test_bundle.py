@@ -12,9 +12,14 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from analyzer.bundle.copies import document_copy, scrubbed_document
 from analyzer.bundle.cyclonedx import cyclonedx_errors
+from analyzer.bundle.report import canonical_json
 from analyzer.bundle.sarif import sarif_errors
 from analyzer.cli import main
+from fixtures.docker import docker_legacy_content
+from fixtures.leaky_image import FILE_TOKEN, leaky_image
+from fixtures.outer import write_tar_archive
 from fixtures.secret_image import PLANTED, write_secret_image
 
 EXPECTED = {
@@ -159,12 +164,70 @@ def test_no_planted_secret_appears_in_any_bundle_file(tmp_path: Path) -> None:
 def test_document_copies_stay_byte_exact_unless_they_hold_a_secret() -> None:
     """The manifest and index copies are kept as read, so that their digests still check;
     only a copy holding a secret value is rewritten, with the value redacted."""
-    from analyzer.bundle.writer import _scrubbed_copy  # noqa: PLC0415
-
     raw = b'{"schemaVersion": 2,  "annotations": {"a": "hunter2-long-value"}}'
-    assert _scrubbed_copy(raw, str) is raw
-    scrubbed = _scrubbed_copy(raw, lambda text: text.replace("hunter2-long-value", "hunt..."))
+    assert document_copy(raw, str) is raw
+    scrubbed = document_copy(raw, lambda text: text.replace("hunter2-long-value", "hunt..."))
     assert b"hunter2-long-value" not in scrubbed and json.loads(scrubbed)["annotations"]
+
+
+def _hunter(text: str) -> str:
+    return text.replace("hunter2-long-value", "hunt...")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"a": "hunter2-long-value", "a": "x"}',  # a parser keeps only the last value
+        b'{"a": "\\u0068unter2-long-value", "a": "x"}',  # and an escape hides it in the text
+        b'{"hunter2-long-value": 1, "hunter2-long-value": 2}',
+        b'[{"n": 1}, {"n": 2, "b": ["hunter2-long-value"], "n": 3}]',
+        b'{"n": 12, "hunter2-long-value": not json',
+    ],
+)
+def test_a_secret_in_a_document_copy_is_redacted_wherever_it_sits(raw: bytes) -> None:
+    copy = document_copy(raw, _hunter)
+    assert b"hunter2-long-value" not in copy and b"hunt..." in copy
+    if b"not json" not in raw:
+        strings = json.dumps(json.loads(copy, object_pairs_hook=list))
+        assert "hunter2" not in strings and strings.count("hunt...") == raw.count(b"unter2")
+
+
+def test_a_rewritten_document_copy_keeps_every_member_of_a_duplicated_key() -> None:
+    copy = document_copy(b'{"b": 1, "a": "hunter2-long-value", "a": "x"}', _hunter)
+    assert json.loads(copy, object_pairs_hook=list) == [("a", "hunt..."), ("a", "x"), ("b", 1)]
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"b": [1, 2.5, None, True], "a": {"z": {}, "y": []}, "\u00e9": "\udcff\n"},
+        [],
+        "text",
+        {"schemaVersion": 2, "layers": [{"digest": "sha256:" + "ab" * 32, "size": 10**20}]},
+    ],
+)
+def test_a_rewritten_document_has_the_layout_of_every_other_json_file(doc: object) -> None:
+    raw = json.dumps(doc).encode()
+    assert scrubbed_document(raw, str) == canonical_json(json.loads(raw))
+
+
+@pytest.mark.parametrize("hidden", [FILE_TOKEN, "\\u0067" + FILE_TOKEN[1:]])
+def test_a_token_found_in_a_file_is_redacted_in_a_duplicated_key_of_manifest_json(
+    hidden: str, tmp_path: Path
+) -> None:
+    content = docker_legacy_content([leaky_image()])
+    manifest = content.data("manifest.json")
+    assert manifest.startswith(b"[{")
+    content.add_file("manifest.json", b'[{"Note":"%s","Note":"x",' % hidden.encode() + manifest[2:])
+    archive = write_tar_archive(content, tmp_path / "dupkey.tar")
+    out = tmp_path / "evidence"
+    assert bundle(archive, out, "-q") == 0
+    copy = (out / "archive-manifest.json").read_bytes()
+    notes = [value for key, value in json.loads(copy, object_pairs_hook=list)[0] if key == "Note"]
+    assert notes[0].startswith("ghp_...") and notes[1:] == ["x"]  # both kept, one redacted
+    for name, data in files(out).items():
+        parsed = json.loads(data, object_pairs_hook=list) if name.endswith(".json") else ""
+        assert FILE_TOKEN.encode() not in data and FILE_TOKEN not in json.dumps(parsed), name
 
 
 def test_an_input_whose_name_is_not_utf8_gets_a_bundle_showing_the_byte_escaped(

@@ -361,3 +361,122 @@ def test_a_mount_point_as_output_directory_is_refused_with_a_way_out(
     code, err = scan(capsys, built["example"], mount)
     assert code == 2 and one_line_error(err) and "/dev/shm/evidence" in err
     assert list(mount.iterdir()) == [] and not list(Path("/dev").glob(".shm.image-audit-*"))
+
+
+def nest(folder: Path, depth: int) -> None:
+    """A chain of `depth` nested folders "d/d/d..." in `folder` (deeper than a path can name)."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    for _ in range(depth):
+        os.mkdir("d", dir_fd=fd)
+        below = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+        os.close(fd)
+        fd = below
+    os.close(fd)
+
+
+def test_force_replaces_an_earlier_bundle_holding_folders_nested_past_pythons_stack(
+    built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "evidence"
+    assert scan(capsys, built["example"], out)[0] == 0
+    nest(out, sys.getrecursionlimit() + 200)
+    try:
+        assert scan(capsys, built["example"], out, "--force") == (0, "")
+        assert not (out / "d").exists() and verified(out)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["evidence"]
+    finally:  # pytest's own clean-up is recursive
+        subprocess.run(["rm", "-rf", str(tmp_path)], check=False)
+
+
+def test_an_earlier_bundle_that_cannot_be_removed_is_one_line_saying_where_it_is(
+    built: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "evidence"
+    assert scan(capsys, built["example"], out)[0] == 0
+
+    def refused(parent: int, name: str) -> None:
+        raise OSError(13, "Permission denied", "previous/d")
+
+    monkeypatch.setattr(install, "remove_tree", refused)
+    code, err = scan(capsys, built["example"], out, "--force")
+    assert code == 2 and one_line_error(err) and "remove it by hand" in err
+    assert verified(out)  # the new bundle is in place all the same
+    staging = [p for p in tmp_path.iterdir() if p.name != "evidence"]
+    assert len(staging) == 1 and staging[0].name in err and (staging[0] / "previous").is_dir()
+
+
+_SIGNALLED_SCAN = """
+import os, signal, sys
+from analyzer.bundle import install
+from analyzer.cli import main
+
+signum, at = int(sys.argv[1]), int(sys.argv[2])
+if sys.argv[3] == "nohup":
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+create, calls = install._create, []
+
+def signalled(folder, name, data):
+    calls.append(name)
+    if len(calls) == at:
+        os.kill(os.getpid(), signum)  # as `kill`, a CI timeout or a closed terminal would
+    create(folder, name, data)
+
+install._create = signalled
+sys.exit(main(["scan", *sys.argv[4:], "-q", "--format", "json"]))
+"""
+
+
+def signalled_scan(signum: int, at: int, *argv: str, nohup: bool = False) -> tuple[int, str]:
+    """Exit code and stderr of a scan that gets `signum` while writing its `at`-th file."""
+    how = "nohup" if nohup else "-"
+    proc = subprocess.run(
+        [sys.executable, "-c", _SIGNALLED_SCAN, str(signum), str(at), how, *argv],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return proc.returncode, proc.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_a_run_stopped_by_a_signal_while_writing_leaves_no_partial_bundle(
+    signum: int, built: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "cases" / "evidence"
+    code, err = signalled_scan(signum, 5, str(built["example"]), "--bundle", str(out))
+    assert (code, err) == (130, "image-audit: interrupted\n")
+    assert list(tmp_path.iterdir()) == []  # not even the parent this run created
+
+
+def test_a_forced_run_stopped_by_sigterm_leaves_the_earlier_bundle_as_it_was(
+    built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "evidence"
+    assert scan(capsys, built["example"], out)[0] == 0
+    before = snapshot(out)
+    argv = (str(built["example"]), "--bundle", str(out), "--force")
+    assert signalled_scan(signal.SIGTERM, 9, *argv)[0] == 130
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["evidence"]
+
+
+def test_a_run_started_ignoring_sighup_keeps_ignoring_it_while_writing(
+    built: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "evidence"
+    argv = (str(built["example"]), "--bundle", str(out))
+    assert signalled_scan(signal.SIGHUP, 3, *argv, nohup=True) == (0, "")
+    assert verified(out)
+
+
+def test_the_signal_handlers_are_restored_after_the_bundle_is_written(
+    built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = [signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGHUP)]
+    assert scan(capsys, built["example"], tmp_path / "evidence")[0] == 0
+    assert [signal.getsignal(signum) for signum in (signal.SIGTERM, signal.SIGHUP)] == before

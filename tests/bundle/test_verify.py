@@ -328,3 +328,65 @@ def test_any_json_as_custody_or_index_is_checked_without_a_crash(
         resum(bundle)
     assert any(not ok for ok, _ in checks)  # no random document is this image's record
     assert all(line.isprintable() for _, line in checks)
+
+
+def nest(folder: Path, depth: int, last: bytes | None = None) -> None:
+    """A chain of `depth` nested folders "d/d/d..." in `folder`; file "f" at the bottom."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    for _ in range(depth):
+        os.mkdir("d", dir_fd=fd)
+        below = os.open("d", os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+        os.close(fd)
+        fd = below
+    if last is not None:
+        with open(os.open("f", os.O_WRONLY | os.O_CREAT, dir_fd=fd), "wb") as handle:
+            handle.write(last)
+    os.close(fd)
+
+
+def counted_opens(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Every os.open from now on, by the name it opened."""
+    opened: list[object] = []
+    real = os.open
+
+    def counting(path: object, *args: object, **kwargs: object) -> int:
+        opened.append(path)
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", counting)
+    return opened
+
+
+def test_an_added_chain_of_nested_folders_is_one_failed_line_and_is_not_walked(
+    bundle: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nest(bundle, 600)
+    try:
+        opened = counted_opens(monkeypatch)
+        code, out, err = verify(capsys, bundle)
+        monkeypatch.undo()
+        assert code == 1 and err == ""
+        assert [line for line in out.splitlines() if line.startswith("FAILED")] == [
+            "FAILED d: a folder holding no file of SHA256SUMS (added later?)"
+        ]
+        assert len(opened) < 50
+    finally:
+        subprocess.run(["rm", "-rf", str(bundle / "d")], check=False)
+
+
+def test_a_listed_file_at_the_bottom_of_deep_folders_is_verified_in_linear_opens(
+    bundle: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    depth = 600  # d^2/2 = 180,000 opens when each folder was reopened from the top
+    nest(bundle, depth, b"deep")
+    try:
+        name = "d/" * depth + "f"
+        with (bundle / "SHA256SUMS").open("a") as sums:
+            sums.write(f"{hashlib.sha256(b'deep').hexdigest()}  {name}\n")
+        opened = counted_opens(monkeypatch)
+        code, out, _ = verify(capsys, bundle)
+        monkeypatch.undo()
+        assert code == 0 and "/d/d/f\n" in out and out.endswith(" 0 failed\n")
+        assert len(opened) < 3 * depth + 50
+    finally:
+        subprocess.run(["rm", "-rf", str(bundle / "d")], check=False)
