@@ -13,6 +13,7 @@ import argparse
 import io
 import json
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -22,6 +23,7 @@ from typing import Any
 
 from analyzer import __version__
 from analyzer.bundle.custody import utc_now
+from analyzer.bundle.interrupts import stopping_signals_interrupt
 from analyzer.bundle.outfile import ReportFile, check_report_file, write_report_file
 from analyzer.bundle.ruleset import rules_document, ruleset_record
 from analyzer.bundle.sarif import sarif_document
@@ -37,6 +39,7 @@ from analyzer.diff_views import diff_markdown, diff_text
 from analyzer.errors import AnalyzerError, UsageError
 from analyzer.extract import (
     CopySink,
+    Destination,
     Staging,
     check_destination,
     choose,
@@ -282,6 +285,18 @@ def run_extract(args: argparse.Namespace, layout: Layout) -> Results:
     """`image-audit extract`: one version of a path, byte for byte, and its custody record."""
     path, _ = normalize(args.path)
     destination = check_destination(args.dest, args.force, args.archive)
+    # SIGTERM/SIGHUP stop the run as Ctrl-C does, so the staging directory is always removed
+    with stopping_signals_interrupt():
+        written = _extract_into(args, path, destination)
+    _status(
+        args,
+        f"wrote {destination.path} ({written[0]} bytes, sha256:{written[1]}) and "
+        f"{destination.custody.name}",
+    )
+    return Results("")
+
+
+def _extract_into(args: argparse.Namespace, path: str, destination: Destination) -> tuple[int, str]:
     staging = Staging(destination)
     try:
         sink = CopySink(staging, path)
@@ -300,12 +315,7 @@ def run_extract(args: argparse.Namespace, layout: Layout) -> Results:
         write_custody(staging, custody_document(args.archive, view, chosen, written, scrub))
     finally:
         staging.close()
-    _status(
-        args,
-        f"wrote {destination.path} ({written[0]} bytes, sha256:{written[1]}) and "
-        f"{destination.custody.name}",
-    )
-    return Results("")
+    return written
 
 
 def run_timeline(args: argparse.Namespace, layout: Layout) -> Results:
@@ -425,9 +435,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The message may quote the archive (a tag, a digest, a name): one printable line.
         print(one_line(f"image-audit: error: {exc}"), file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        # Ctrl-C is 130; SIGTERM and SIGHUP (analyzer.bundle.interrupts) 128 + their number
         print("image-audit: interrupted", file=sys.stderr)
-        return 130
+        return 128 + getattr(exc, "signum", signal.SIGINT)
     except BrokenPipeError:
         return 0
     except Exception as exc:  # the one place a bug is reported, not crashed on

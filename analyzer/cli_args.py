@@ -32,7 +32,7 @@ _DEFAULTS = Limits()
 EXIT_CODES = (
     "Exit codes: 0 ok; 1 (or --exit-code N) a finding tripped --fail-on, or verification "
     "failed; 2 unreadable or unsupported input, or a usage error; 3 internal error (a bug); "
-    "130 interrupted."
+    "130 interrupted (143 by SIGTERM, 129 by SIGHUP)."
 )
 
 

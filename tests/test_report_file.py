@@ -146,7 +146,7 @@ def test_a_write_stopped_by_a_signal_leaves_no_partial_file(signum: int, tmp_pat
         timeout=120,
         check=False,
     )
-    assert (proc.returncode, proc.stderr) == (130, "image-audit: interrupted\n")
+    assert (proc.returncode, proc.stderr) == (128 + signum, "image-audit: interrupted\n")
     assert list(tmp_path.iterdir()) == []
 
 
