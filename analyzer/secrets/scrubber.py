@@ -99,6 +99,14 @@ class Scrubber:
         widened._hash((*self._hashed_secrets, *hashed))
         return widened
 
+    def reporting(self, secrets: Iterable[ConfigSecret]) -> Scrubber:
+        """This scrubber (its indexes and memo shared, not built again), with `secrets` as the
+        ones it reports: each image of an archive redacts what every image's scrubber does
+        (image B may quote a password image A holds) but reports its own secrets only."""
+        own = copy.copy(self)
+        own.secrets = tuple(dataclasses.replace(s, source=self(s.source)) for s in secrets)
+        return own
+
     @staticmethod
     def union(scrubbers: Sequence[Scrubber], values: Iterable[str] = ()) -> Scrubber:
         """One scrubber that redacts everything each of these does, and `values` too."""
