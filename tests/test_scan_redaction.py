@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from analyzer.scan import ImageReport, ScanResult, scan_archive
+from analyzer.secrets.redact import redact
 from fixtures import redaction_image as planted
 from fixtures.redaction_image import PLANTED, write_redaction_image
 
@@ -190,3 +191,32 @@ def test_a_findings_build_step_is_cut_so_the_report_stays_linear(tmp_path: Path)
     assert len(quoting) >= 300
     assert all(len(f.created_by) < STEP_SHOWN + 40 for f in quoting)
     assert all(w[11:] not in f.created_by for f in quoting for w in words)
+
+
+def test_a_short_password_found_in_a_file_is_redacted_where_it_stands_as_a_word(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 5-character password from /app/config.py showed in full in the build step that wrote
+    it, a file name and a link target: under 6 characters it was hidden only as a whole text."""
+    from analyzer.cli import main  # noqa: PLC0415
+    from fixtures.detector_cases import base, clean_image  # noqa: PLC0415
+    from fixtures.formats import write_docker_archive  # noqa: PLC0415
+    from fixtures.spec import FileSpec, LayerSpec  # noqa: PLC0415
+
+    password = "Zq9!k"
+    step = LayerSpec(
+        (
+            FileSpec("app", kind="dir"),
+            FileSpec("app/config.py", f'password = "{password}"\n'.encode()),
+            FileSpec(f"app/{password}", b"x\n"),
+            FileSpec("app/current", kind="symlink", link=f"/app/{password}.bak"),
+        ),
+        created_by=f"RUN echo {password} > /app/x",
+    )
+    archive = write_docker_archive([clean_image(base(), step)], tmp_path / "short.tar")
+    main(["scan", str(archive), "--jobs", "1", "-q", "--format", "json"])
+    out = capsys.readouterr().out
+    [image] = json.loads(out)["images"]
+    assert "IA-SECRET-KEYWORD" in {f["rule_id"] for f in image["findings"]}
+    assert password not in out
+    assert f"RUN echo {redact(password)} > /app/x" in out

@@ -23,6 +23,7 @@ caller redacts the whole text: slower answers are never the price of a crafted t
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 
 from analyzer.secrets.literals import Literals, Span
@@ -30,8 +31,8 @@ from analyzer.secrets.redact import ROLLING_BASE, ROLLING_MODULUS, Redacted, rol
 from analyzer.text import exact_bytes
 
 SHORTEST_WINDOW = 6
-"""Secrets shorter than this are not looked for inside texts (they would hit words by design);
-the scrubber matches them as a whole text only."""
+"""Secrets shorter than this are not looked for inside words (they would hit words and digests
+by design): `ShortSecrets` finds them where they stand as a word of their own."""
 _ANCHOR = 2
 _DIRECT, _SLACK = 4, 1024
 """Candidates of one length are hashed one by one while that costs at most _DIRECT times the
@@ -125,3 +126,64 @@ class HashedSecrets:
 
 def _sha256(window: str) -> str:
     return hashlib.sha256(exact_bytes(window)).hexdigest()
+
+
+_SEPARATORS = " \t\n\r\x0b\x0c'\"`=/:,;@()[]{}<>|&."
+"""What a short secret standing as a word of its own may have on either side (besides the start
+or the end of the text): blanks, quotes, and the punctuation between the parts of a path, an
+assignment, a URL, a list or a shell command (`echo Zq9!k > x`, `/app/Zq9!k.bak`, `pw=Zq9!k`)."""
+_OUTSIDE = re.escape(_SEPARATORS)
+
+
+class ShortSecrets:
+    """Secrets shorter than SHORTEST_WINDOW, known by their redacted form, and where they stand
+    as a word of their own: at the start of the text or after a separator, and before one or
+    the end (`_SEPARATORS`). Inside a longer word or a digest they are left alone.
+
+    A word of a secret's length starting there is hashed (once per distinct word and text):
+    at most one candidate per position and length, five lengths at most, so the cost is
+    linear in the text; the shown prefix (one character from 3 characters up) narrows them.
+    """
+
+    def __init__(self, secrets: Iterable[Redacted]) -> None:
+        digests: dict[int, set[str]] = {}
+        prefixes: dict[int, set[str]] = {}
+        for secret in secrets:
+            if secret.length < SHORTEST_WINDOW:
+                digests.setdefault(secret.length, set()).add(secret.sha256)
+                prefixes.setdefault(secret.length, set()).add(secret.prefix[:1])
+        self._digests = {length: frozenset(found) for length, found in digests.items()}
+        self._words = [
+            (re.compile(_word_pattern(length, prefixes[length])), self._digests[length])
+            for length in sorted(digests)
+        ]
+
+    def __bool__(self) -> bool:
+        return bool(self._digests)
+
+    def spans(self, text: str) -> list[Span]:
+        """Where one of the secrets stands as a word of its own in `text`, sorted.
+
+        >>> from analyzer.secrets.redact import redact
+        >>> ShortSecrets([redact("Zq9!k")]).spans("echo Zq9!k > /app/Zq9!k.bak; xZq9!k Zq9!ky")
+        [(5, 10), (18, 23)]
+        """
+        found: list[Span] = []
+        for pattern, digests in self._words:
+            hashed: dict[str, bool] = {}
+            for word in pattern.finditer(text):
+                window = word.group(1)
+                known = hashed.get(window)
+                if known is None:
+                    known = hashed[window] = _sha256(window) in digests
+                if known:
+                    found.append(word.span(1))
+        return sorted(found)
+
+
+def _word_pattern(length: int, prefixes: set[str]) -> str:
+    """A word of `length` characters after the start or a separator, before one or the end,
+    starting with one of `prefixes` unless one is empty (a secret under 3 characters shows
+    none); captured in a lookahead, so that words of one length may overlap."""
+    first = f"[{''.join(map(re.escape, sorted(prefixes)))}]" if "" not in prefixes else "."
+    return f"(?<![^{_OUTSIDE}])(?=({first}.{{{length - 1}}})(?![^{_OUTSIDE}]))"

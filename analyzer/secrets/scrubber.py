@@ -18,22 +18,22 @@ A config value under 4 characters is replaced where it is the whole text, where 
 a word of its own (after the start, a blank, a quote or "=", before the end, a blank or a
 quote: `CMD ["redis-server", "--requirepass", "a9Z"]` quotes one so, and the old scrubber
 showed it), and as NAME=value wherever an ENV entry or label holding one is quoted. A file
-secret under SHORTEST_WINDOW is replaced only where it is the whole text.
+secret under SHORTEST_WINDOW is replaced where it stands as a word of its own, between the
+start, the end or a separator (blanks, quotes, the punctuation of paths, URLs and commands:
+`echo Zq9!k > x`, `/app/Zq9!k`), never inside a longer word or a digest.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from analyzer.secrets.hashed import SHORTEST_WINDOW, HashedSecrets
+from analyzer.secrets.hashed import HashedSecrets, ShortSecrets
 from analyzer.secrets.literals import Literals, Span
 from analyzer.secrets.redact import Redacted, redact
-from analyzer.text import exact_bytes
 
 if TYPE_CHECKING:
     from analyzer.secrets.config import ConfigSecret
@@ -72,7 +72,7 @@ class Scrubber:
         self._literals = Literals([*(v for v in self._values if not _short(v)), *self._entries])
         self._hashed_secrets: tuple[Redacted, ...] = ()
         self._hashed = HashedSecrets(())
-        self._short_hashed: dict[int, frozenset[str]] = {}
+        self._short_hashed = ShortSecrets(())
         self._memo: dict[str, str] = {}
         if hashed:
             self._hash(tuple(hashed))
@@ -84,17 +84,13 @@ class Scrubber:
     def _hash(self, hashed: tuple[Redacted, ...]) -> None:
         self._hashed_secrets = tuple(dict.fromkeys(hashed))
         self._hashed = HashedSecrets(self._hashed_secrets)
-        short: dict[int, set[str]] = {}
-        for secret in self._hashed_secrets:
-            if secret.length < SHORTEST_WINDOW:
-                short.setdefault(secret.length, set()).add(secret.sha256)
-        self._short_hashed = {length: frozenset(d) for length, d in short.items()}
+        self._short_hashed = ShortSecrets(self._hashed_secrets)
         self._memo = {}
 
     def with_hashed(self, hashed: Iterable[Redacted]) -> Scrubber:
         """This scrubber, also redacting the secrets of these redacted forms, e.g. those
         found in files (a build step `sed -i 's/__DB__/VALUE/'` quotes one). One shorter than
-        SHORTEST_WINDOW is replaced only where it is the whole text."""
+        SHORTEST_WINDOW is replaced where it stands as a word of its own (`ShortSecrets`)."""
         widened = copy.copy(self)  # the values' index is shared, not built again
         widened._hash((*self._hashed_secrets, *hashed))
         return widened
@@ -142,12 +138,12 @@ class Scrubber:
         return scrubbed
 
     def _scrubbed(self, text: str) -> str:
-        if self._short_hashed and self._is_short_hashed(text):
-            return str(redact(text))
         hashed = self._hashed.spans(text) if self._hashed else []
         if hashed is None:
             return str(redact(text))  # a text crafted against the fingerprint: hidden whole
         spans = self._literals.spans(text) + hashed + self._word_spans(text)
+        if self._short_hashed:
+            spans += self._short_hashed.spans(text)
         if not spans:
             return text
         pieces: list[str] = []
@@ -164,19 +160,20 @@ class Scrubber:
             return []
         return [w.span() for w in _SHORT_WORD.finditer(text) if w.group() in self._short_words]
 
-    def _is_short_hashed(self, text: str) -> bool:
-        digests = self._short_hashed.get(len(text))
-        return digests is not None and hashlib.sha256(exact_bytes(text)).hexdigest() in digests
-
     def _hidden(self, group: str) -> str:
         """The redaction of one group of overlapping occurrences, its shown prefix scrubbed
-        too (the prefix of a long secret may be a whole 4-character one)."""
+        too (the prefix of a long secret may be a whole 4-character one, or a short file
+        secret, which stands there as a word of its own before the "...")."""
         entry = self._entries.get(group)
         if entry is not None:
             return entry
         redacted = redact(group)
         shown, prefix = str(redacted), redacted.prefix
-        if prefix in self._entries or (not _short(prefix) and prefix in self._values):
+        if (
+            prefix in self._entries
+            or (not _short(prefix) and prefix in self._values)
+            or (prefix and self._short_hashed.spans(prefix))
+        ):
             shown = self._hidden(prefix) + shown[len(prefix) :]
         return shown
 
