@@ -220,3 +220,48 @@ def test_a_short_password_found_in_a_file_is_redacted_where_it_stands_as_a_word(
     assert "IA-SECRET-KEYWORD" in {f["rule_id"] for f in image["findings"]}
     assert password not in out
     assert f"RUN echo {redact(password)} > /app/x" in out
+
+
+HEX_KEY = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+
+
+def _referrer_of_a_secret(dest: Path, *, in_env: bool) -> Path:
+    """An OCI layout whose image holds HEX_KEY (in /app/wallet.py, or as PRIVATE_KEY in its
+    ENV), and a signature whose `subject` digest is that same hex."""
+    from fixtures.detector_cases import base, clean_image  # noqa: PLC0415
+    from fixtures.imageconfig import MEDIA_OCI_MANIFEST, descriptor, go_json  # noqa: PLC0415
+    from fixtures.oci import add_blob, artifact_manifest, oci_content  # noqa: PLC0415
+    from fixtures.outer import write_tar_archive  # noqa: PLC0415
+    from fixtures.spec import ArtifactSpec, FileSpec, LayerSpec  # noqa: PLC0415
+
+    wallet = FileSpec("app/wallet.py", f'private_key = "0x{HEX_KEY}"\n'.encode())
+    files = LayerSpec((FileSpec("app", kind="dir"), *(() if in_env else (wallet,))))
+    env = (f"PRIVATE_KEY={HEX_KEY}",) if in_env else ()
+    content = oci_content([clean_image(base(), files, env=env)])
+    signature = ArtifactSpec("application/vnd.dev.cosign.artifact.sig.v1+json", ())
+    subject = {"mediaType": MEDIA_OCI_MANIFEST, "digest": f"sha256:{HEX_KEY}", "size": 10}
+    add_blob(content, signature.config_data)
+    manifest = artifact_manifest(signature, subject)
+    index = json.loads(content.data("index.json"))
+    index["manifests"].append(descriptor(MEDIA_OCI_MANIFEST, manifest, add_blob(content, manifest)))
+    content.add_file("index.json", go_json(index))
+    return write_tar_archive(content, dest)
+
+
+@pytest.mark.parametrize("in_env", [False, True], ids=["file", "env"])
+def test_a_digest_field_that_is_a_recognised_secret_is_redacted(
+    in_env: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Digest fields are kept whole (a short secret would corrupt them by chance), but a
+    referrer's `subject` that is a private key the scan recognised showed it in full."""
+    from analyzer.cli import main  # noqa: PLC0415
+
+    archive = _referrer_of_a_secret(tmp_path / "subject.tar", in_env=in_env)
+    commands = [["inspect", "-f", "json"]] if in_env else []  # inspect reads no file
+    for command, *options in [["scan", "-f", "sarif"], *commands, ["scan", "-f", "json"]]:
+        main([command, str(archive), "-q", *options])
+        out = capsys.readouterr().out
+        assert HEX_KEY not in out, command
+    [artifact] = json.loads(out)["artifacts"]
+    assert artifact["subject"].startswith("sha256:4c08... (64 chars")
+    assert all(len(image["config_digest"]) == 71 for image in json.loads(out)["images"])

@@ -40,6 +40,9 @@ if TYPE_CHECKING:
 
 SHORTEST_VALUE = 4
 """Config values shorter than this are replaced only as a whole text, a word or NAME=value."""
+DIGEST_SECRET = 16
+"""A secret this long inside a digest is never chance (one 16-hex string in a random 64-hex
+digest: about 3e-18): a digest holding one is redacted (`Scrubber.in_digest`)."""
 _SHORT_WORD = re.compile(r"""(?<![^\s'"=])[^\s'"=]{1,3}(?![^\s'"])""")
 
 
@@ -137,13 +140,41 @@ class Scrubber:
             self._memo[text] = scrubbed  # the same history lines are quoted by many findings
         return scrubbed
 
-    def _scrubbed(self, text: str) -> str:
+    def in_digest(self, digest: str) -> str:
+        """A well-formed digest as a report shows it: whole, unless a known secret of
+        DIGEST_SECRET characters or more lies in it (a referrer's `subject` may be any hex: a
+        private key's, say), then redacted like any text. A shorter one inside is chance (a
+        4-character "cafe"): redacted, it would only make the digest corrupt.
+
+        >>> key = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+        >>> Scrubber(["cafe", key]).in_digest("sha256:" + key)[:33]
+        'sha256:4c08... (64 chars, sha256:'
+        >>> Scrubber(["cafe", key]).in_digest("sha256:" + "cafe" * 16) == "sha256:" + "cafe" * 16
+        True
+        """
+        scrubbed = self(digest)
+        if scrubbed == digest:  # nearly always, and memoized: a report holds many digests
+            return digest
+        spans = self._spans(digest)
+        if spans is None or any(end - start >= DIGEST_SECRET for start, end in spans):
+            return scrubbed
+        return digest
+
+    def _spans(self, text: str) -> list[Span] | None:
+        """Every occurrence of a known secret in `text` (overlapping ones too), unsorted;
+        None for a text crafted against the fingerprint (to be hidden whole)."""
         hashed = self._hashed.spans(text) if self._hashed else []
         if hashed is None:
-            return str(redact(text))  # a text crafted against the fingerprint: hidden whole
+            return None
         spans = self._literals.spans(text) + hashed + self._word_spans(text)
         if self._short_hashed:
             spans += self._short_hashed.spans(text)
+        return spans
+
+    def _scrubbed(self, text: str) -> str:
+        spans = self._spans(text)
+        if spans is None:
+            return str(redact(text))  # a text crafted against the fingerprint: hidden whole
         if not spans:
             return text
         pieces: list[str] = []
