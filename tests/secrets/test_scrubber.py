@@ -26,6 +26,7 @@ from analyzer.secrets import redact as redact_module
 from analyzer.secrets.literals import Literals
 from analyzer.secrets.redact import redact
 from analyzer.secrets.scrubber import Scrubber
+from tests.bounded import run_bounded
 
 
 class ReferenceScrubber:
@@ -284,3 +285,33 @@ def test_scrubbing_is_linear_in_the_text_and_in_the_number_of_secrets() -> None:
     labels: the old scrubber needed about values x text plus text x lengths sha256 calls
     (hours); this runs in seconds, in a subprocess with a generous timeout."""
     subprocess.run([sys.executable, "-c", textwrap.dedent(_LINEAR)], check=True, timeout=240)
+
+
+def test_a_text_dense_with_the_anchor_of_secrets_of_many_lengths_is_hidden_in_bounded_time() -> (
+    None
+):
+    """Each file secret's length was one pass over the text: a 1 MB history line of "ab " and
+    800 secrets starting "ab" with 800 lengths took minutes and ran out of a gigabyte. Past a
+    budget of candidate windows proportional to the text, the text is hidden whole (more
+    redaction, never less)."""
+    outcome = run_bounded(
+        """
+        from analyzer.secrets.redact import redact
+        from analyzer.secrets.scrubber import Scrubber
+        secrets = [redact("ab" + "Zq9-" * 4 + "x" * n) for n in range(800)]
+        line = "RUN echo " + "ab " * 350_000
+        assert Scrubber().with_hashed(secrets)(line) == str(redact(line))
+        """,
+        timeout=60,
+    )
+    assert outcome.line == "OK", outcome.stderr[-2000:]
+
+
+def test_a_text_dense_with_an_anchor_within_the_budget_shows_all_but_the_secrets() -> None:
+    """Below the budget the candidates' fingerprints are read from the text's prefix
+    fingerprints: every occurrence is found, nothing else is hidden."""
+    secrets = ["ab" + "Zq9-" * 4 + "x" * n for n in range(3)]
+    text = "ab " * 20_000 + " ".join(secrets) + " ab" * 20_000
+    scrubbed = Scrubber().with_hashed(redact(s) for s in secrets)(text)
+    assert scrubbed.count("chars, sha256:") == 3 and not any(s in scrubbed for s in secrets)
+    assert scrubbed.startswith("ab " * 20_000) and scrubbed.endswith(" ab" * 20_000)
