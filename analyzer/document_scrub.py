@@ -8,7 +8,9 @@ image's scrubber, which knows the config's secrets and, after a scan, those foun
 
 Left as they are: our own vocabulary (severities, rule ids, change kinds...), which no archive
 chose, and well-formed digests and fingerprints, which a scrubber must not corrupt (a 4-character
-secret such as "cafe" would otherwise rewrite every digest that happens to contain it).
+secret such as "cafe" would otherwise rewrite every digest that happens to contain it), unless a
+recognised secret too long to be there by chance lies in one (`Scrubber.in_digest`): a referrer's
+`subject` may be any hex, a private key's included.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
+
+from analyzer.secrets.scrubber import Scrubber
 
 Scrub = Callable[[str], str]
 
@@ -55,7 +59,8 @@ DIGEST_FIELDS = frozenset(
         "signatures",
     }
 )
-"""Fields holding digests: kept when well formed (anything else in them is scrubbed)."""
+"""Fields holding digests: kept when well formed and holding no long secret (anything else in
+them is scrubbed)."""
 ARCHIVE_KEYED = frozenset({"labels"})
 """Mappings whose keys the archive chose: their keys are scrubbed as well."""
 
@@ -82,8 +87,10 @@ def scrub_document(value: Any, scrub: Scrub, field: str = "") -> Any:
 
 
 def _scrubbed_text(text: str, scrub: Scrub, field: str) -> str:
-    if field in OWN_FIELDS or (field in DIGEST_FIELDS and _DIGEST.fullmatch(text)):
+    if field in OWN_FIELDS:
         return text
+    if field in DIGEST_FIELDS and _DIGEST.fullmatch(text):
+        return scrub.in_digest(text) if isinstance(scrub, Scrubber) else text
     if field == "purl":
         return _scrubbed_purl(text, scrub)
     return scrub_valid_text(text, scrub)

@@ -3,7 +3,8 @@
 These commands examine no file content, so the secrets a scan would find in files are unknown
 to them; what they can know is redacted: each image's config and manifest secrets (ENV values,
 labels, history lines that quote a value, every other string of the documents), those in its
-references and file names (token shapes), and those in the archive's own index documents.
+references and file names (token shapes), and those in the archive's own index documents, from
+what every image shows (an image may quote another's secret).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ class Inspection:
 
     read: ReadResult
     scrubs: tuple[Scrub, ...]
-    """One per image (in `read.images` order): redacts that image's config secrets."""
+    """One per image (in `read.images` order): redacts the secrets of the archive's own
+    documents and of every image's config (another image may quote them)."""
     archive_scrub: Scrub
     """Redacts the secrets of the archive's own documents and of every image's config."""
 
@@ -52,5 +54,6 @@ def _redactors(read: ReadResult) -> tuple[Sequence[Scrub], Scrub]:
     # history, and every file name is looked at for a token shape.
     engine = SecretEngine()
     shared = archive_values(index_documents(read), engine)
-    images = scrubbers(read, engine, shared)
-    return images, Scrubber.union(images, shared)
+    union = Scrubber.union(scrubbers(read, engine, shared), shared)
+    # every image's redactor is the union: image B may quote a secret of image A's config
+    return [union] * len(read.images), union

@@ -34,8 +34,9 @@ class ImageReport:
     facts: tuple[tuple[str, object], ...]
     """What detectors established besides findings (e.g. ("packages", [...]), ("os", ...))."""
     scrub: Scrubber
-    """Redacts every secret the scan recognised for this image (its config's, its files',
-    the archive documents') from any text."""
+    """Redacts every secret the scan recognised in the archive (every image's config's and
+    files', the archive documents') from any text; its `secrets` are this image's config
+    secrets."""
     suppressed: tuple[tuple[Finding, Suppression], ...] = ()
     below_threshold: int = 0
     """How many findings --min-severity hid."""
@@ -52,32 +53,31 @@ class ScanResult:
     images: tuple[ImageReport, ...]
     notices: tuple[str, ...]
     archive_scrub: Callable[[str], str] = str
-    """Redacts every secret any image's scrub does, and those of the archive's own index
-    documents, from any text."""
+    """Redacts every secret the scan recognised in the archive, from any text (what each
+    image's scrub does)."""
 
 
-def _file_secrets(chosen: Sequence[Detector], view: ImageView) -> list[Redacted]:
-    """The redacted form of every secret found in this image's files, of every kind (a
+def _file_secrets(chosen: Sequence[Detector]) -> list[Redacted]:
+    """The redacted form of every secret found in the archive's files, of every kind (a
     private key, a keystore, a structural hit as much as a detect-secrets one), reported or
-    not (a suppressed finding's value must not show elsewhere either)."""
-    layers = {listing.key for listing in view.listings}
-    return [
-        hit.redacted
-        for detector in chosen
-        if isinstance(detector, SecretDetector) and isinstance(sink := detector.sink(), SecretSink)
-        for (layer, _, _), hits in sink.hits.items()
-        if layer in layers
-        for hit in hits
-    ]
+    not (a suppressed finding's value must not show elsewhere either), whatever image holds
+    the file (another image may quote it)."""
+    found: list[Redacted] = []
+    for detector in chosen:
+        if isinstance(detector, SecretDetector) and isinstance(sink := detector.sink(), SecretSink):
+            sink.complete()  # the worker processes' results, before any image is reported
+            found += [hit.redacted for hits in sink.hits.values() for hit in hits]
+    return found
 
 
 def scrubbers(
     read: ReadResult, engine: SecretEngine, shared: Sequence[str] | None = None
 ) -> list[Scrubber]:
-    """Per image, a scrubber for everything the read archive shows of it: its config's,
+    """Per image, a scrubber for the secrets the read archive shows of it: its config's,
     manifest's, references', file names' secrets and `shared`, those of the archive's own
-    documents (found here when not given). `scan` widens each with the secrets found in
-    files; `inspect`, `ls` and `history`, which examine no file, can use them as they are."""
+    documents (found here when not given); its `secrets` are what that image reports. What
+    any image shows is scrubbed with their union (image B may quote image A's secret), which
+    `scan` widens with the secrets found in files."""
     if shared is None:
         shared = archive_values(index_documents(read), engine)
     return [image_scrubber(view.image, engine, shared, image_names(view)) for view in read.images]
@@ -96,23 +96,6 @@ def image_names(view: ImageView) -> Iterator[tuple[str, int]]:
             yield entry.path, layer
             if entry.link:
                 yield entry.link, layer
-
-
-def _scrubbed_of_file_secrets(
-    scrub: Scrubber, findings: list[Finding], secrets: list[Redacted]
-) -> tuple[Scrubber, list[Finding]]:
-    """The scrubber widened to the secrets found in files (known by their redacted form
-    only), and the findings' quoted history lines and evidence passed through it: a build
-    step may quote a value it wrote into a file (`sed -i 's/__DB__/VALUE/'`)."""
-    wide = scrub.with_hashed(secrets) if secrets else scrub
-    return wide, [
-        replace(
-            f,
-            created_by=_step_shown(wide(f.created_by)),
-            evidence=f.evidence if f.category == "secrets" or not secrets else wide(f.evidence),
-        )
-        for f in findings
-    ]
 
 
 STEP_SHOWN = 1000
@@ -145,15 +128,17 @@ def _image_report(
 ) -> tuple[ImageReport, tuple[str, ...]]:
     """Every detector on one image, and the notices its policy and detectors gave."""
     ctx = ImageContext(view, store, options, scrub=scrub, artifacts=read.catalog.artifacts)
-    findings = sorted((f for d in chosen for f in d.detect(ctx)), key=sort_key)
-    wide, findings = _scrubbed_of_file_secrets(scrub, findings, _file_secrets(chosen, view))
+    findings = [  # each quotes its step scrubbed by `ctx.finding`
+        replace(f, created_by=_step_shown(f.created_by))
+        for f in sorted((f for d in chosen for f in d.detect(ctx)), key=sort_key)
+    ]
     applied = apply_suppressions(findings, options.suppressions, options.today)
     shown = tuple(f for f in applied.kept if f.severity.rank >= options.min_severity.rank)
     report = ImageReport(
         view=view,
         findings=shown,
         facts=tuple(sorted(ctx.facts.items())),
-        scrub=wide,
+        scrub=scrub,
         suppressed=applied.suppressed,
         below_threshold=len(applied.kept) - len(shown),
         origins=ctx.origins.of_version,
@@ -210,11 +195,21 @@ def _scan(
         or SecretEngine()
     )
     shared = archive_values(index_documents(read), engine)  # a tag may quote a secret
+    images = scrubbers(read, engine, shared)
+    # A secret found anywhere in the archive is redacted from what every image shows (image B
+    # may quote a password image A holds): one scrubber for all, so the cost stays linear in
+    # images + secrets, and the same texts (a shared config's history) are scrubbed once.
+    archive_scrub = Scrubber.union(images, shared).with_hashed(_file_secrets(chosen))
     reports = []
     policy_notices: list[str] = []
-    for view, scrub in zip(read.images, scrubbers(read, engine, shared), strict=True):
+    for view, scrub in zip(read.images, images, strict=True):
         report, image_notices = _image_report(
-            view, scrub, chosen=chosen, store=store, options=options, read=read
+            view,
+            archive_scrub.reporting(scrub.secrets),
+            chosen=chosen,
+            store=store,
+            options=options,
+            read=read,
         )
         reports.append(report)
         policy_notices.extend(image_notices)
@@ -223,5 +218,4 @@ def _scan(
         f"{path}: content over the per-file limit was not fully examined"
         for _, path in store.truncated
     )
-    archive_scrub = Scrubber.union([r.scrub for r in reports], shared)
     return ScanResult(read, tuple(reports), tuple(notices), archive_scrub)

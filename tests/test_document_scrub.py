@@ -9,6 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analyzer.document_scrub import scrub_document, scrub_valid_text
+from analyzer.secrets.redact import redact
+from analyzer.secrets.scrubber import Scrubber
 
 SECRET = "cafe1234"
 DIGEST = "sha256:" + "cafe1234" * 8
@@ -65,3 +67,20 @@ def test_text_around_bytes_that_were_not_utf8_is_scrubbed() -> None:
 def test_scrubbing_never_crashes_and_never_leaves_the_secret(text: str) -> None:
     scrubbed = scrub_document({"path": text + SECRET + text}, hide)["path"]
     assert SECRET not in scrubbed.replace("\udcff", "")
+
+
+def test_a_digest_that_is_a_recognised_secret_is_redacted_and_no_other_digest_is() -> None:
+    """A referrer's `subject` may be any hex: one that is a private key the scan recognised
+    showed in full. A digest holding only a short secret by chance ("cafe1234") stays whole."""
+    key = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+    scrub = Scrubber([SECRET, key])
+    doc = {"subject": f"sha256:{key}", "digest": DIGEST, "signatures": [f"sha256:{key}"]}
+    scrubbed = scrub_document(doc, scrub)
+    assert key not in repr(scrubbed) and scrubbed["digest"] == DIGEST
+    assert scrubbed["subject"].startswith("sha256:4c08... (64 chars, sha256:")
+
+
+def test_a_digest_holding_a_file_secret_known_by_its_redacted_form_is_redacted() -> None:
+    key = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+    scrub = Scrubber([SECRET]).with_hashed([redact(key)])
+    assert key not in scrub_document({"subject": f"sha256:{key}"}, scrub)["subject"]

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from analyzer.scan import ImageReport, ScanResult, scan_archive
+from analyzer.secrets.redact import redact
 from fixtures import redaction_image as planted
 from fixtures.redaction_image import PLANTED, write_redaction_image
 
@@ -190,3 +191,77 @@ def test_a_findings_build_step_is_cut_so_the_report_stays_linear(tmp_path: Path)
     assert len(quoting) >= 300
     assert all(len(f.created_by) < STEP_SHOWN + 40 for f in quoting)
     assert all(w[11:] not in f.created_by for f in quoting for w in words)
+
+
+def test_a_short_password_found_in_a_file_is_redacted_where_it_stands_as_a_word(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 5-character password from /app/config.py showed in full in the build step that wrote
+    it, a file name and a link target: under 6 characters it was hidden only as a whole text."""
+    from analyzer.cli import main  # noqa: PLC0415
+    from fixtures.detector_cases import base, clean_image  # noqa: PLC0415
+    from fixtures.formats import write_docker_archive  # noqa: PLC0415
+    from fixtures.spec import FileSpec, LayerSpec  # noqa: PLC0415
+
+    password = "Zq9!k"
+    step = LayerSpec(
+        (
+            FileSpec("app", kind="dir"),
+            FileSpec("app/config.py", f'password = "{password}"\n'.encode()),
+            FileSpec(f"app/{password}", b"x\n"),
+            FileSpec("app/current", kind="symlink", link=f"/app/{password}.bak"),
+        ),
+        created_by=f"RUN echo {password} > /app/x",
+    )
+    archive = write_docker_archive([clean_image(base(), step)], tmp_path / "short.tar")
+    main(["scan", str(archive), "--jobs", "1", "-q", "--format", "json"])
+    out = capsys.readouterr().out
+    [image] = json.loads(out)["images"]
+    assert "IA-SECRET-KEYWORD" in {f["rule_id"] for f in image["findings"]}
+    assert password not in out
+    assert f"RUN echo {redact(password)} > /app/x" in out
+
+
+HEX_KEY = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+
+
+def _referrer_of_a_secret(dest: Path, *, in_env: bool) -> Path:
+    """An OCI layout whose image holds HEX_KEY (in /app/wallet.py, or as PRIVATE_KEY in its
+    ENV), and a signature whose `subject` digest is that same hex."""
+    from fixtures.detector_cases import base, clean_image  # noqa: PLC0415
+    from fixtures.imageconfig import MEDIA_OCI_MANIFEST, descriptor, go_json  # noqa: PLC0415
+    from fixtures.oci import add_blob, artifact_manifest, oci_content  # noqa: PLC0415
+    from fixtures.outer import write_tar_archive  # noqa: PLC0415
+    from fixtures.spec import ArtifactSpec, FileSpec, LayerSpec  # noqa: PLC0415
+
+    wallet = FileSpec("app/wallet.py", f'private_key = "0x{HEX_KEY}"\n'.encode())
+    files = LayerSpec((FileSpec("app", kind="dir"), *(() if in_env else (wallet,))))
+    env = (f"PRIVATE_KEY={HEX_KEY}",) if in_env else ()
+    content = oci_content([clean_image(base(), files, env=env)])
+    signature = ArtifactSpec("application/vnd.dev.cosign.artifact.sig.v1+json", ())
+    subject = {"mediaType": MEDIA_OCI_MANIFEST, "digest": f"sha256:{HEX_KEY}", "size": 10}
+    add_blob(content, signature.config_data)
+    manifest = artifact_manifest(signature, subject)
+    index = json.loads(content.data("index.json"))
+    index["manifests"].append(descriptor(MEDIA_OCI_MANIFEST, manifest, add_blob(content, manifest)))
+    content.add_file("index.json", go_json(index))
+    return write_tar_archive(content, dest)
+
+
+@pytest.mark.parametrize("in_env", [False, True], ids=["file", "env"])
+def test_a_digest_field_that_is_a_recognised_secret_is_redacted(
+    in_env: bool, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Digest fields are kept whole (a short secret would corrupt them by chance), but a
+    referrer's `subject` that is a private key the scan recognised showed it in full."""
+    from analyzer.cli import main  # noqa: PLC0415
+
+    archive = _referrer_of_a_secret(tmp_path / "subject.tar", in_env=in_env)
+    commands = [["inspect", "-f", "json"]] if in_env else []  # inspect reads no file
+    for command, *options in [["scan", "-f", "sarif"], *commands, ["scan", "-f", "json"]]:
+        main([command, str(archive), "-q", *options])
+        out = capsys.readouterr().out
+        assert HEX_KEY not in out, command
+    [artifact] = json.loads(out)["artifacts"]
+    assert artifact["subject"].startswith("sha256:4c08... (64 chars")
+    assert all(len(image["config_digest"]) == 71 for image in json.loads(out)["images"])

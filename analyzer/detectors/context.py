@@ -51,9 +51,9 @@ class ImageContext:
     ) -> None:
         self.view = view
         self.scrub = scrub
-        """The image's redactor, built once per image by the scan: redacts every secret the
-        config, references and file names hold from any text a detector quotes; its
-        `secrets` are the config secrets the secrets detector reports."""
+        """The image's redactor, built by the scan: redacts every secret the archive's
+        configs, references, file names and files hold from any text a detector quotes; its
+        `secrets` are this image's config secrets, which the secrets detector reports."""
         self.artifacts = artifacts
         """Non-image manifests of the archive (signatures, SBOMs...)."""
         self.image = view.image

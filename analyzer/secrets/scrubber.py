@@ -18,28 +18,31 @@ A config value under 4 characters is replaced where it is the whole text, where 
 a word of its own (after the start, a blank, a quote or "=", before the end, a blank or a
 quote: `CMD ["redis-server", "--requirepass", "a9Z"]` quotes one so, and the old scrubber
 showed it), and as NAME=value wherever an ENV entry or label holding one is quoted. A file
-secret under SHORTEST_WINDOW is replaced only where it is the whole text.
+secret under SHORTEST_WINDOW is replaced where it stands as a word of its own, between the
+start, the end or a separator (blanks, quotes, the punctuation of paths, URLs and commands:
+`echo Zq9!k > x`, `/app/Zq9!k`), never inside a longer word or a digest.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
-import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from analyzer.secrets.hashed import SHORTEST_WINDOW, HashedSecrets
+from analyzer.secrets.hashed import HashedSecrets, ShortSecrets
 from analyzer.secrets.literals import Literals, Span
 from analyzer.secrets.redact import Redacted, redact
-from analyzer.text import exact_bytes
 
 if TYPE_CHECKING:
     from analyzer.secrets.config import ConfigSecret
 
 SHORTEST_VALUE = 4
 """Config values shorter than this are replaced only as a whole text, a word or NAME=value."""
+DIGEST_SECRET = 16
+"""A secret this long inside a digest is never chance (one 16-hex string in a random 64-hex
+digest: about 3e-18): a digest holding one is redacted (`Scrubber.in_digest`)."""
 _SHORT_WORD = re.compile(r"""(?<![^\s'"=])[^\s'"=]{1,3}(?![^\s'"])""")
 
 
@@ -72,7 +75,7 @@ class Scrubber:
         self._literals = Literals([*(v for v in self._values if not _short(v)), *self._entries])
         self._hashed_secrets: tuple[Redacted, ...] = ()
         self._hashed = HashedSecrets(())
-        self._short_hashed: dict[int, frozenset[str]] = {}
+        self._short_hashed = ShortSecrets(())
         self._memo: dict[str, str] = {}
         if hashed:
             self._hash(tuple(hashed))
@@ -84,20 +87,24 @@ class Scrubber:
     def _hash(self, hashed: tuple[Redacted, ...]) -> None:
         self._hashed_secrets = tuple(dict.fromkeys(hashed))
         self._hashed = HashedSecrets(self._hashed_secrets)
-        short: dict[int, set[str]] = {}
-        for secret in self._hashed_secrets:
-            if secret.length < SHORTEST_WINDOW:
-                short.setdefault(secret.length, set()).add(secret.sha256)
-        self._short_hashed = {length: frozenset(d) for length, d in short.items()}
+        self._short_hashed = ShortSecrets(self._hashed_secrets)
         self._memo = {}
 
     def with_hashed(self, hashed: Iterable[Redacted]) -> Scrubber:
         """This scrubber, also redacting the secrets of these redacted forms, e.g. those
         found in files (a build step `sed -i 's/__DB__/VALUE/'` quotes one). One shorter than
-        SHORTEST_WINDOW is replaced only where it is the whole text."""
+        SHORTEST_WINDOW is replaced where it stands as a word of its own (`ShortSecrets`)."""
         widened = copy.copy(self)  # the values' index is shared, not built again
         widened._hash((*self._hashed_secrets, *hashed))
         return widened
+
+    def reporting(self, secrets: Iterable[ConfigSecret]) -> Scrubber:
+        """This scrubber (its indexes and memo shared, not built again), with `secrets` as the
+        ones it reports: each image of an archive redacts what every image's scrubber does
+        (image B may quote a password image A holds) but reports its own secrets only."""
+        own = copy.copy(self)
+        own.secrets = tuple(dataclasses.replace(s, source=self(s.source)) for s in secrets)
+        return own
 
     @staticmethod
     def union(scrubbers: Sequence[Scrubber], values: Iterable[str] = ()) -> Scrubber:
@@ -133,13 +140,41 @@ class Scrubber:
             self._memo[text] = scrubbed  # the same history lines are quoted by many findings
         return scrubbed
 
-    def _scrubbed(self, text: str) -> str:
-        if self._short_hashed and self._is_short_hashed(text):
-            return str(redact(text))
+    def in_digest(self, digest: str) -> str:
+        """A well-formed digest as a report shows it: whole, unless a known secret of
+        DIGEST_SECRET characters or more lies in it (a referrer's `subject` may be any hex: a
+        private key's, say), then redacted like any text. A shorter one inside is chance (a
+        4-character "cafe"): redacted, it would only make the digest corrupt.
+
+        >>> key = "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318"
+        >>> Scrubber(["cafe", key]).in_digest("sha256:" + key)[:33]
+        'sha256:4c08... (64 chars, sha256:'
+        >>> Scrubber(["cafe", key]).in_digest("sha256:" + "cafe" * 16) == "sha256:" + "cafe" * 16
+        True
+        """
+        scrubbed = self(digest)
+        if scrubbed == digest:  # nearly always, and memoized: a report holds many digests
+            return digest
+        spans = self._spans(digest)
+        if spans is None or any(end - start >= DIGEST_SECRET for start, end in spans):
+            return scrubbed
+        return digest
+
+    def _spans(self, text: str) -> list[Span] | None:
+        """Every occurrence of a known secret in `text` (overlapping ones too), unsorted;
+        None for a text crafted against the fingerprint (to be hidden whole)."""
         hashed = self._hashed.spans(text) if self._hashed else []
         if hashed is None:
-            return str(redact(text))  # a text crafted against the fingerprint: hidden whole
+            return None
         spans = self._literals.spans(text) + hashed + self._word_spans(text)
+        if self._short_hashed:
+            spans += self._short_hashed.spans(text)
+        return spans
+
+    def _scrubbed(self, text: str) -> str:
+        spans = self._spans(text)
+        if spans is None:
+            return str(redact(text))  # a text crafted against the fingerprint: hidden whole
         if not spans:
             return text
         pieces: list[str] = []
@@ -156,19 +191,20 @@ class Scrubber:
             return []
         return [w.span() for w in _SHORT_WORD.finditer(text) if w.group() in self._short_words]
 
-    def _is_short_hashed(self, text: str) -> bool:
-        digests = self._short_hashed.get(len(text))
-        return digests is not None and hashlib.sha256(exact_bytes(text)).hexdigest() in digests
-
     def _hidden(self, group: str) -> str:
         """The redaction of one group of overlapping occurrences, its shown prefix scrubbed
-        too (the prefix of a long secret may be a whole 4-character one)."""
+        too (the prefix of a long secret may be a whole 4-character one, or a short file
+        secret, which stands there as a word of its own before the "...")."""
         entry = self._entries.get(group)
         if entry is not None:
             return entry
         redacted = redact(group)
         shown, prefix = str(redacted), redacted.prefix
-        if prefix in self._entries or (not _short(prefix) and prefix in self._values):
+        if (
+            prefix in self._entries
+            or (not _short(prefix) and prefix in self._values)
+            or (prefix and self._short_hashed.spans(prefix))
+        ):
             shown = self._hidden(prefix) + shown[len(prefix) :]
         return shown
 

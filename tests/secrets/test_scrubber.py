@@ -26,6 +26,7 @@ from analyzer.secrets import redact as redact_module
 from analyzer.secrets.literals import Literals
 from analyzer.secrets.redact import redact
 from analyzer.secrets.scrubber import Scrubber
+from tests.bounded import run_bounded
 
 
 class ReferenceScrubber:
@@ -191,12 +192,43 @@ def test_a_short_config_secret_standing_as_a_word_is_redacted() -> None:
     assert scrub("sha256:a9Z a9Zb xa9Z") == "sha256:a9Z a9Zb xa9Z"
 
 
-def test_a_short_file_secret_is_redacted_where_it_is_the_whole_field() -> None:
-    """Under 6 characters a file secret would hit words inside texts: a field that is the
-    value itself (a JSON string, an argument) is still redacted."""
-    scrub = Scrubber().with_hashed([redact("pw12!")])
-    assert scrub("pw12!") == str(redact("pw12!"))
-    assert scrub("the pw12! inside") == "the pw12! inside"
+def test_a_short_file_secret_is_redacted_where_it_stands_as_a_word_of_its_own() -> None:
+    """Under 6 characters a file secret is not looked for inside words (it would hit words and
+    digests): it was redacted only where it was the whole field, and a build step, a file name
+    or a link target quoting it among other words showed it in full."""
+    scrub = Scrubber().with_hashed([redact("Zq9!k")])
+    hidden = str(redact("Zq9!k"))
+    assert scrub("Zq9!k") == hidden
+    quoted = {
+        "RUN echo Zq9!k > /app/x": f"RUN echo {hidden} > /app/x",
+        "/app/Zq9!k": f"/app/{hidden}",
+        "../Zq9!k.bak": f"../{hidden}.bak",
+        'password = "Zq9!k"': f'password = "{hidden}"',
+        "mysql --password=Zq9!k,admin:Zq9!k@db": f"mysql --password={hidden},admin:{hidden}@db",
+    }
+    assert {text: scrub(text) for text in quoted} == quoted
+    inside = "xZq9!k Zq9!ky sha256:aZq9!k Zq9!k-old"
+    assert scrub(inside) == inside
+
+
+def test_a_short_file_secret_that_starts_a_longer_one_is_hidden_in_its_redaction_too() -> None:
+    """The redaction of "Abcd-efgh-ijkl" shows "Abcd...": a file secret "Abcd" would stand
+    there as a word of its own."""
+    scrubbed = Scrubber().with_hashed([redact("Abcd"), redact("Abcd-efgh-ijkl")])(
+        "pw=Abcd-efgh-ijkl"
+    )
+    assert "Abcd" not in scrubbed and scrubbed.startswith("pw=A... (4 chars, sha256:")
+
+
+def test_short_file_secrets_of_every_length_are_found_as_words_in_linear_time() -> None:
+    """One candidate per position and length (five lengths at most): a text made of nothing
+    but separators and one-character words is still one pass per length."""
+    secrets = ["a", "b2", "c3!", "d4!x", "e5!xy"]
+    scrub = Scrubber().with_hashed(redact(s) for s in secrets)
+    text = "/".join(secrets) + " " + "a/" * 100_000
+    scrubbed = scrub(text)
+    assert not any(f"/{s}/" in scrubbed or scrubbed.startswith(s) for s in secrets)
+    assert scrubbed.count("chars, sha256:") == 100_005
 
 
 def test_texts_with_undecodable_bytes_and_lone_surrogates_are_scrubbed() -> None:
@@ -253,3 +285,33 @@ def test_scrubbing_is_linear_in_the_text_and_in_the_number_of_secrets() -> None:
     labels: the old scrubber needed about values x text plus text x lengths sha256 calls
     (hours); this runs in seconds, in a subprocess with a generous timeout."""
     subprocess.run([sys.executable, "-c", textwrap.dedent(_LINEAR)], check=True, timeout=240)
+
+
+def test_a_text_dense_with_the_anchor_of_secrets_of_many_lengths_is_hidden_in_bounded_time() -> (
+    None
+):
+    """Each file secret's length was one pass over the text: a 1 MB history line of "ab " and
+    800 secrets starting "ab" with 800 lengths took minutes and ran out of a gigabyte. Past a
+    budget of candidate windows proportional to the text, the text is hidden whole (more
+    redaction, never less)."""
+    outcome = run_bounded(
+        """
+        from analyzer.secrets.redact import redact
+        from analyzer.secrets.scrubber import Scrubber
+        secrets = [redact("ab" + "Zq9-" * 4 + "x" * n) for n in range(800)]
+        line = "RUN echo " + "ab " * 350_000
+        assert Scrubber().with_hashed(secrets)(line) == str(redact(line))
+        """,
+        timeout=60,
+    )
+    assert outcome.line == "OK", outcome.stderr[-2000:]
+
+
+def test_a_text_dense_with_an_anchor_within_the_budget_shows_all_but_the_secrets() -> None:
+    """Below the budget the candidates' fingerprints are read from the text's prefix
+    fingerprints: every occurrence is found, nothing else is hidden."""
+    secrets = ["ab" + "Zq9-" * 4 + "x" * n for n in range(3)]
+    text = "ab " * 20_000 + " ".join(secrets) + " ab" * 20_000
+    scrubbed = Scrubber().with_hashed(redact(s) for s in secrets)(text)
+    assert scrubbed.count("chars, sha256:") == 3 and not any(s in scrubbed for s in secrets)
+    assert scrubbed.startswith("ab " * 20_000) and scrubbed.endswith(" ab" * 20_000)
