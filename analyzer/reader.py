@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from analyzer.archive.digest import verify
 from analyzer.archive.source import Archive, Member, open_archive
@@ -23,6 +24,15 @@ from analyzer.image.loader import load_catalog, select_images
 from analyzer.image.model import Catalog, Image, Layer
 from analyzer.limits import Limits
 from analyzer.text import quoted
+
+
+@runtime_checkable
+class Phases(Protocol):
+    """A progress display that can also name the phases after the read."""
+
+    def phase(self, text: str) -> None:
+        """Name a phase of the work ("examining 120 more file(s) for secrets")."""
+
 
 Progress = Callable[[int, int, str], None]
 """Called as progress(bytes_done, bytes_total, label) as the stored blob bytes are read:

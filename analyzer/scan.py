@@ -7,21 +7,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from analyzer.detectors import Detector, default_detectors
-from analyzer.detectors.base import StreamingDetector
+from analyzer.detectors.base import SecretFinder, StreamingDetector
 from analyzer.detectors.content import ContentStore
 from analyzer.detectors.context import ImageContext, ScanOptions
-from analyzer.detectors.secrets import SecretDetector
 from analyzer.detectors.wants import WantMatcher
 from analyzer.filesystem.model import Version
 from analyzer.findings.model import Finding
 from analyzer.findings.suppress import Suppression, apply_suppressions
 from analyzer.inventory.ownership import Origin
 from analyzer.limits import Limits
-from analyzer.reader import ImageView, Progress, ReadResult, read_archive
+from analyzer.reader import ImageView, Phases, Progress, ReadResult, read_archive
 from analyzer.secrets.config import Scrubber, archive_values, image_scrubber
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.redact import Redacted
-from analyzer.secrets.sink import SecretSink
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,17 +55,12 @@ class ScanResult:
     image's scrub does)."""
 
 
-def _file_secrets(chosen: Sequence[Detector]) -> list[Redacted]:
+def _file_secrets(finders: Sequence[SecretFinder]) -> list[Redacted]:
     """The redacted form of every secret found in the archive's files, of every kind (a
     private key, a keystore, a structural hit as much as a detect-secrets one), reported or
     not (a suppressed finding's value must not show elsewhere either), whatever image holds
     the file (another image may quote it)."""
-    found: list[Redacted] = []
-    for detector in chosen:
-        if isinstance(detector, SecretDetector) and isinstance(sink := detector.sink(), SecretSink):
-            sink.complete()  # the worker processes' results, before any image is reported
-            found += [hit.redacted for hits in sink.hits.values() for hit in hits]
-    return found
+    return [secret for finder in finders for secret in finder.found_secrets()]
 
 
 def scrubbers(
@@ -188,18 +181,23 @@ def _scan(
     store = ContentStore(WantMatcher([d.content for d in chosen]))
     sinks = [store, *(d.sink() for d in chosen if isinstance(d, StreamingDetector))]
     read = read_archive(path, platform=platform, limits=limits, sinks=sinks, progress=progress)
+    finders = [d for d in chosen if isinstance(d, SecretFinder)]
+    waiting = sum(finder.waiting for finder in finders)
+    if waiting and isinstance(progress, Phases):
+        progress.phase(f"examining {waiting} more file(s) for secrets")
     engine = (
-        next((d.engine for d in chosen if isinstance(d, SecretDetector)), None)
+        finders[0].engine
+        if finders
         # no secrets detector: the scrubbers' own engine, with Hyperscan all the same (every
         # file name is looked at for a token shape: 3.4 s for 45k names with Python's re)
-        or SecretEngine()
+        else SecretEngine()
     )
     shared = archive_values(index_documents(read), engine)  # a tag may quote a secret
     images = scrubbers(read, engine, shared)
     # A secret found anywhere in the archive is redacted from what every image shows (image B
     # may quote a password image A holds): one scrubber for all, so the cost stays linear in
     # images + secrets, and the same texts (a shared config's history) are scrubbed once.
-    archive_scrub = Scrubber.union(images, shared).with_hashed(_file_secrets(chosen))
+    archive_scrub = Scrubber.union(images, shared).with_hashed(_file_secrets(finders))
     reports = []
     policy_notices: list[str] = []
     for view, scrub in zip(read.images, images, strict=True):

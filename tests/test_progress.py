@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import io
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from analyzer.cli import main
+from analyzer.detectors.base import NOTHING
+from analyzer.detectors.context import ImageContext
+from analyzer.detectors.secrets import SecretDetector
+from analyzer.filesystem.content import ContentSink
+from analyzer.findings.model import Finding
 from analyzer.progress import ProgressLine
+from analyzer.scan import scan_archive
+from analyzer.secrets.engine import SecretEngine
+from analyzer.secrets.redact import Redacted
 
 MB = 1 << 20
 
@@ -141,3 +150,54 @@ def test_quiet_and_no_progress_draw_nothing(
 ) -> None:
     err = scan_on_terminal(monkeypatch, str(built["example"]), "--jobs", "1", flag)
     assert "\r" not in err
+
+
+class _Recorder:
+    """A progress display that records what it is told."""
+
+    def __init__(self) -> None:
+        self.phases: list[str] = []
+
+    def __call__(self, done: int, total: int, label: str = "") -> None:
+        pass
+
+    def phase(self, text: str) -> None:
+        self.phases.append(text)
+
+
+class _SlowSecrets:
+    """A secrets finder whose workers still hold three files when the read ends."""
+
+    rules = ()
+    content = NOTHING
+
+    def __init__(self) -> None:
+        self.inner = SecretDetector(workers=1)
+
+    @property
+    def engine(self) -> SecretEngine:
+        return self.inner.engine
+
+    @property
+    def waiting(self) -> int:
+        return 3
+
+    def found_secrets(self) -> list[Redacted]:
+        return self.inner.found_secrets()
+
+    def sink(self) -> ContentSink:
+        return self.inner.sink()
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def detect(self, ctx: ImageContext) -> Iterator[Finding]:
+        return iter(())
+
+
+def test_after_the_read_the_scan_says_how_many_files_it_still_examines(
+    built: dict[str, Path],
+) -> None:
+    recorder = _Recorder()
+    scan_archive(built["example"], detectors=[_SlowSecrets()], progress=recorder)
+    assert recorder.phases == ["examining 3 more file(s) for secrets"]

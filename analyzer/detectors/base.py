@@ -15,6 +15,8 @@ from typing import Protocol, runtime_checkable
 from analyzer.detectors.context import ImageContext
 from analyzer.filesystem.content import ContentSink
 from analyzer.findings.model import Finding, Rule
+from analyzer.secrets.engine import SecretEngine
+from analyzer.secrets.redact import Redacted
 
 
 class Want(enum.IntEnum):
@@ -74,3 +76,21 @@ class StreamingDetector(Protocol):
     def close(self) -> None:
         """Release what the sink holds beyond a scan (worker processes); called once per scan,
         also after an error."""
+
+
+@runtime_checkable
+class SecretFinder(Protocol):
+    """A streaming detector that finds secrets in files: the scan builds every image's
+    redactor with its engine and widens it with what it found (in any image of the archive)."""
+
+    @property
+    def engine(self) -> SecretEngine:
+        """The secrets engine (the scan's redactors use the same one)."""
+
+    @property
+    def waiting(self) -> int:
+        """Files still being examined (by worker processes) when the read ends."""
+
+    def found_secrets(self) -> list[Redacted]:
+        """The redacted form of every secret found in the archive's files, of every kind,
+        reported or not; waits for the workers first."""

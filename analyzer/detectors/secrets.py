@@ -49,7 +49,7 @@ from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.kinds import RULES, rule_for
 from analyzer.secrets.policy import vendor_verdict, verdict
 from analyzer.secrets.pool import ExaminerPool
-from analyzer.secrets.redact import redact
+from analyzer.secrets.redact import Redacted, redact
 from analyzer.secrets.sink import SecretHit, SecretSink
 
 _NAMED_OVERSIZED = 20
@@ -92,6 +92,16 @@ class SecretDetector:
     def sink(self) -> ContentSink:
         """The sink that examines every regular file during the single pass."""
         return self._sink
+
+    @property
+    def waiting(self) -> int:
+        """Files the worker processes are still examining."""
+        return self._sink.waiting
+
+    def found_secrets(self) -> list[Redacted]:
+        """Every secret found in the archive's files (waits for the workers)."""
+        self._sink.complete()
+        return [hit.redacted for hits in self._sink.hits.values() for hit in hits]
 
     def detect(self, ctx: ImageContext) -> Iterator[Finding]:
         """File findings per layer, then config and history findings."""
