@@ -27,6 +27,11 @@ class Limits:
     """One PAX or GNU long-name header."""
     max_json_bytes: int = 16 * MiB
     """One index, manifest or config document."""
+    max_config_items: int = 10_000
+    """Items in one list or object that an image config or manifest is read into: the config's
+    history steps, Env, Labels, ExposedPorts, Volumes, Cmd, Entrypoint, Healthcheck.Test and
+    rootfs.diff_ids, and a manifest's layers. Real images hold a few hundred at most; a 16 MiB
+    config can hold 4 million empty history steps, each of which would become a record."""
     max_index_depth: int = 8
     """Nesting of image indexes."""
     max_symlink_hops: int = 40

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from analyzer import read_archive
+from fixtures.documents import LegacyDocuments
+from fixtures.example import example_image
 from fixtures.hostile_layers import (
     Packing,
     deep_paths_tar,
@@ -81,3 +83,15 @@ def test_a_4000_character_path_is_deleted_by_whiteouts_and_opaque_dirs_above_and
         fs = read_archive(archive).images[0].fs
         assert fs.get("/" + deep.decode() + "/f") is None
     assert not any(path.startswith("/top000000") for path in fs.paths())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["inspect", "scan"])
+def test_a_16_mb_config_of_4_million_empty_history_steps_is_refused_inside_1_gib(
+    tmp_path: Path, command: str
+) -> None:
+    docs = LegacyDocuments.of(example_image())
+    steps = b"[" + b"{}," * 4_000_000 + b'{"created_by":"x"}]'
+    config = docs.config.replace(b'"history":[', b'"history":' + steps + b',"was":[', 1)
+    archive = write_tar_archive(docs.with_documents(config=config).content(), tmp_path / "h.tar")
+    assert_clear_error(run_cli(command, "-q", str(archive)), "arrays and objects, over the limit")
