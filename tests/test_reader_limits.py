@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from analyzer import read_archive
+from fixtures.documents import LegacyDocuments
+from fixtures.example import example_image
 from fixtures.hostile_layers import (
     Packing,
     deep_paths_tar,
@@ -81,3 +83,35 @@ def test_a_4000_character_path_is_deleted_by_whiteouts_and_opaque_dirs_above_and
         fs = read_archive(archive).images[0].fs
         assert fs.get("/" + deep.decode() + "/f") is None
     assert not any(path.startswith("/top000000") for path in fs.paths())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", ["inspect", "scan"])
+def test_a_16_mb_config_of_4_million_empty_history_steps_is_refused_inside_1_gib(
+    tmp_path: Path, command: str
+) -> None:
+    docs = LegacyDocuments.of(example_image())
+    steps = b"[" + b"{}," * 4_000_000 + b'{"created_by":"x"}]'
+    config = docs.config.replace(b'"history":[', b'"history":' + steps + b',"was":[', 1)
+    archive = write_tar_archive(docs.with_documents(config=config).content(), tmp_path / "h.tar")
+    assert_clear_error(run_cli(command, "-q", str(archive)), "arrays and objects, over the limit")
+
+
+def long_names_layer(count: int) -> bytes:
+    """`count` empty files of 250-character names (ustar prefix + name, no extended header)."""
+    prefix = b"d" * 150
+    head = raw_header(prefix, typeflag=b"5")
+    files = (
+        raw_header(f"f{i}_".ljust(99, "x").encode(), fields={345: prefix}) for i in range(count)
+    )
+    return head + b"".join(files) + END_OF_ARCHIVE
+
+
+@pytest.mark.slow
+def test_740000_entries_of_250_character_names_stop_at_the_entry_limit_inside_1_gib(
+    tmp_path: Path,
+) -> None:
+    """Names up to 256 characters used to cost one entry each: these took 1.1 GB and ended in
+    MemoryError; each now counts as 1.36 entries and the default limit stops them."""
+    archive = write_archive_with_layer(tmp_path / "long.tar", long_names_layer(740_000), "none")
+    assert_clear_error(run_cli("inspect", "-q", str(archive), timeout=300), "tar entries")

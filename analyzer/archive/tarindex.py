@@ -56,7 +56,7 @@ def _read_chunks(handle: BinaryIO) -> Iterator[bytes]:
 
 
 def _collect(archive: Archive, stream: TarStream, cache: bool = False) -> None:
-    cached = units = 0
+    cached, units = 0, 0.0
     for header in stream:
         units += entry_units(header)
         _check_member(archive, header, units)
@@ -74,7 +74,7 @@ def _collect(archive: Archive, stream: TarStream, cache: bool = False) -> None:
         raise ArchiveError(f"{archive.path}: the tar archive has no members")
 
 
-def _check_member(archive: Archive, header: TarHeader, units: int) -> None:
+def _check_member(archive: Archive, header: TarHeader, units: float) -> None:
     """The limits on the outer archive's members: how many (a long name or link counts as
     more, as in a layer: each is kept in memory for the whole read), and how long a name."""
     limits = archive.limits

@@ -78,7 +78,7 @@ class BlobStore:
         """The image config stored as blob `digest`, verified and parsed (once)."""
         found = self._configs.get(digest)
         if found is None:
-            found = load_config(self.document(digest, size, what), digest)
+            found = load_config(self.document(digest, size, what), digest, self.archive.limits)
             self._configs[digest] = found
         elif size is not None and size != len(found.raw):
             raise self._size_mismatch(digest, len(found.raw), size, what)

@@ -9,6 +9,10 @@ from analyzer.image.algorithms import checked_digest
 from analyzer.image.document import Document
 from analyzer.image.fields import Fields
 from analyzer.image.model import HistoryEntry, ImageConfig, Platform
+from analyzer.limits import Limits
+
+_RUNTIME_LISTS = ("Env", "Labels", "ExposedPorts", "Volumes", "Cmd", "Entrypoint")
+"""The runtime settings read item by item (bounded by Limits.max_config_items)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,9 +28,9 @@ class LoadedConfig:
     raw: bytes = field(default=b"", repr=False)
 
 
-def load_config(document: Document, digest: str) -> LoadedConfig:
+def load_config(document: Document, digest: str, limits: Limits) -> LoadedConfig:
     """Parse a config document and attribute its history to its layers."""
-    config = parse_config(document)
+    config = parse_config(document, limits.max_config_items)
     created_by, notice = layer_history(config, len(config.diff_ids))
     return LoadedConfig(digest, config, created_by, notice, document.raw)
 
@@ -67,10 +71,22 @@ def _diff_ids(doc: Fields, platform: Platform) -> tuple[str, ...]:
     return tuple(diff_ids)
 
 
-def parse_config(document: Document) -> ImageConfig:
-    """Parse an image config (OCI or Docker); only rootfs.diff_ids is required."""
+def _bound(doc: Fields, runtime: Fields, limit: int) -> None:
+    """Refuse, before any is read, a list or object with more items than real images hold."""
+    doc.bound("history", limit)
+    for key in _RUNTIME_LISTS:
+        runtime.bound(key, limit)
+    for parent, key in ((runtime.child("Healthcheck"), "Test"), (doc.child("rootfs"), "diff_ids")):
+        if parent is not None:
+            parent.bound(key, limit)
+
+
+def parse_config(document: Document, max_items: int = Limits().max_config_items) -> ImageConfig:
+    """Parse an image config (OCI or Docker); only rootfs.diff_ids is required; a list or
+    object of more than `max_items` items is a LimitExceeded."""
     doc = Fields.of(document.value, document.what)
     runtime = _runtime(doc)
+    _bound(doc, runtime, max_items)
     health = runtime.child("Healthcheck")
     platform = Platform(
         doc.text("os") or "unknown", doc.text("architecture") or "unknown", doc.text("variant")

@@ -111,7 +111,7 @@ def _legacy_config(
         blobs.check(raw, digest, None, what)
         document = parse_document(raw, what)
         blobs.notices.extend(document.notices())
-        found = configs[member.name, claimed] = load_config(document, digest)
+        found = configs[member.name, claimed] = load_config(document, digest, blobs.archive.limits)
     return found
 
 

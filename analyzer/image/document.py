@@ -9,6 +9,9 @@ The policy, and why:
   rather than a guess; a leading UTF-8 byte-order mark is ignored, as the RFC allows;
 - nesting deeper than MAX_DEPTH is refused: real documents nest six levels at most, and a
   deeper one would make Python's parser (and every recursive reader after it) run out of stack;
+- more than MAX_CONTAINERS arrays and objects in one document are refused: 16 MiB of `{},`
+  parse into 4 million objects (about 400 MB, and the secrets detector parses the config once
+  more); the largest real documents (an index of 5,000 images) hold tens of thousands;
 - NaN, Infinity and numbers that overflow to them are refused: they are not JSON, and would be
   written back as invalid JSON into the evidence bundle; so are integers longer than Python
   reads (4300 digits), no descriptor needs one;
@@ -30,11 +33,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzer.errors import ManifestError
+from analyzer.errors import LimitExceeded, ManifestError
 from analyzer.text import quoted
 
 MAX_DEPTH = 64
 """Deepest nesting of arrays and objects accepted in one document."""
+MAX_CONTAINERS = 1_000_000
+"""Most arrays and objects accepted in one document (about 100 MB of Python objects)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +90,26 @@ def parse_document(raw: bytes, what: str) -> Document:
             f"{what} holds an integer of more than {sys.get_int_max_str_digits()} digits; "
             "no image document needs one, the document was crafted or corrupted"
         ) from None
-    # each level opens a bracket: with few of them (manifests, small configs) no walk is needed
-    if text.count("[") + text.count("{") > MAX_DEPTH and _deeper_than(value, MAX_DEPTH):
-        raise _too_deep(what)
+    _check_shape(value, text, what)
     return Document(what, value, tuple(dict.fromkeys(duplicates)), raw)
+
+
+def _check_shape(value: Any, text: str, what: str) -> None:
+    """Refuse a document nested too deep or holding too many arrays and objects."""
+    # each array or object opens a bracket: with few of them (manifests, small configs) no walk
+    # is needed
+    brackets = text.count("[") + text.count("{")
+    if brackets <= MAX_DEPTH:
+        return
+    too_deep, containers = _shape(value, MAX_DEPTH)
+    if too_deep:
+        raise _too_deep(what)
+    if containers > MAX_CONTAINERS:
+        raise LimitExceeded(
+            f"{what} holds {containers:,} arrays and objects, over the limit of "
+            f"{MAX_CONTAINERS:,} for one document; the largest real documents hold tens of "
+            "thousands, the document was crafted or corrupted"
+        )
 
 
 def _utf8(raw: bytes, what: str) -> str:
@@ -137,15 +158,18 @@ def _finite(what: str) -> Callable[[str], float]:
     return number
 
 
-def _deeper_than(value: Any, limit: int) -> bool:
-    """True when `value` nests more than `limit` arrays/objects; breadth-first, no recursion."""
+def _shape(value: Any, limit: int) -> tuple[bool, int]:
+    """Whether `value` nests more than `limit` arrays/objects, and how many it holds down to
+    that depth; breadth-first, no recursion."""
     level = [value] if isinstance(value, (list, dict)) else []
+    containers = len(level)
     for _ in range(limit):
         below: list[Any] = []
         for container in level:
             items = container.values() if isinstance(container, dict) else container
             below.extend(v for v in items if isinstance(v, (list, dict)))
         if not below:
-            return False
+            return False, containers
+        containers += len(below)
         level = below
-    return bool(level)
+    return bool(level), containers

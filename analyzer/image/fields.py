@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer.errors import ManifestError
+from analyzer.errors import LimitExceeded, ManifestError
 from analyzer.image.algorithms import checked_digest
 from analyzer.text import quoted
 
@@ -67,6 +67,18 @@ class Fields:
     def has(self, key: str) -> bool:
         """True when the field is present and not null."""
         return self.data.get(key) is not None
+
+    def bound(self, key: str, limit: int) -> Fields:
+        """These fields, once the list or object `key` is known to hold at most `limit` items
+        (a LimitExceeded naming the field otherwise); read before turning items into records."""
+        value = self.data.get(key)
+        if isinstance(value, (list, dict)) and len(value) > limit:
+            raise LimitExceeded(
+                f"{self.document}: {self.at(key)} holds {len(value):,} items, over the limit of "
+                f"{limit:,} for one list or object of an image document; real images hold a few "
+                "hundred at most, the document was crafted or corrupted"
+            )
+        return self
 
     def text(self, key: str, default: str = "") -> str:
         """A string field; `default` when missing or null."""

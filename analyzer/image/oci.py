@@ -147,7 +147,9 @@ def _visit(walk: _Walk, desc: Fields, document: Document, depth: int) -> None:
 def _manifest(walk: _Walk, found: _Manifest) -> None:
     """Record an image, or an artifact when the manifest does not describe a runnable image."""
     config = Fields.of(found.doc.data.get("config"), found.doc.document, "config")
-    layers = found.doc.children("layers")
+    layers = found.doc.bound("layers", walk.blobs.archive.limits.max_config_items).children(
+        "layers"
+    )
     if layers is None:
         raise ManifestError(f"{found.doc.document} has no 'layers' list")
     platform = found.desc.child("platform")

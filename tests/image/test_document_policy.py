@@ -1,5 +1,6 @@
 """The one JSON policy for archive documents: within its limits a document reads exactly as
-json.loads reads it; past them, a ManifestError, whatever the shape."""
+json.loads reads it; past them, a ManifestError (a LimitExceeded for too many arrays and
+objects), whatever the shape."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzer import ManifestError
-from analyzer.image.document import MAX_DEPTH, parse_document
+from analyzer import LimitExceeded, ManifestError
+from analyzer.image.document import MAX_CONTAINERS, MAX_DEPTH, parse_document
 
 VALUES = st.recursive(
     st.none()
@@ -56,3 +57,14 @@ def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
 def test_wide_documents_are_not_deep() -> None:
     raw = json.dumps([[{"a": [i]}] for i in range(50_000)]).encode()
     assert len(parse_document(raw, "x").value) == 50_000
+
+
+def test_a_document_of_millions_of_empty_objects_is_refused_before_it_is_read_further() -> None:
+    many = b"[" + b",".join([b"{}"] * (MAX_CONTAINERS + 1)) + b"]"
+    with pytest.raises(LimitExceeded, match=r"holds 1,000,002 arrays and objects, over the limit"):
+        parse_document(many, "config x")
+
+
+def test_a_document_of_as_many_arrays_and_objects_as_allowed_is_read() -> None:
+    allowed = b"[" + b",".join([b"[]"] * (MAX_CONTAINERS - 1)) + b"]"
+    assert len(parse_document(allowed, "x").value) == MAX_CONTAINERS - 1

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from analyzer import AnalyzerError, ManifestError, read_archive
+from analyzer import AnalyzerError, LimitExceeded, ManifestError, read_archive
 from analyzer.archive.source import open_archive
 from analyzer.image.loader import load_catalog
 from analyzer.image.model import Catalog
+from analyzer.limits import Limits
 from fixtures.documents import LegacyDocuments, OciDocuments, dumps
 from fixtures.example import example_image
 from fixtures.outer import ArchiveContent, write_tar_archive
@@ -197,3 +199,57 @@ def test_hostile_legacy_config_name_is_quoted_on_one_bounded_line(tmp_path: Path
         catalog(LEGACY.with_documents(manifest=manifest).content(), tmp_path)
     message = str(caught.value)
     assert "'missing\\x0d\\x0axxx" in message and "\n" not in message and len(message) < 600
+
+
+MAX_ITEMS = Limits().max_config_items
+TOO_MANY = range(MAX_ITEMS + 1)
+HUGE_LISTS = [
+    (lambda d: d.update(history=[{} for _ in TOO_MANY]), "history"),
+    (lambda d: d["config"].update(Env=[f"V{i}=" for i in TOO_MANY]), "config.Env"),
+    (lambda d: d["config"].update(Labels={f"{i}": "" for i in TOO_MANY}), "config.Labels"),
+    (lambda d: d["config"].update(ExposedPorts={f"{i}": {} for i in TOO_MANY}), "ExposedPorts"),
+    (lambda d: d["config"].update(Volumes={f"/{i}": {} for i in TOO_MANY}), "config.Volumes"),
+    (lambda d: d["config"].update(Cmd=["x"] * len(TOO_MANY)), "config.Cmd"),
+    (lambda d: d["config"].update(Entrypoint=["x"] * len(TOO_MANY)), "config.Entrypoint"),
+    (lambda d: d["config"].update(Healthcheck={"Test": ["x"] * len(TOO_MANY)}), "Test"),
+    (lambda d: d["rootfs"].update(diff_ids=["sha256:" + "0" * 64] * len(TOO_MANY)), "diff_ids"),
+]
+
+
+@pytest.mark.parametrize(("edit", "field"), HUGE_LISTS)
+def test_a_config_list_longer_than_any_real_image_holds_is_a_limit_naming_the_field(
+    edit: object, field: str, tmp_path: Path
+) -> None:
+    docs = OCI.with_documents(config=edited(OCI.config, edit))
+    with pytest.raises(LimitExceeded) as caught:
+        catalog(docs.content(), tmp_path)
+    message = str(caught.value)
+    assert message.startswith("config sha256:") and "\n" not in message, message
+    assert f"{field} holds 10,001 items, over the limit of 10,000" in message
+
+
+def test_a_legacy_config_history_of_half_a_million_empty_steps_is_a_limit(tmp_path: Path) -> None:
+    config = edited(LEGACY.config, lambda d: d.update(history=[{}] * 500_000))
+    with pytest.raises(LimitExceeded, match="history holds 500,000 items"):
+        catalog(LEGACY.with_documents(config=config).content(), tmp_path)
+
+
+def test_a_manifest_listing_more_layers_than_the_limit_is_refused(tmp_path: Path) -> None:
+    def many_layers(manifest: dict[str, list[object]]) -> None:
+        manifest["layers"] = manifest["layers"][:1] * (MAX_ITEMS + 1)
+
+    docs = OCI.with_documents(manifest=edited(OCI.manifest, many_layers))
+    with pytest.raises(LimitExceeded, match="layers holds 10,001 items"):
+        catalog(docs.content(), tmp_path)
+
+
+def test_config_lists_as_long_as_the_limit_are_read(tmp_path: Path) -> None:
+    def long_lists(config: dict[str, Any]) -> None:
+        steps = config["history"]
+        config["history"] = steps + [{"empty_layer": True}] * (MAX_ITEMS - len(steps))
+        config["config"]["Env"] = [f"V{i}=" for i in range(MAX_ITEMS)]
+
+    docs = OCI.with_documents(config=edited(OCI.config, long_lists))
+    [image] = catalog(docs.content(), tmp_path).images
+    assert len(image.config.history) == len(image.config.env) == MAX_ITEMS
+    assert image.layers[1].created_by == "COPY app/ /app/ # buildkit"
