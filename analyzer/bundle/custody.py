@@ -12,7 +12,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from analyzer.archive.directory import list_directory
 from analyzer.errors import UsageError
+from analyzer.limits import Limits
 from analyzer.text import exact_bytes, printable
 
 _DEPENDENCIES = (
@@ -43,11 +45,13 @@ def input_facts(path: Path) -> dict[str, Any]:
     "sha256  relative/path" lines (the same form as SHA256SUMS) over its regular files, with
     each name's exact bytes (a name that is not UTF-8 is hashed as it is on disk)."""
     if path.is_dir():
-        lines = [
-            f"{file_sha256(p)}  {p.relative_to(path).as_posix()}\n"
-            for p in sorted(path.rglob("*"))
-            if p.is_file() and not p.is_symlink()
-        ]
+        # listed without recursion (a layout holding 1,200 nested folders exhausted the stack
+        # of Path.rglob), in the order sorted Paths have: part by part
+        files = sorted(
+            (listed.name for listed in list_directory(path, Limits()) if listed.kind == "file"),
+            key=lambda name: name.split("/"),
+        )
+        lines = [f"{file_sha256(path / name)}  {name}\n" for name in files]
         listing = exact_bytes("".join(lines))
         return {
             "name": path.name,

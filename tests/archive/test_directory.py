@@ -13,6 +13,7 @@ import pytest
 from analyzer import AnalyzerError, ArchiveError, Limits, read_archive
 from analyzer.archive.directory import list_directory
 from analyzer.archive.source import open_archive
+from analyzer.bundle.custody import input_facts
 from fixtures.example import example_image
 from fixtures.imageconfig import build_image
 from fixtures.oci import oci_content
@@ -118,3 +119,14 @@ def test_a_flat_folder_over_the_entry_limit_is_refused_before_it_is_listed_whole
     with pytest.raises(AnalyzerError, match="more than 20 files and directories"):
         list(list_directory(tmp_path, Limits(max_entries=20)))
     assert len(list(list_directory(tmp_path, Limits(max_entries=50)))) == 50
+
+
+def test_the_custody_hash_of_a_layout_holding_a_deep_folder_chain_is_taken(
+    tmp_path: Path,
+) -> None:
+    """scan --bundle and verify hash an input directory as a sorted listing of its files:
+    the listing must not recurse either (Path.rglob did)."""
+    layout = image_layout(tmp_path / "layout")
+    flat = input_facts(layout)
+    with folder_chain(layout, 1200):
+        assert input_facts(layout) == flat  # empty folders add no line
