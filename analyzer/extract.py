@@ -39,7 +39,7 @@ from analyzer.bundle.custody import input_facts, utc_now
 from analyzer.bundle.outdir import refuse_overlap, shown, why
 from analyzer.errors import OutputError, UsageError
 from analyzer.filesystem.content import ContentConsumer, PendingFile
-from analyzer.filesystem.model import Entry, EntryKind, Version
+from analyzer.filesystem.model import Change, Entry, EntryKind, Version
 from analyzer.filesystem.paths import is_within
 from analyzer.image.label import image_label
 from analyzer.reader import ImageView
@@ -176,9 +176,13 @@ def choose(view: ImageView, path: str, layer: int | None) -> Chosen:
     """The final version of `path`, or the one layer `layer` stored; a clear error listing the
     layers that hold versions of it otherwise."""
     history = view.fs.history(path)
+    if layer is not None and not 0 <= layer < len(view.listings):
+        raise UsageError(f"--layer {layer}: the image has layers 0 to {len(view.listings) - 1}")
+    if path == "/":  # the root is no entry of any layer: the whole tree, as a tar
+        top = len(view.listings) - 1 if layer is None else layer
+        root = Entry("/", EntryKind.DIR, 0o755, 0, 0, 0, 0.0)
+        return Chosen(Version(top, Change.ADDED, root), root, layer is not None)
     if layer is not None:
-        if not 0 <= layer < len(view.listings):
-            raise UsageError(f"--layer {layer}: the image has layers 0 to {len(view.listings) - 1}")
         stored = [v for v in history if v.layer == layer and v.entry is not None]
         version = stored[-1] if stored else None
     else:
@@ -267,6 +271,8 @@ def _publish_tar(
         tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar,
     ):
         for layer, entry in _tar_members(view, chosen):
+            if entry.path == "/":
+                continue
             info = _tar_info(entry, base)
             if entry.kind is not EntryKind.FILE:
                 tar.addfile(info)

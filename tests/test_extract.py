@@ -140,3 +140,12 @@ def test_a_layer_index_out_of_range_is_a_usage_error(
     assert "--layer 9: the image has layers 0 to 3" in capsys.readouterr().err
     assert extract(*argv, "--layer", "-1") == 2
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_root_is_the_whole_final_tree_as_a_tar(built: dict[str, Path], tmp_path: Path) -> None:
+    dest = tmp_path / "root.tar"
+    assert extract(str(built["example"]), "/", "-o", str(dest)) == 0
+    with tarfile.open(dest) as tar:
+        names = set(tar.getnames())
+    assert {"app/setuid-helper", "bin/busybox", "etc/os-release"} <= names
+    assert "app/id_rsa" not in names and "." not in names
