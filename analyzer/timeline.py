@@ -55,8 +55,9 @@ def timeline_document(report: ImageReport) -> dict[str, Any]:
     layer_of = history_step_layers(image.config, len(image.layers))
     history = image.config.history
     rows: list[tuple[HistoryEntry | None, int | None]] = list(zip(history, layer_of, strict=True))
-    if not rows:  # no history: one row per layer
-        rows = [(None, i) for i in range(len(image.layers))]
+    covered = {layer for _, layer in rows}
+    # layers no history step names (no history at all, or fewer steps than layers): a row each
+    rows += [(None, i) for i in range(len(image.layers)) if i not in covered]
     for step, layer in rows:
         row: dict[str, Any] = {
             "created": step.created if step else "",

@@ -90,3 +90,15 @@ def test_the_timeline_of_dockle_s_symbolic_image_shows_each_setid_change(
         "/app/once-suid.txt 0000->4000",
         "/app/once-suid.txt 4000->0000",
     ]
+
+
+def test_every_layer_gets_a_row_and_steps_without_a_command_stand_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A hand-made or scrubbed history (no created_by): every layer is still shown, and each
+    such step is a lead."""
+    spec = packaged.dpkg_image()
+    spec = replace(spec, layers=tuple(replace(layer, created_by="") for layer in spec.layers))
+    image = timeline(capsys, write_docker_archive([spec], tmp_path / "bare.tar"))
+    assert [s["layer"] for s in image["steps"]] == [0, 1, 2]  # type: ignore[index]
+    assert sum(x.endswith("has no created_by") for x in image["leads"]) == 3  # type: ignore[attr-defined]
