@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from analyzer.document_scrub import scrub_valid_text
@@ -80,7 +80,7 @@ def inert(cell: Any) -> Any:
     return cell
 
 
-def _csv(columns: tuple[str, ...], rows: list[list[Any]]) -> bytes:
+def _csv(columns: tuple[str, ...], rows: Iterable[list[Any]]) -> bytes:
     out = io.StringIO(newline="")
     plain = csv.writer(out, lineterminator="\n")
     quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
@@ -129,14 +129,21 @@ def inventory_csv(
     (`origin_of`; the columns stay empty without it). Built from the filesystem, not from a
     scrubbed document: `scrub` (the image report's) redacts the secrets a path or a link
     target may repeat."""
-    rows: list[list[Any]] = []
+    return _csv(INVENTORY_COLUMNS, _inventory_rows(view, scrub, origin_of))
+
+
+def _inventory_rows(
+    view: ImageView, scrub: Callable[[str], str], origin_of: OriginOf | None
+) -> Iterator[list[Any]]:
+    """The rows one at a time: a list of every row first held ~0.7 KB per path at once (a
+    bundle of 550,000 paths went past 1 GiB)."""
     fs = view.fs
     for path in fs.all_paths():
         final = fs.final_version(path)
         shown = scrub_valid_text(path, scrub)
         for version in fs.history(path):
             entry = version.entry
-            rows.append(
+            yield (
                 [
                     shown,
                     version.layer,
@@ -153,4 +160,3 @@ def inventory_csv(
                     *_origin_cells(origin_of(version) if origin_of else None, scrub),
                 ]
             )
-    return _csv(INVENTORY_COLUMNS, rows)
