@@ -75,11 +75,16 @@ def source_sha256(path: Path) -> str:
 
 def parse_document(document: Document) -> object:
     """The JSON or YAML value of a document; raises ValueError saying why it is neither."""
-    text = document.data.decode("utf-8-sig", "strict")
+    try:
+        text = document.data.decode("utf-8-sig", "strict")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"not UTF-8 text (byte {error.start})") from None
     try:
         if text.lstrip()[:1] in ("{", "["):
             return json.loads(text)
         return yaml.load(text, Loader=_Loader)  # a safe loader: plain data only
+    except json.JSONDecodeError as error:
+        raise ValueError(f"not JSON ({error.msg} at line {error.lineno})") from None
     except yaml.YAMLError as error:
         raise ValueError(f"not JSON or YAML ({str(error).splitlines()[0][:80]})") from None
     except RecursionError:
