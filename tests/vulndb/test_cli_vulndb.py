@@ -41,3 +41,29 @@ def test_scan_with_a_folder_that_holds_no_database_is_a_usage_error(
     archive = write_docker_archive([python_image([("foo", "1.0")])], tmp_path / "i.tar")
     assert main(["scan", str(archive), "--vuln-db", str(tmp_path), "-q"]) == 2
     assert "no vulnerability database there" in capsys.readouterr().err
+
+
+def test_bundle_custody_names_the_data_and_a_suppression_file_accepts_by_vulnerability(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "r.json").write_text(json.dumps({**RECORD, "aliases": ["CVE-2026-7"]}))
+    assert main(["vulndb", "import", str(tmp_path / "r.json"), "--to", str(tmp_path / "db")]) == 0
+    archive = write_docker_archive([python_image([("foo", "1.0")])], tmp_path / "i.tar")
+    bundle = tmp_path / "bundle"
+    assert (
+        main(
+            ["scan", str(archive), "--vuln-db", str(tmp_path / "db"), "--bundle", str(bundle), "-q"]
+        )
+        == 0
+    )
+    custody = json.loads((bundle / "custody.json").read_text())
+    [source] = custody["vulnerability_data"]["sources"]
+    assert source["records"] == 1 and len(source["sha256"]) == 64
+    assert custody["vulnerability_data"]["newest_record"] == "2026-11-30T00:00:00Z"
+    accepted = tmp_path / "accepted.toml"
+    accepted.write_text('[[suppress]]\nvulnerability = "CVE-2026-7"\nreason = "not reachable"\n')
+    capsys.readouterr()
+    assert main(["scan", str(archive), "--vuln-db", str(tmp_path / "db"), "--suppressions",
+                 str(accepted), "-f", "json", "-q"]) == 0  # fmt: skip
+    [image] = json.loads(capsys.readouterr().out)["images"]
+    assert [f for f in image["findings"] if f["rule_id"] == "IA-VULN"] == []
