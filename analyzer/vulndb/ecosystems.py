@@ -10,6 +10,7 @@ Versions are compared with univers, each ecosystem with its own ordering.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from univers.versions import (
@@ -127,8 +128,10 @@ def normalise_name(ecosystem: str, name: str) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def parse_version(ecosystem: str, text: str) -> Version | None:
-    """`text` in the ecosystem's ordering; None when it does not parse (or is not comparable)."""
+    """`text` in the ecosystem's ordering; None when it does not parse (or is not comparable).
+    Cached: the same range boundaries come back for every package of a name."""
     cls = VERSION_CLASSES.get(ecosystem)
     if cls is None:
         return None

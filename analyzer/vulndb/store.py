@@ -86,15 +86,32 @@ def import_sources(paths: Sequence[Path], to: Path) -> ImportSummary:
     return summary
 
 
+class Notes(list[str]):
+    """The first MAX_NOTES notes of a source, and a count of the parts skipped: a source of a
+    million bad records costs two counters, not a million strings."""
+
+    MAX_NOTES = 50
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.skipped = 0
+
+    def append(self, note: str) -> None:
+        """Keep the note if there is room; count it when it says a part was skipped."""
+        self.skipped += note.endswith("skipped")
+        if len(self) < self.MAX_NOTES:
+            super().append(note)
+
+
 def _import_source(db: sqlite3.Connection, path: Path, summary: ImportSummary) -> SourceInfo:
-    notes: list[str] = []
+    notes = Notes()
     records = 0
     newest = ""
     for document in documents(path, notes):
         for record in _document_records(document, notes):
             records += _write(db, record, summary)
             newest = max(newest, record.modified)
-    rejected = sum(1 for n in notes if n.endswith("skipped"))  # every bad part says so
+    rejected = notes.skipped  # every bad part's note ends so
     info = SourceInfo(str(path), source_sha256(path), records, rejected, newest)
     db.execute("INSERT INTO sources VALUES (?, ?, ?, ?, ?)", (*_row(info),))
     summary.rejected += rejected

@@ -138,3 +138,12 @@ def test_missing_or_foreign_database_is_a_usage_error(tmp_path: Path) -> None:
     (tmp_path / "vulndb.sqlite").write_bytes(b"not sqlite" * 100)
     with pytest.raises(UsageError, match="not a vulnerability database"):
         open_vulndb(tmp_path)
+
+
+def test_a_source_of_many_bad_records_keeps_few_notes_and_counts_them_all(tmp_path: Path) -> None:
+    bad = [osv(f"X-{i}", "Nowhere", "foo", []) | {"affected": "not a list"} for i in range(10)]
+    bad += [{"no": "id"}] * 5000
+    (tmp_path / "many.json").write_text(json.dumps(bad))
+    summary = import_sources([tmp_path / "many.json"], tmp_path / "db")
+    assert summary.sources[0].rejected == 5000 and summary.sources[0].records == 10
+    assert len(summary.notices) <= 50
