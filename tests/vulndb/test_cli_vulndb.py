@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.bundle.cyclonedx import cyclonedx_errors
 from analyzer.cli import main
 from fixtures.formats import write_docker_archive
 from fixtures.vulnerable import python_image
 from tests.vulndb.records import osv
 
+HIGH = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"
 RECORD = osv("PYSEC-7", "PyPI", "foo", [{"introduced": "0"}, {"fixed": "2.0"}])
 
 
@@ -67,3 +69,27 @@ def test_bundle_custody_names_the_data_and_a_suppression_file_accepts_by_vulnera
                  str(accepted), "-f", "json", "-q"]) == 0  # fmt: skip
     [image] = json.loads(capsys.readouterr().out)["images"]
     assert [f for f in image["findings"] if f["rule_id"] == "IA-VULN"] == []
+
+
+def test_cyclonedx_lists_the_vulnerability_against_the_package_component(tmp_path: Path) -> None:
+    record = {**RECORD, "aliases": ["CVE-2026-7"], "severity": [{"type": "CVSS_V3", "score": HIGH}]}
+    (tmp_path / "r.json").write_text(json.dumps(record))
+    assert main(["vulndb", "import", str(tmp_path / "r.json"), "--to", str(tmp_path / "db")]) == 0
+    archive = write_docker_archive([python_image([("foo", "1.0")])], tmp_path / "i.tar")
+    bundle = tmp_path / "bundle"
+    assert (
+        main(
+            ["scan", str(archive), "--vuln-db", str(tmp_path / "db"), "--bundle", str(bundle), "-q"]
+        )
+        == 0
+    )
+    bom = json.loads((bundle / "packages.cdx.json").read_text())
+    assert cyclonedx_errors(bom) == []
+    [vulnerability] = bom["vulnerabilities"]
+    [component] = [c for c in bom["components"] if c["name"] == "foo"]
+    assert vulnerability["id"] == "PYSEC-7" and vulnerability["references"][0]["id"] == "CVE-2026-7"
+    assert vulnerability["affects"][0]["ref"] == component["bom-ref"] == "pkg:pypi/foo@1.0"
+    assert vulnerability["ratings"] == [
+        {"score": 7.5, "severity": "high", "method": "CVSSv31", "vector": HIGH}
+    ]
+    assert vulnerability["recommendation"] == "upgrade foo to 2.0 or later"
