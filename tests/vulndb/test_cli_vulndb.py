@@ -71,7 +71,9 @@ def test_bundle_custody_names_the_data_and_a_suppression_file_accepts_by_vulnera
     assert [f for f in image["findings"] if f["rule_id"] == "IA-VULN"] == []
 
 
-def test_cyclonedx_lists_the_vulnerability_against_the_package_component(tmp_path: Path) -> None:
+def test_bundle_reports_list_the_vulnerability_cyclonedx_against_the_package_component(
+    tmp_path: Path,
+) -> None:
     record = {**RECORD, "aliases": ["CVE-2026-7"], "severity": [{"type": "CVSS_V3", "score": HIGH}]}
     (tmp_path / "r.json").write_text(json.dumps(record))
     assert main(["vulndb", "import", str(tmp_path / "r.json"), "--to", str(tmp_path / "db")]) == 0
@@ -93,3 +95,9 @@ def test_cyclonedx_lists_the_vulnerability_against_the_package_component(tmp_pat
         {"score": 7.5, "severity": "high", "method": "CVSSv31", "vector": HIGH}
     ]
     assert vulnerability["recommendation"] == "upgrade foo to 2.0 or later"
+    markdown = (bundle / "report.md").read_text()
+    assert "## Known vulnerabilities" in markdown
+    assert "| high | PYSEC-7 | foo | 1.0 | 2.0 | 1 | CVE-2026-7 |" in markdown
+    page = (bundle / "report.html").read_text()
+    assert '<section id="vulnerabilities">' in page and "<td>PYSEC-7</td>" in page
+    assert json.loads((bundle / "report.json").read_text())["vulnerabilities"]["matched"] == 1
