@@ -72,7 +72,7 @@ from analyzer.text import printable
 from analyzer.timeline import timeline_document
 from analyzer.timeline_views import timeline_markdown, timeline_table
 from analyzer.views import document_label, inspect_document, scan_archive_scrub, scan_document
-from analyzer.vulndb import import_sources, open_vulndb
+from analyzer.vulndb import VulnDb, import_sources, open_vulndb
 
 EXIT_INTERNAL = 3
 
@@ -364,7 +364,12 @@ def run_timeline(args: argparse.Namespace, layout: Layout) -> Results:
 
 def run_diff(args: argparse.Namespace, layout: Layout) -> Results:
     """`image-audit diff OLD NEW`: layers, files, packages, findings and config that changed."""
-    old, new = (_one_image(args, archive) for archive in (args.old, args.new))
+    vuln_db = open_vulndb(args.vuln_db) if args.vuln_db is not None else None
+    try:
+        old, new = (_one_image(args, archive, vuln_db) for archive in (args.old, args.new))
+    finally:
+        if vuln_db is not None:
+            vuln_db.close()
     doc = diff_document(old, new)
     code = 1 if args.fail_on_new is not None and new_at_or_above(doc, args.fail_on_new) else 0
     if args.format == "json":
@@ -374,12 +379,16 @@ def run_diff(args: argparse.Namespace, layout: Layout) -> Results:
     return Results(diff_text(doc, layout), code)
 
 
-def _one_image(args: argparse.Namespace, archive: Path) -> ImageReport:
+def _one_image(args: argparse.Namespace, archive: Path, vuln_db: VulnDb | None) -> ImageReport:
     progress = _progress(args)
     try:
         progress.start(f"reading {archive.name}")
         result = scan_archive(
-            archive, platform=args.platform, limits=_limits(args), progress=progress
+            archive,
+            platform=args.platform,
+            limits=_limits(args),
+            options=ScanOptions(vuln_db=vuln_db),
+            progress=progress,
         )
     finally:
         progress.finish()

@@ -274,6 +274,14 @@ def _diff(diff: argparse.ArgumentParser) -> None:
         metavar="SEV",
         help="exit 1 when a new finding at or above SEV appears (a build gate)",
     )
+    diff.add_argument(
+        "--vuln-db",
+        type=Path,
+        default=os.environ.get("IMAGE_AUDIT_VULN_DB") or None,
+        metavar="DIR",
+        help="compare both images' packages with this vulnerability data: new and resolved "
+        "IA-VULN findings (default: $IMAGE_AUDIT_VULN_DB)",
+    )
     _output(diff, ("table", "json", "md"))
     diff.add_argument("--no-progress", action="store_true", help="no progress line")
     _limits(diff.add_argument_group("safety limits"))

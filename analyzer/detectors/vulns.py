@@ -31,7 +31,7 @@ from dataclasses import replace
 
 from analyzer.detectors.base import ContentWants
 from analyzer.detectors.context import ImageContext
-from analyzer.findings.model import Finding, Rule, Severity
+from analyzer.findings.model import Finding, Rule, Severity, fingerprint
 from analyzer.vulndb.match import Match, match_packages
 from analyzer.vulndb.severity import band
 from analyzer.vulndb.store import VulnDb
@@ -125,7 +125,13 @@ def _finding(ctx: ImageContext, match: Match) -> Finding:
         evidence=_evidence(match, name, version),
         details=_details(match, package),
     )
-    return finding if match.fixed else replace(finding, pci=())
+    # the fingerprint leaves out the version (a Python distribution's folder names it), so that
+    # diff sees the same vulnerability of an upgraded but still affected package as unchanged
+    place = str(package.get("found_in") or "")
+    if package.get("kind") == "pypi":
+        place = place.rsplit("/", 2)[0]
+    stable = fingerprint(VULN.id, place, f"{match.id}\0{package.get('kind')}\0{name}")
+    return replace(finding, fingerprint=stable, pci=finding.pci if match.fixed else ())
 
 
 def _evidence(match: Match, name: str, version: str) -> str:

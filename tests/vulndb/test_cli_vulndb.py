@@ -101,3 +101,34 @@ def test_bundle_reports_list_the_vulnerability_cyclonedx_against_the_package_com
     page = (bundle / "report.html").read_text()
     assert '<section id="vulnerabilities">' in page and "<td>PYSEC-7</td>" in page
     assert json.loads((bundle / "report.json").read_text())["vulnerabilities"]["matched"] == 1
+
+
+def test_diff_shows_resolved_and_new_vulnerabilities(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = [
+        RECORD,
+        osv("PYSEC-8", "PyPI", "bar", [{"introduced": "0"}, {"fixed": "3.0"}]),
+        osv("PYSEC-9", "PyPI", "baz", [{"introduced": "1.1"}, {"fixed": "1.2"}]),
+    ]
+    for record in records:
+        (tmp_path / f"{record['id']}.json").write_text(json.dumps(record))
+    sources = [str(tmp_path / f"{r['id']}.json") for r in records]
+    assert main(["vulndb", "import", *sources, "--to", str(tmp_path / "db")]) == 0
+    old = python_image([("foo", "1.0"), ("bar", "1.0"), ("baz", "1.0")])
+    new = python_image([("foo", "2.0"), ("bar", "2.0"), ("baz", "1.1")])
+    old_tar = write_docker_archive([old], tmp_path / "old.tar")
+    new_tar = write_docker_archive([new], tmp_path / "new.tar")
+    capsys.readouterr()
+    argv = ["diff", str(old_tar), str(new_tar), "--vuln-db", str(tmp_path / "db"), "-f", "json"]
+    assert main([*argv, "--fail-on-new", "medium"]) == 1
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    vulns = {
+        kind: [f["evidence"].split(";")[0] for f in findings[kind] if f["rule_id"] == "IA-VULN"]
+        for kind in ("new", "resolved")
+    }
+    # bar 1.0 -> 2.0 is still below 3.0: the same vulnerability, unchanged (not resolved + new)
+    assert vulns == {
+        "new": ["baz 1.1 is affected by PYSEC-9"],
+        "resolved": ["foo 1.0 is affected by PYSEC-7"],
+    }
