@@ -34,7 +34,10 @@ from analyzer.vulndb.ecosystems import (
 from analyzer.vulndb.severity import base_score
 
 MAX_AFFECTED = 10_000
-"""Affected entries, ranges, events or versions read per record (a real one has a few hundred)."""
+"""Affected entries, ranges, events or versions read per list (a real one has a few hundred)."""
+MAX_RECORD_ITEMS = 200_000
+"""Events and versions read per record in all: a YAML record can repeat one list through
+aliases (``*a``) at every level, so that a few kilobytes would stand for 10^12 items."""
 
 Event = tuple[str, str]
 """(kind, version): ("introduced", "0"), ("fixed", "4.3"), ("last_affected", v), ("limit", v)."""
@@ -94,7 +97,14 @@ def osv_record(document: Mapping[str, Any], notes: list[str]) -> Record | None:
         notes.append("not an OSV record: no id")
         return None
     vectors, scores = _vectors(document.get("severity"), rid, notes)
-    affected = tuple(_osv_affected(document.get("affected"), rid, notes))
+    affected: list[Affected] = []
+    items = 0
+    for entry in _osv_affected(document.get("affected"), rid, notes):
+        affected.append(entry)
+        items += len(entry.versions) + sum(len(events) for _, events in entry.ranges)
+        if items > MAX_RECORD_ITEMS:
+            notes.append(f"{rid}: more than {MAX_RECORD_ITEMS} events and versions; skipped")
+            return None
     return Record(
         id=rid.strip(),
         aliases=tuple(a for a in _strings(document.get("aliases")) if a != rid),
@@ -103,7 +113,7 @@ def osv_record(document: Mapping[str, Any], notes: list[str]) -> Record | None:
         summary=_string(document.get("summary"))[:300],
         vectors=vectors,
         score=max(scores) if scores else None,
-        affected=affected,
+        affected=tuple(affected),
     )
 
 
@@ -149,7 +159,7 @@ def _ranges(
 ) -> tuple[tuple[str, tuple[Event, ...]], ...] | None:
     """The comparable ranges; None (and a note) when a version in one does not parse."""
     ranges = []
-    for entry in _items(entries):
+    for entry in _items(entries, 100):
         kind = _string(entry.get("type")) if isinstance(entry, Mapping) else ""
         if kind not in ("ECOSYSTEM", "SEMVER") or ecosystem not in VERSION_CLASSES:
             continue  # GIT ranges, and ecosystems whose packages the inventory cannot hold
@@ -165,7 +175,7 @@ def _ranges(
 
 
 def _events(entries: object) -> Iterator[Event]:
-    for event in _items(entries):
+    for event in _items(entries, 1000):
         if isinstance(event, Mapping):
             for kind in ("introduced", "fixed", "last_affected", "limit"):
                 if isinstance(event.get(kind), str):
@@ -204,8 +214,8 @@ def _secdb_fix(
             yield Record(token, (), "", False, "", (), None, (affected,), kind="secdb")
 
 
-def _items(value: object) -> list[Any]:
-    return value[:MAX_AFFECTED] if isinstance(value, list) else []
+def _items(value: object, limit: int = MAX_AFFECTED) -> list[Any]:
+    return value[:limit] if isinstance(value, list) else []
 
 
 def _strings(value: object) -> list[str]:

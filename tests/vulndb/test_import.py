@@ -147,3 +147,19 @@ def test_a_source_of_many_bad_records_keeps_few_notes_and_counts_them_all(tmp_pa
     summary = import_sources([tmp_path / "many.json"], tmp_path / "db")
     assert summary.sources[0].rejected == 5000 and summary.sources[0].records == 10
     assert len(summary.notices) <= 50
+
+
+def test_yaml_aliases_that_multiply_a_record_are_refused_quickly(tmp_path: Path) -> None:
+    # 10 affected entries x 100 ranges x 1000 events through aliases: 10^6 events in 40 KB
+    events = "[" + ", ".join(["{introduced: '0'}"] * 1000) + "]"
+    ranges = "[" + ", ".join(["{type: ECOSYSTEM, events: *e}"] * 99) + "]"
+    entry = "{package: {ecosystem: PyPI, name: foo}, ranges: *r}"
+    bomb = (
+        f"id: BOMB-1\nx: &e {events}\ny: &r [{{type: ECOSYSTEM, events: *e}}, "
+        f"{ranges[1:-1]}]\naffected: [{', '.join([entry] * 10)}]\n"
+    )
+    (tmp_path / "bomb.yaml").write_text(bomb)
+    (tmp_path / "good.json").write_text(json.dumps(GOOD))
+    summary = import_sources([tmp_path / "bomb.yaml", tmp_path / "good.json"], tmp_path / "db")
+    assert [s.records for s in summary.sources] == [0, 1]
+    assert any("BOMB-1: more than" in n for n in summary.notices)
