@@ -148,3 +148,25 @@ def test_uncovered_ecosystems_are_named(tmp_path: Path) -> None:
     )
     assert found.ecosystems == ["PyPI", "npm", "deb packages (base OS not identified)"]
     assert found.uncovered == ["npm", "deb packages (base OS not identified)"]
+
+
+def test_osv_alpine_and_ubuntu_records_are_release_scoped(tmp_path: Path) -> None:
+    db = database(
+        tmp_path,
+        osv(
+            "ALPINE-CVE-1", "Alpine:v3.18", "openssl", [{"introduced": "0"}, {"fixed": "3.1.4-r1"}]
+        ),
+        osv(
+            "UBUNTU-CVE-2",
+            "Ubuntu:22.04:LTS",
+            "openssl",
+            [{"introduced": "0"}, {"fixed": "3.0.2-0ubuntu1.12"}],
+        ),
+    )
+    libssl = package("apk", "libssl3", "3.1.4-r0", "openssl")
+    alpine = match_packages(db, [libssl], {"id": "alpine", "version_id": "3.18.4"})
+    assert [(m.id, m.fixed) for m in alpine.matches] == [("ALPINE-CVE-1", "3.1.4-r1")]
+    assert match_packages(db, [libssl], {"id": "alpine", "version_id": "3.19.0"}).matches == []
+    ubuntu_libssl = package("deb", "libssl3", "3.0.2-0ubuntu1.10", "openssl")
+    jammy = match_packages(db, [ubuntu_libssl], {"id": "ubuntu", "version_id": "22.04"})
+    assert [m.id for m in jammy.matches] == ["UBUNTU-CVE-2"]
