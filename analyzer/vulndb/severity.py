@@ -16,6 +16,10 @@ def base_score(kind: str, vector: str) -> float | None:
 
     >>> base_score("CVSS_V3", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
     9.8
+    >>> base_score("CVSS_V4", "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N")
+    9.3
+    >>> base_score("CVSS_V2", "AV:N/AC:L/Au:N/C:P/I:P/A:P")
+    7.5
     >>> base_score("CVSS_V3", "not a vector") is None
     True
     """
