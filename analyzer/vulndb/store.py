@@ -66,6 +66,9 @@ def import_sources(paths: Sequence[Path], to: Path) -> ImportSummary:
     """Read `paths` into a new database in `to` (created when missing)."""
     if to.exists() and not to.is_dir():
         raise UsageError(f"{to}: not a folder (--to names the folder the database goes in)")
+    for path in paths:
+        if not os.path.lexists(path):
+            raise UsageError(f"{path}: no such file or folder")
     to.mkdir(parents=True, exist_ok=True)
     partial = to / f".{DB_NAME}.{os.getpid()}.partial"
     partial.unlink(missing_ok=True)
@@ -79,6 +82,14 @@ def import_sources(paths: Sequence[Path], to: Path) -> ImportSummary:
         db.execute(_INDEX)
         db.commit()
         db.close()
+        if not any(source.records for source in summary.sources):
+            # importing the wrong thing must not replace a good database with an empty one
+            raise UsageError(
+                "no OSV record or secdb entry in "
+                + ", ".join(str(p) for p in paths)
+                + "; nothing was written"
+                + (f" ({summary.notices[0]})" if summary.notices else "")
+            )
         os.replace(partial, to / DB_NAME)
     finally:
         db.close()

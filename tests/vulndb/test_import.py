@@ -118,9 +118,13 @@ def test_tar_gz_with_traversal_and_oversized_member(tmp_path: Path) -> None:
 
 
 def test_zip_member_that_inflates_past_the_cap_is_skipped(tmp_path: Path) -> None:
-    archive = _zip(tmp_path / "bomb.zip", {"bomb.json": b"[" + b" " * (MAX_DOCUMENT_BYTES + 10)})
+    bomb = {
+        "bomb.json": b"[" + b" " * (MAX_DOCUMENT_BYTES + 10),
+        "good.json": json.dumps(GOOD).encode(),
+    }
+    archive = _zip(tmp_path / "bomb.zip", bomb)
     summary = import_sources([archive], tmp_path / "db")
-    assert summary.sources[0].records == 0
+    assert summary.sources[0].records == 1
     assert any("larger than" in n or "inflates" in n for n in summary.notices)
 
 
@@ -163,3 +167,18 @@ def test_yaml_aliases_that_multiply_a_record_are_refused_quickly(tmp_path: Path)
     summary = import_sources([tmp_path / "bomb.yaml", tmp_path / "good.json"], tmp_path / "db")
     assert [s.records for s in summary.sources] == [0, 1]
     assert any("BOMB-1: more than" in n for n in summary.notices)
+
+
+def test_an_import_without_any_record_keeps_the_previous_database(tmp_path: Path) -> None:
+    (tmp_path / "r.json").write_text(json.dumps(GOOD))
+    import_sources([tmp_path / "r.json"], tmp_path / "db")
+    (tmp_path / "wrong.json").write_text('{"not": "a record"}')
+    with pytest.raises(UsageError, match="nothing was written"):
+        import_sources([tmp_path / "wrong.json"], tmp_path / "db")
+    assert [a.record.id for a in open_vulndb(tmp_path / "db").affected("pypi", "foo")] == [
+        "PYSEC-1"
+    ]
+    assert sorted(p.name for p in (tmp_path / "db").iterdir()) == ["vulndb.sqlite"]
+    with pytest.raises(UsageError, match="no such file"):
+        import_sources([tmp_path / "absent"], tmp_path / "new-db")
+    assert not (tmp_path / "new-db").exists()
