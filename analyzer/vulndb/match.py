@@ -135,7 +135,7 @@ def _package_matches(
         affected, fixed = is_affected(row, installed_text, installed, ecosystem)
         if affected:
             hits.append((row.record, fixed))
-    return [_merged(package, ecosystem, group, installed) for group in _by_alias(hits)]
+    return [_merged(package, ecosystem, group) for group in _by_alias(hits)]
 
 
 def is_affected(
@@ -199,7 +199,6 @@ def _merged(
     package: Package,
     ecosystem: str,
     group: list[tuple[StoredRecord, str]],
-    installed: Version | None,
 ) -> Match:
     records = [record for record, _ in group]
     primary = sorted({r.id for r in records}, key=lambda i: (i.startswith("CVE-"), i))[0]
