@@ -15,7 +15,7 @@ from analyzer.views import scan_document
 from analyzer.vulndb import VulnDb
 from fixtures.formats import write_docker_archive
 from fixtures.spec import ImageSpec
-from fixtures.vulnerable import apk_image, python_image
+from fixtures.vulnerable import apk_image, dpkg_image, python_image
 from tests.vulndb.records import database, osv, secdb
 
 TODAY = datetime.date(2026, 12, 6)
@@ -36,6 +36,10 @@ def vulns(image: dict[str, Any]) -> list[dict[str, Any]]:
 def verdict_633(image: dict[str, Any]) -> tuple[Status, str | None]:
     [verdict] = [v for v in image_verdicts(image) if v.requirement == "6.3.3"]
     return verdict.status, verdict.reason
+
+
+def fixed_in(rid: str, ecosystem: str, name: str, fixed: str, **extra: Any) -> dict[str, Any]:
+    return osv(rid, ecosystem, name, [{"introduced": "0"}, {"fixed": fixed}], **extra)
 
 
 def pypi_db(tmp_path: Path) -> VulnDb:
@@ -126,3 +130,31 @@ def test_without_vulnerability_data_633_says_how_to_give_it(tmp_path: Path) -> N
     [image] = scan_document(scan_archive(archive))["images"]
     status, reason = verdict_633(image)
     assert status is Status.NOT_ASSESSED and reason and "--vuln-db" in reason
+
+
+def test_debian_package_matches_by_source_with_epoch_and_tilde(tmp_path: Path) -> None:
+    db = database(
+        tmp_path,
+        fixed_in("DSA-5000-1", "Debian:12", "glibc", "2.36-9+deb12u4", severity=CRITICAL),
+        fixed_in("DSA-5001-1", "Debian:11", "glibc", "2.31-13+deb11u7"),
+        fixed_in("DSA-5002-1", "Debian:12", "shadow", "1:4.13+dfsg1-1+deb12u1"),
+    )
+    spec = dpkg_image(
+        [
+            ("libc6", "2.36-9+deb12u3", "glibc"),
+            ("libc-bin", "2.36-9+deb12u4", "glibc"),
+            ("login", "1:4.13+dfsg1-1", "shadow"),
+            ("passwd", "1:4.13+dfsg1-1+deb12u1", "shadow"),
+            ("zlib1g", "1:1.2.13.dfsg-1", "zlib"),
+        ]
+    )
+    image = scanned(tmp_path, spec, db)
+    assert sorted(
+        (f["details"]["package"], f["details"]["vulnerability"]) for f in vulns(image)
+    ) == [
+        ("libc6", "DSA-5000-1"),
+        ("login", "DSA-5002-1"),
+    ]
+    assert all(f["path"] == "/var/lib/dpkg/status" and f["layer_index"] == 1 for f in vulns(image))
+    assert image["vulnerabilities"]["ecosystems"] == ["Debian 12"]
+    assert verdict_633(image)[0] is Status.FAIL
