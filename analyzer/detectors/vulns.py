@@ -122,7 +122,7 @@ def _finding(ctx: ImageContext, match: Match) -> Finding:
         layer=layer if isinstance(layer, int) else None,
         key=f"{match.id}\0{package.get('kind')}\0{name}",
         severity=severity,
-        evidence=_evidence(match, name, version),
+        evidence=_evidence(match, name, _shown_version(package, version)),
         details=_details(match, package),
     )
     # the fingerprint leaves out the version (a Python distribution's folder names it), so that
@@ -132,6 +132,14 @@ def _finding(ctx: ImageContext, match: Match) -> Finding:
         place = place.rsplit("/", 2)[0]
     stable = fingerprint(VULN.id, place, f"{match.id}\0{package.get('kind')}\0{name}")
     return replace(finding, fingerprint=stable, pci=finding.pci if match.fixed else ())
+
+
+def _shown_version(package: Mapping[str, object], version: str) -> str:
+    """The version as compared: a dpkg source version is named beside the binary's."""
+    source_version = package.get("source_version")
+    if source_version and source_version != version:
+        return f"{version} (source {package.get('source')} {source_version})"
+    return version
 
 
 def _evidence(match: Match, name: str, version: str) -> str:

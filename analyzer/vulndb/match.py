@@ -4,7 +4,8 @@ Each package is looked up by its ecosystem and normalised name:
 - PyPI by its PEP 503 name, npm by its name;
 - dpkg packages by their ``Source`` package when the status file names one (Debian and Ubuntu
   publish advisories per source package), else the binary name, in the ecosystem of the image's
-  os-release ``ID``;
+  os-release ``ID``, and by the source version when ``Source:`` gives one (a binNMU), else the
+  package's own;
 - apk packages by their origin (``o:``) when known, else their name;
 - rpm packages by name.
 OS ecosystems are release-scoped: a record for ``Debian:12`` applies to an image whose os-release
@@ -121,7 +122,8 @@ def _lookup_name(package: Package, ecosystem: str) -> str:
 def _package_matches(
     db: VulnDb, package: Package, ecosystem: str, release: str, notices: list[str]
 ) -> list[Match]:
-    installed_text = str(package.get("version"))
+    # Debian advisories give source versions: dpkg records one when it differs from the binary's
+    installed_text = str(package.get("source_version") or package.get("version"))
     installed = parse_version(ecosystem, installed_text)
     if installed is None and ecosystem in VERSION_CLASSES:
         notices.append(

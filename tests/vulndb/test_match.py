@@ -170,3 +170,15 @@ def test_osv_alpine_and_ubuntu_records_are_release_scoped(tmp_path: Path) -> Non
     ubuntu_libssl = package("deb", "libssl3", "3.0.2-0ubuntu1.10", "openssl")
     jammy = match_packages(db, [ubuntu_libssl], {"id": "ubuntu", "version_id": "22.04"})
     assert [m.id for m in jammy.matches] == ["UBUNTU-CVE-2"]
+
+
+def test_debian_source_version_is_compared_when_dpkg_records_one(tmp_path: Path) -> None:
+    db = database(
+        tmp_path,
+        osv("DSA-9", "Debian:12", "rust-x", [{"introduced": "0"}, {"fixed": "1.5-2"}]),
+    )
+    # a binary built from source 1.5-1 carries its own version (a Rust binary's 0.3.1-1+b2)
+    binary = package("deb", "x-tool", "0.3.1-1+b2", "rust-x") | {"source_version": "1.5-1"}
+    fixed = package("deb", "x-tool", "0.3.1-1+b3", "rust-x") | {"source_version": "1.5-2"}
+    found = match_packages(db, [binary, fixed], DEBIAN_12)
+    assert [m.package["version"] for m in found.matches] == ["0.3.1-1+b2"]
