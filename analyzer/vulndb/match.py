@@ -7,7 +7,7 @@ Each package is looked up by its ecosystem and normalised name:
   os-release ``ID``, and by the source version when ``Source:`` gives one (a binNMU), else the
   package's own;
 - apk packages by their origin (``o:``) when known, else their name;
-- rpm packages by name.
+- rpm packages by name, and by their source rpm's name.
 OS ecosystems are release-scoped: a record for ``Debian:12`` applies to an image whose os-release
 says 12 (or bookworm), an Alpine secdb v3.11 entry to an image of 3.11.x; a record without a
 release applies to every release. ECOSYSTEM and SEMVER ranges and explicit version lists are
@@ -112,11 +112,19 @@ def _scope(kind: str, os_id: str, version_id: str, codename: str) -> tuple[str, 
     return ecosystem, image_release(ecosystem, version_id, codename)
 
 
-def _lookup_name(package: Package, ecosystem: str) -> str:
+def _lookup_names(package: Package, ecosystem: str) -> list[str]:
+    """The names a package's records are filed under: dpkg and apk by source (origin) when
+    known; rpm by its own name and by its source rpm's (distributions file advisories under
+    either)."""
     kind, name, source = package.get("kind"), str(package.get("name")), package.get("source")
-    if kind in ("deb", "apk") and isinstance(source, str) and source:
-        name = source
-    return normalise_name(ecosystem, name)
+    source = source if isinstance(source, str) else ""
+    if kind in ("deb", "apk") and source:
+        return [normalise_name(ecosystem, source)]
+    if kind == "rpm" and source:
+        source_name = source.removesuffix(".src.rpm").rsplit("-", 2)[0]
+        if source_name and source_name != name:
+            return [normalise_name(ecosystem, name), normalise_name(ecosystem, source_name)]
+    return [normalise_name(ecosystem, name)]
 
 
 def _package_matches(
@@ -131,12 +139,13 @@ def _package_matches(
             f"{display(ecosystem)}'s ordering; not compared with ranges"
         )
     hits: list[tuple[StoredRecord, str]] = []
-    for row in db.affected(ecosystem, _lookup_name(package, ecosystem)):
-        if row.record.withdrawn or (row.release and row.release != release):
-            continue
-        affected, fixed = is_affected(row, installed_text, installed, ecosystem)
-        if affected:
-            hits.append((row.record, fixed))
+    for name in _lookup_names(package, ecosystem):
+        for row in db.affected(ecosystem, name):
+            if row.record.withdrawn or (row.release and row.release != release):
+                continue
+            affected, fixed = is_affected(row, installed_text, installed, ecosystem)
+            if affected:
+                hits.append((row.record, fixed))
     return [_merged(package, ecosystem, group) for group in _by_alias(hits)]
 
 

@@ -60,7 +60,9 @@ def test_debian_record_is_looked_up_by_source_package_and_scoped_to_its_release(
     assert [m.id for m in match_packages(db, [libssl11, libssl], bullseye).matches] == ["DSA-1"]
 
 
-def test_rpm_ranges_compare_epoch_version_release(tmp_path: Path) -> None:
+def test_rpm_ranges_compare_epoch_version_release_and_find_the_source_rpm_name(
+    tmp_path: Path,
+) -> None:
     db = database(
         tmp_path,
         osv(
@@ -71,7 +73,7 @@ def test_rpm_ranges_compare_epoch_version_release(tmp_path: Path) -> None:
         ),
     )
     rocky = {"id": "rocky", "version_id": "9.3"}
-    older = package("rpm", "openssl", "1:3.0.7-24.el9")
+    older = package("rpm", "openssl-libs", "1:3.0.7-24.el9", "openssl-3.0.7-24.el9.src.rpm")
     newer = package("rpm", "openssl", "1:3.0.7-25.el9_3")
     no_epoch = package("rpm", "openssl", "3.0.9-1.el9")  # epoch 0 < 1: still affected
     found = match_packages(db, [older, newer, no_epoch], rocky)
