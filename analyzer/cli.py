@@ -72,6 +72,7 @@ from analyzer.text import printable
 from analyzer.timeline import timeline_document
 from analyzer.timeline_views import timeline_markdown, timeline_table
 from analyzer.views import document_label, inspect_document, scan_archive_scrub, scan_document
+from analyzer.vulndb import VulnDb, import_sources, open_vulndb
 
 EXIT_INTERNAL = 3
 
@@ -223,19 +224,25 @@ def _bundle_request(args: argparse.Namespace, started: str) -> BundleRequest:
 
 def _scan(args: argparse.Namespace, progress: ProgressLine) -> ScanResult:
     suppressions = load_suppressions(args.suppressions) if args.suppressions else []
+    vuln_db = open_vulndb(args.vuln_db) if args.vuln_db is not None else None
     options = ScanOptions(
         trusted_registries=tuple(args.trusted_registry),
         suppressions=tuple(suppressions),
         max_file_bytes=args.max_file_bytes,
         workers=args.jobs,
+        vuln_db=vuln_db,
     )
-    result = scan_archive(
-        args.archive,
-        platform=args.platform,
-        limits=_limits(args),
-        options=options,
-        progress=progress,
-    )
+    try:
+        result = scan_archive(
+            args.archive,
+            platform=args.platform,
+            limits=_limits(args),
+            options=options,
+            progress=progress,
+        )
+    finally:
+        if vuln_db is not None:
+            vuln_db.close()
     # The archive's own documents are copied into the bundle: scrub them of every image's
     # secrets, those found in files included (a tag may repeat a token found in /app/.env).
     return replace(result, archive_scrub=scan_archive_scrub(result))
@@ -269,6 +276,21 @@ def _scan_exit_code(args: argparse.Namespace, doc: dict[str, Any]) -> int:
     listed = (Severity(f["severity"]) for image in doc["images"] for f in image["findings"])
     tripped = any(severity.rank >= threshold.rank for severity in listed)
     return (1 if args.exit_code is None else args.exit_code) if tripped else 0
+
+
+def run_vulndb(args: argparse.Namespace, layout: Layout) -> Results:
+    """`image-audit vulndb import SRC... --to DIR`."""
+    summary = import_sources(args.sources, args.to)
+    lines = [
+        f"{printable(s.path)}: {s.records} records, {s.rejected} rejected, newest "
+        f"{s.newest or 'not dated'}, sha256 {s.sha256}"
+        for s in summary.sources
+    ]
+    lines += [f"notice: {printable(n)}" for n in summary.notices]
+    if summary.rejected > len(summary.notices):
+        lines.append(f"notice: {summary.rejected} bad documents or records in all")
+    lines.append(f"database written to {printable(str(args.to))}")
+    return Results("\n".join(lines) + "\n")
 
 
 def run_rules(args: argparse.Namespace, layout: Layout) -> Results:
@@ -348,7 +370,12 @@ def run_timeline(args: argparse.Namespace, layout: Layout) -> Results:
 
 def run_diff(args: argparse.Namespace, layout: Layout) -> Results:
     """`image-audit diff OLD NEW`: layers, files, packages, findings and config that changed."""
-    old, new = (_one_image(args, archive) for archive in (args.old, args.new))
+    vuln_db = open_vulndb(args.vuln_db) if args.vuln_db is not None else None
+    try:
+        old, new = (_one_image(args, archive, vuln_db) for archive in (args.old, args.new))
+    finally:
+        if vuln_db is not None:
+            vuln_db.close()
     doc = diff_document(old, new)
     code = 1 if args.fail_on_new is not None and new_at_or_above(doc, args.fail_on_new) else 0
     if args.format == "json":
@@ -358,12 +385,16 @@ def run_diff(args: argparse.Namespace, layout: Layout) -> Results:
     return Results(diff_text(doc, layout), code)
 
 
-def _one_image(args: argparse.Namespace, archive: Path) -> ImageReport:
+def _one_image(args: argparse.Namespace, archive: Path, vuln_db: VulnDb | None) -> ImageReport:
     progress = _progress(args)
     try:
         progress.start(f"reading {archive.name}")
         result = scan_archive(
-            archive, platform=args.platform, limits=_limits(args), progress=progress
+            archive,
+            platform=args.platform,
+            limits=_limits(args),
+            options=ScanOptions(vuln_db=vuln_db),
+            progress=progress,
         )
     finally:
         progress.finish()
@@ -386,6 +417,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Layout], Results]] = {
     "diff": run_diff,
     "scan": run_scan,
     "rules": run_rules,
+    "vulndb": run_vulndb,
     "verify": run_verify,
 }
 

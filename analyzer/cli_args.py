@@ -75,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     rules = commands.add_parser("rules", help="every rule id with severity and PCI references")
     _output(rules, ("table", "json"))
+    _vulndb(commands.add_parser("vulndb", help="import vulnerability data for scan --vuln-db"))
     verify = commands.add_parser("verify", help="check a bundle (and the archive) later")
     verify.add_argument("bundle", type=Path, help="the bundle directory (scan --bundle DIR)")
     verify.add_argument("archive", type=Path, nargs="?", help="the archive it was made from")
@@ -180,6 +181,32 @@ def _examination(group: argparse._ArgumentGroup) -> None:
         metavar="SIZE",
         help="files larger than this are not examined for secrets (default 10M; 0: none is)",
     )
+    group.add_argument(
+        "--vuln-db",
+        type=Path,
+        default=os.environ.get("IMAGE_AUDIT_VULN_DB") or None,
+        metavar="DIR",
+        help="compare the packages with the vulnerability data imported into DIR "
+        "('vulndb import'; default: $IMAGE_AUDIT_VULN_DB)",
+    )
+
+
+def _vulndb(vulndb: argparse.ArgumentParser) -> None:
+    actions = vulndb.add_subparsers(dest="vulndb_command", required=True, metavar="ACTION")
+    load = actions.add_parser(
+        "import",
+        help="read OSV records and Alpine secdb files into a database for scan --vuln-db",
+    )
+    load.add_argument(
+        "sources",
+        type=Path,
+        nargs="+",
+        metavar="SRC",
+        help="OSV records (JSON or YAML) or secdb files: files, folders, .zip or .tar.gz",
+    )
+    load.add_argument(
+        "--to", type=Path, required=True, metavar="DIR", help="the folder the database goes in"
+    )
 
 
 def _ls(ls: argparse.ArgumentParser) -> None:
@@ -246,6 +273,14 @@ def _diff(diff: argparse.ArgumentParser) -> None:
         type=severity,
         metavar="SEV",
         help="exit 1 when a new finding at or above SEV appears (a build gate)",
+    )
+    diff.add_argument(
+        "--vuln-db",
+        type=Path,
+        default=os.environ.get("IMAGE_AUDIT_VULN_DB") or None,
+        metavar="DIR",
+        help="compare both images' packages with this vulnerability data: new and resolved "
+        "IA-VULN findings (default: $IMAGE_AUDIT_VULN_DB)",
     )
     _output(diff, ("table", "json", "md"))
     diff.add_argument("--no-progress", action="store_true", help="no progress line")

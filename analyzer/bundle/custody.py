@@ -26,6 +26,8 @@ _DEPENDENCIES = (
     "isal",
     "hyperscan",
     "PyYAML",
+    "univers",
+    "cvss",
 )
 
 
@@ -98,8 +100,12 @@ def custody_document(
     times: tuple[str, str],
     who: dict[str, str],
     ruleset: dict[str, Any],
+    vulnerability_data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """custody.json: the input, the tool and its versions, the ruleset, the command, the times."""
+    """custody.json: the input, the tool and its versions, the ruleset, the command, the times,
+    and the vulnerability data the scan matched against (its sources with their sha256 and the
+    newest record), when it was given one."""
+    data = {"vulnerability_data": vulnerability_data} if vulnerability_data else {}
     return {
         "input": {**facts, "path": str(archive)},
         "tool": {
@@ -114,4 +120,5 @@ def custody_document(
         "finished_utc": times[1],
         "case": who.get("case", ""),
         "examiner": who.get("examiner", ""),
+        **data,
     }

@@ -42,6 +42,7 @@ def cyclonedx_document(
     """The CycloneDX BOM of one image of a `scan --format json` document."""
     image = image_component(image_doc, archive_doc)
     components = _os_components(image_doc.get("os")) + package_components(image_doc["packages"])
+    vulnerabilities = vulnerability_entries(image_doc["findings"], components)
     return {
         "$schema": BOM_SCHEMA_ID,
         "bomFormat": "CycloneDX",
@@ -62,7 +63,86 @@ def cyclonedx_document(
             {"ref": image["bom-ref"], "dependsOn": [c["bom-ref"] for c in components]},
             *({"ref": c["bom-ref"]} for c in components),
         ],
+        **({"vulnerabilities": vulnerabilities} if vulnerabilities else {}),
     }
+
+
+def vulnerability_entries(
+    findings: list[dict[str, Any]], components: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The BOM's `vulnerabilities`: one per listed IA-VULN finding, affecting the component of
+    the package it was found in (by where it was found, its layer, name and version)."""
+    refs = {_component_key(c): c["bom-ref"] for c in components}
+    entries = []
+    for finding in findings:
+        if finding["rule_id"] != "IA-VULN":
+            continue
+        details = finding["details"]
+        key = (
+            finding["path"],
+            str(finding["layer_index"]),
+            details["package"],
+            details["installed"],
+        )
+        entries.append(_vulnerability(finding, details, refs.get(key)))
+    return entries
+
+
+def _component_key(component: dict[str, Any]) -> tuple[str, str, str, str]:
+    props = {
+        p["name"].removeprefix(PROPERTY_PREFIX): p["value"] for p in component.get("properties", [])
+    }
+    return (
+        props.get("found_in", ""),
+        props.get("layer", ""),
+        component["name"],
+        component.get("version", ""),
+    )
+
+
+def _vulnerability(
+    finding: dict[str, Any], details: dict[str, str], ref: str | None
+) -> dict[str, Any]:
+    vector = details.get("cvss", "")
+    rating: dict[str, Any] = {"severity": "unknown"}
+    if details.get("score", "unknown") != "unknown":
+        rating = {"score": float(details["score"]), "severity": finding["severity"]}
+        if vector:
+            rating |= {"method": _cvss_method(vector), "vector": vector}
+    entry: dict[str, Any] = {
+        "bom-ref": f"vuln:{details['vulnerability']}:{finding['fingerprint'][:12]}",
+        "id": details["vulnerability"],
+        "ratings": [rating],
+        "description": finding["evidence"],
+        "affects": [
+            {
+                "ref": ref or details.get("purl") or details["package"],
+                "versions": [{"version": details["installed"], "status": "affected"}],
+            }
+        ],
+        "properties": _properties(
+            [("fingerprint", finding["fingerprint"]), ("fixed", details["fixed"])]
+        ),
+    }
+    aliases = [a for a in details.get("aliases", "").split(", ") if a]
+    if aliases:
+        entry["references"] = [{"id": a, "source": {"name": _source_of(a)}} for a in aliases]
+    if details["fixed"]:
+        entry["recommendation"] = f"upgrade {details['package']} to {details['fixed']} or later"
+    return entry
+
+
+def _cvss_method(vector: str) -> str:
+    if vector.startswith("CVSS:4"):
+        return "CVSSv4"
+    if vector.startswith("CVSS:3.1"):
+        return "CVSSv31"
+    return "CVSSv3" if vector.startswith("CVSS:3") else "CVSSv2"
+
+
+def _source_of(identifier: str) -> str:
+    """The database an id belongs to, from its prefix ("CVE", "GHSA", "PYSEC"...)."""
+    return identifier.split("-", 1)[0] or "unknown"
 
 
 def split_ref(ref: str) -> tuple[str, str]:

@@ -14,6 +14,7 @@ from typing import Any, assert_never
 
 from analyzer.bundle.charts import bar_chart, human_size
 from analyzer.bundle.page_assets import COLORS, CSP, SCRIPT, SEVERITIES, STYLE
+from analyzer.bundle.vulnerabilities import vulnerabilities_html
 from analyzer.findings.verdicts import Status, severity_rule, verdict_line
 
 NEUTRAL = "#1565c0"
@@ -30,9 +31,11 @@ def report_html(report: dict[str, Any]) -> str:
         _charts(report),
         _timeline(report),
         _findings(report),
+        vulnerabilities_html(report),
         _not_assessable(report),
         _notices(report),
     ]
+    sections = [s for s in sections if s]
     title = escape(", ".join(report["image"]["refs"]) or report["image"]["config_digest"])
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'

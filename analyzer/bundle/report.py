@@ -7,6 +7,7 @@ from collections import Counter
 from typing import Any, assert_never
 
 from analyzer.bundle.requirements import not_assessable, requirement_verdicts
+from analyzer.bundle.vulnerabilities import vulnerabilities_markdown
 from analyzer.findings.verdicts import Status, severity_rule, verdict_line
 from analyzer.text import json_bytes, printable
 
@@ -55,6 +56,7 @@ def report_document(
         "signatures": image.get("signatures", []),
         "secret_scan": image.get("secret_scan", {}),
         "notices": notices,
+        **({"vulnerabilities": image["vulnerabilities"]} if image.get("vulnerabilities") else {}),
     }
 
 
@@ -100,6 +102,7 @@ def report_markdown(report: dict[str, Any]) -> str:
         "",
         *_top_findings(report["findings"]),
         "",
+        *vulnerabilities_markdown(report, md_cell),
         "## Not assessable from the image",
         "",
     ]

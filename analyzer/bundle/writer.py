@@ -115,6 +115,7 @@ def bundle_files(
         times=times,
         who={"case": request.case, "examiner": request.examiner},
         ruleset=ruleset,
+        vulnerability_data=_vulnerability_data(doc),
     )
     files["custody.json"] = canonical_json(custody)
     files["SHA256SUMS"] = sha256sums(files)
@@ -139,6 +140,17 @@ def standard_extras(rules_doc: dict[str, Any], tool_version: str) -> tuple[Extra
         return {"packages.cdx.json": canonical_json(document)}
 
     return (sarif, bom)
+
+
+def _vulnerability_data(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The data every image was matched against (one database per scan): where it was, its
+    sources and digests, its newest record."""
+    for image in doc["images"]:
+        fact = image.get("vulnerabilities")
+        if isinstance(fact, dict):
+            keys = ("database", "sources", "newest_record", "age_days")
+            return {key: fact.get(key) for key in keys}
+    return None
 
 
 def _image_files(

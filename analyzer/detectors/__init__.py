@@ -17,6 +17,7 @@ from analyzer.detectors.secrets import SecretDetector
 from analyzer.detectors.shells import ShellDetector
 from analyzer.detectors.sources import SourceDetector
 from analyzer.detectors.users import UserDetector
+from analyzer.detectors.vulns import VulnerabilityDetector
 from analyzer.findings.model import Rule
 
 
@@ -33,6 +34,7 @@ def default_detectors(max_file_bytes: int = 10 << 20, workers: int = 1) -> list[
         SourceDetector(),
         BaseOsDetector(),
         PackageDetector(),
+        VulnerabilityDetector(),  # after PackageDetector and BaseOsDetector: reads their facts
         ProvenanceDetector(),
     ]
 

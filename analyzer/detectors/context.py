@@ -18,6 +18,7 @@ from analyzer.image.model import Artifact
 from analyzer.reader import ImageView
 from analyzer.secrets.redact import redact_url_passwords
 from analyzer.secrets.scrubber import Scrubber
+from analyzer.vulndb.store import VulnDb
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,8 @@ class ScanOptions:
     """Files larger than this are not examined for secrets (a notice says so)."""
     workers: int = 1
     """Processes examining files for secrets (1: in the reading process only)."""
+    vuln_db: VulnDb | None = None
+    """Known-vulnerability data (``scan --vuln-db``); None: the check does not run."""
 
 
 class ImageContext:

@@ -64,6 +64,12 @@ class ScanEvidence:
     """The severities of the findings left out, when the scan document counts them."""
     hidden_by: str = ""
     """The option that left them out, as the scan document names it ("--severity ...")."""
+    vulns_checked: bool = False
+    """True when the packages were compared with vulnerability data (scan --vuln-db)."""
+    uncovered: tuple[str, ...] = ()
+    """Ecosystems found in the image that the vulnerability data has no records for."""
+    unfixed: int = 0
+    """Reported IA-VULN findings at a failing severity that no record names a fix for."""
 
 
 def evidence_of(image: Mapping[str, Any]) -> ScanEvidence:
@@ -74,6 +80,7 @@ def evidence_of(image: Mapping[str, Any]) -> ScanEvidence:
     os_packages = sum(kind in OS_PACKAGE_KINDS for kind in kinds)
     min_severity = image.get("min_severity")
     hidden = image.get("hidden_by_severity")
+    vulns = image.get("vulnerabilities")
     return ScanEvidence(
         findings=tuple(_observed(f) for f in image["findings"]),
         secrets_scanned=isinstance(secret_scan, Mapping),
@@ -95,6 +102,18 @@ def evidence_of(image: Mapping[str, Any]) -> ScanEvidence:
         if isinstance(hidden, Mapping)
         else None,
         hidden_by=str(image.get("severity_option") or ""),
+        vulns_checked=isinstance(vulns, Mapping),
+        uncovered=tuple(str(e) for e in (vulns or {}).get("uncovered") or ()),
+        unfixed=sum(1 for f in image["findings"] if _unfixed(f)),
+    )
+
+
+def _unfixed(finding: Mapping[str, Any]) -> bool:
+    details = finding.get("details") or {}
+    return (
+        finding.get("rule_id") == "IA-VULN"
+        and not details.get("fixed")
+        and fails(Severity.parse(finding["severity"]))
     )
 
 
@@ -110,9 +129,9 @@ def _os_name(os_fact: Mapping[str, Any]) -> str:
 
 
 NO_VULNERABILITY_DATA = (
-    "no vulnerability data is consulted: the scan checks whether the base OS is past its end of "
-    "life, not whether packages have known vulnerabilities (scan packages.cdx.json with a "
-    "vulnerability scanner)"
+    "no vulnerability data was given: the scan checked whether the base OS is past its end of "
+    "life, not whether packages have known vulnerabilities (import advisories with 'image-audit "
+    "vulndb import' and scan with --vuln-db)"
 )
 
 
@@ -126,7 +145,7 @@ def gap(evidence: ScanEvidence, check: Check) -> str | None:
         case Check.BASE_OS:
             return _base_os_gap(evidence)
         case Check.VULNERABILITIES:
-            return NO_VULNERABILITY_DATA
+            return _vulnerabilities_gap(evidence)
         case Check.INVENTORY:
             return _inventory_gap(evidence)
         case Check.REGISTRY:
@@ -170,6 +189,25 @@ def _base_os_gap(evidence: ScanEvidence) -> str | None:
         return (
             f"the offline end-of-life table does not know {quoted(evidence.os_name)}, so whether "
             "it still gets security updates is not known"
+        )
+    return None
+
+
+def _vulnerabilities_gap(evidence: ScanEvidence) -> str | None:
+    if not evidence.vulns_checked:
+        return NO_VULNERABILITY_DATA
+    if not evidence.os_packages and not evidence.other_packages:
+        return "no package was inventoried, so there was nothing to compare with vulnerability data"
+    if evidence.uncovered:
+        names = ", ".join(evidence.uncovered[:10])
+        return (
+            f"the vulnerability data has no records for {names}, found in the image, so their "
+            "packages were not checked (import that ecosystem's advisories)"
+        )
+    if evidence.unfixed:
+        return (
+            f"{_were(evidence.unfixed, 'known vulnerability')} found with no fixed version yet: "
+            "there is no patch to apply, so a person must judge the mitigation"
         )
     return None
 

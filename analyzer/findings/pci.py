@@ -37,6 +37,7 @@ CATEGORY_CONTROLS: dict[str, tuple[str, ...]] = {
     "provenance": ("CG-12.2",),
     "traceability": ("2.2.1", "12.5.1"),
     "inventory": ("6.3.2",),
+    "vulnerabilities": ("6.3.3",),
     "configuration": ("2.2.6",),
 }
 

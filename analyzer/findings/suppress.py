@@ -8,6 +8,10 @@ A suppression file is TOML:
     expires = 2027-03-31               # optional: after this date the finding fires again
 
     [[suppress]]
+    vulnerability = "CVE-2023-4863"    # every IA-VULN finding of one vulnerability (its id or
+    reason = "not reachable: no WebP decoding"   # any alias; a glob), in every package
+
+    [[suppress]]
     rule = "IA-SECRET-KEYWORD"         # every finding of a rule...
     path = "/usr/lib/python3*/**/tests/**"   # ...optionally only under a path glob
     reason = "vendored test suites"
@@ -45,7 +49,7 @@ MAX_PATTERN_LENGTH = 4096
 """A rule or path glob longer than any path inside an image (``Limits.max_path_length``)."""
 MAX_PATTERN_ENTRIES = 1000
 """Entries without a fingerprint; each is tried on every finding (a baseline uses fingerprints)."""
-_TEXT_FIELDS = ("fingerprint", "rule", "path", "reason")
+_TEXT_FIELDS = ("fingerprint", "rule", "path", "reason", "vulnerability")
 _KNOWN_FIELDS = frozenset({*_TEXT_FIELDS, "expires"})
 
 
@@ -58,10 +62,14 @@ class Suppression:
     rule: str = ""
     path: str = ""
     expires: datetime.date | None = None
+    vulnerability: str = ""
+    """A glob on an IA-VULN finding's vulnerability id and aliases."""
 
     def matches(self, finding: Finding) -> bool:
         """True when this entry covers `finding`."""
         if self.fingerprint and finding.fingerprint != self.fingerprint:
+            return False
+        if self.vulnerability and not _names_vulnerability(finding, self.vulnerability):
             return False
         if self.rule and not fnmatch.fnmatchcase(finding.rule_id, self.rule):
             return False
@@ -70,6 +78,12 @@ class Suppression:
     def expired(self, today: datetime.date) -> bool:
         """True once the expiry date has passed."""
         return self.expires is not None and today > self.expires
+
+
+def _names_vulnerability(finding: Finding, pattern: str) -> bool:
+    details = dict(finding.details)
+    ids = [details.get("vulnerability", ""), *details.get("aliases", "").split(", ")]
+    return any(i and fnmatch.fnmatchcase(i, pattern) for i in ids)
 
 
 def load_suppressions(path: Path) -> list[Suppression]:
@@ -147,10 +161,15 @@ def _entry(where: str, raw: object) -> Suppression:
     text = {key: _text(where, key, raw.get(key, "")) for key in _TEXT_FIELDS}
     if not text["reason"].strip():
         raise UsageError(f"{where} has no reason; every suppression must say why")
-    if not (text["fingerprint"] or text["rule"] or text["path"]):
-        raise UsageError(f"{where} needs a fingerprint, a rule or a path")
+    if not (text["fingerprint"] or text["rule"] or text["path"] or text["vulnerability"]):
+        raise UsageError(f"{where} needs a fingerprint, a rule, a path or a vulnerability")
     return Suppression(
-        text["reason"], text["fingerprint"], text["rule"], text["path"], _expiry(where, raw)
+        text["reason"],
+        text["fingerprint"],
+        text["rule"],
+        text["path"],
+        _expiry(where, raw),
+        text["vulnerability"],
     )
 
 

@@ -107,6 +107,7 @@ def _package(stanza: Stanza, distro: str, line_no: int, notices: Notices) -> Pac
         arch=arch,
         source=source_name(stanza.get("source", "")),
         purl=purl("deb", name, version, namespace, {"arch": arch, "distro": qualifier}),
+        source_version=source_version(stanza.get("source", "")),
     )
 
 
@@ -131,3 +132,13 @@ def source_name(source: str) -> str:
     'openssl'
     """
     return source.split("(", 1)[0].strip()
+
+
+def source_version(source: str) -> str:
+    """The version in a ``Source:`` field, "" when it names none.
+
+    >>> source_version("openssl (3.0.11-1~deb12u2)"), source_version("openssl")
+    ('3.0.11-1~deb12u2', '')
+    """
+    _, paren, rest = source.partition("(")
+    return rest.split(")", 1)[0].strip() if paren else ""

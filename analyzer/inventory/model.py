@@ -41,6 +41,9 @@ class Package:
     """The source package: dpkg ``Source``, apk origin (``o:``), rpm ``SOURCERPM``."""
     license: str = ""
     purl: str = ""
+    source_version: str = ""
+    """dpkg: the source package's version when dpkg records one (``Source: name (version)``,
+    written when it differs from the binary's, e.g. after a binNMU); advisories are per source."""
 
 
 @dataclass(frozen=True, slots=True)

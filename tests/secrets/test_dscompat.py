@@ -18,6 +18,9 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "analyzer"
 FENCE = PACKAGE / "secrets" / "dscompat"
 FENCED = ("detect_secrets", "yaml")
+OUTSIDE_THE_FENCE = {"analyzer/vulndb/sources.py": ["yaml"]}
+"""Deliberate uses outside it: vulndb loads advisory data published as YAML (PyPA's OSV records,
+Alpine secdb) with PyYAML's safe loader; nothing there reproduces detect-secrets' behaviour."""
 
 
 def _requirements() -> list[str]:
@@ -54,7 +57,7 @@ def test_only_dscompat_imports_detect_secrets_or_yaml() -> None:
         for path in sorted(PACKAGE.rglob("*.py"))
         if FENCE not in path.parents
     }
-    assert {path: names for path, names in outside.items() if names} == {}
+    assert {path: names for path, names in outside.items() if names} == OUTSIDE_THE_FENCE
 
 
 def test_the_fence_holds_what_it_says() -> None:

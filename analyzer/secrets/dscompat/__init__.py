@@ -4,7 +4,8 @@ detect-secrets stays the judge of what is a secret; these modules call its setti
 filters and transformers, and re-implement a few of its internals exactly (per-line pipeline,
 INI and YAML transformers, the indirect-reference filter, the entropy formula), each tested
 against the original. They are the only importers of `detect_secrets` and `yaml` in the
-package (tests/secrets/test_dscompat.py holds them to it), and they are checked against one
+package but one (analyzer.vulndb loads advisory YAML; tests/secrets/test_dscompat.py holds them to
+it), and they are checked against one
 version of detect-secrets: `CHECKED_AGAINST`, pinned in setup.cfg. An upgrade is a deliberate
 change: bump both, and run the equivalence tests.
 """
