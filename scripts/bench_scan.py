@@ -406,6 +406,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-phases", action="store_true", help="skip the phase timings")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached archives")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--baseline", type=Path, help="compare the findings with those an earlier run saved here"
+    )
     return parser.parse_args(argv)
 
 
@@ -434,6 +437,31 @@ def measure(args: argparse.Namespace, built: Built, trivy: Path | None) -> list[
     return rows
 
 
+def findings_of(stdout: bytes) -> list[str]:
+    """Every finding of a `scan --format json` document, canonical JSON, sorted."""
+    doc = json.loads(stdout)
+    found = [f for image in doc.get("images", []) for f in image.get("findings", [])]
+    return sorted(json.dumps(f, sort_keys=True) for f in found)
+
+
+def compare_findings(rows: list[Row], workdir: Path, baseline: Path) -> list[str]:
+    """Notes saying whether each format's findings equal those saved in `baseline` (an
+    earlier run's --workdir, or a copy of its findings-*.json)."""
+    notes = []
+    for row in rows:
+        before_file = baseline / f"findings-{row.archive}.json"
+        if not before_file.exists():
+            notes.append(f"{row.archive}: no {before_file} to compare with")
+            continue
+        before = findings_of(before_file.read_bytes())
+        after = findings_of((workdir / f"findings-{row.archive}.json").read_bytes())
+        lost, gained = set(before) - set(after), set(after) - set(before)
+        same = before == after
+        verdict = "the same" if same else f"DIFFERENT: {len(lost)} lost, {len(gained)} new"
+        notes.append(f"{row.archive}: findings {verdict} as in {baseline} ({len(after)})")
+    return notes
+
+
 def count_findings(stdout: bytes) -> int:
     """Findings in a `scan --format json` document."""
     doc = json.loads(stdout)
@@ -456,6 +484,8 @@ def main(argv: list[str]) -> int:
         notes.append(f"trivy comparison skipped: {why}")
     facts = machine_facts(trivy=trivy_version(trivy) if trivy else "skipped")
     rows = measure(args, built, trivy)
+    if args.baseline is not None:
+        notes += compare_findings(rows, args.workdir, args.baseline)
     if args.json:
         print(json.dumps(report_document(rows, facts, notes), indent=2))
     else:

@@ -4,6 +4,7 @@ exactly one layer with the directories above it, and the report's medians and ra
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 from collections import Counter
@@ -108,3 +109,22 @@ def test_without_trivy_the_table_shows_no_ratio(bench: ModuleType) -> None:
     row = bench.Row("oci-zstd", 300.0, [2.0, 1.0], [100.0, 110.0])
     assert row.trivy_s is None and row.ratio is None and row.scan_s == 1.5
     assert bench.table([row]).splitlines()[2].split()[3:5] == ["-", "-"]
+
+
+def test_findings_are_compared_with_a_baseline_as_sets_in_any_order(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    def doc(*findings: dict[str, str]) -> bytes:
+        return json.dumps({"images": [{"findings": list(findings)}]}).encode()
+
+    a, b, c = {"rule": "A", "path": "/x"}, {"rule": "B", "path": "/y"}, {"rule": "C", "path": "/z"}
+    (tmp_path / "before").mkdir()
+    (tmp_path / "after").mkdir()
+    (tmp_path / "before" / "findings-docker.json").write_bytes(doc(a, b))
+    (tmp_path / "after" / "findings-docker.json").write_bytes(doc(b, a))
+    (tmp_path / "before" / "findings-oci-zstd.json").write_bytes(doc(a, b))
+    (tmp_path / "after" / "findings-oci-zstd.json").write_bytes(doc(a, c))
+    rows = [bench.Row("docker", 1.0, [1.0], [1.0]), bench.Row("oci-zstd", 1.0, [1.0], [1.0])]
+    same, different = bench.compare_findings(rows, tmp_path / "after", tmp_path / "before")
+    assert "findings the same" in same and "(2)" in same
+    assert "DIFFERENT: 1 lost, 1 new" in different
