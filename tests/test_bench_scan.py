@@ -97,12 +97,12 @@ def test_the_table_gives_medians_and_the_ratio_to_trivy(bench: ModuleType) -> No
         {"read_s": 1.5, "hardening_s": 0.6, "secrets_s": 4.0, "bundle_s": 0.1},
     ]
     row = bench.Row("docker", 500.0, [4.0, 9.0, 6.0], [150.0, 170.0, 160.0], [3.0, 2.0, 4.0],
-                    [220.0, 230.0, 225.0], phases, 7)  # fmt: skip
+                    [220.0, 230.0, 225.0], phases, 7, 3)  # fmt: skip
     assert (row.scan_s, row.trivy_s, row.ratio) == (6.0, 3.0, 2.0)
     assert row.phase("read_s") == 1.5 and row.phase("secrets_s") == 4.0
     line = bench.table([row]).splitlines()[2].split()
     assert line == ["docker", "500", "6.00", "3.00", "2.00", "170", "230", "1.50", "0.50",
-                    "4.00", "0.20", "7"]  # fmt: skip
+                    "4.00", "0.20", "7", "3"]  # fmt: skip
 
 
 def test_without_trivy_the_table_shows_no_ratio(bench: ModuleType) -> None:
