@@ -493,6 +493,7 @@ def count_findings(stdout: bytes) -> int:
 def main(argv: list[str]) -> int:
     """Build or reuse the image, measure, report."""
     args = parse_args(argv)
+    args.workdir = args.workdir.resolve()
     args.workdir.mkdir(parents=True, exist_ok=True)
     rootfs, why = (args.rootfs, "") if args.rootfs else debian_rootfs(args.workdir)
     if rootfs is None:
