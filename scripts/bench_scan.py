@@ -16,10 +16,10 @@ For each archive, warm page cache, median of --repeat fresh processes:
   --image-config-scanners secret --offline-scan`, its layer cache emptied before every run so
   that each run analyses the layers (trivy cannot read an OCI tarball: every format is compared
   with its time on the docker-archive);
-- the phases, in a child calling the library: read_archive(), scan_archive() with the
-  hardening detectors only, scan_archive() with every detector, then the evidence bundle
-  (scrub, report document, write_bundle()); the differences give read, hardening detectors,
-  secrets and bundle.
+- the phases, in children calling the library, each stage a fresh process: read_archive(),
+  scan_archive() with the hardening detectors only, scan_archive() with every detector and
+  then the evidence bundle (scrub, report document, write_bundle()); the differences give
+  read, hardening detectors, secrets and bundle.
 Run it as scripts/bench-scan.
 """
 
@@ -259,48 +259,76 @@ def trivy_version(trivy: Path) -> str:
 
 
 def phase_runs(archive: str, times: int, jobs: int | None) -> list[dict[str, float]]:
-    """`times` children timing the library's phases on `archive`."""
-    argv = [sys.executable, str(Path(__file__).resolve()), "--child", archive, str(jobs or 0)]
-    return [json.loads(run_measured(argv).stdout) for _ in range(times)]
+    """`times` rounds of three fresh children timing the library's phases on `archive`
+    (one process each, so that no compile or cache of one phase is inherited by the next)."""
+    rounds = []
+    for _ in range(times):
+        seconds = {
+            stage: json.loads(run_measured(_child_argv(stage, archive, jobs)).stdout)
+            for stage in ("read", "hardening", "full")
+        }
+        rounds.append(phases_from(seconds))
+    return rounds
 
 
-def child_phases(archive: Path, jobs: int) -> dict[str, float]:
-    """Seconds of each phase of a scan of `archive` (imports excluded), run in a child."""
-    from dataclasses import replace  # noqa: PLC0415
+def _child_argv(stage: str, archive: str, jobs: int | None) -> list[str]:
+    script = str(Path(__file__).resolve())
+    return [sys.executable, script, "--child", stage, archive, str(jobs or 0)]
 
-    from analyzer import __version__, read_archive  # noqa: PLC0415
-    from analyzer.bundle.ruleset import rules_document, ruleset_record  # noqa: PLC0415
-    from analyzer.bundle.writer import BundleRequest, standard_extras, write_bundle  # noqa: PLC0415
+
+def phases_from(seconds: dict[str, dict[str, float]]) -> dict[str, float]:
+    """The phases from the three children's times: read, hardening detectors (the hardening
+    scan less the read), secrets (the full scan less the hardening scan), bundle."""
+    read_s, hardening_s = seconds["read"]["scan_s"], seconds["hardening"]["scan_s"]
+    full = seconds["full"]
+    return {
+        "read_s": read_s,
+        "hardening_s": hardening_s - read_s,
+        "secrets_s": full["scan_s"] - hardening_s,
+        "bundle_s": full["bundle_s"],
+        "library_total_s": full["scan_s"] + full["bundle_s"],
+    }
+
+
+def child_phase(stage: str, archive: Path, jobs: int) -> dict[str, float]:
+    """Seconds of one stage on `archive` (imports excluded), run in a child: "read"
+    (read_archive), "hardening" (scan_archive without the secrets detector) or "full"
+    (scan_archive with every detector, then the bundle: scrub, document, write_bundle)."""
+    from analyzer import read_archive  # noqa: PLC0415
     from analyzer.detectors import default_detectors  # noqa: PLC0415
     from analyzer.detectors.context import ScanOptions  # noqa: PLC0415
     from analyzer.detectors.secrets import SecretDetector  # noqa: PLC0415
     from analyzer.scan import scan_archive  # noqa: PLC0415
+
+    start = time.perf_counter()
+    if stage == "read":
+        read_archive(archive)
+    elif stage == "hardening":
+        hardening = [d for d in default_detectors() if not isinstance(d, SecretDetector)]
+        scan_archive(archive, detectors=hardening)
+    else:
+        result = scan_archive(archive, options=ScanOptions(workers=jobs or os.cpu_count() or 1))
+        scanned = time.perf_counter()
+        write_scan_bundle(result)
+        return {"scan_s": scanned - start, "bundle_s": time.perf_counter() - scanned}
+    return {"scan_s": time.perf_counter() - start}
+
+
+def write_scan_bundle(result: Any) -> None:
+    """What `scan -o DIR` does after the scan, into a temporary directory."""
+    from dataclasses import replace  # noqa: PLC0415
+
+    from analyzer import __version__  # noqa: PLC0415
+    from analyzer.bundle.ruleset import rules_document, ruleset_record  # noqa: PLC0415
+    from analyzer.bundle.writer import BundleRequest, standard_extras, write_bundle  # noqa: PLC0415
     from analyzer.views import scan_archive_scrub, scan_document  # noqa: PLC0415
 
-    workers = jobs or os.cpu_count() or 1
-    clock = time.perf_counter
-    start = clock()
-    read_archive(archive)
-    read_s, start = clock() - start, clock()
-    hardening = [d for d in default_detectors() if not isinstance(d, SecretDetector)]
-    scan_archive(archive, detectors=hardening)
-    hardening_s, start = clock() - start, clock()
-    result = scan_archive(archive, options=ScanOptions(workers=workers))
-    full_s, start = clock() - start, clock()
     result = replace(result, archive_scrub=scan_archive_scrub(result))
     doc = scan_document(result)
     with tempfile.TemporaryDirectory() as scratch:
         extras = standard_extras(rules_document(), __version__)
         request = BundleRequest(out=Path(scratch) / "bundle", extras=extras)
         write_bundle(result, doc, ruleset_record(), request)
-    bundle_s = clock() - start
-    return {
-        "read_s": read_s,
-        "hardening_s": hardening_s - read_s,
-        "secrets_s": full_s - hardening_s,
-        "bundle_s": bundle_s,
-        "library_total_s": full_s + bundle_s,
-    }
 
 
 # -- the report --------------------------------------------------------------------------------
@@ -387,8 +415,9 @@ def print_report(rows: list[Row], facts: dict[str, Any], notes: list[str], repea
         "\nscan = `image-audit scan --format json ARCHIVE`, the whole process; trivy = `trivy image"
         "\n--input docker.tar --scanners secret --image-config-scanners secret --offline-scan`"
         "\n(its cache emptied before each run), on the docker-archive for every row; phases from"
-        "\nthe library in one child: read_archive(), scan without and with the secrets detector,"
-        "\nthen the bundle (scrub, document, write_bundle) into a temporary directory"
+        "\nthe library, a fresh process per stage: read_archive(), scan without the secrets"
+        "\ndetector, scan with it then the bundle (scrub, document, write_bundle) into a"
+        "\ntemporary directory"
     )
     for note in notes:
         print(f"note: {note}")
@@ -521,7 +550,6 @@ def main(argv: list[str]) -> int:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--child"]:
-        phases = child_phases(Path(sys.argv[2]), int(sys.argv[3]))
-        print(json.dumps(phases))
+        print(json.dumps(child_phase(sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]))))
     else:
         sys.exit(main(sys.argv[1:]))

@@ -128,3 +128,18 @@ def test_findings_are_compared_with_a_baseline_as_sets_in_any_order(
     same, different = bench.compare_findings(rows, tmp_path / "after", tmp_path / "before")
     assert "findings the same" in same and "(2)" in same
     assert "DIFFERENT: 1 lost, 1 new" in different
+
+
+def test_the_phases_are_the_differences_of_the_stages(bench: ModuleType) -> None:
+    seconds = {
+        "read": {"scan_s": 1.0},
+        "hardening": {"scan_s": 1.5},
+        "full": {"scan_s": 4.0, "bundle_s": 0.5},
+    }
+    assert bench.phases_from(seconds) == {
+        "read_s": 1.0,
+        "hardening_s": 0.5,
+        "secrets_s": 2.5,
+        "bundle_s": 0.5,
+        "library_total_s": 4.5,
+    }
