@@ -1,13 +1,15 @@
 """Tell what a file is from its first bytes: an ELF program, a script, or just data.
 
-libmagic decides (the same database as `file(1)`); a shebang line names a script's interpreter.
-A text file that happens to be called `bash` is not a shell.
+The first bytes decide (the ELF magic, a shebang line, which names a script's interpreter); a
+text file that happens to be called `bash` is not a shell. libmagic (the database of `file(1)`)
+describes the file for a report, and is asked only when a report shows that description (it
+took ~0.17 ms a file: 0.1 s for the ~500 programs of the Debian image of bench-scan).
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import magic
 
@@ -18,10 +20,15 @@ class FileType:
 
     kind: str
     """"elf" (an ELF executable or shared object), "script" (has a shebang), "empty" or "data"."""
-    description: str
-    """libmagic's description, e.g. "ELF 64-bit LSB pie executable, x86-64 ..."."""
+    head: bytes = field(repr=False)
+    """The first bytes the kind was told from."""
     interpreter: str = ""
     """For scripts: the program named by the shebang (e.g. "python3" for #!/usr/bin/env python3)."""
+
+    @property
+    def description(self) -> str:
+        """libmagic's description, e.g. "ELF 64-bit LSB pie executable, x86-64 ..."."""
+        return str(_magic().from_buffer(self.head)) if self.head else "empty"
 
     @property
     def executable(self) -> bool:
@@ -51,10 +58,9 @@ def _interpreter(head: bytes) -> str:
 def identify(head: bytes) -> FileType:
     """Classify a file from its first bytes."""
     if not head:
-        return FileType("empty", "empty")
-    description = str(_magic().from_buffer(head))
+        return FileType("empty", head)
     if head.startswith(b"\x7fELF"):
-        return FileType("elf", description)
+        return FileType("elf", head)
     if head.startswith(b"#!"):
-        return FileType("script", description, _interpreter(head))
-    return FileType("data", description)
+        return FileType("script", head, _interpreter(head))
+    return FileType("data", head)

@@ -22,6 +22,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from analyzer.secrets import hscache
+from analyzer.secrets.hscache import load_database
+
 ShapeKey = tuple[tuple[str, int], ...]
 """(pattern, re flags) of every shape, in order: what a database is compiled from."""
 
@@ -111,15 +114,10 @@ def import_databases(compiled: list[CompiledDatabase]) -> None:
     if hs is None:
         return
     for key, accepted, unicode, ascii in compiled:
+        loaded_unicode = load_database(hs, unicode) if unicode else None
         _DATABASES[key] = Databases(
-            hs, key, _load(hs, ascii), frozenset(accepted), _load(hs, unicode) if unicode else None
+            hs, key, load_database(hs, ascii), frozenset(accepted), loaded_unicode
         )
-
-
-def _load(hs: Any, blob: bytes) -> Any:
-    database = hs.loadb(blob, hs.HS_MODE_BLOCK)
-    database.scratch = hs.Scratch(database)
-    return database
 
 
 def widen_whitespace(pattern: str) -> str:
@@ -169,7 +167,19 @@ def _build(hs: Any, key: ShapeKey) -> Databases:
 
 
 def _compile(hs: Any, key: ShapeKey, accepted: set[int], *, unicode: bool) -> Any:
-    """A database of the accepted shapes; shapes it rejects leave `accepted` (in place)."""
+    """A database of the accepted shapes; shapes it rejects leave `accepted` (in place).
+    Taken from and kept in the opt-in cache (analyzer.secrets.hscache) when one is set."""
+    path = hscache.cache_file(hs, key, accepted, unicode=unicode)
+    if path is not None and (cached := hscache.load(hs, path, accepted)) is not None:
+        return cached
+    database = _compile_now(hs, key, accepted, unicode=unicode)
+    if path is not None and database is not None:
+        hscache.store(hs, path, database, accepted)
+    return database
+
+
+def _compile_now(hs: Any, key: ShapeKey, accepted: set[int], *, unicode: bool) -> Any:
+    """`_compile` without the cache."""
     while accepted:
         ids = sorted(accepted)
         database = hs.Database()

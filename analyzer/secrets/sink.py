@@ -8,29 +8,20 @@ are keys or keystores.
 
 from __future__ import annotations
 
-import functools
-import re
 from dataclasses import dataclass, field, replace
-
-import magic
 
 from analyzer.filesystem.content import PendingFile
 from analyzer.inventory.ownership import extra_digests
+from analyzer.secrets.binarykeys import key_material
 from analyzer.secrets.engine import RawSecret, SecretEngine
 from analyzer.secrets.kinds import rule_for
 from analyzer.secrets.pool import ExaminerPool
 from analyzer.secrets.redact import Redacted, redact
 from analyzer.secrets.structure import StructuralHit, is_placeholder, structural_hits
-from analyzer.secrets.structure_formats import looks_executable
 
 DEFAULT_MAX_FILE_BYTES = 10 << 20
 PARALLEL_AFTER = 8 << 20
 """Bytes examined in the reading process before worker processes are used at all."""
-_BINARY_KEYS = re.compile(
-    r"Java KeyStore|JCE ?KeyStore|PGP.{0,20}(?:secret|private) key|OpenSSH private key"
-    r"|PKCS ?#?12|private key",
-    re.I,
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,11 +139,6 @@ def merge_same_value(hits: list[SecretHit]) -> tuple[SecretHit, ...]:
     )
 
 
-@functools.cache
-def _magic() -> magic.Magic:
-    return magic.Magic()
-
-
 @dataclass
 class Counts:
     """What examining some files found, beyond hits (merged across worker processes)."""
@@ -240,10 +226,8 @@ def _holds_structural_value(secret: RawSecret, shapes: list[StructuralHit]) -> b
 
 
 def _binary_key(data: bytes) -> list[SecretHit]:
-    if looks_executable(data):
-        return []  # a program is never a keystore: spare libmagic (most binaries of an image)
-    description = str(_magic().from_buffer(data[:8192]))
-    if not _BINARY_KEYS.search(description):
+    description = key_material(data)
+    if description is None:
         return []
     marker = f"{description[:40]}:{len(data)}"
     return [SecretHit("keystore", 0, redact(marker), f"binary key material ({description})")]

@@ -672,7 +672,7 @@ def test_programs_skip_libmagic_and_a_key_in_a_data_blob_is_still_found(
     """libmagic only names binary key material, which a program never is, so it is not asked
     (most binaries of an image are programs); keys compiled into programs are self-test
     vectors and skipped by design. A key inside other binary data is found."""
-    from analyzer.secrets import sink  # noqa: PLC0415
+    from analyzer.secrets import binarykeys, sink  # noqa: PLC0415
     from analyzer.secrets.engine import SecretEngine  # noqa: PLC0415
 
     key = pem("RSA PRIVATE KEY")[0].encode()
@@ -683,7 +683,7 @@ def test_programs_skip_libmagic_and_a_key_in_a_data_blob_is_still_found(
     def no_libmagic() -> object:
         raise AssertionError("libmagic asked about a program")
 
-    monkeypatch.setattr(sink, "_magic", no_libmagic)
+    monkeypatch.setattr(binarykeys, "_magic", no_libmagic)
     hits, counts = examiner.examine("/usr/bin/tool", b"\x7fELF\x02\x01\x01\x00" + bytes(64) + key)
     assert counts.binary == 1 and hits == ()
 

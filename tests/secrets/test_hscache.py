@@ -1,0 +1,93 @@
+"""The compiled Hyperscan databases are kept on disk only when IMAGE_AUDIT_CACHE_DIR asks for
+it; a cached database is loaded instead of compiled, and a bad cache is never an error."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from analyzer.secrets import hsdb
+from analyzer.secrets.hscache import CACHE_VARIABLE
+
+hs = pytest.importorskip("hyperscan")
+KEY: hsdb.ShapeKey = (("ghp_[A-Za-z0-9]{36}", 0), (r"passw(?:or)?d\s*=", re.I))
+
+
+def matches(database: Any, text: bytes) -> set[int]:
+    found: set[int] = set()
+
+    def on_match(shape: int, start: int, end: int, flags: int, context: Any) -> None:
+        found.add(shape)
+
+    database.scan(text, match_event_handler=on_match)
+    return found
+
+
+def compile_key(unicode: bool = False) -> tuple[Any, set[int]]:
+    accepted = {0, 1}
+    return hsdb._compile(hs, KEY, accepted, unicode=unicode), accepted
+
+
+def no_compile(*args: object, **kwargs: object) -> object:
+    raise AssertionError("compiled although cached")
+
+
+def test_without_the_variable_nothing_is_written(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv(CACHE_VARIABLE, raising=False)
+    monkeypatch.chdir(tmp_path)
+    database, _ = compile_key()
+    assert matches(database, b"password = x") == {1}
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("unicode", [False, True])
+def test_a_cached_database_is_loaded_instead_of_compiled(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, unicode: bool
+) -> None:
+    monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path / "cache"))
+    compile_key(unicode)
+    [cached] = (tmp_path / "cache").iterdir()
+    monkeypatch.setattr(hsdb, "_compile_now", no_compile)
+    database, accepted = compile_key(unicode)
+    assert accepted == {0, 1}
+    assert matches(database, b"ghp_" + b"a" * 36 + b" passwd=") == {0, 1}
+    assert cached.name.startswith("hsdb-")
+
+
+def test_a_damaged_cache_file_is_compiled_anew_and_replaced(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path))
+    compile_key()
+    [cached] = tmp_path.iterdir()
+    cached.write_bytes(b"[0, 1]\nnot a database")
+    database, _ = compile_key()
+    assert matches(database, b"password=") == {1}
+    monkeypatch.setattr(hsdb, "_compile_now", no_compile)
+    assert matches(compile_key()[0], b"password=") == {1}
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes anywhere")
+def test_a_cache_that_cannot_be_written_is_no_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    tmp_path.chmod(0o500)
+    monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path / "cache"))
+    database, _ = compile_key()
+    assert matches(database, b"password=") == {1}
+
+
+def test_a_cache_path_that_is_a_file_is_no_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "cache").write_text("a file")
+    monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path / "cache"))
+    database, _ = compile_key()
+    assert matches(database, b"password=") == {1}
+    assert (tmp_path / "cache").read_text() == "a file"

@@ -1,0 +1,145 @@
+"""scripts/bench_scan.py: the Debian tree is split into layers deterministically, each file in
+exactly one layer with the directories above it, and the report's medians and ratios are right."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from analyzer.filesystem.model import EntryKind
+from analyzer.reader import read_archive
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "bench_scan.py"
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_scan_for_tests", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def rootfs(root: Path) -> Path:
+    files = {
+        "etc/passwd": "root:x:0:0::/root:/bin/sh\n",
+        "usr/bin/python3": "\x7fELF",
+        "usr/lib/gcc/x86_64-linux-gnu/12/cc1": "\x7fELF cc1",
+        "usr/include/stdio.h": "int printf(const char *, ...);\n",
+        "usr/lib/x86_64-linux-gnu/libc.so.6": "\x7fELF libc",
+        "usr/lib/python3.11/os.py": "import sys\n",
+        "usr/lib/python3/dist-packages/pip/__init__.py": "",
+        "usr/share/doc/README": "docs\n",
+        "usr/lib/os-release": "ID=debian\n",
+    }
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    os.chmod(root / "usr/share", 0o700)
+    (root / "bin").symlink_to("usr/bin")
+    return root
+
+
+def test_every_file_lands_in_exactly_one_layer_of_its_path_group(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    plan = list(bench.layer_plan(bench.rootfs_specs(rootfs(tmp_path / "root"))))
+    others = Counter(spec.path for _, spec in plan if spec.kind != "dir")
+    assert set(others.values()) == {1} and len(others) == 10
+    where = {spec.path: layer for layer, spec in plan if spec.kind != "dir"}
+    assert where["usr/lib/gcc/x86_64-linux-gnu/12/cc1"] == where["usr/include/stdio.h"] == 1
+    assert where["usr/lib/x86_64-linux-gnu/libc.so.6"] == 2
+    assert where["usr/lib/python3.11/os.py"] == 3
+    assert where["usr/lib/python3/dist-packages/pip/__init__.py"] == 3
+    assert where["usr/share/doc/README"] == 4
+    assert where["etc/passwd"] == where["usr/lib/os-release"] == where["bin"] == 0
+    assert plan == list(bench.layer_plan(bench.rootfs_specs(tmp_path / "root")))
+
+
+def test_each_layer_carries_the_directories_above_its_files_once(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    plan = list(bench.layer_plan(bench.rootfs_specs(rootfs(tmp_path / "root"))))
+    assert len(plan) == len(set((layer, spec.path) for layer, spec in plan))
+    held = {(layer, spec.path) for layer, spec in plan}
+    for layer, spec in plan:
+        assert all((layer, parent) in held for parent in bench.ancestors(spec.path))
+    share = [spec for _, spec in plan if spec.path == "usr/share"]
+    assert [spec.mode for spec in share] == [0o700]
+
+
+def test_the_built_archives_hold_the_tree_in_five_layers(bench: ModuleType, tmp_path: Path) -> None:
+    built = bench.build(rootfs(tmp_path / "root"), tmp_path / "images")
+    assert built.files == 9 and sum(built.layer_files) == 9
+    views = {name: read_archive(Path(path)).images[0] for name, path in built.archives.items()}
+    for view in views.values():
+        assert len(view.listings) == 5
+        readme = view.fs.get("/usr/share/doc/README")
+        assert readme is not None and readme.kind is EntryKind.FILE
+        link = view.fs.get("/bin")
+        assert link is not None and link.kind is EntryKind.SYMLINK
+    assert not (tmp_path / "images" / "blobs").exists()
+
+
+def test_the_table_gives_medians_and_the_ratio_to_trivy(bench: ModuleType) -> None:
+    phases = [
+        {"read_s": 1.0, "hardening_s": 0.5, "secrets_s": 3.0, "bundle_s": 0.2},
+        {"read_s": 2.0, "hardening_s": 0.4, "secrets_s": 5.0, "bundle_s": 0.3},
+        {"read_s": 1.5, "hardening_s": 0.6, "secrets_s": 4.0, "bundle_s": 0.1},
+    ]
+    row = bench.Row("docker", 500.0, [4.0, 9.0, 6.0], [150.0, 170.0, 160.0], [3.0, 2.0, 4.0],
+                    [220.0, 230.0, 225.0], phases, 7, 3)  # fmt: skip
+    assert (row.scan_s, row.trivy_s, row.ratio) == (6.0, 3.0, 2.0)
+    assert row.phase("read_s") == 1.5 and row.phase("secrets_s") == 4.0
+    line = bench.table([row]).splitlines()[2].split()
+    assert line == ["docker", "500", "6.00", "3.00", "2.00", "170", "230", "1.50", "0.50",
+                    "4.00", "0.20", "7", "3"]  # fmt: skip
+
+
+def test_without_trivy_the_table_shows_no_ratio(bench: ModuleType) -> None:
+    row = bench.Row("oci-zstd", 300.0, [2.0, 1.0], [100.0, 110.0])
+    assert row.trivy_s is None and row.ratio is None and row.scan_s == 1.5
+    assert bench.table([row]).splitlines()[2].split()[3:5] == ["-", "-"]
+
+
+def test_findings_are_compared_with_a_baseline_as_sets_in_any_order(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    def doc(*findings: dict[str, str]) -> bytes:
+        return json.dumps({"images": [{"findings": list(findings)}]}).encode()
+
+    a, b, c = {"rule": "A", "path": "/x"}, {"rule": "B", "path": "/y"}, {"rule": "C", "path": "/z"}
+    (tmp_path / "before").mkdir()
+    (tmp_path / "after").mkdir()
+    (tmp_path / "before" / "findings-docker.json").write_bytes(doc(a, b))
+    (tmp_path / "after" / "findings-docker.json").write_bytes(doc(b, a))
+    (tmp_path / "before" / "findings-oci-zstd.json").write_bytes(doc(a, b))
+    (tmp_path / "after" / "findings-oci-zstd.json").write_bytes(doc(a, c))
+    rows = [bench.Row("docker", 1.0, [1.0], [1.0]), bench.Row("oci-zstd", 1.0, [1.0], [1.0])]
+    same, different = bench.compare_findings(rows, tmp_path / "after", tmp_path / "before")
+    assert "findings the same" in same and "(2)" in same
+    assert "DIFFERENT: 1 lost, 1 new" in different
+
+
+def test_the_phases_are_the_differences_of_the_stages(bench: ModuleType) -> None:
+    seconds = {
+        "read": {"scan_s": 1.0},
+        "hardening": {"scan_s": 1.5},
+        "full": {"scan_s": 4.0, "bundle_s": 0.5},
+    }
+    assert bench.phases_from(seconds) == {
+        "read_s": 1.0,
+        "hardening_s": 0.5,
+        "secrets_s": 2.5,
+        "bundle_s": 0.5,
+        "library_total_s": 4.5,
+    }
