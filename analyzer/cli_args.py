@@ -66,13 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     _diff(commands.add_parser("diff", help="what changed between two builds of an image"))
     timeline = commands.add_parser("timeline", help="the build step by step, and what stands out")
     _reading(timeline, ("table", "json", "md"))
-    timeline.add_argument(
-        "--max-file-bytes",
-        type=size_or_zero,
-        default=10 << 20,
-        metavar="SIZE",
-        help="files larger than this are not examined for secrets (default 10M; 0: none is)",
-    )
+    _max_file_bytes(timeline)
     rules = commands.add_parser("rules", help="every rule id with severity and PCI references")
     _output(rules, ("table", "json"))
     _vulndb(commands.add_parser("vulndb", help="import vulnerability data for scan --vuln-db"))
@@ -174,20 +168,10 @@ def _examination(group: argparse._ArgumentGroup) -> None:
         metavar="N",
         help="processes examining files for secrets (default: one per core)",
     )
-    group.add_argument(
-        "--max-file-bytes",
-        type=size_or_zero,
-        default=10 << 20,
-        metavar="SIZE",
-        help="files larger than this are not examined for secrets (default 10M; 0: none is)",
-    )
-    group.add_argument(
-        "--vuln-db",
-        type=Path,
-        default=os.environ.get("IMAGE_AUDIT_VULN_DB") or None,
-        metavar="DIR",
-        help="compare the packages with the vulnerability data imported into DIR "
-        "('vulndb import'; default: $IMAGE_AUDIT_VULN_DB)",
+    _max_file_bytes(group)
+    _vuln_db(
+        group,
+        "compare the packages with the vulnerability data imported into DIR ('vulndb import')",
     )
 
 
@@ -274,17 +258,34 @@ def _diff(diff: argparse.ArgumentParser) -> None:
         metavar="SEV",
         help="exit 1 when a new finding at or above SEV appears (a build gate)",
     )
-    diff.add_argument(
-        "--vuln-db",
-        type=Path,
-        default=os.environ.get("IMAGE_AUDIT_VULN_DB") or None,
-        metavar="DIR",
-        help="compare both images' packages with this vulnerability data: new and resolved "
-        "IA-VULN findings (default: $IMAGE_AUDIT_VULN_DB)",
+    _vuln_db(
+        diff,
+        "compare both images' packages with this vulnerability data: new and resolved "
+        "IA-VULN findings",
     )
     _output(diff, ("table", "json", "md"))
     diff.add_argument("--no-progress", action="store_true", help="no progress line")
     _limits(diff.add_argument_group("safety limits"))
+
+
+def _max_file_bytes(group: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    group.add_argument(
+        "--max-file-bytes",
+        type=size_or_zero,
+        default=10 << 20,
+        metavar="SIZE",
+        help="files larger than this are not examined for secrets (default 10M; 0: none is)",
+    )
+
+
+def _vuln_db(group: argparse.ArgumentParser | argparse._ArgumentGroup, what: str) -> None:
+    group.add_argument(
+        "--vuln-db",
+        type=Path,
+        default=os.environ.get("IMAGE_AUDIT_VULN_DB") or None,
+        metavar="DIR",
+        help=f"{what} (default: $IMAGE_AUDIT_VULN_DB)",
+    )
 
 
 def _sha256_hex(text: str) -> str:
