@@ -83,10 +83,11 @@ def _image(report: ImageReport) -> dict[str, Any]:
 def _layers(old: ImageReport, new: ImageReport) -> dict[str, list[str]]:
     before = [listing.diff_id for listing in old.view.listings]
     after = [listing.diff_id for listing in new.view.listings]
+    known, kept = set(before), set(after)  # built once, not per layer
     return {
-        "shared": [d for d in after if d in set(before)],
-        "added": [d for d in after if d not in set(before)],
-        "removed": [d for d in before if d not in set(after)],
+        "shared": [d for d in after if d in known],
+        "added": [d for d in after if d not in known],
+        "removed": [d for d in before if d not in kept],
     }
 
 

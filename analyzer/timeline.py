@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 from analyzer.detectors.packagefiles import (
@@ -199,6 +198,3 @@ def _time(text: str) -> datetime.datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.UTC)
-
-
-Render = Callable[[dict[str, Any]], str]
