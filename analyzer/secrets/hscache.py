@@ -1,13 +1,14 @@
 """An opt-in disk cache of compiled Hyperscan databases, for repeated scans.
 
-Compiling the prefilter's databases takes 0.1-0.2 s (ASCII) and 1-1.5 s (Unicode) in every
-process that needs them. When the environment variable IMAGE_AUDIT_CACHE_DIR names a directory,
-each compiled database is kept there, keyed by everything it was compiled from (the shapes and
-their flags, the shapes accepted so far, ASCII or Unicode, the hyperscan module's version and
-the machine), and the next process loads it in milliseconds. Without the variable nothing is
-written anywhere: image-audit writes only where it is told to. A cache file that cannot be read
-or loaded (another Hyperscan build, another CPU, a truncated file) is compiled anew; a
-directory that cannot be written is no error (the database stays in memory, as without cache).
+Compiling the prefilter's databases takes 0.1-0.2 s each (ASCII, and wide for other text) in
+every process that needs them. When the environment variable IMAGE_AUDIT_CACHE_DIR names a
+directory, each compiled database is kept there, keyed by everything it was compiled from (the
+shapes and their flags, the shapes accepted so far, ASCII or wide, the hyperscan module's
+version and the machine), and the next process loads it in milliseconds. Without the variable
+nothing is written anywhere: image-audit writes only where it is told to. A cache file that
+cannot be read or loaded (another Hyperscan build, another CPU, a truncated file) is compiled
+anew; a directory that cannot be written is no error (the database stays in memory, as
+without cache).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 CACHE_VARIABLE = "IMAGE_AUDIT_CACHE_DIR"
-_FORMAT = 1
+_FORMAT = 2
 
 
 def load_database(hs: Any, blob: bytes) -> Any:
@@ -31,12 +32,12 @@ def load_database(hs: Any, blob: bytes) -> Any:
     return database
 
 
-def cache_file(hs: Any, key: Any, accepted: set[int], *, unicode: bool) -> Path | None:
+def cache_file(hs: Any, key: Any, accepted: set[int], *, wide: bool) -> Path | None:
     """Where the database of `key` over `accepted` is cached, or None when no cache is set."""
     folder = os.environ.get(CACHE_VARIABLE, "")
     if not folder:
         return None
-    ident = [_FORMAT, key, sorted(accepted), unicode, _version(hs), platform.machine()]
+    ident = [_FORMAT, key, sorted(accepted), wide, _version(hs), platform.machine()]
     digest = hashlib.sha256(json.dumps(ident).encode()).hexdigest()
     return Path(folder) / f"hsdb-{digest[:40]}.bin"
 

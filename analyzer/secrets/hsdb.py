@@ -6,13 +6,16 @@ would not are handled here:
 - Python's `\\s` (on str) also takes \\x1c-\\x1f, which hyperscan's never does: each `\\s` that
   could match is widened to take them too (in a negated class it is left alone: there the
   narrower hyperscan class lets more through, not less);
-- Python's str patterns are Unicode-aware, so the database for arbitrary text is compiled
-  with UTF8 and UCP. On ASCII text plain byte semantics give the same `\\w`, `\\d`, `\\s` and
-  `\\b`, and a database without UTF8 and UCP compiles ten times faster and scans twice as
-  fast, so ASCII buffers (most files) get that one.
-The ASCII database is compiled at once, the Unicode one when the first non-ASCII text comes.
+- Python's str patterns are Unicode-aware. On ASCII text plain byte semantics give the same
+  `\\w`, `\\d`, `\\s` and `\\b`, so ASCII buffers (most files) get the shapes as they are (the
+  "ascii" database). Other text gets each shape rewritten as a byte pattern that matches a
+  superset of Python's matches on its UTF-8 bytes (analyzer.secrets.hswide: the "wide"
+  database). Hyperscan's own UTF8 and UCP mode would give the same guarantee, but its Unicode
+  classes took 1.4 s to compile in every process; the rewritten shapes take as long as the
+  ASCII ones (0.1-0.2 s).
+The ASCII database is compiled at once, the wide one when the first non-ASCII text comes.
 Shapes hyperscan rejects are left to Python's `re` (the prefilter's slow list; on non-ASCII
-text also those only the Unicode database rejects).
+text those the wide database does not hold).
 """
 
 from __future__ import annotations
@@ -22,15 +25,15 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from analyzer.secrets import hscache
+from analyzer.secrets import hscache, hswide
 from analyzer.secrets.hscache import load_database
 
 ShapeKey = tuple[tuple[str, int], ...]
 """(pattern, re flags) of every shape, in order: what a database is compiled from."""
 
-CompiledDatabase = tuple[ShapeKey, list[int], bytes, bytes]
-"""(shapes, accepted shape indexes, serialized Unicode database or b"" when not compiled,
-serialized ASCII database)."""
+CompiledDatabase = tuple[ShapeKey, list[int], bytes, list[int], bytes]
+"""(shapes, accepted shape indexes of the ASCII database, serialized ASCII database, the wide
+database's accepted shape indexes and serialized database, or [] and b"" when not compiled)."""
 
 
 def hyperscan_module() -> Any:
@@ -43,42 +46,38 @@ def hyperscan_module() -> Any:
 
 class Databases:
     """One shape set's databases: `ascii` for ASCII-only buffers, compiled at once, and
-    `unicode` for any text, compiled on first use (ten times slower to compile, and an image
-    whose texts are all ASCII never needs it)."""
+    `wide` for any text, compiled on first use (an image whose texts are all ASCII never
+    needs it)."""
 
     def __init__(
-        self, hs: Any, key: ShapeKey, ascii: Any, accepted: frozenset[int], unicode: Any = None
+        self,
+        hs: Any,
+        key: ShapeKey,
+        ascii: Any,
+        accepted: frozenset[int],
+        wide: tuple[Any, frozenset[int]] | None = None,
     ) -> None:
         self._hs = hs
         self._key = key
         self.ascii = ascii
         self.accepted = accepted
         """The shapes the ASCII database holds; the others are left to Python's re."""
-        self._unicode = unicode
-        self._unicode_accepted: frozenset[int] | None = None if unicode is None else accepted
+        self._wide = wide
 
     @property
-    def unicode(self) -> Any:
-        """The Unicode database, compiled now if not yet (see `missing`)."""
-        if self._unicode_accepted is None:
-            kept = set(self.accepted)
-            self._unicode = _compile(self._hs, self._key, kept, unicode=True)
-            self._unicode_accepted = frozenset(kept)
-        return self._unicode
+    def wide(self) -> tuple[Any, frozenset[int]]:
+        """The database for any text and the shapes it holds (the others are left to
+        Python's re on such text), compiled now if not yet."""
+        if self._wide is None:
+            kept = set(range(len(self._key)))
+            database = _compile(self._hs, self._key, kept, wide=True)
+            self._wide = (database, frozenset(kept))
+        return self._wide
 
     @property
-    def missing(self) -> frozenset[int]:
-        """Accepted shapes the Unicode database rejects (none of today's): on non-ASCII text,
-        Python's re runs them."""
-        if self._unicode_accepted is None:
-            self.unicode  # noqa: B018 - compiled to know
-        assert self._unicode_accepted is not None
-        return self.accepted - self._unicode_accepted
-
-    @property
-    def compiled_unicode(self) -> Any:
-        """The Unicode database if it was compiled (or loaded) with every accepted shape."""
-        return self._unicode if self._unicode_accepted == self.accepted else None
+    def compiled_wide(self) -> tuple[Any, frozenset[int]] | None:
+        """The wide database and its shapes if it was compiled (or loaded)."""
+        return self._wide
 
 
 _DATABASES: dict[ShapeKey, Databases] = {}
@@ -94,7 +93,7 @@ def databases(hs: Any, key: ShapeKey) -> Databases:
 
 def export_databases() -> list[CompiledDatabase]:
     """This process's compiled databases, serialized: a worker process loads them in
-    milliseconds instead of compiling them again (the Unicode one only if it was compiled
+    milliseconds instead of compiling them again (the wide one only if it was compiled
     here; a worker compiles it itself when it meets non-ASCII text first)."""
     hs = hyperscan_module()
     if hs is None:
@@ -102,9 +101,12 @@ def export_databases() -> list[CompiledDatabase]:
     exported: list[CompiledDatabase] = []
     for key, found in _DATABASES.items():
         if found.accepted:
-            unicode = found.compiled_unicode
-            blob = hs.dumpb(unicode) if unicode is not None else b""
-            exported.append((key, sorted(found.accepted), blob, hs.dumpb(found.ascii)))
+            wide = found.compiled_wide
+            wide_ids, wide_blob = [], b""
+            if wide is not None and wide[0] is not None:
+                wide_ids, wide_blob = sorted(wide[1]), hs.dumpb(wide[0])
+            ascii = hs.dumpb(found.ascii)
+            exported.append((key, sorted(found.accepted), ascii, wide_ids, wide_blob))
     return exported
 
 
@@ -113,11 +115,9 @@ def import_databases(compiled: list[CompiledDatabase]) -> None:
     hs = hyperscan_module()
     if hs is None:
         return
-    for key, accepted, unicode, ascii in compiled:
-        loaded_unicode = load_database(hs, unicode) if unicode else None
-        _DATABASES[key] = Databases(
-            hs, key, load_database(hs, ascii), frozenset(accepted), loaded_unicode
-        )
+    for key, accepted, ascii, wide_ids, wide_blob in compiled:
+        wide = (load_database(hs, wide_blob), frozenset(wide_ids)) if wide_blob else None
+        _DATABASES[key] = Databases(hs, key, load_database(hs, ascii), frozenset(accepted), wide)
 
 
 def widen_whitespace(pattern: str) -> str:
@@ -152,58 +152,70 @@ def widen_whitespace(pattern: str) -> str:
     return "".join(out)
 
 
-def _flags(hs: Any, flags: int, *, unicode: bool) -> int:
+def _flags(hs: Any, flags: int) -> int:
     mode = hs.HS_FLAG_PREFILTER | hs.HS_FLAG_ALLOWEMPTY | hs.HS_FLAG_MULTILINE
-    mode |= hs.HS_FLAG_UTF8 | hs.HS_FLAG_UCP if unicode else 0
     mode |= hs.HS_FLAG_CASELESS if flags & re.I else 0
     return int(mode | (hs.HS_FLAG_DOTALL if flags & re.S else 0))
 
 
+def _expression(hs: Any, shape: tuple[str, int], *, wide: bool) -> tuple[bytes, int]:
+    """The shape as hyperscan compiles it, and its flags: for ASCII text as it is (`\\s`
+    widened), for any text its byte superset (hswide.Unsupported when it has none)."""
+    pattern, flags = shape
+    if wide:
+        rewritten = hswide.byte_superset(pattern, flags | re.M)
+        return rewritten.encode(), _flags(hs, 0)
+    return widen_whitespace(pattern).encode(), _flags(hs, flags)
+
+
 def _build(hs: Any, key: ShapeKey) -> Databases:
-    """The ASCII database over the shapes it accepts; the Unicode one comes later."""
+    """The ASCII database over the shapes it accepts; the wide one comes later."""
     accepted = set(range(len(key)))
-    ascii = _compile(hs, key, accepted, unicode=False)
+    ascii = _compile(hs, key, accepted, wide=False)
     return Databases(hs, key, ascii, frozenset(accepted))
 
 
-def _compile(hs: Any, key: ShapeKey, accepted: set[int], *, unicode: bool) -> Any:
+def _compile(hs: Any, key: ShapeKey, accepted: set[int], *, wide: bool) -> Any:
     """A database of the accepted shapes; shapes it rejects leave `accepted` (in place).
     Taken from and kept in the opt-in cache (analyzer.secrets.hscache) when one is set."""
-    path = hscache.cache_file(hs, key, accepted, unicode=unicode)
+    path = hscache.cache_file(hs, key, accepted, wide=wide)
     if path is not None and (cached := hscache.load(hs, path, accepted)) is not None:
         return cached
-    database = _compile_now(hs, key, accepted, unicode=unicode)
+    database = _compile_now(hs, key, accepted, wide=wide)
     if path is not None and database is not None:
         hscache.store(hs, path, database, accepted)
     return database
 
 
-def _compile_now(hs: Any, key: ShapeKey, accepted: set[int], *, unicode: bool) -> Any:
+def _compile_now(hs: Any, key: ShapeKey, accepted: set[int], *, wide: bool) -> Any:
     """`_compile` without the cache."""
+    expressions: dict[int, tuple[bytes, int]] = {}
+    for index in sorted(accepted):
+        try:
+            expressions[index] = _expression(hs, key[index], wide=wide)
+        except hswide.Unsupported:
+            accepted.discard(index)
     while accepted:
         ids = sorted(accepted)
         database = hs.Database()
         try:
             database.compile(
-                expressions=[widen_whitespace(key[i][0]).encode() for i in ids],
+                expressions=[expressions[i][0] for i in ids],
                 ids=ids,
                 elements=len(ids),
-                flags=[_flags(hs, key[i][1], unicode=unicode) for i in ids],
+                flags=[expressions[i][1] for i in ids],
             )
             return database
         except hs.error:
-            rejected = {i for i in ids if not _compiles(hs, key[i], unicode=unicode)}
+            rejected = {i for i in ids if not _compiles(hs, expressions[i])}
             accepted -= rejected or set(ids)
     return None
 
 
-def _compiles(hs: Any, shape: tuple[str, int], *, unicode: bool) -> bool:
+def _compiles(hs: Any, expression: tuple[bytes, int]) -> bool:
     try:
         hs.Database().compile(
-            expressions=[widen_whitespace(shape[0]).encode()],
-            ids=[0],
-            elements=1,
-            flags=[_flags(hs, shape[1], unicode=unicode)],
+            expressions=[expression[0]], ids=[0], elements=1, flags=[expression[1]]
         )
     except hs.error:
         return False

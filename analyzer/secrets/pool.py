@@ -28,7 +28,7 @@ def _start_worker(compiled: list[CompiledDatabase]) -> None:
     from analyzer.secrets.engine import SecretEngine  # noqa: PLC0415
     from analyzer.secrets.sink import Examiner  # noqa: PLC0415
 
-    import_databases(compiled)  # the parent's compiled prefilter (the Unicode one if it had it)
+    import_databases(compiled)  # the parent's compiled prefilter (the wide one if it had it)
     _EXAMINER = Examiner(SecretEngine())
 
 

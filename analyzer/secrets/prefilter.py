@@ -109,7 +109,7 @@ class Prefilter:
         self._databases = hsdb.databases(hs, hsdb.shape_key(self.shapes)) if hs else None
         compiled = self._databases.accepted if self._databases else frozenset()
         self._slow = self._patterns(set(range(len(self.shapes))) - compiled)
-        self._slow_unicode: list[tuple[int, re.Pattern[str]]] | None = None
+        self._slow_wide: list[tuple[int, re.Pattern[str]]] | None = None
         self.engine = "hyperscan" if compiled else "re"
 
     def _patterns(self, indexes: set[int]) -> list[tuple[int, re.Pattern[str]]]:
@@ -129,9 +129,10 @@ class Prefilter:
             return None, self._slow
         if ascii:
             return databases.ascii, self._slow
-        if self._slow_unicode is None:
-            self._slow_unicode = self._slow + self._patterns(set(databases.missing))
-        return databases.unicode, self._slow_unicode
+        database, held = databases.wide
+        if self._slow_wide is None:
+            self._slow_wide = self._patterns(set(range(len(self.shapes))) - held)
+        return database, self._slow_wide
 
     def plugins_per_line(self, lines: Sequence[str]) -> dict[int, frozenset[str] | None]:
         """Candidate line -> the plugins (class names) that might report on it (None: all).

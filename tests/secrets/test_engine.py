@@ -184,20 +184,23 @@ def covers(wide: Candidates, narrow: Candidates) -> bool:
 @pytest.mark.realworld
 def test_raw_text_and_the_ascii_database_lose_no_candidate_line() -> None:
     r"""Most files are ASCII with "\n" line ends: their text is prefiltered as it is (trailing
-    whitespace and all) by the faster ASCII database, and YAML/INI files are first only asked
-    whether any shape is in their raw text. None of that may lose a line the Unicode database
-    finds on the stripped lines, with trailing spaces and tabs or "\r\n" line ends too."""
+    whitespace and all) by the ASCII database, and YAML/INI files are first only asked
+    whether any shape is in their raw text. None of that, nor the database for any text, may
+    lose a line Python's re finds on the stripped lines, with trailing spaces and tabs or
+    "\r\n" line ends too."""
     SecretEngine()
     prefilter = Prefilter(dsbridge.plugins())
-    unicode_only = Prefilter(dsbridge.plugins())
-    unicode_scanners = unicode_only._scanners
-    unicode_only._scanners = lambda ascii: unicode_scanners(False)  # type: ignore[method-assign]
+    exact = Prefilter(dsbridge.plugins(), use_hyperscan=False)
+    wide_only = Prefilter(dsbridge.plugins())
+    wide_scanners = wide_only._scanners
+    wide_only._scanners = lambda ascii: wide_scanners(False)  # type: ignore[method-assign]
     checked = 0
     for path in files(SECRETS):
         text = path.read_bytes().decode("utf-8", "replace")
         for padded in (text, text.replace("\n", " \t \n"), text.replace("\n", "\r\n")):
             lines = dsbridge.plain_lines(padded)
-            stripped = unicode_only.plugins_per_line(lines)
+            stripped = exact.plugins_per_line(lines)
+            assert covers(wide_only.plugins_per_line(lines), stripped), path
             # YAML and INI files are first asked only whether any shape is in the raw text
             assert prefilter.any_shape(padded) or not stripped, path
             if plain_buffer(padded) is None:
@@ -245,10 +248,10 @@ def test_a_worker_loads_the_compiled_prefilter_instead_of_compiling_it_again(
     from analyzer.secrets import hsdb  # noqa: PLC0415
 
     key = "AKIA" + "Q7ZK2MXR4BP9WL3N"
-    text = f"aws = '{key}'  # clé\n".encode()  # not ASCII: the Unicode database is compiled
+    text = f"aws = '{key}'  # clé\n".encode()  # not ASCII: the wide database is compiled
     assert [s.type for s in SecretEngine().scan("app.py", text)] == ["AWS Access Key"]
     compiled = hsdb.export_databases()
-    assert compiled and all(unicode and ascii for _, _, unicode, ascii in compiled)
+    assert compiled and all(ascii and wide for _, _, ascii, _, wide in compiled)
     monkeypatch.setattr(hsdb, "_DATABASES", {})
 
     def no_compiling(*args: object, **kwargs: object) -> None:
@@ -262,10 +265,10 @@ def test_a_worker_loads_the_compiled_prefilter_instead_of_compiling_it_again(
         assert [s.type for s in engine.scan("app.py", data)] == ["AWS Access Key"]
 
 
-def test_the_unicode_database_is_compiled_only_when_a_text_needs_it(
+def test_the_wide_database_is_compiled_only_when_a_text_needs_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Compiling the Unicode database takes most of a second: an image whose texts are all
+    """The database for non-ASCII text is compiled on first use: an image whose texts are all
     ASCII (small images often are) never pays for it, and a worker started before it was
     compiled compiles it itself when it needs it."""
     from analyzer.secrets import hsdb  # noqa: PLC0415
@@ -273,9 +276,9 @@ def test_the_unicode_database_is_compiled_only_when_a_text_needs_it(
     compiles: list[bool] = []
     real = hsdb._compile
 
-    def counted(*args: Any, unicode: bool) -> Any:
-        compiles.append(unicode)
-        return real(*args, unicode=unicode)
+    def counted(*args: Any, wide: bool) -> Any:
+        compiles.append(wide)
+        return real(*args, wide=wide)
 
     monkeypatch.setattr(hsdb, "_DATABASES", {})
     monkeypatch.setattr(hsdb, "_compile", counted)
@@ -285,7 +288,7 @@ def test_the_unicode_database_is_compiled_only_when_a_text_needs_it(
     assert [s.type for s in engine.scan("app.py", ascii_text)] == ["AWS Access Key"]
     assert compiles == [False]
     exported = hsdb.export_databases()
-    assert [unicode for _, _, unicode, _ in exported] == [b""]
+    assert [wide for _, _, _, _, wide in exported] == [b""]
     assert [s.type for s in engine.scan("app.py", other_text)] == ["AWS Access Key"]
     assert compiles == [False, True]
     monkeypatch.setattr(hsdb, "_DATABASES", {})

@@ -27,9 +27,9 @@ def matches(database: Any, text: bytes) -> set[int]:
     return found
 
 
-def compile_key(unicode: bool = False) -> tuple[Any, set[int]]:
+def compile_key(wide: bool = False) -> tuple[Any, set[int]]:
     accepted = {0, 1}
-    return hsdb._compile(hs, KEY, accepted, unicode=unicode), accepted
+    return hsdb._compile(hs, KEY, accepted, wide=wide), accepted
 
 
 def no_compile(*args: object, **kwargs: object) -> object:
@@ -46,15 +46,15 @@ def test_without_the_variable_nothing_is_written(
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("unicode", [False, True])
+@pytest.mark.parametrize("wide", [False, True])
 def test_a_cached_database_is_loaded_instead_of_compiled(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, unicode: bool
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, wide: bool
 ) -> None:
     monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path / "cache"))
-    compile_key(unicode)
+    compile_key(wide)
     [cached] = (tmp_path / "cache").iterdir()
     monkeypatch.setattr(hsdb, "_compile_now", no_compile)
-    database, accepted = compile_key(unicode)
+    database, accepted = compile_key(wide)
     assert accepted == {0, 1}
     assert matches(database, b"ghp_" + b"a" * 36 + b" passwd=") == {0, 1}
     assert cached.name.startswith("hsdb-")
