@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -144,6 +145,32 @@ def sort_key(finding: Finding) -> tuple[int, str, str, int]:
     return (-finding.severity.rank, finding.rule_id, finding.path, finding.layer_index or 0)
 
 
+POOL_FROM_BYTES = 16 << 20
+"""Inputs smaller than this are examined in one process: worker processes would cost more
+(starting, and stopping them) than they save."""
+
+
+def _input_bytes(path: Path, most_entries: int = 4096) -> int:
+    """The size of the input on disk: a file's, or the blobs' of a layout directory (only
+    looked at up to `most_entries` entries: more counts as big)."""
+    try:
+        if not path.is_dir():
+            return path.stat().st_size
+        total, seen = 0, 0
+        for folder in os.scandir(path / "blobs"):
+            if not folder.is_dir(follow_symlinks=False):
+                continue
+            for blob in os.scandir(folder.path):
+                seen += 1
+                if seen > most_entries:
+                    return POOL_FROM_BYTES
+                if blob.is_file(follow_symlinks=False):
+                    total += blob.stat(follow_symlinks=False).st_size
+        return total
+    except OSError:  # the reader names what is wrong with the input
+        return 0
+
+
 def scan_archive(
     path: Path,
     *,
@@ -155,10 +182,11 @@ def scan_archive(
 ) -> ScanResult:
     """Read the archive once and run every detector on every selected image."""
     options = options or ScanOptions()
+    workers = options.workers if _input_bytes(path) >= POOL_FROM_BYTES else 1
     chosen = (
         list(detectors)
         if detectors is not None
-        else default_detectors(options.max_file_bytes, options.workers)
+        else default_detectors(options.max_file_bytes, workers)
     )
     try:
         return _scan(path, chosen, options, platform=platform, limits=limits, progress=progress)

@@ -80,8 +80,10 @@ class SecretDetector:
         if self._secret_sink is None:
             # The reading process examines files too, so it counts as one of the workers.
             engine = self.engine  # compiled here first, then handed to the workers
-            pool = ExaminerPool(self._workers - 1) if self._workers > 1 else None
-            self._secret_sink = SecretSink(engine, self._max_file_bytes, pool)
+            sink = SecretSink(engine, self._max_file_bytes)
+            if self._workers > 1:
+                sink.use_pool(ExaminerPool(self._workers - 1, sink.examiner))
+            self._secret_sink = sink
         return self._secret_sink
 
     def close(self) -> None:

@@ -122,6 +122,11 @@ class Prefilter:
             found.append((index, re.compile(shape.pattern, flags)))
         return found
 
+    def prepare_any_text(self) -> None:
+        """Compile the database for non-ASCII text now rather than at the first such text (a
+        forked worker does it while the reading process starts on the first layer)."""
+        self._scanners(ascii=False)
+
     def _scanners(self, ascii: bool) -> tuple[Any, list[tuple[int, re.Pattern[str]]]]:
         """The hyperscan database (or None) and the re patterns for an ASCII or other buffer."""
         databases = self._databases

@@ -243,9 +243,10 @@ order over the layer's regular files."""
 class SecretSink:
     """A content sink: every regular file in, redacted hits per (layer, path) out.
 
-    Files are examined inline until PARALLEL_AFTER bytes have been seen; after that they go to
-    the pool of worker processes (when one is given) unless every worker is busy, in which case
-    this process examines the file itself. Small images start fast, large ones use every core.
+    Files are examined inline until PARALLEL_AFTER bytes have been seen (unless the pool's
+    workers are ready at once, see pool.py); after that they go to the pool of worker processes
+    (when one is given) unless every worker is busy, in which case this process examines the
+    file itself. Small images start fast, large ones use every core.
     `complete()` collects the workers' results; call it before reading `hits`.
     """
 
@@ -264,6 +265,10 @@ class SecretSink:
         self.stats = SinkStats()
         self._seen: dict[CacheKey, tuple[SecretHit, ...]] = {}
         self._pending: dict[CacheKey, list[Where]] = {}
+        self._pool = pool
+
+    def use_pool(self, pool: ExaminerPool) -> None:
+        """Hand files to `pool` from now on (made with this sink's examiner, see pool.py)."""
         self._pool = pool
 
     def open(self, layer_digest: str, entry: PendingFile) -> _Buffer | None:
@@ -286,13 +291,19 @@ class SecretSink:
         if key in self._seen or key in self._pending:
             self.stats.reused += 1
             self._record(key, where)
-        elif self._pool is not None and self.stats.bytes > PARALLEL_AFTER and not self._pool.busy():
+        elif self._pool is not None and self._pooling() and not self._pool.busy():
             self._pending[key] = [where]
             self._pool.submit(key, path, data)
         else:
             hits, counts, digests = self.examiner.examine_with_digests(path, data)
             self._file(key, hits, counts, digests)
             self._record(key, where)
+
+    def _pooling(self) -> bool:
+        """Whether files go to the pool yet: a pool that must start its workers first (not
+        forked) pays off only once the image is seen to be big."""
+        assert self._pool is not None
+        return self._pool.ready or self.stats.bytes > PARALLEL_AFTER
 
     def _file(
         self, key: CacheKey, hits: tuple[SecretHit, ...], counts: Counts, digests: dict[str, bytes]

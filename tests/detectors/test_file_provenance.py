@@ -263,9 +263,11 @@ def test_rpm_records_of_sha256_and_md5_decide_vendor_content_from_what_rpm_wrote
 def test_worker_processes_judge_vendor_content_as_one_process_does(
     dpkg_archive: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from analyzer import scan  # noqa: PLC0415
     from analyzer.secrets import sink  # noqa: PLC0415
 
     [alone] = scan_archive(dpkg_archive, options=ScanOptions(workers=1)).images
+    monkeypatch.setattr(scan, "POOL_FROM_BYTES", 0)  # a pool even for this small archive
     monkeypatch.setattr(sink, "PARALLEL_AFTER", 0)  # send every file to the pool
     [parallel] = scan_archive(dpkg_archive, options=ScanOptions(workers=2)).images
     assert parallel.findings == alone.findings

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -230,17 +231,75 @@ def test_scan_json_carries_line_and_recoverability(
     assert dotenv["details"]["removed_in_layer"] == "2"  # the layer whose whiteout deleted it
 
 
+@pytest.mark.parametrize("start", ["fork", "spawn"])
 def test_worker_processes_find_exactly_what_one_process_finds(
-    archive: Path, monkeypatch: pytest.MonkeyPatch
+    archive: Path, monkeypatch: pytest.MonkeyPatch, start: str
 ) -> None:
+    """Workers forked with the pool (where the platform can fork) or spawned with the first
+    batch (elsewhere) find what one process finds."""
+    from analyzer import scan  # noqa: PLC0415
     from analyzer.detectors.context import ScanOptions  # noqa: PLC0415
-    from analyzer.secrets import sink  # noqa: PLC0415
+    from analyzer.secrets import pool, sink  # noqa: PLC0415
 
     [alone] = scan_archive(archive, options=ScanOptions(workers=1)).images
+    monkeypatch.setattr(scan, "POOL_FROM_BYTES", 0)  # a pool even for this small archive
     monkeypatch.setattr(sink, "PARALLEL_AFTER", 0)  # send every file to the pool
+    if start == "spawn":
+        monkeypatch.setattr(pool, "_can_fork", lambda: False)
     [parallel] = scan_archive(archive, options=ScanOptions(workers=2)).images
     assert parallel.findings == alone.findings
     assert dict(parallel.facts)["secret_scan"] == dict(alone.facts)["secret_scan"]
+
+
+def _slow_examine_batch(batch: list[tuple[object, str, bytes]]) -> object:
+    """A worker that is still on its first batches when the read ends."""
+    from analyzer.secrets import pool  # noqa: PLC0415
+
+    time.sleep(1)
+    return pool.__dict__["_examine_batch_unpatched"](batch)
+
+
+def test_batches_no_worker_has_started_are_examined_by_the_reading_process(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At the end of the read, queued batches are taken back rather than waited for; what
+    they hold is found all the same."""
+    from analyzer import scan  # noqa: PLC0415
+    from analyzer.detectors.context import ScanOptions  # noqa: PLC0415
+    from analyzer.secrets import pool, sink  # noqa: PLC0415
+
+    [alone] = scan_archive(archive, options=ScanOptions(workers=1)).images
+    monkeypatch.setattr(scan, "POOL_FROM_BYTES", 0)
+    monkeypatch.setattr(sink, "PARALLEL_AFTER", 0)
+    monkeypatch.setattr(pool, "_BATCH_FILES", 1)  # a batch per file: most are still queued
+    monkeypatch.setattr(pool, "_QUEUED_PER_WORKER", 10_000)
+    monkeypatch.setattr(pool, "_examine_batch_unpatched", pool._examine_batch, raising=False)
+    monkeypatch.setattr(pool, "_examine_batch", _slow_examine_batch)
+    taken_back: list[int] = []
+    examine = sink.Examiner.examine_with_digests
+
+    def counted(self: sink.Examiner, path: str, data: bytes) -> object:
+        taken_back.append(len(data))  # in this (the reading) process
+        return examine(self, path, data)
+
+    monkeypatch.setattr(sink.Examiner, "examine_with_digests", counted)
+    [parallel] = scan_archive(archive, options=ScanOptions(workers=2)).images
+    assert taken_back  # some batches were examined here, not waited for
+    assert parallel.findings == alone.findings
+
+
+def test_a_small_input_is_examined_without_worker_processes(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Starting and stopping workers would cost a small image more than they save."""
+    from analyzer.detectors.context import ScanOptions  # noqa: PLC0415
+    from analyzer.secrets import pool  # noqa: PLC0415
+
+    def no_pool(*args: object) -> None:
+        raise AssertionError("a pool for a small input")
+
+    monkeypatch.setattr(pool.ExaminerPool, "__init__", no_pool)
+    assert scan_archive(archive, options=ScanOptions(workers=4)).images
 
 
 def test_yaml_that_breaks_detect_secrets_does_not_stop_the_scan(
