@@ -31,3 +31,6 @@ if [ ! -f "$stamp" ]; then
     "$VPY" -m pip install -q --disable-pip-version-check -e ".${IA_EXTRAS:-}"
     touch "$stamp"
 fi
+# The secrets prefilter's Hyperscan databases, compiled once for this venv and machine (every
+# scan then loads them instead of compiling them); quick when they are already there.
+"$VPY" -m analyzer.secrets.hsprepare >/dev/null

@@ -1,14 +1,17 @@
-"""An opt-in disk cache of compiled Hyperscan databases, for repeated scans.
+"""Compiled Hyperscan databases kept on disk: prepared at install time, or an opt-in cache.
 
 Compiling the prefilter's databases takes 0.1-0.2 s each (ASCII, and wide for other text) in
-every process that needs them. When the environment variable IMAGE_AUDIT_CACHE_DIR names a
-directory, each compiled database is kept there, keyed by everything it was compiled from (the
-shapes and their flags, the shapes accepted so far, ASCII or wide, the hyperscan module's
-version and the machine), and the next process loads it in milliseconds. Without the variable
-nothing is written anywhere: image-audit writes only where it is told to. A cache file that
-cannot be read or loaded (another Hyperscan build, another CPU, a truncated file) is compiled
-anew; a directory that cannot be written is no error (the database stays in memory, as
-without cache).
+every process that needs them. Two places spare that, each keyed by everything a database is
+compiled from (the shapes and their flags, the shapes accepted so far, ASCII or wide, the
+hyperscan module's version and the machine):
+- the installation's own folder (`installed_folder()`, under sys.prefix), filled once by
+  `python -m analyzer.secrets.hsprepare`, which the set-up scripts and the offline bundle's
+  installer run; a scan only ever reads it;
+- the folder IMAGE_AUDIT_CACHE_DIR names, when set: read, and written with what was compiled.
+Without either, nothing is written anywhere: image-audit writes only where it is told to. A
+database file that cannot be read or loaded (another Hyperscan build, another CPU, a
+truncated file) is compiled anew; a folder that cannot be written is no error (the database
+stays in memory).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import hashlib
 import json
 import os
 import platform
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +36,27 @@ def load_database(hs: Any, blob: bytes) -> Any:
     return database
 
 
+def installed_folder() -> Path:
+    """The installation's prepared databases (see the module)."""
+    return Path(sys.prefix) / "share" / "image-audit" / "hsdb"
+
+
 def cache_file(hs: Any, key: Any, accepted: set[int], *, wide: bool) -> Path | None:
     """Where the database of `key` over `accepted` is cached, or None when no cache is set."""
     folder = os.environ.get(CACHE_VARIABLE, "")
-    if not folder:
-        return None
+    return Path(folder) / file_name(hs, key, accepted, wide=wide) if folder else None
+
+
+def installed_file(hs: Any, key: Any, accepted: set[int], *, wide: bool) -> Path:
+    """Where the installation keeps the database of `key` over `accepted`, if it has it."""
+    return installed_folder() / file_name(hs, key, accepted, wide=wide)
+
+
+def file_name(hs: Any, key: Any, accepted: set[int], *, wide: bool) -> str:
+    """The database's file name: a digest of all it was compiled from."""
     ident = [_FORMAT, key, sorted(accepted), wide, _version(hs), platform.machine()]
     digest = hashlib.sha256(json.dumps(ident).encode()).hexdigest()
-    return Path(folder) / f"hsdb-{digest[:40]}.bin"
+    return f"hsdb-{digest[:40]}.bin"
 
 
 def _version(hs: Any) -> str:

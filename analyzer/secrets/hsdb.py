@@ -177,10 +177,12 @@ def _build(hs: Any, key: ShapeKey) -> Databases:
 
 def _compile(hs: Any, key: ShapeKey, accepted: set[int], *, wide: bool) -> Any:
     """A database of the accepted shapes; shapes it rejects leave `accepted` (in place).
-    Taken from and kept in the opt-in cache (analyzer.secrets.hscache) when one is set."""
+    Taken from the opt-in cache or the installation's prepared databases, and kept in the
+    opt-in cache, when there are (analyzer.secrets.hscache)."""
     path = hscache.cache_file(hs, key, accepted, wide=wide)
-    if path is not None and (cached := hscache.load(hs, path, accepted)) is not None:
-        return cached
+    for stored in (path, hscache.installed_file(hs, key, accepted, wide=wide)):
+        if stored is not None and (cached := hscache.load(hs, stored, accepted)) is not None:
+            return cached
     database = _compile_now(hs, key, accepted, wide=wide)
     if path is not None and database is not None:
         hscache.store(hs, path, database, accepted)

@@ -91,3 +91,35 @@ def test_a_cache_path_that_is_a_file_is_no_error(
     database, _ = compile_key()
     assert matches(database, b"password=") == {1}
     assert (tmp_path / "cache").read_text() == "a file"
+
+
+def test_databases_prepared_at_install_time_are_loaded_instead_of_compiled(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The set-up scripts run `python -m analyzer.secrets.hsprepare` once; every scan after
+    loads the default shapes' two databases from the installation."""
+    from analyzer.secrets import hscache, hsprepare  # noqa: PLC0415
+    from analyzer.secrets.engine import SecretEngine  # noqa: PLC0415
+
+    monkeypatch.delenv(CACHE_VARIABLE, raising=False)
+    monkeypatch.setattr(hscache, "installed_folder", lambda: tmp_path / "share")
+    assert len(hsprepare.prepare()) == 2
+    assert len(list((tmp_path / "share").iterdir())) == 2
+    monkeypatch.setattr(hsdb, "_compile_now", no_compile)
+    monkeypatch.setattr(hsdb, "_DATABASES", {})
+    engine = SecretEngine()
+    key = "AKIA" + "Q7ZK2MXR4BP9WL3N"
+    for text in (f"aws = '{key}'\n", f"aws = '{key}' # clé\n"):  # ASCII, then wide
+        assert [s.type for s in engine.scan("app.py", text.encode())] == ["AWS Access Key"]
+
+
+def test_a_scan_only_reads_the_installation_s_databases(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from analyzer.secrets import hscache  # noqa: PLC0415
+
+    monkeypatch.delenv(CACHE_VARIABLE, raising=False)
+    monkeypatch.setattr(hscache, "installed_folder", lambda: tmp_path / "share")
+    database, _ = compile_key(wide=True)
+    assert matches(database, b"password=") == {1}
+    assert not (tmp_path / "share").exists()
