@@ -2,8 +2,8 @@
 
 Compiling the prefilter's databases takes 0.1-0.2 s each (ASCII, and wide for other text) in
 every process that needs them. Two places spare that, each keyed by everything a database is
-compiled from (the shapes and their flags, the shapes accepted so far, ASCII or wide, the
-hyperscan module's version and the machine):
+compiled from (the expressions and their flags, the hyperscan module's version and the
+machine):
 - the installation's own folder (`installed_folder()`, under sys.prefix), filled once by
   `python -m analyzer.secrets.hsprepare`, which the set-up scripts and the offline bundle's
   installer run; a scan only ever reads it;
@@ -41,21 +41,23 @@ def installed_folder() -> Path:
     return Path(sys.prefix) / "share" / "image-audit" / "hsdb"
 
 
-def cache_file(hs: Any, key: Any, accepted: set[int], *, wide: bool) -> Path | None:
-    """Where the database of `key` over `accepted` is cached, or None when no cache is set."""
+def cache_file(hs: Any, ident: Any) -> Path | None:
+    """Where the database compiled from `ident` (JSON: its expressions and their flags) is
+    cached, or None when no cache is set."""
     folder = os.environ.get(CACHE_VARIABLE, "")
-    return Path(folder) / file_name(hs, key, accepted, wide=wide) if folder else None
+    return Path(folder) / file_name(hs, ident) if folder else None
 
 
-def installed_file(hs: Any, key: Any, accepted: set[int], *, wide: bool) -> Path:
-    """Where the installation keeps the database of `key` over `accepted`, if it has it."""
-    return installed_folder() / file_name(hs, key, accepted, wide=wide)
+def installed_file(hs: Any, ident: Any) -> Path:
+    """Where the installation keeps the database compiled from `ident`, if it has it."""
+    return installed_folder() / file_name(hs, ident)
 
 
-def file_name(hs: Any, key: Any, accepted: set[int], *, wide: bool) -> str:
-    """The database's file name: a digest of all it was compiled from."""
-    ident = [_FORMAT, key, sorted(accepted), wide, _version(hs), platform.machine()]
-    digest = hashlib.sha256(json.dumps(ident).encode()).hexdigest()
+def file_name(hs: Any, ident: Any) -> str:
+    """The database's file name: a digest of all it was compiled from, with the hyperscan
+    version and the machine."""
+    whole = [_FORMAT, ident, _version(hs), platform.machine()]
+    digest = hashlib.sha256(json.dumps(whole).encode()).hexdigest()
     return f"hsdb-{digest[:40]}.bin"
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from analyzer.secrets import hscache, hswide
@@ -121,7 +122,8 @@ def import_databases(compiled: list[CompiledDatabase]) -> None:
 
 
 def widen_whitespace(pattern: str) -> str:
-    """The pattern with each `\\s` that may match taking \\x1c-\\x1f too, as Python's does.
+    """The pattern with each `\\s` that may match taking \\x1c-\\x1f too, as Python's does,
+    and `\\v` spelled \\x0b (Python's vertical tab; hyperscan's `\\v` is a class of five).
 
     >>> print(widen_whitespace(r"=\\s*x[\\s,][^\\s]\\\\s"))
     =[\\s\\x1c-\\x1f]*x[\\s\\x1c-\\x1f,][^\\s]\\\\s
@@ -136,6 +138,8 @@ def widen_whitespace(pattern: str) -> str:
                 pair = "[\\s\\x1c-\\x1f]"
             elif pair == "\\s" and not negated:
                 pair = "\\s\\x1c-\\x1f"
+            elif pair == "\\v":
+                pair = "\\x0b"
             out.append(pair)
             i += 2
             continue
@@ -179,24 +183,56 @@ def _compile(hs: Any, key: ShapeKey, accepted: set[int], *, wide: bool) -> Any:
     """A database of the accepted shapes; shapes it rejects leave `accepted` (in place).
     Taken from the opt-in cache or the installation's prepared databases, and kept in the
     opt-in cache, when there are (analyzer.secrets.hscache)."""
-    path = hscache.cache_file(hs, key, accepted, wide=wide)
-    for stored in (path, hscache.installed_file(hs, key, accepted, wide=wide)):
+    expressions = _expressions(hs, key, accepted, wide=wide)
+    ident = _ident(expressions)
+    path = hscache.cache_file(hs, ident)
+    for stored in (path, hscache.installed_file(hs, ident)):
         if stored is not None and (cached := hscache.load(hs, stored, accepted)) is not None:
             return cached
-    database = _compile_now(hs, key, accepted, wide=wide)
+    database = _compile_now(hs, expressions, accepted)
     if path is not None and database is not None:
         hscache.store(hs, path, database, accepted)
     return database
 
 
-def _compile_now(hs: Any, key: ShapeKey, accepted: set[int], *, wide: bool) -> Any:
-    """`_compile` without the cache."""
+def prepare_installed(hs: Any, key: ShapeKey) -> list[Path]:
+    """Compile the ASCII and the wide database of `key` into the installation's folder
+    (hscache.installed_folder), unless one that loads is there; the two files."""
+    files = []
+    for wide in (False, True):
+        accepted = set(range(len(key)))
+        expressions = _expressions(hs, key, accepted, wide=wide)
+        path = hscache.installed_file(hs, _ident(expressions))
+        if hscache.load(hs, path, set(accepted)) is None:
+            database = _compile_now(hs, expressions, accepted)
+            if database is not None:
+                hscache.store(hs, path, database, accepted)
+        files.append(path)
+    return files
+
+
+def _expressions(
+    hs: Any, key: ShapeKey, accepted: set[int], *, wide: bool
+) -> dict[int, tuple[bytes, int]]:
+    """What hyperscan compiles for each accepted shape; one with no byte superset (wide)
+    leaves `accepted`."""
     expressions: dict[int, tuple[bytes, int]] = {}
     for index in sorted(accepted):
         try:
             expressions[index] = _expression(hs, key[index], wide=wide)
         except hswide.Unsupported:
             accepted.discard(index)
+    return expressions
+
+
+def _ident(expressions: dict[int, tuple[bytes, int]]) -> list[Any]:
+    """A stored database's key: exactly what it is compiled from (so a change to the shapes
+    or to how they are rewritten never loads a stale one)."""
+    return [[i, e.decode("latin-1"), f] for i, (e, f) in sorted(expressions.items())]
+
+
+def _compile_now(hs: Any, expressions: dict[int, tuple[bytes, int]], accepted: set[int]) -> Any:
+    """`_compile` without the stored databases."""
     while accepted:
         ids = sorted(accepted)
         database = hs.Database()

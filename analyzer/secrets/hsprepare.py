@@ -5,8 +5,8 @@
 Run by the set-up scripts and by the offline bundle's installer, on the machine that will scan:
 every later process loads the databases in milliseconds instead of compiling them (0.1-0.2 s
 each) before its first file. Writes only under analyzer.secrets.hscache.installed_folder(),
-each file whole or not at all; prints the folder. Harmless to run again (a database already
-there and loadable is kept).
+each file whole or not at all, and removes the databases of earlier rule sets there; prints
+the folder. Harmless to run again (a database already there and loadable is kept).
 """
 
 from __future__ import annotations
@@ -25,15 +25,10 @@ def prepare() -> list[str]:
     if hs is None:  # pragma: no cover - hyperscan is a dependency
         return []
     key = hsdb.shape_key(SecretEngine().prefilter.shapes)
-    written = []
-    for wide in (False, True):
-        accepted = set(range(len(key)))
-        path = hscache.installed_file(hs, key, accepted, wide=wide)
-        if hscache.load(hs, path, set(accepted)) is None:
-            database = hsdb._compile_now(hs, key, accepted, wide=wide)
-            if database is not None:
-                hscache.store(hs, path, database, accepted)
-        written.append(str(path))
+    written = [str(path) for path in hsdb.prepare_installed(hs, key)]
+    for stale in hscache.installed_folder().glob("hsdb-*.bin"):
+        if str(stale) not in written:
+            stale.unlink(missing_ok=True)
     return written
 
 

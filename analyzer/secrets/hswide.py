@@ -12,9 +12,11 @@ characters, so on the UTF-8 bytes of a text the rewritten pattern matches wherev
 (and elsewhere: the prefilter confirms its candidates). The result compiles in plain byte mode,
 as fast as the ASCII database, with no case, dot-all or UTF-8 flag: all of that is spelled out.
 
-`re._parser` is CPython's own regex parser (private, stable since 3.11); a construct this module
-does not know (a backreference, a conditional group, an opcode of a later Python) raises
-`Unsupported`, and the caller leaves that shape to Python's `re`.
+A backreference becomes its group's pattern (the text it repeats is one the group matched;
+under IGNORECASE any case of it), a conditional group either branch. `re._parser` is CPython's
+own regex parser (private, stable since 3.11); a construct this module does not know (an
+opcode of a later Python) raises `Unsupported`, and the caller leaves that shape to Python's
+`re`.
 """
 
 from __future__ import annotations
@@ -54,14 +56,18 @@ def byte_superset(pattern: str, flags: int = 0) -> str:
         parsed = sre_parse.parse(pattern, flags)
     except re.error as error:
         raise Unsupported(str(error)) from error
-    return _sequence(list(parsed), parsed.state.flags)
+    return _sequence(list(parsed), parsed.state.flags, {})
 
 
-def _sequence(items: list[tuple[Any, Any]], flags: int) -> str:
-    return "".join(_item(op, value, flags) for op, value in items)
+Groups = dict[int, tuple[list[tuple[Any, Any]], int]]
+"""A capturing group's number -> its body and flags, for the backreferences after it."""
 
 
-def _item(op: Any, value: Any, flags: int) -> str:
+def _sequence(items: list[tuple[Any, Any]], flags: int, groups: Groups) -> str:
+    return "".join(_item(op, value, flags, groups) for op, value in items)
+
+
+def _item(op: Any, value: Any, flags: int, groups: Groups) -> str:
     if op is sre.LITERAL:
         return _literal(value, flags)
     if op is sre.NOT_LITERAL:
@@ -73,14 +79,28 @@ def _item(op: Any, value: Any, flags: int) -> str:
         return _class(value, flags)
     if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
         low, high, body = value
-        return f"(?:{_sequence(list(body), flags)}){_count(low, high)}"
+        return f"(?:{_sequence(list(body), flags, groups)}){_count(low, high)}"
     if op is sre.SUBPATTERN:
-        _group, add, remove, body = value
-        return f"(?:{_sequence(list(body), (flags | add) & ~remove)})"
+        group, add, remove, body = value
+        inner = (flags | add) & ~remove
+        if group is not None:
+            groups[group] = (list(body), inner)
+        return f"(?:{_sequence(list(body), inner, groups)})"
+    if op is sre.GROUPREF:  # the same text the group matched: some text its body matches
+        if value not in groups:
+            raise Unsupported(f"a reference to group {value} before it")
+        body, inner = groups[value]
+        return f"(?:{_sequence(body, inner | (flags & re.I), groups)})"
+    if op is sre.GROUPREF_EXISTS:  # (?(n)yes|no): either branch
+        _group, yes, no = value
+        branches = [_sequence(list(yes), flags, groups)]
+        branches.append(_sequence(list(no), flags, groups) if no is not None else "")
+        return "(?:" + "|".join(branches) + ")"
     if op is sre.ATOMIC_GROUP:
-        return f"(?:{_sequence(list(value), flags)})"
+        return f"(?:{_sequence(list(value), flags, groups)})"
     if op is sre.BRANCH:
-        return "(?:" + "|".join(_sequence(list(branch), flags) for branch in value[1]) + ")"
+        alternatives = [_sequence(list(branch), flags, groups) for branch in value[1]]
+        return "(?:" + "|".join(alternatives) + ")"
     if op is sre.AT:
         return {sre.AT_BEGINNING: "^", sre.AT_END: "$"}.get(value, "")
     if op in (sre.ASSERT, sre.ASSERT_NOT):

@@ -123,3 +123,24 @@ def test_a_scan_only_reads_the_installation_s_databases(
     database, _ = compile_key(wide=True)
     assert matches(database, b"password=") == {1}
     assert not (tmp_path / "share").exists()
+
+
+def test_a_database_is_found_by_what_it_was_compiled_from_not_by_the_shapes_alone(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A new image-audit that rewrites the same shapes differently never loads a database
+    compiled by an older one."""
+    monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path))
+    compile_key()
+    rewrite = hsdb._expression
+
+    def rewritten(hs: Any, shape: tuple[str, int], *, wide: bool) -> tuple[bytes, int]:
+        expression, flags = rewrite(hs, shape, wide=wide)
+        return b"(?:" + expression + b")", flags
+
+    monkeypatch.setattr(hsdb, "_expression", rewritten)
+    compiled: list[object] = []
+    compile_now = hsdb._compile_now
+    monkeypatch.setattr(hsdb, "_compile_now", lambda *a: compiled.append(a) or compile_now(*a))
+    compile_key()
+    assert compiled and len(list(tmp_path.iterdir())) == 2

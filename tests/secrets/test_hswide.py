@@ -110,7 +110,18 @@ def test_the_letters_that_fold_outside_ascii_are_those_this_python_folds() -> No
     assert folding == set(hswide.FOLDS_OUTSIDE_ASCII)
 
 
-@pytest.mark.parametrize("pattern", [r"(a)\1", r"(?P<q>['\"]).*(?P=q)", r"(a)?(?(1)b|c)"])
-def test_a_construct_with_no_byte_superset_is_refused_not_approximated(pattern: str) -> None:
-    with pytest.raises(hswide.Unsupported):
-        hswide.byte_superset(pattern)
+@pytest.mark.parametrize(
+    ("pattern", "flags", "text"),
+    [
+        (r"(['\"])secret\1", 0, "x = 'secret'"),
+        (r"(?P<q>[a-z]+)=(?P=q)", re.I, "abc=ABC"),  # IGNORECASE: any case of the group's text
+        (r"(\d)?(?(1)b|c)", 0, "c"),
+        (r"(\d)?(?(1)b|c)", 0, "1b"),
+    ],
+)
+def test_backreferences_and_conditional_groups_are_widened_to_what_they_can_match(
+    pattern: str, flags: int, text: str
+) -> None:
+    end = python_end(pattern, flags, text)
+    assert end is not None
+    assert end in match_ends(compiled(pattern, flags), text)
