@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from analyzer import __version__
 from analyzer.bundle.custody import utc_now
@@ -72,7 +72,9 @@ from analyzer.text import printable
 from analyzer.timeline import timeline_document
 from analyzer.timeline_views import timeline_markdown, timeline_table
 from analyzer.views import document_label, inspect_document, scan_archive_scrub, scan_document
-from analyzer.vulndb import VulnDb, import_sources, open_vulndb
+
+if TYPE_CHECKING:
+    from analyzer.vulndb import VulnDb
 
 EXIT_INTERNAL = 3
 
@@ -224,7 +226,7 @@ def _bundle_request(args: argparse.Namespace, started: str) -> BundleRequest:
 
 def _scan(args: argparse.Namespace, progress: ProgressLine) -> ScanResult:
     suppressions = load_suppressions(args.suppressions) if args.suppressions else []
-    vuln_db = open_vulndb(args.vuln_db) if args.vuln_db is not None else None
+    vuln_db = _open_vulndb(args.vuln_db)
     options = ScanOptions(
         trusted_registries=tuple(args.trusted_registry),
         suppressions=tuple(suppressions),
@@ -280,6 +282,8 @@ def _scan_exit_code(args: argparse.Namespace, doc: dict[str, Any]) -> int:
 
 def run_vulndb(args: argparse.Namespace, layout: Layout) -> Results:
     """`image-audit vulndb import SRC... --to DIR`."""
+    from analyzer.vulndb import import_sources  # noqa: PLC0415
+
     summary = import_sources(args.sources, args.to)
     lines = [
         f"{printable(s.path)}: {s.records} records, {s.rejected} rejected, newest "
@@ -370,7 +374,7 @@ def run_timeline(args: argparse.Namespace, layout: Layout) -> Results:
 
 def run_diff(args: argparse.Namespace, layout: Layout) -> Results:
     """`image-audit diff OLD NEW`: layers, files, packages, findings and config that changed."""
-    vuln_db = open_vulndb(args.vuln_db) if args.vuln_db is not None else None
+    vuln_db = _open_vulndb(args.vuln_db)
     try:
         old, new = (_one_image(args, archive, vuln_db) for archive in (args.old, args.new))
     finally:
@@ -383,6 +387,16 @@ def run_diff(args: argparse.Namespace, layout: Layout) -> Results:
     if args.format == "md":
         return Results(diff_markdown(doc), code)
     return Results(diff_text(doc, layout), code)
+
+
+def _open_vulndb(folder: Path | None) -> VulnDb | None:
+    """The --vuln-db database, if one is given (the matcher, its univers and cvss are imported
+    only then)."""
+    if folder is None:
+        return None
+    from analyzer.vulndb import open_vulndb  # noqa: PLC0415
+
+    return open_vulndb(folder)
 
 
 def _one_image(args: argparse.Namespace, archive: Path, vuln_db: VulnDb | None) -> ImageReport:

@@ -19,9 +19,6 @@ from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
-import jsonschema
-from referencing import Registry, Resource
-
 from analyzer.text import exact_bytes
 
 SPEC_VERSION = "1.5"
@@ -318,7 +315,12 @@ def spdx_ids() -> frozenset[str]:
 
 
 @cache
-def _validator() -> jsonschema.Draft7Validator:
+def _validator() -> Any:
+    """The BOM schema's validator (jsonschema is imported here: only validation needs it, and
+    it takes a tenth of a second to import)."""
+    import jsonschema  # noqa: PLC0415
+    from referencing import Registry, Resource  # noqa: PLC0415
+
     schemas = [_schema_text(name) for name in SCHEMA_FILES]
     registry: Registry[Any] = Registry().with_resources(
         (s["$id"], Resource.from_contents(s)) for s in schemas

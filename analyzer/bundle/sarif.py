@@ -23,9 +23,6 @@ from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
-import jsonschema
-from referencing import Registry
-
 from analyzer.text import exact_bytes
 
 SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -238,8 +235,12 @@ def sarif_errors(doc: dict[str, Any]) -> list[str]:
     """Why `doc` is not valid SARIF 2.1.0 (empty when it is); never fetches anything.
 
     The schema refers only to its own `#/definitions`; the empty registry has no retriever, so
-    any other `$ref` fails instead of being downloaded.
+    any other `$ref` fails instead of being downloaded. (jsonschema is imported here: only
+    validation needs it, and it takes a tenth of a second to import.)
     """
+    import jsonschema  # noqa: PLC0415
+    from referencing import Registry  # noqa: PLC0415
+
     validator = jsonschema.Draft4Validator(
         _schema(),
         registry=Registry(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from analyzer.detectors.content import ContentStore
 from analyzer.detectors.identify import FileType, identify
@@ -18,7 +19,9 @@ from analyzer.image.model import Artifact
 from analyzer.reader import ImageView
 from analyzer.secrets.redact import redact_url_passwords
 from analyzer.secrets.scrubber import Scrubber
-from analyzer.vulndb.store import VulnDb
+
+if TYPE_CHECKING:
+    from analyzer.vulndb.store import VulnDb
 
 
 @dataclass(frozen=True, slots=True)

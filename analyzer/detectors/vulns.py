@@ -28,13 +28,15 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from analyzer.detectors.base import ContentWants
 from analyzer.detectors.context import ImageContext
 from analyzer.findings.model import Finding, Rule, Severity, fingerprint
-from analyzer.vulndb.match import Match, match_packages
-from analyzer.vulndb.severity import band
-from analyzer.vulndb.store import VulnDb
+
+if TYPE_CHECKING:  # the matcher (univers, cvss) is imported only when a database is given
+    from analyzer.vulndb.match import Match
+    from analyzer.vulndb.store import VulnDb
 
 VULN = Rule(
     "IA-VULN",
@@ -63,6 +65,8 @@ class VulnerabilityDetector:
         packages = ctx.facts.get("packages")
         if db is None or not isinstance(packages, list):
             return
+        from analyzer.vulndb.match import match_packages  # noqa: PLC0415
+
         result = match_packages(db, packages, ctx.facts.get("os"))
         ctx.notices.extend(result.notices[:20])
         ctx.facts["vulnerabilities"] = data_fact(db, ctx.options.today) | {
@@ -114,6 +118,8 @@ def _age(newest: str, today: datetime.date) -> int | None:
 def _finding(ctx: ImageContext, match: Match) -> Finding:
     package = match.package
     name, version = str(package.get("name")), str(package.get("version"))
+    from analyzer.vulndb.severity import band  # noqa: PLC0415
+
     severity = Severity.parse(band(match.score)) if match.score is not None else VULN.severity
     layer = package.get("layer")
     finding = ctx.finding(
