@@ -223,11 +223,12 @@ _MARKERS = MarkerSet(frozenset(m for kind in _KINDS for m in kind.markers) | AZU
 
 
 def _applies(kind: _Kind, src: Source, markers: frozenset[bytes]) -> bool:
-    if kind.path is not None and not kind.path(src.path):
+    """The cheapest test first: a marker set, then text or not, then the path's regex."""
+    if kind.markers and markers.isdisjoint(kind.markers):
         return False
     if kind.text_only and not src.is_text:
         return False
-    return not kind.markers or not markers.isdisjoint(kind.markers)
+    return kind.path is None or bool(kind.path(src.path))
 
 
 def structural_hits(path: str, data: bytes) -> list[StructuralHit]:
