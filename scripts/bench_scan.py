@@ -444,6 +444,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="scan with IMAGE_AUDIT_CACHE_DIR=<workdir>/hs-cache (filled by an untimed run)",
     )
     parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="scan with IMAGE_AUDIT_NO_PREPARED=1: every process compiles its pattern databases",
+    )
+    parser.add_argument(
         "--baseline", type=Path, help="compare the findings with those an earlier run saved here"
     )
     return parser.parse_args(argv)
@@ -535,6 +540,11 @@ def main(argv: list[str]) -> int:
     if trivy is None:
         notes.append(f"trivy comparison skipped: {why}")
     facts = machine_facts(trivy=trivy_version(trivy) if trivy else "skipped")
+    if args.cold:
+        os.environ["IMAGE_AUDIT_NO_PREPARED"] = "1"
+        notes.append("IMAGE_AUDIT_NO_PREPARED=1: pattern databases compiled in every process")
+    else:
+        notes.append("pattern databases prepared at install (python -m analyzer.secrets.hsprepare)")
     if args.hs_cache:
         use_hs_cache(args.workdir / "hs-cache", built.archives["docker"])
         notes.append(f"IMAGE_AUDIT_CACHE_DIR={args.workdir / 'hs-cache'} (filled beforehand)")

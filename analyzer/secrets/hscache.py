@@ -8,6 +8,8 @@ machine):
   `python -m analyzer.secrets.hsprepare`, which the set-up scripts and the offline bundle's
   installer run; a scan only ever reads it;
 - the folder IMAGE_AUDIT_CACHE_DIR names, when set: read, and written with what was compiled.
+IMAGE_AUDIT_NO_PREPARED=1 ignores the installation's folder (to measure a cold start, or to
+rule the prepared databases out).
 Without either, nothing is written anywhere: image-audit writes only where it is told to. A
 database file that cannot be read or loaded (another Hyperscan build, another CPU, a
 truncated file) is compiled anew; a folder that cannot be written is no error (the database
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 CACHE_VARIABLE = "IMAGE_AUDIT_CACHE_DIR"
+NO_PREPARED_VARIABLE = "IMAGE_AUDIT_NO_PREPARED"
 _FORMAT = 2
 
 
@@ -48,8 +51,11 @@ def cache_file(hs: Any, ident: Any) -> Path | None:
     return Path(folder) / file_name(hs, ident) if folder else None
 
 
-def installed_file(hs: Any, ident: Any) -> Path:
-    """Where the installation keeps the database compiled from `ident`, if it has it."""
+def installed_file(hs: Any, ident: Any) -> Path | None:
+    """Where the installation keeps the database compiled from `ident`, if it has it; None
+    when IMAGE_AUDIT_NO_PREPARED is set."""
+    if os.environ.get(NO_PREPARED_VARIABLE):
+        return None
     return installed_folder() / file_name(hs, ident)
 
 

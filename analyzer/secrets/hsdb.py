@@ -202,7 +202,7 @@ def prepare_installed(hs: Any, key: ShapeKey) -> list[Path]:
     for wide in (False, True):
         accepted = set(range(len(key)))
         expressions = _expressions(hs, key, accepted, wide=wide)
-        path = hscache.installed_file(hs, _ident(expressions))
+        path = hscache.installed_folder() / hscache.file_name(hs, _ident(expressions))
         if hscache.load(hs, path, set(accepted)) is None:
             database = _compile_now(hs, expressions, accepted)
             if database is not None:

@@ -144,3 +144,23 @@ def test_a_database_is_found_by_what_it_was_compiled_from_not_by_the_shapes_alon
     monkeypatch.setattr(hsdb, "_compile_now", lambda *a: compiled.append(a) or compile_now(*a))
     compile_key()
     assert compiled and len(list(tmp_path.iterdir())) == 2
+
+
+def test_the_prepared_databases_can_be_ruled_out(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """IMAGE_AUDIT_NO_PREPARED=1: every process compiles (a cold start, or a suspect folder)."""
+    from analyzer.secrets import hscache, hsprepare  # noqa: PLC0415
+
+    monkeypatch.delenv(CACHE_VARIABLE, raising=False)
+    monkeypatch.setattr(hscache, "installed_folder", lambda: tmp_path / "share")
+    hsprepare.prepare()
+    monkeypatch.setenv(hscache.NO_PREPARED_VARIABLE, "1")
+    compiled: list[object] = []
+    compile_now = hsdb._compile_now
+    monkeypatch.setattr(hsdb, "_compile_now", lambda *a: compiled.append(a) or compile_now(*a))
+    monkeypatch.setattr(hsdb, "_DATABASES", {})
+    from analyzer.secrets.engine import SecretEngine  # noqa: PLC0415
+
+    assert SecretEngine().prefilter.engine == "hyperscan"
+    assert compiled
