@@ -16,7 +16,7 @@ import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,6 +36,7 @@ from analyzer.detectors.packagefiles import FileOrigins
 from analyzer.detectors.packages import origin_store
 from analyzer.diff import diff_document, new_at_or_above
 from analyzer.diff_views import diff_markdown, diff_text
+from analyzer.document_scrub import Scrub
 from analyzer.errors import AnalyzerError, UsageError
 from analyzer.extract import (
     CopySink,
@@ -64,8 +65,10 @@ from analyzer.listing import (
 )
 from analyzer.ls_views import find_table, ls_header, ls_table, note
 from analyzer.progress import ProgressLine
+from analyzer.reader import ImageView
 from analyzer.scan import ImageReport, ScanResult, scan_archive
 from analyzer.severity_filter import EVERY_SEVERITY, SeverityFilter
+from analyzer.streamed import has_items, json_chunks
 from analyzer.table_views import inspect_table, rules_table, scan_table
 from analyzer.terminal import Layout, one_line, terminal_width
 from analyzer.text import printable
@@ -83,7 +86,8 @@ EXIT_INTERNAL = 3
 class Results:
     """What a command printed, and its exit code."""
 
-    text: str
+    text: str | Iterable[str]
+    """The whole text, or its pieces, made while they are written (ls of a huge image)."""
     code: int = 0
 
 
@@ -140,7 +144,8 @@ def run_inspect(args: argparse.Namespace, layout: Layout) -> Results:
 
 
 def run_ls(args: argparse.Namespace, layout: Layout) -> Results:
-    """`image-audit ls`."""
+    """`image-audit ls`: the output is made while it is written (the listing of a huge image
+    is never held whole, analyzer.streamed)."""
     path, _ = normalize(args.path)
     if args.find is not None or args.sha256 is not None:
         return _run_find(args, path, layout)
@@ -149,40 +154,60 @@ def run_ls(args: argparse.Namespace, layout: Layout) -> Results:
     # package databases and the MD5/SHA-1 of the files shown
     store = origin_store(path) if mode == "history" else None
     seen = _read(args, [store] if store is not None else [])
-    docs, parts = [], []
-    absent: list[str] = []
+    listed = []
     for view, scrub in zip(seen.read.images, seen.scrubs, strict=True):
         origins = FileOrigins.of(view, store).of_version if store is not None else None
         doc = ls_document(view, path, mode, scrub, origins)
-        if len(seen.read.images) > 1:
-            parts.append(ls_header(doc, layout))
-        parts.append(ls_table(view, path, mode, doc, scrub, layout=layout))
-        if doc.get("absent"):
-            absent.append(_absent_message(doc, path, args.history))
-            parts.append(note(absent[-1], layout))
-        docs.append(doc)
-    if len(absent) == len(docs) and absent:  # no image has it: an error, not an empty answer
+        absent = _absent_message(doc, path, args.history) if doc.get("absent") else ""
+        listed.append((view, scrub, doc, absent))
+    if all(absent for *_, absent in listed):  # no image has it: an error, not an empty answer
         hint = "" if args.history else " (try --history or --deleted)"
-        raise UsageError("; ".join(absent) + hint)
-    return Results(_json({"images": docs}) if args.format == "json" else "".join(parts))
+        raise UsageError("; ".join(absent for *_, absent in listed) + hint)
+    if args.format == "json":
+        return Results(json_chunks({"images": [doc for _, _, doc, _ in listed]}))
+    return Results(_ls_tables(listed, path, mode, layout))
+
+
+def _ls_tables(
+    listed: list[tuple[ImageView, Scrub, dict[str, Any], str]],
+    path: str,
+    mode: LsMode,
+    layout: Layout,
+) -> Iterator[str]:
+    """Each image's `ls` table, headed by its name when there are several, and the note of a
+    path it does not have."""
+    for view, scrub, doc, absent in listed:
+        if len(listed) > 1:
+            yield ls_header(doc, layout)
+        yield from ls_table(view, path, mode, doc, scrub, layout=layout)
+        if absent:
+            yield note(absent, layout)
 
 
 def _run_find(args: argparse.Namespace, path: str, layout: Layout) -> Results:
     """`ls --find GLOB` / `ls --sha256 HEX`: where, and since when, the images hold it."""
     match = name_match(args.find) if args.find is not None else content_match(args.sha256)
-    wanted = f"a name matching {args.find}" if args.find is not None else f"sha256:{args.sha256}"
     seen = _read(args)
-    docs, parts = [], []
-    for view, scrub in zip(seen.read.images, seen.scrubs, strict=True):
-        doc = find_document(view, path, match, scrub)
-        if len(seen.read.images) > 1:
-            parts.append(ls_header(doc, layout))
-        if doc["matches"]:
-            parts.append(find_table(doc, layer_steps(view, scrub), layout))
+    found = [
+        (view, scrub, find_document(view, path, match, scrub))
+        for view, scrub in zip(seen.read.images, seen.scrubs, strict=True)
+    ]
+    if args.format == "json":
+        return Results(json_chunks({"images": [doc for _, _, doc in found]}))
+    wanted = f"a name matching {args.find}" if args.find is not None else f"sha256:{args.sha256}"
+    return Results(_find_tables(found, wanted, layout))
+
+
+def _find_tables(
+    found: list[tuple[ImageView, Scrub, dict[str, Any]]], wanted: str, layout: Layout
+) -> Iterator[str]:
+    for view, scrub, doc in found:
+        if len(found) > 1:
+            yield ls_header(doc, layout)
+        if has_items(doc["matches"]):
+            yield from find_table(doc, layer_steps(view, scrub), layout)
         else:
-            parts.append(note(f"no layer of {document_label(doc)} holds {wanted}", layout))
-        docs.append(doc)
-    return Results(_json({"images": docs}) if args.format == "json" else "".join(parts))
+            yield note(f"no layer of {document_label(doc)} holds {wanted}", layout)
 
 
 def _absent_message(doc: dict[str, Any], path: str, history: bool) -> str:
@@ -460,11 +485,13 @@ def _layout(args: argparse.Namespace, to_file: bool) -> Layout:
 def _run(args: argparse.Namespace) -> int:
     target = _report_file(args)
     results = _COMMANDS[args.command](args, _layout(args, target is not None))
+    pieces = [results.text] if isinstance(results.text, str) else results.text
     if target is None:
-        sys.stdout.write(results.text)
+        for piece in pieces:
+            sys.stdout.write(piece)
     else:
         # what stdout would have shown; a surrogate never reaches a file raw
-        write_report_file(target, results.text.encode("utf-8", "backslashreplace"))
+        write_report_file(target, (p.encode("utf-8", "backslashreplace") for p in pieces))
         _status(args, f"{args.format} report written to {target.path}")
     return results.code
 

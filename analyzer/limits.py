@@ -23,8 +23,9 @@ class Limits:
     of the outer archive. Every entry stays in memory for the whole scan, about 1.1 KB plus 1.3
     bytes per character of its name: measured, 740,000 entries of 60-character names peak at
     0.9 GB in a scan and 0.8 GB in inspect, 550,000 of 250 characters (the most the default
-    admits) at 0.8 and 0.7 GB, so the default keeps scan and inspect inside 1 GiB. A scan
-    writing an evidence bundle needs more (550,000 entries of 250 characters: over 1 GiB)."""
+    admits) at 0.8 and 0.7 GB, so the default keeps scan and inspect inside 1 GiB; ls, whose
+    output is written while it is made, and a scan writing an evidence bundle too (550,000
+    entries of 250 characters: 0.75 and 0.82 GiB of address space; tests/test_memory_bound.py)."""
     max_header_bytes: int = 1 * MiB
     """One PAX or GNU long-name header."""
     max_json_bytes: int = 16 * MiB

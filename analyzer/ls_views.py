@@ -3,14 +3,16 @@ from the (scrubbed) `ls` documents, fitted to the layout like every table (analy
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from analyzer.document_scrub import Scrub
 from analyzer.listing import LsMode, layer_steps, tree_rows
 from analyzer.reader import ImageView
-from analyzer.terminal import PLAIN, Column, Layout, paragraph, table
+from analyzer.terminal import PLAIN, Column, Layout, paragraph, table_lines
 from analyzer.views import document_label
+
+T = TypeVar("T")
 
 
 def ls_header(image: dict[str, Any], layout: Layout = PLAIN) -> str:
@@ -31,22 +33,31 @@ def ls_table(
     scrub: Scrub,
     *,
     layout: Layout = PLAIN,
-) -> str:
-    """One image's `ls` table in the asked mode (nothing for a path the image does not have)."""
+) -> Iterator[str]:
+    """One image's `ls` table in the asked mode, in pieces (nothing for a path the image does
+    not have); the rows are made while they are printed, from the Streamed lists of `doc`."""
     if mode == "history":
-        steps = layer_steps(view, scrub)
-        return history_table(doc, steps, layout) if not doc.get("absent") else ""
+        return (
+            iter(()) if doc.get("absent") else history_table(doc, layer_steps(view, scrub), layout)
+        )
     if mode == "deleted":
         return deleted_table(doc, layout)
-    return "" if doc.get("absent") else tree_table(tree_rows(view, path, doc), layout)
+    return iter(()) if doc.get("absent") else tree_table(lambda: tree_rows(view, path, doc), layout)
+
+
+def _table(
+    rows: Callable[[], Iterable[list[object]]], columns: Sequence[Column], layout: Layout
+) -> Iterator[str]:
+    """A table and a newline, line by line."""
+    return (line + "\n" for line in table_lines(rows, columns, layout))
 
 
 TREE_COLUMNS = (Column("mode"), Column("uid:gid"), Column("size"), Column("layer"))
 
 
-def tree_table(rows: list[list[object]], layout: Layout = PLAIN) -> str:
-    """The `ls` table: mode, owner, size, layer, path."""
-    return table(rows, (*TREE_COLUMNS, Column("path", wrap=20)), layout) + "\n"
+def tree_table(rows: Callable[[], Iterable[list[object]]], layout: Layout = PLAIN) -> Iterator[str]:
+    """The `ls` table: mode, owner, size, layer, path; `rows()` makes the rows anew."""
+    return _table(rows, (*TREE_COLUMNS, Column("path", wrap=20)), layout)
 
 
 HISTORY_COLUMNS = (
@@ -72,28 +83,35 @@ def _origin_cell(step: dict[str, Any]) -> str:
     return f"{origin['package']} ({origin['provenance']})"
 
 
-def history_table(doc: dict[str, Any], steps: Sequence[str], layout: Layout = PLAIN) -> str:
-    """The `ls --history` table; `steps` are the (scrubbed) build steps of the layers. The
-    package column is left out when no file shown belongs to a package (an image without a
-    package database: every file would say "unowned")."""
-    rows = [
-        [
-            s["path"],
-            s["layer"],
-            s["change"] + (f" ({s['cause']})" if "cause" in s else ""),
-            s.get("entry", {}).get("mode", ""),
-            s.get("entry", {}).get("size", ""),
-            s.get("entry", {}).get("sha256", "")[:12],
-            _origin_cell(s),
-            steps[s["layer"]],
-        ]
-        for s in doc["history"]
-    ]
-    columns: tuple[Column, ...] = HISTORY_COLUMNS
-    if not any((s.get("origin") or {}).get("package") for s in doc["history"]):
-        columns = HISTORY_COLUMNS[:_PACKAGE] + HISTORY_COLUMNS[_PACKAGE + 1 :]
-        rows = [row[:_PACKAGE] + row[_PACKAGE + 1 :] for row in rows]
-    return table(rows, columns, layout) + "\n"
+def history_table(
+    doc: dict[str, Any], steps: Sequence[str], layout: Layout = PLAIN
+) -> Iterator[str]:
+    """The `ls --history` table, line by line; `steps` are the (scrubbed) build steps of the
+    layers. The package column is left out when no file shown belongs to a package (an image
+    without a package database: every file would say "unowned")."""
+    history = doc["history"]
+    packaged = any((s.get("origin") or {}).get("package") for s in history)
+    columns = HISTORY_COLUMNS if packaged else _without_package(HISTORY_COLUMNS)
+
+    def rows() -> Iterator[list[object]]:
+        for s in history:
+            row: list[object] = [
+                s["path"],
+                s["layer"],
+                s["change"] + (f" ({s['cause']})" if "cause" in s else ""),
+                s.get("entry", {}).get("mode", ""),
+                s.get("entry", {}).get("size", ""),
+                s.get("entry", {}).get("sha256", "")[:12],
+                _origin_cell(s),
+                steps[s["layer"]],
+            ]
+            yield row if packaged else _without_package(row)
+
+    return _table(rows, columns, layout)
+
+
+def _without_package(row: Sequence[T]) -> list[T]:
+    return [*row[:_PACKAGE], *row[_PACKAGE + 1 :]]
 
 
 DELETED_COLUMNS = (
@@ -106,24 +124,27 @@ DELETED_COLUMNS = (
 )
 
 
-def deleted_table(doc: dict[str, Any], layout: Layout = PLAIN) -> str:
-    """The `ls --deleted` table, and how many versions it lists."""
+def deleted_table(doc: dict[str, Any], layout: Layout = PLAIN) -> Iterator[str]:
+    """The `ls --deleted` table, line by line, and how many versions it lists."""
     removed = doc["removed"]
-    rows = [
-        [
-            r["path"],
-            r["entry"]["type"],
-            r["entry"]["size"],
-            r["stored_in_layer"],
-            f"{r['how']} in layer {r['by_layer']}",
-            r["entry"]["sha256"][:12],
-        ]
-        for r in removed
-    ]
-    return (
-        table(rows, DELETED_COLUMNS, layout)
-        + f"\n{len(removed)} version(s) hidden from the final filesystem "
-        "but recoverable from the archive\n"
+    shown = [0]  # rows of the last reading (the one that prints them)
+
+    def rows() -> Iterator[list[object]]:
+        shown[0] = 0
+        for r in removed:
+            shown[0] += 1
+            yield [
+                r["path"],
+                r["entry"]["type"],
+                r["entry"]["size"],
+                r["stored_in_layer"],
+                f"{r['how']} in layer {r['by_layer']}",
+                r["entry"]["sha256"][:12],
+            ]
+
+    yield from _table(rows, DELETED_COLUMNS, layout)
+    yield (
+        f"{shown[0]} version(s) hidden from the final filesystem but recoverable from the archive\n"
     )
 
 
@@ -139,23 +160,24 @@ FIND_COLUMNS = (
 )
 
 
-def find_table(doc: dict[str, Any], steps: Sequence[str], layout: Layout = PLAIN) -> str:
-    """The `ls --find` / `--sha256` table: each matching version, its layer and build step,
-    and what became of it."""
-    rows = [
-        [
-            m["path"],
-            m["layer"],
-            m["change"],
-            m["entry"]["type"],
-            m["entry"]["size"],
-            m["entry"]["sha256"][:12],
-            _fate_cell(m["fate"]),
-            steps[m["layer"]],
-        ]
-        for m in doc["matches"]
-    ]
-    return table(rows, FIND_COLUMNS, layout) + "\n"
+def find_table(doc: dict[str, Any], steps: Sequence[str], layout: Layout = PLAIN) -> Iterator[str]:
+    """The `ls --find` / `--sha256` table, line by line: each matching version, its layer and
+    build step, and what became of it."""
+
+    def rows() -> Iterator[list[object]]:
+        for m in doc["matches"]:
+            yield [
+                m["path"],
+                m["layer"],
+                m["change"],
+                m["entry"]["type"],
+                m["entry"]["size"],
+                m["entry"]["sha256"][:12],
+                _fate_cell(m["fate"]),
+                steps[m["layer"]],
+            ]
+
+    return _table(rows, FIND_COLUMNS, layout)
 
 
 def _fate_cell(fate: dict[str, Any]) -> str:

@@ -9,7 +9,7 @@ rather than squeezed into a narrow column; `Layout.wide` keeps every cell on one
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from analyzer.colour import paint_severity
@@ -92,27 +92,56 @@ def render(
     cells: Sequence[Sequence[Cell]], specs: Sequence[Column], layout: Layout, *, header: bool
 ) -> str:
     """The lines of a table: a header line and a rule line (when `header`), then each row."""
+    return "\n".join(render_lines(lambda: cells, specs, layout, header=header))
+
+
+def render_lines(
+    rows: Callable[[], Iterable[Sequence[Cell]]],
+    specs: Sequence[Column],
+    layout: Layout,
+    *,
+    header: bool,
+) -> Iterator[str]:
+    """The lines of render(), one by one, from rows read twice (`rows()` gives them anew):
+    once to size the columns, once to print them, so that a table of 550,000 paths is never
+    held whole. Columns past `specs` have no name."""
+    longest, numbers = _measure(rows(), specs, header)
+    specs = [*specs, *(Column("") for _ in range(len(longest) - len(specs)))]
     inline = [i for i, s in enumerate(specs) if layout.wide or not s.detail]
     details = [i for i in range(len(specs)) if i not in inline]
     columns = [specs[i] for i in inline]
-    texts = [[_text(row, i) for i in range(len(specs))] for row in cells]
-    numeric = [_numeric(cells, i) for i in inline]
-    widths = _widths([[row[i] for i in inline] for row in texts], columns, layout, header)
-    lines: list[str] = []
+    numeric = [numbers[i] for i in inline]
+    widths = _widths([longest[i] for i in inline], columns, layout, header)
     if header:
-        lines.append(_line([c.header for c in columns], widths, numeric))
-        lines.append(GAP.join("-" * w for w in widths))
+        yield _line([c.header for c in columns], widths, numeric).rstrip()
+        yield GAP.join("-" * w for w in widths).rstrip()
     indent = widths[0] + len(GAP) if widths else 0
-    for row in texts:
-        lines += _row_lines([row[i] for i in inline], columns, widths, numeric, layout)
-        for i in (i for i in details if row[i]):
-            lines += [" " * indent + line for line in wrap(row[i], layout.width - indent)]
-    return "\n".join(line.rstrip() for line in lines)
+    for row in rows():
+        texts = [_text(row, i) for i in range(len(specs))]
+        for line in _row_lines([texts[i] for i in inline], columns, widths, numeric, layout):
+            yield line.rstrip()
+        for i in (i for i in details if texts[i]):
+            for line in wrap(texts[i], layout.width - indent):
+                yield (" " * indent + line).rstrip()
 
 
-def _numeric(cells: Sequence[Sequence[Cell]], index: int) -> bool:
-    values = [row[index] for row in cells if index < len(row) and row[index] is not None]
-    return bool(values) and all(isinstance(v, int) for v in values)
+def _measure(
+    rows: Iterable[Sequence[Cell]], specs: Sequence[Column], header: bool
+) -> tuple[list[int], list[bool]]:
+    """Each column's longest text (its header's too, when `header`), and whether it holds
+    numbers only (at least one); as many columns as the longest row or `specs` has."""
+    longest = [len(s.header) if header else 0 for s in specs]
+    kinds: list[bool | None] = [None] * len(specs)
+    """None: no value yet; True: numbers so far; False: some text."""
+    for row in rows:
+        for i, value in enumerate(row):
+            if i >= len(longest):
+                longest.append(0)
+                kinds.append(None)
+            longest[i] = max(longest[i], len(_text(row, i)))
+            if value is not None:
+                kinds[i] = kinds[i] is not False and isinstance(value, int)
+    return longest, [kind is True for kind in kinds]
 
 
 def _text(row: Sequence[Cell], index: int) -> str:
@@ -121,17 +150,14 @@ def _text(row: Sequence[Cell], index: int) -> str:
 
 
 def _widths(
-    texts: Sequence[Sequence[str]], specs: Sequence[Column], layout: Layout, header: bool
+    natural: Sequence[int], specs: Sequence[Column], layout: Layout, header: bool
 ) -> list[int]:
-    """Each column's width: as wide as its longest cell, or, when the table would not fit the
-    layout, narrower for the wrapping columns (at least their floor)."""
-    natural = [
-        max([len(s.header) if header else 0, *(len(row[i]) for row in texts)])
-        for i, s in enumerate(specs)
-    ]
+    """Each column's width: as wide as its longest cell (`natural`, its header included when
+    shown), or, when the table would not fit the layout, narrower for the wrapping columns (at
+    least their floor)."""
     available = layout.width - len(GAP) * (len(specs) - 1)
     if layout.wide or sum(natural) <= available:
-        return natural
+        return list(natural)
     flexible = [i for i, s in enumerate(specs) if s.wrap]
     floors = {
         i: min(natural[i], max(specs[i].wrap, len(specs[i].header) * header)) for i in flexible

@@ -14,14 +14,14 @@ outputs are not cut: they stay exact.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TextIO
 
-from analyzer.table_layout import DEFAULT_WIDTH, Cell, Column, Layout, render, wrap
+from analyzer.table_layout import DEFAULT_WIDTH, Cell, Column, Layout, render, render_lines, wrap
 from analyzer.text import printable
 
 __all__ = ["CELL_WIDTH", "LINE_WIDTH", "PLAIN", "Column", "Layout", "clip", "cut", "one_line"]
-__all__ += ["paragraph", "table", "terminal_width", "wrap"]
+__all__ += ["paragraph", "table", "table_lines", "terminal_width", "wrap"]
 
 CELL_WIDTH = 240
 """The longest a table cell may be (before wrapping); a longer value is cut and ends "..."."""
@@ -100,6 +100,24 @@ def table(
     count = max([len(specs), *(len(row) for row in cells)])
     specs += [Column("") for _ in range(count - len(specs))]
     return render(cells, specs, layout, header=header and bool(columns))
+
+
+def table_lines(
+    rows: Callable[[], Iterable[Sequence[object]]],
+    columns: Sequence[Column | str] = (),
+    layout: Layout = PLAIN,
+    *,
+    header: bool = True,
+) -> Iterator[str]:
+    """The lines of table(), one by one, from rows that `rows()` makes anew each time it is
+    called: they are read twice (to size the columns, then to print them) and never held, so
+    that `ls` of an image of 550,000 paths prints without holding its table."""
+    specs = [c if isinstance(c, Column) else Column(c) for c in columns]
+
+    def cells() -> Iterator[list[Cell]]:
+        return ([_cell(v, _spec(specs, i), layout) for i, v in enumerate(row)] for row in rows())
+
+    return render_lines(cells, specs, layout, header=header and bool(columns))
 
 
 def _spec(specs: Sequence[Column], index: int) -> Column:

@@ -59,9 +59,10 @@ def run_bounded(code: str, *, timeout: float = 60, memory: int = MEMORY_BOUND) -
 
 
 def run_cli(
-    *args: str, timeout: float = 60, memory: int = MEMORY_BOUND
+    *args: str, timeout: float = 60, memory: int = MEMORY_BOUND, stdout: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m analyzer ARGS` as a user would, bounded like run_bounded."""
+    """Run `python -m analyzer ARGS` as a user would, bounded like run_bounded; its output is
+    captured, or written to the file `stdout` (hundreds of MB would not fit in the test)."""
 
     def limit() -> None:
         import resource  # noqa: PLC0415 (only in the child)
@@ -69,12 +70,24 @@ def run_cli(
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
     argv = [sys.executable, "-m", "analyzer", *args]
-    return subprocess.run(
-        argv,
-        check=False,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        preexec_fn=limit,
-    )
+    if stdout is None:
+        return subprocess.run(
+            argv,
+            check=False,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            preexec_fn=limit,
+        )
+    with stdout.open("wb") as out:
+        return subprocess.run(
+            argv,
+            check=False,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=timeout,
+            preexec_fn=limit,
+        )

@@ -150,6 +150,37 @@ def test_a_write_stopped_by_a_signal_leaves_no_partial_file(signum: int, tmp_pat
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("fmt", ["json", "table"])
+def test_ls_stopped_by_a_signal_while_its_listing_is_made_leaves_the_old_file(
+    fmt: str, tmp_path: Path
+) -> None:
+    """ls writes the listing of a huge image while it makes it; a SIGTERM in the middle (the
+    third path) is an interrupted run that leaves FILE as it was and nothing beside it."""
+    archive = write_leaky_image(tmp_path / "leaky.tar")
+    report = tmp_path / "listing.txt"
+    report.write_text("old")
+    stopped = (
+        "import os, sys; from analyzer import listing; from analyzer.cli import main\n"
+        "entry_document, made = listing.entry_document, []\n"
+        "def signalled(entry):\n"
+        f"    made.append(1); len(made) == 3 and os.kill(os.getpid(), {int(signal.SIGTERM)})\n"
+        "    return entry_document(entry)\n"
+        "listing.entry_document = signalled\n"
+        "sys.exit(main(['ls', '-q', '-f', sys.argv[2], sys.argv[1], '-o', sys.argv[3]]))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", stopped, str(archive), fmt, str(report)],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert (proc.returncode, proc.stderr) == (128 + signal.SIGTERM, "image-audit: interrupted\n")
+    assert report.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["leaky.tar", "listing.txt"]
+
+
 def test_the_input_itself_is_refused(
     built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analyzer.cli import main
-from analyzer.terminal import Column, Layout, table, terminal_width, wrap
+from analyzer.terminal import Column, Layout, table, table_lines, terminal_width, wrap
 
 
 class Terminal(io.StringIO):
@@ -132,3 +132,29 @@ def test_a_detail_column_goes_under_its_row_indented() -> None:
     header, _, row, *details = text.splitlines()
     assert header == "severity  rule" and row == "high      IA-X"
     assert len(details) == 5 and all(d.startswith(" " * 10 + "word") for d in details)
+
+
+cells = st.one_of(words, st.integers(-5, 10**6), st.none(), st.booleans())
+column_specs = st.builds(
+    Column,
+    st.sampled_from(["", "path", "size", "evidence"]),
+    st.integers(0, 12),
+    st.booleans(),
+    st.booleans(),
+    st.booleans(),
+)
+
+
+@settings(max_examples=300, derandomize=True)
+@given(
+    st.lists(st.lists(cells, max_size=5), max_size=6),
+    st.lists(column_specs, max_size=4),
+    st.builds(Layout, st.integers(40, 120), st.booleans()),
+    st.booleans(),
+)
+def test_a_table_printed_line_by_line_from_rows_made_twice_is_the_same_table(
+    rows: list[list[object]], columns: list[Column], layout: Layout, header: bool
+) -> None:
+    """ls prints the table of a huge image this way: it never holds the rows or the lines."""
+    lines = table_lines(lambda: iter(rows), columns, layout, header=header)
+    assert "\n".join(lines) == table(rows, columns, layout, header=header)

@@ -24,6 +24,7 @@ import errno
 import os
 import secrets
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,14 +97,16 @@ def _check_parent(path: Path) -> None:
         )
 
 
-def write_report_file(target: ReportFile, data: bytes) -> None:
+def write_report_file(target: ReportFile, data: bytes | Iterable[bytes]) -> None:
     """Replace FILE with `data` whole, or leave it as it was (then raise OutputError); SIGTERM
-    and SIGHUP interrupt it as Ctrl-C does (analyzer.bundle.interrupts)."""
+    and SIGHUP interrupt it as Ctrl-C does (analyzer.bundle.interrupts). `data` may come in
+    pieces made while they are written (`ls -f json` of a huge image): an error or a signal
+    while they are made leaves FILE as it was too."""
     with stopping_signals_interrupt():
         _replace(target, data)
 
 
-def _replace(target: ReportFile, data: bytes) -> None:
+def _replace(target: ReportFile, data: bytes | Iterable[bytes]) -> None:
     temporary = f".{target.path.name[:40]}.image-audit-partial-{secrets.token_hex(8)}"
     try:
         parent = os.open(target.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
@@ -115,7 +118,9 @@ def _replace(target: ReportFile, data: bytes) -> None:
         os.close(parent)
 
 
-def _write_and_rename(parent: int, temporary: str, target: ReportFile, data: bytes) -> None:
+def _write_and_rename(
+    parent: int, temporary: str, target: ReportFile, data: bytes | Iterable[bytes]
+) -> None:
     renamed = False
     try:
         mode = 0o666 if target.mode is None else target.mode
@@ -123,7 +128,8 @@ def _write_and_rename(parent: int, temporary: str, target: ReportFile, data: byt
         with open(fd, "wb") as handle:
             if target.mode is not None:
                 os.fchmod(handle.fileno(), target.mode)  # the umask must not narrow it
-            handle.write(data)
+            for piece in [data] if isinstance(data, bytes) else data:
+                handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
         os.rename(temporary, target.path.name, src_dir_fd=parent, dst_dir_fd=parent)

@@ -80,10 +80,19 @@ def inert(cell: Any) -> Any:
     return cell
 
 
+_BATCH = 1 << 16
+"""Characters of CSV text encoded at a time."""
+
+
 def _csv(columns: tuple[str, ...], rows: Iterable[list[Any]]) -> bytes:
-    out = io.StringIO(newline="")
-    plain = csv.writer(out, lineterminator="\n")
-    quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    """The CSV file as UTF-8 (escaped_bytes). The text is encoded a batch of rows at a time
+    into one growing buffer whose bytes are then handed over without a copy: the whole text,
+    its copy and its bytes (inventory.csv of 550,000 long names: 3 x 196 MB) are never held
+    together."""
+    text = io.StringIO(newline="")
+    data = io.BytesIO()
+    plain = csv.writer(text, lineterminator="\n")
+    quoted = csv.writer(text, lineterminator="\n", quoting=csv.QUOTE_ALL)
     plain.writerow(columns)
     for raw in rows:
         row = [inert(cell) for cell in raw]
@@ -91,7 +100,18 @@ def _csv(columns: tuple[str, ...], rows: Iterable[list[Any]]) -> bytes:
         # readers also take for the end of a row: a name could forge rows. Quote such rows.
         carriage = any(isinstance(cell, str) and "\r" in cell for cell in row)
         (quoted if carriage else plain).writerow(row)
-    return escaped_bytes(out.getvalue())
+        if text.tell() > _BATCH:
+            _move(text, data)
+    _move(text, data)
+    return data.getvalue()
+
+
+def _move(text: io.StringIO, data: io.BytesIO) -> None:
+    """Encode the rows in `text` onto `data` and empty `text` (rows are whole: no character
+    is split)."""
+    data.write(escaped_bytes(text.getvalue()))
+    text.seek(0)
+    text.truncate()
 
 
 def findings_csv(findings: list[dict[str, Any]]) -> bytes:

@@ -186,7 +186,12 @@ class LayeredFS:
     def all_paths(self) -> list[str]:
         """Every path any layer ever held, sorted."""
         if "all" not in self._sorted:
-            self._sorted["all"] = sorted(self._final.keys() | self._history.keys())
+            # no set of every path on the way (40 MB for 550,000 paths): the paths a layer
+            # deleted are the only ones to add to the final ones
+            every = list(self._final)
+            every += (path for path in self._history if path not in self._final)
+            every.sort()
+            self._sorted["all"] = every
         return list(self._sorted["all"])
 
     def entries(self, under: str = "/") -> Iterator[Version]:

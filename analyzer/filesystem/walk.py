@@ -38,6 +38,32 @@ _KIND = {
     "6": EntryKind.FIFO,
     "S": EntryKind.FILE,
 }
+_EMPTY_DIGEST = hashlib.sha256().digest()
+
+
+class _Shared:
+    """One object for the values many entries repeat: every Entry is held for the whole scan,
+    and a digest (65 bytes), a mode above 256 (28) or an mtime (24) parsed anew for each of
+    550,000 entries costs 64 MB. Bounded: modes are 16 bits, only the empty file's digest and
+    the last mtime are kept."""
+
+    __slots__ = ("_modes", "_mtime")
+
+    def __init__(self) -> None:
+        self._modes: dict[int, int] = {}
+        self._mtime = 0.0
+
+    def mode(self, mode: int) -> int:
+        return self._modes.setdefault(mode, mode) if 0 <= mode < 1 << 16 else mode
+
+    def mtime(self, mtime: float) -> float:
+        if mtime != self._mtime or not mtime:  # a zero keeps its sign: -0.0 == 0.0
+            self._mtime = mtime  # entries of one layer mostly share one mtime
+        return self._mtime
+
+    @staticmethod
+    def digest(digest: bytes) -> bytes:
+        return _EMPTY_DIGEST if digest == _EMPTY_DIGEST else digest
 
 
 class _IterReader:
@@ -176,6 +202,7 @@ def _read_members(
     members = 0
     what, key = names
     implied = ImpliedDirs(budget, what)
+    shared = _Shared()
     for header in stream:
         members += 1
         budget.charge_entry(what, entry_units(header))
@@ -199,9 +226,9 @@ def _read_members(
                 digest = _with_content(stream, pending, key, sinks)
             else:
                 digest = _digest(stream)
-            entries.append(_entry(header, path, notes, digest))
+            entries.append(_entry(header, path, notes, shared, digest))
             continue
-        entries.append(_entry(header, path, notes))
+        entries.append(_entry(header, path, notes, shared))
     return entries, whiteouts, opaque, members
 
 
@@ -225,7 +252,9 @@ def _digest(stream: TarStream) -> bytes:
     return digest.digest()
 
 
-def _entry(header: TarHeader, path: str, notes: Notes, digest: bytes = b"") -> Entry:
+def _entry(
+    header: TarHeader, path: str, notes: Notes, shared: _Shared, digest: bytes = b""
+) -> Entry:
     if header.type in REGULAR_TYPES:
         kind = EntryKind.FILE
     else:
@@ -242,15 +271,15 @@ def _entry(header: TarHeader, path: str, notes: Notes, digest: bytes = b"") -> E
     return Entry(
         path=path,
         kind=kind,
-        mode=header.mode,
+        mode=shared.mode(header.mode),
         uid=header.uid,
         gid=header.gid,
         size=header.size if kind is EntryKind.FILE else 0,
-        mtime=header.mtime,
+        mtime=shared.mtime(header.mtime),
         uname=header.uname,
         gname=header.gname,
         link=link,
-        digest=digest,
+        digest=shared.digest(digest),
         xattrs=header.xattrs,
         device=(header.devmajor, header.devminor)
         if kind in (EntryKind.CHARDEV, EntryKind.BLOCKDEV)

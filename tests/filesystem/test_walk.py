@@ -91,3 +91,23 @@ def test_padding_after_the_tar_end_is_part_of_the_digest() -> None:
     raw = layer_tar() + bytes(10240)
     listing = walk_layer(chunks(raw), "layer", Budget(Limits()))
     assert listing.diff_id == "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def test_entries_share_the_values_they_repeat_and_keep_them_exact() -> None:
+    """Every entry is held for the whole scan: 550,000 empty files must not hold 550,000
+    copies of one digest, mode and mtime; a different value (a -0.0 mtime included) stays."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for i in range(300):
+            info = tarfile.TarInfo(f"app/empty{i}")
+            info.mode, info.mtime = 0o644, 1700000000.5
+            tar.addfile(info)
+        odd = tarfile.TarInfo("app/odd")
+        odd.mode, odd.pax_headers = 0o4755, {"mtime": "-0"}
+        tar.addfile(odd, io.BytesIO(b""))
+    entries = walk_layer(chunks(out.getvalue()), "layer", Budget(Limits())).entries
+    *empty, odd_entry = entries
+    assert {e.sha256 for e in empty} == {hashlib.sha256().hexdigest()}
+    assert len({id(e.digest) for e in empty}) == len({id(e.mode) for e in empty}) == 1
+    assert len({id(e.mtime) for e in empty}) == 1 and empty[0].mtime == 1700000000.5
+    assert (odd_entry.mode, str(odd_entry.mtime)) == (0o4755, "-0.0")
