@@ -66,6 +66,23 @@ def test_judging_only_the_words_that_could_give_a_finding_loses_none(
     assert judged_words(engine, name, words) == expected
 
 
+def test_words_prefiltered_in_batches_lose_none_at_the_batch_edges(
+    engine: SecretEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """550,000 file names are prefiltered 20,000 at a time (the joined buffer stays small):
+    a word's verdict does not depend on the batch it falls in."""
+    from analyzer.secrets import words as module  # noqa: PLC0415
+
+    name = "image-names"
+    words = [f"plain{i}" for i in range(10)]
+    words[2:2] = ["--password=Lm4xT9vRk2Wp8sQ3Yz5B"]  # the last word of the first batch
+    words[3:3] = ["ghp_" + "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6"]  # the first of the next
+    expected = judged_words(engine, name, words, transforms=False)
+    monkeypatch.setattr(module, "_PREFILTER_BATCH", 3)
+    assert judged_words(engine, name, words, transforms=False) == expected
+    assert len(expected) == 2
+
+
 def test_a_word_nothing_could_be_found_in_costs_no_engine_call(
     engine: SecretEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
