@@ -45,7 +45,7 @@ from analyzer.extract import (
     choose,
     custody_document,
     extract,
-    write_custody,
+    stage_custody,
 )
 from analyzer.filesystem.content import ContentSink
 from analyzer.filesystem.paths import normalize
@@ -339,11 +339,12 @@ def _extract_into(args: argparse.Namespace, path: str, destination: Destination)
             )
         [view], [scrub] = seen.read.images, seen.scrubs
         chosen = choose(view, path, args.layer)
-        written = extract(view, chosen, sink, destination)
-        write_custody(staging, custody_document(args.archive, view, chosen, written, scrub))
+        staged = extract(view, chosen, sink)
+        document = custody_document(args.archive, view, chosen, staged.written, scrub)
+        staging.install(staged.name, stage_custody(staging, document))
     finally:
         staging.close()
-    return written
+    return staged.written
 
 
 def run_timeline(args: argparse.Namespace, layout: Layout) -> Results:

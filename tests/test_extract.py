@@ -6,14 +6,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import resource
+import signal
 import stat
+import subprocess
+import sys
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from analyzer.cli import main
 from fixtures.example import fake_elf, fake_private_key
+from fixtures.hostile_layers import write_archive_with_layer
+from fixtures.spec import FileSpec
+from fixtures.tarwriter import END_OF_ARCHIVE, base256, raw_header, tar_bytes
 
 
 def extract(*argv: str) -> int:
@@ -149,3 +157,126 @@ def test_the_root_is_the_whole_final_tree_as_a_tar(built: dict[str, Path], tmp_p
         names = set(tar.getnames())
     assert {"app/setuid-helper", "bin/busybox", "etc/os-release"} <= names
     assert "app/id_rsa" not in names and "." not in names
+
+
+# -- hostile destinations, entries and disks (issue 13, third round) ---------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _layered(tmp_path: Path, entries: tuple[FileSpec, ...]) -> Path:
+    """An archive of the example base layer and one layer of `entries`."""
+    return write_archive_with_layer(tmp_path / "image.tar", tar_bytes(entries), "none")
+
+
+@pytest.mark.parametrize("name", ["a" * 250, "/"])
+def test_a_dest_the_filesystem_cannot_name_is_refused_in_one_line_before_the_read(
+    built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """A 250-character DEST fits NAME_MAX but its custody record (13 characters longer) does
+    not; `/` names no file at all."""
+    dest = tmp_path / name if name != "/" else Path(name)
+    assert extract(str(built["example"]), "/etc/os-release", "-o", str(dest)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("image-audit: error: ") and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def _file_limit(limit: int) -> Callable[[], None]:
+    def apply() -> None:
+        """In the child: files may not grow past `limit` bytes (a full disk, for root too)."""
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG from write() instead of a kill
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def _extract_with_file_limit(limit: int, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "analyzer", "extract", *argv, "-q"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_file_limit(limit),
+        check=False,
+    )
+
+
+def test_a_full_disk_while_copying_is_one_line_exit_2_and_leaves_nothing(
+    built: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = _extract_with_file_limit(16, str(built["example"]), "/app", "-o", str(out / "app.tar"))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "too large" in proc.stderr and list(out.iterdir()) == []
+
+
+def test_a_forced_extract_that_cannot_write_its_custody_keeps_the_earlier_pair(
+    tmp_path: Path,
+) -> None:
+    """DEST and DEST.custody.json describe each other: when the custody record cannot be
+    written (the disk fills after the small file), the earlier DEST stays beside its record."""
+    archive = _layered(tmp_path, (FileSpec("d", kind="dir"), FileSpec("d/f", b"hello\n")))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "f").write_bytes(b"earlier")
+    (out / "f.custody.json").write_bytes(b'{"earlier": true}')
+    proc = _extract_with_file_limit(256, str(archive), "/d/f", "-o", str(out / "f"), "--force")
+    assert proc.returncode == 2 and "too large" in proc.stderr, proc.stderr
+    assert (out / "f").read_bytes() == b"earlier"
+    assert (out / "f.custody.json").read_bytes() == b'{"earlier": true}'
+    assert sorted(p.name for p in out.iterdir()) == ["f", "f.custody.json"]
+
+
+def test_a_device_number_too_large_for_a_tar_header_is_kept_in_pax_records(
+    tmp_path: Path,
+) -> None:
+    """GNU base-256 lets a layer store any device number; the tar written for a directory
+    keeps it in the records star and libarchive read instead of failing on it."""
+    device = raw_header(
+        b"dev/huge", typeflag=b"3", fields={329: base256(1 << 40, 8), 337: base256(-1, 8)}
+    )
+    layer = tar_bytes([FileSpec("dev", kind="dir")]).removesuffix(END_OF_ARCHIVE)
+    archive = write_archive_with_layer(
+        tmp_path / "image.tar", layer + device + END_OF_ARCHIVE, "none"
+    )
+    dest = tmp_path / "dev.tar"
+    assert extract(str(archive), "/dev", "-o", str(dest)) == 0
+    with tarfile.open(dest) as tar:
+        member = tar.getmember("dev/huge")
+    assert member.ischr()
+    assert member.pax_headers["SCHILY.devmajor"] == str(1 << 40)
+    assert member.pax_headers["SCHILY.devminor"] == "-1"
+
+
+def test_a_hard_link_in_an_extracted_directory_names_its_own_target_and_reads_back(
+    tmp_path: Path,
+) -> None:
+    """Members are named relative to the directory's parent (`lib/x` for /usr/lib/x). A hard
+    link to a file outside the directory climbs out (`../opt/lib/x`), never naming another
+    member; one to a file inside comes after its target, so a tar reader resolves it."""
+    archive = _layered(
+        tmp_path,
+        (
+            FileSpec("opt", kind="dir"),
+            FileSpec("opt/lib", kind="dir"),
+            FileSpec("opt/lib/x", b"outside bytes\n"),
+            FileSpec("usr", kind="dir"),
+            FileSpec("usr/lib", kind="dir"),
+            FileSpec("usr/lib/z", b"inside bytes\n"),
+            FileSpec("usr/lib/a", kind="hardlink", link="usr/lib/z"),
+            FileSpec("usr/lib/x", b"a different file\n"),
+            FileSpec("usr/lib/h", kind="hardlink", link="opt/lib/x"),
+        ),
+    )
+    dest = tmp_path / "lib.tar"
+    assert extract(str(archive), "/usr/lib", "-o", str(dest)) == 0
+    with tarfile.open(dest) as tar:
+        names = tar.getnames()
+        assert tar.getmember("lib/h").linkname == "../opt/lib/x"
+        assert tar.getmember("lib/a").linkname == "lib/z"
+        linked = tar.extractfile("lib/a")
+        assert linked is not None and linked.read() == b"inside bytes\n"
+    assert names.index("lib/a") > names.index("lib/z")
