@@ -283,7 +283,7 @@ def run_vulndb(args: argparse.Namespace, layout: Layout) -> Results:
     summary = import_sources(args.sources, args.to)
     lines = [
         f"{printable(s.path)}: {s.records} records, {s.rejected} rejected, newest "
-        f"{s.newest or 'not dated'}, sha256 {s.sha256}"
+        f"{printable(s.newest) or 'not dated'}, sha256 {s.sha256}"
         for s in summary.sources
     ]
     lines += [f"notice: {printable(n)}" for n in summary.notices]
