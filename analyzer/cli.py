@@ -280,7 +280,9 @@ def _scan_exit_code(args: argparse.Namespace, doc: dict[str, Any]) -> int:
 
 def run_vulndb(args: argparse.Namespace, layout: Layout) -> Results:
     """`image-audit vulndb import SRC... --to DIR`."""
-    summary = import_sources(args.sources, args.to)
+    # SIGTERM/SIGHUP stop the run as Ctrl-C does, so the partial database is always removed
+    with stopping_signals_interrupt():
+        summary = import_sources(args.sources, args.to)
     lines = [
         f"{printable(s.path)}: {s.records} records, {s.rejected} rejected, newest "
         f"{printable(s.newest) or 'not dated'}, sha256 {s.sha256}"

@@ -8,9 +8,11 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -151,3 +153,22 @@ def test_a_scan_leaves_the_database_folder_as_it_was_even_for_a_wal_database(
     assert main(["scan", str(archive), "--vuln-db", str(db), "-q", "-f", "json"]) == 0
     assert "PYSEC-1" in capsys.readouterr().out
     assert sorted(p.name for p in db.iterdir()) == before == ["vulndb.sqlite"]
+
+
+def test_sigterm_during_an_import_leaves_no_partial_database(tmp_path: Path) -> None:
+    """A CI job's timeout or a `kill` ends a long import (the full OSV data takes minutes):
+    the partial database and the folder the import created are removed."""
+    records = [osv(f"X-{i}", "PyPI", f"p{i}", [{"introduced": "0"}]) for i in range(40_000)]
+    (tmp_path / "many.json").write_text(json.dumps(records))
+    to = tmp_path / "db"
+    command = ["vulndb", "import", str(tmp_path / "many.json"), "--to", str(to)]
+    run = subprocess.Popen(
+        [sys.executable, "-m", "analyzer", *command], cwd=REPO, stderr=subprocess.PIPE
+    )
+    deadline = time.monotonic() + 60
+    while not any(to.glob(".vulndb.sqlite.*.partial")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 128 + signal.SIGTERM, err
+    assert not to.exists()
