@@ -426,12 +426,12 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Layout], Results]] = {
 
 
 def _report_file(args: argparse.Namespace) -> ReportFile | None:
-    """The -o FILE, checked before the long work (its place, the input, the bundle)."""
+    """The -o FILE, checked before the long work (its place, every input, the bundle)."""
     if getattr(args, "output", None) is None:
         return None
-    return check_report_file(
-        args.output, getattr(args, "archive", None), getattr(args, "bundle", None)
-    )
+    inputs = ("archive", "old", "new", "suppressions", "vuln_db")
+    sources = [path for path in (getattr(args, name, None) for name in inputs) if path is not None]
+    return check_report_file(args.output, sources, getattr(args, "bundle", None))
 
 
 def _layout(args: argparse.Namespace, to_file: bool) -> Layout:
