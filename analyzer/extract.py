@@ -26,6 +26,7 @@ are what was asked for).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import io
 import json
@@ -134,7 +135,10 @@ class Staging:
 
     def install(self, staged: str, custody: str) -> None:
         """Rename the staged DEST and its custody record into place, one after the other with
-        the stopping signals held (a rename is whole or not at all; the two are not one)."""
+        the stopping signals held (a rename is whole or not at all; the two are not one), and
+        with DEST's directory locked: two extracts to one DEST at once cannot leave one's file
+        beside the other's record, and without --force a DEST or record that appeared while
+        this run read the archive is refused here, not replaced."""
         with writing(self.destination):
             for name in (staged, custody):
                 flushed = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=self.fd)
@@ -142,14 +146,29 @@ class Staging:
                     os.fsync(flushed)  # on disk before a rename replaces an earlier DEST
                 finally:
                     os.close(flushed)
-            held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+            fcntl.flock(self._parent, fcntl.LOCK_EX)
             try:
-                self._rename(staged, self.destination.path)
-                self._rename(custody, self.destination.custody)
+                self._refuse_newcomers()
+                held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+                try:
+                    self._rename(staged, self.destination.path)
+                    self._rename(custody, self.destination.custody)
+                finally:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, held)
             finally:
-                signal.pthread_sigmask(signal.SIG_SETMASK, held)
+                fcntl.flock(self._parent, fcntl.LOCK_UN)
             with contextlib.suppress(OSError):  # some filesystems refuse it
                 os.fsync(self._parent)
+
+    def _refuse_newcomers(self) -> None:
+        if self.destination.force:
+            return
+        for target in (self.destination.path, self.destination.custody):
+            if os.path.lexists(target):
+                raise OutputError(
+                    f"{shown(target)} appeared while this run read the archive (another run?); "
+                    "nothing was written: use --force to replace it"
+                )
 
     def _rename(self, name: str, target: Path) -> None:
         os.rename(name, target.name, src_dir_fd=self.fd, dst_dir_fd=self._parent)

@@ -14,10 +14,13 @@ import sys
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from analyzer import cli
 from analyzer.cli import main
+from analyzer.extract import choose
 from fixtures.example import fake_elf, fake_private_key
 from fixtures.hostile_layers import write_archive_with_layer
 from fixtures.spec import FileSpec
@@ -280,3 +283,27 @@ def test_a_hard_link_in_an_extracted_directory_names_its_own_target_and_reads_ba
         linked = tar.extractfile("lib/a")
         assert linked is not None and linked.read() == b"inside bytes\n"
     assert names.index("lib/a") > names.index("lib/z")
+
+
+@pytest.mark.parametrize("appears", ["dest", "custody"])
+def test_a_dest_that_appears_during_the_read_is_not_replaced_without_force(
+    built: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    appears: str,
+) -> None:
+    """Another extract to the same DEST finished while this one read the archive: without
+    --force its file and custody record stay, as a pair, and this run writes nothing."""
+    dest = tmp_path / "helper"
+    other = {"dest": dest, "custody": tmp_path / "helper.custody.json"}[appears]
+
+    def other_run_finishes(*args: Any) -> Any:
+        other.write_bytes(b"the other run's")
+        return choose(*args)
+
+    monkeypatch.setattr(cli, "choose", other_run_finishes)
+    assert extract(str(built["example"]), "/app/setuid-helper", "-o", str(dest)) == 2
+    assert "appeared while this run read the archive" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == [other.name]
+    assert other.read_bytes() == b"the other run's"
