@@ -333,15 +333,19 @@ def _extract_into(args: argparse.Namespace, path: str, destination: Destination)
         seen = _read(args, [sink])
         if len(seen.read.images) != 1:
             labels = ", ".join(
-                image_label(v.image.refs, v.image.config_digest) for v in seen.read.images
+                scrub(image_label(v.image.refs, v.image.config_digest))
+                for v, scrub in zip(seen.read.images, seen.scrubs, strict=True)
             )
             raise UsageError(
                 f"the archive holds {len(seen.read.images)} images ({labels}); extract reads "
                 "one: choose it with --platform"
             )
         [view], [scrub] = seen.read.images, seen.scrubs
-        chosen = choose(view, path, args.layer)
-        staged = extract(view, chosen, sink)
+        try:  # the message names the image's paths and link targets: they pass its redactor
+            chosen = choose(view, path, args.layer)
+            staged = extract(view, chosen, sink)
+        except UsageError as exc:
+            raise UsageError(scrub(exc.message)) from None
         document = custody_document(args.archive, view, chosen, staged.written, scrub)
         staging.install(staged.name, stage_custody(staging, document))
     finally:
@@ -403,7 +407,8 @@ def _one_image(args: argparse.Namespace, archive: Path, vuln_db: VulnDb | None) 
         progress.finish()
     if len(result.images) != 1:
         labels = ", ".join(
-            image_label(r.view.image.refs, r.view.image.config_digest) for r in result.images
+            r.scrub(image_label(r.view.image.refs, r.view.image.config_digest))
+            for r in result.images
         )
         raise UsageError(
             f"{printable(str(archive))}: holds {len(result.images)} images ({labels}); diff "

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tarfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,10 @@ from analyzer import cli
 from analyzer.cli import main
 from analyzer.extract import choose
 from fixtures.example import fake_elf, fake_private_key
+from fixtures.formats import write_docker_archive
 from fixtures.hostile_layers import write_archive_with_layer
-from fixtures.spec import FileSpec
+from fixtures.secret_image import GITHUB_TOKEN
+from fixtures.spec import FileSpec, ImageSpec, LayerSpec
 from fixtures.tarwriter import END_OF_ARCHIVE, base256, raw_header, tar_bytes
 
 
@@ -307,3 +310,31 @@ def test_a_dest_that_appears_during_the_read_is_not_replaced_without_force(
     assert "appeared while this run read the archive" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == [other.name]
     assert other.read_bytes() == b"the other run's"
+
+
+def test_messages_naming_the_image_s_links_and_tags_pass_its_redactor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A token the scan recognises (in a .env) is not printed in full when a refused extract
+    names a symlink's or hard link's target, or the tags of an archive's several images."""
+    layer = LayerSpec(
+        (
+            FileSpec("app", kind="dir"),
+            FileSpec("app/.env", f"GITHUB_TOKEN={GITHUB_TOKEN}\n".encode()),
+            FileSpec(f"app/{GITHUB_TOKEN}", b"x"),
+            FileSpec("app/l", kind="symlink", link=f"/run/{GITHUB_TOKEN}"),
+            FileSpec("app/h", kind="hardlink", link=f"app/{GITHUB_TOKEN}"),
+        )
+    )
+    one = ImageSpec(layers=(layer,), repo_tags=(f"leak/{GITHUB_TOKEN.lower()}:1",))
+    two = replace(one, repo_tags=("other:1",), architecture="arm64")
+    single = write_docker_archive([one], tmp_path / "one.tar")
+    several = write_docker_archive([one, two], tmp_path / "two.tar")
+    for archive, path in ((single, "/app/l"), (single, "/app/h"), (several, "/app/.env")):
+        assert extract(str(archive), path, "-o", str(tmp_path / "x")) == 2
+        err = capsys.readouterr().err
+        assert GITHUB_TOKEN not in err and GITHUB_TOKEN.lower() not in err
+        assert err.startswith("image-audit: error: ") and "ghp_" in err
+    assert main(["diff", str(several), str(single), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "holds 2 images" in err and GITHUB_TOKEN.lower() not in err
