@@ -202,7 +202,7 @@ class _Copy:
     handle: io.BufferedWriter
     name: str
     key: tuple[str, str]
-    taken: dict[tuple[str, str], tuple[str, str]]
+    taken: dict[tuple[str, str, str], str]
 
     destination: Destination
 
@@ -213,7 +213,8 @@ class _Copy:
     def close(self, sha256: str) -> None:
         with writing(self.destination):
             self.handle.close()
-        self.taken[self.key] = (self.name, sha256)  # a path stored twice: the later copy
+        # a path a layer stores twice is two members of its tar: both copies are kept
+        self.taken[(*self.key, sha256)] = self.name
 
 
 @dataclass(slots=True)
@@ -222,8 +223,8 @@ class CopySink:
 
     staging: Staging
     path: str
-    taken: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
-    """(layer key, path) -> (staged name, sha256 the read took)."""
+    taken: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    """(layer key, path, sha256 the read took) -> staged name."""
 
     def open(self, layer_digest: str, entry: PendingFile) -> ContentConsumer | None:
         if not is_within(entry.path, self.path):
@@ -304,9 +305,8 @@ def extract(view: ImageView, chosen: Chosen, sink: CopySink) -> Staged:
 def _staged(view: ImageView, layer: int, entry: Entry, sink: CopySink) -> str:
     """The staged copy of `entry` as layer `layer` stored it, checked against the read's
     sha256 (the bytes on disk are hashed again)."""
-    key = (view.listings[layer].key, entry.path)
-    name, sha256 = sink.taken.get(key, ("", ""))
-    if not name or sha256 != entry.sha256:
+    name = sink.taken.get((view.listings[layer].key, entry.path, entry.sha256), "")
+    if not name:
         raise OutputError(f"{printable(entry.path)}: its bytes were not captured during the read")
     if _digest_of(sink.staging, name)[1] != entry.sha256:
         raise OutputError(

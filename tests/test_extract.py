@@ -338,3 +338,17 @@ def test_messages_naming_the_image_s_links_and_tags_pass_its_redactor(
     assert main(["diff", str(several), str(single), "-q"]) == 2
     err = capsys.readouterr().err
     assert "holds 2 images" in err and GITHUB_TOKEN.lower() not in err
+
+
+def test_a_layer_that_stores_a_path_twice_gives_a_tar_with_both_copies(tmp_path: Path) -> None:
+    """A tar may hold a path twice (the later one wins when unpacked): `--layer N` of the
+    directory gives both members as the layer stored them, instead of refusing."""
+    archive = _layered(
+        tmp_path,
+        (FileSpec("d", kind="dir"), FileSpec("d/f", b"first\n"), FileSpec("d/f", b"second\n")),
+    )
+    dest = tmp_path / "d.tar"
+    assert extract(str(archive), "/d", "--layer", "1", "-o", str(dest)) == 0
+    with tarfile.open(dest) as tar:
+        copies = [tar.extractfile(m) for m in tar.getmembers() if m.name == "d/f"]
+        assert [c.read() for c in copies if c is not None] == [b"first\n", b"second\n"]
