@@ -36,6 +36,7 @@ import secrets
 import signal
 import stat
 import tarfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,8 @@ from analyzer.text import printable
 
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _SPECIAL_BITS = stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX
+_LOCK_WAIT = 30
+"""Seconds an extract waits for DEST's directory lock (another extract holds it for two renames)."""
 _USTAR_DEVICE_LIMIT = 8**7
 """A device number field holds 7 octal digits."""
 _TAR_TYPES = {
@@ -146,7 +149,7 @@ class Staging:
                     os.fsync(flushed)  # on disk before a rename replaces an earlier DEST
                 finally:
                     os.close(flushed)
-            fcntl.flock(self._parent, fcntl.LOCK_EX)
+            self._lock()
             try:
                 self._refuse_newcomers()
                 held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
@@ -159,6 +162,22 @@ class Staging:
                 fcntl.flock(self._parent, fcntl.LOCK_UN)
             with contextlib.suppress(OSError):  # some filesystems refuse it
                 os.fsync(self._parent)
+
+    def _lock(self) -> None:
+        """Lock DEST's directory; another extract holds it for two renames, so a lock held
+        for seconds is someone else's (never wait forever on it)."""
+        deadline = time.monotonic() + _LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(self._parent, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise OutputError(
+                        f"{shown(self.destination.path.parent)} stayed locked by another process "
+                        f"for {_LOCK_WAIT} s; nothing was written"
+                    ) from None
+                time.sleep(0.05)
 
     def _refuse_newcomers(self) -> None:
         if self.destination.force:

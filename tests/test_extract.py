@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 
 from analyzer import cli
+from analyzer import extract as extract_module
 from analyzer.cli import main
 from analyzer.extract import choose
 from fixtures.example import fake_elf, fake_private_key
@@ -352,3 +354,20 @@ def test_a_layer_that_stores_a_path_twice_gives_a_tar_with_both_copies(tmp_path:
     with tarfile.open(dest) as tar:
         copies = [tar.extractfile(m) for m in tar.getmembers() if m.name == "d/f"]
         assert [c.read() for c in copies if c is not None] == [b"first\n", b"second\n"]
+
+
+def test_a_directory_someone_else_keeps_locked_is_an_error_not_a_hang(
+    built: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(extract_module, "_LOCK_WAIT", 0.2)
+    held = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert extract(str(built["example"]), "/etc/os-release", "-o", str(tmp_path / "x")) == 2
+    finally:
+        os.close(held)
+    assert "stayed locked by another process" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
