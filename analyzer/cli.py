@@ -46,7 +46,7 @@ from analyzer.extract import (
     choose,
     custody_document,
     extract,
-    write_custody,
+    stage_custody,
 )
 from analyzer.filesystem.content import ContentSink
 from analyzer.filesystem.paths import normalize
@@ -309,10 +309,12 @@ def run_vulndb(args: argparse.Namespace, layout: Layout) -> Results:
     """`image-audit vulndb import SRC... --to DIR`."""
     from analyzer.vulndb import import_sources  # noqa: PLC0415
 
-    summary = import_sources(args.sources, args.to)
+    # SIGTERM/SIGHUP stop the run as Ctrl-C does, so the partial database is always removed
+    with stopping_signals_interrupt():
+        summary = import_sources(args.sources, args.to)
     lines = [
         f"{printable(s.path)}: {s.records} records, {s.rejected} rejected, newest "
-        f"{s.newest or 'not dated'}, sha256 {s.sha256}"
+        f"{printable(s.newest) or 'not dated'}, sha256 {s.sha256}"
         for s in summary.sources
     ]
     lines += [f"notice: {printable(n)}" for n in summary.notices]
@@ -360,19 +362,24 @@ def _extract_into(args: argparse.Namespace, path: str, destination: Destination)
         seen = _read(args, [sink])
         if len(seen.read.images) != 1:
             labels = ", ".join(
-                image_label(v.image.refs, v.image.config_digest) for v in seen.read.images
+                scrub(image_label(v.image.refs, v.image.config_digest))
+                for v, scrub in zip(seen.read.images, seen.scrubs, strict=True)
             )
             raise UsageError(
                 f"the archive holds {len(seen.read.images)} images ({labels}); extract reads "
                 "one: choose it with --platform"
             )
         [view], [scrub] = seen.read.images, seen.scrubs
-        chosen = choose(view, path, args.layer)
-        written = extract(view, chosen, sink, destination)
-        write_custody(staging, custody_document(args.archive, view, chosen, written, scrub))
+        try:  # the message names the image's paths and link targets: they pass its redactor
+            chosen = choose(view, path, args.layer)
+            staged = extract(view, chosen, sink)
+        except UsageError as exc:
+            raise UsageError(scrub(exc.message)) from None
+        document = custody_document(args.archive, view, chosen, staged.written, scrub)
+        staging.install(staged.name, stage_custody(staging, document))
     finally:
         staging.close()
-    return written
+    return staged.written
 
 
 def run_timeline(args: argparse.Namespace, layout: Layout) -> Results:
@@ -439,7 +446,8 @@ def _one_image(args: argparse.Namespace, archive: Path, vuln_db: VulnDb | None) 
         progress.finish()
     if len(result.images) != 1:
         labels = ", ".join(
-            image_label(r.view.image.refs, r.view.image.config_digest) for r in result.images
+            r.scrub(image_label(r.view.image.refs, r.view.image.config_digest))
+            for r in result.images
         )
         raise UsageError(
             f"{printable(str(archive))}: holds {len(result.images)} images ({labels}); diff "
@@ -462,12 +470,12 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Layout], Results]] = {
 
 
 def _report_file(args: argparse.Namespace) -> ReportFile | None:
-    """The -o FILE, checked before the long work (its place, the input, the bundle)."""
+    """The -o FILE, checked before the long work (its place, every input, the bundle)."""
     if getattr(args, "output", None) is None:
         return None
-    return check_report_file(
-        args.output, getattr(args, "archive", None), getattr(args, "bundle", None)
-    )
+    inputs = ("archive", "old", "new", "suppressions", "vuln_db")
+    sources = [path for path in (getattr(args, name, None) for name in inputs) if path is not None]
+    return check_report_file(args.output, sources, getattr(args, "bundle", None))
 
 
 def _layout(args: argparse.Namespace, to_file: bool) -> Layout:

@@ -14,7 +14,11 @@ once the layers are merged (the final one, or the one stored in `--layer N`). Th
 
 Nothing is written through a symlink (files are created with O_EXCL|O_NOFOLLOW inside a
 directory opened once), an existing DEST or DEST.custody.json is refused without `--force`, a
-DEST inside the input is refused, and the staging directory is removed whatever happens. What
+DEST inside the input is refused, and the staging directory is removed whatever happens. DEST
+and its custody record are both staged (and flushed to disk) before either is renamed into
+place, with the stopping signals held between the two renames: a disk that fills, a file too
+large or a Ctrl-C leaves both as they were (an OutputError, or the interrupt), never a DEST
+beside the custody record of an earlier one. What
 is printed and the custody record pass the image's redactor (the recovered bytes do not: they
 are what was asked for).
 """
@@ -22,20 +26,25 @@ are what was asked for).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import io
 import json
 import os
+import posixpath
 import secrets
+import signal
 import stat
 import tarfile
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from analyzer import __version__
 from analyzer.bundle.custody import input_facts, utc_now
+from analyzer.bundle.interrupts import STOPPING
 from analyzer.bundle.outdir import refuse_overlap, shown, why
 from analyzer.errors import OutputError, UsageError
 from analyzer.filesystem.content import ContentConsumer, PendingFile
@@ -47,6 +56,10 @@ from analyzer.text import printable
 
 _NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _SPECIAL_BITS = stat.S_ISUID | stat.S_ISGID | stat.S_ISVTX
+_LOCK_WAIT = 30
+"""Seconds an extract waits for DEST's directory lock (another extract holds it for two renames)."""
+_USTAR_DEVICE_LIMIT = 8**7
+"""A device number field holds 7 octal digits."""
 _TAR_TYPES = {
     EntryKind.FILE: tarfile.REGTYPE,
     EntryKind.DIR: tarfile.DIRTYPE,
@@ -70,7 +83,18 @@ class Destination:
 def check_destination(dest: Path, force: bool, source: Path) -> Destination:
     """Refuse a DEST that cannot be written safely; nothing is created yet."""
     target = Path(os.path.abspath(dest))
+    if not target.name:
+        raise OutputError(f"{shown(target)} is a directory; name a new file")
     custody = target.with_name(target.name + ".custody.json")
+    try:  # a name too long for the filesystem (the custody record's is 13 longer), a loop
+        _check_place(target, custody, force)
+        refuse_overlap(target, source, "the extracted file")
+    except OSError as exc:
+        raise OutputError(f"cannot write {shown(target)}: {why(exc)}") from None
+    return Destination(target, custody, force)
+
+
+def _check_place(target: Path, custody: Path, force: bool) -> None:
     parent = target.parent
     if not parent.is_dir():
         raise OutputError(f"{shown(parent)} is not an existing directory; create it first")
@@ -85,11 +109,6 @@ def check_destination(dest: Path, force: bool, source: Path) -> Destination:
             raise OutputError(f"{shown(path)} exists and is not a regular file; name a new file")
         if not force:
             raise OutputError(f"{shown(path)} exists; use --force to replace it")
-    try:
-        refuse_overlap(target, source, "the extracted file")
-    except OSError as exc:
-        raise OutputError(f"cannot write {shown(target)}: {why(exc)}") from None
-    return Destination(target, custody, force)
 
 
 class Staging:
@@ -114,10 +133,63 @@ class Staging:
     def new_file(self) -> tuple[str, int]:
         self._count += 1
         name = f"f{self._count}"
-        return name, os.open(name, _NEW, 0o600, dir_fd=self.fd)
+        with writing(self.destination):
+            return name, os.open(name, _NEW, 0o600, dir_fd=self.fd)
 
-    def publish(self, name: str, target: Path) -> None:
-        """Move a staged file onto `target` (a rename: whole or not at all)."""
+    def install(self, staged: str, custody: str) -> None:
+        """Rename the staged DEST and its custody record into place, one after the other with
+        the stopping signals held (a rename is whole or not at all; the two are not one), and
+        with DEST's directory locked: two extracts to one DEST at once cannot leave one's file
+        beside the other's record, and without --force a DEST or record that appeared while
+        this run read the archive is refused here, not replaced."""
+        with writing(self.destination):
+            for name in (staged, custody):
+                flushed = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=self.fd)
+                try:
+                    os.fsync(flushed)  # on disk before a rename replaces an earlier DEST
+                finally:
+                    os.close(flushed)
+            self._lock()
+            try:
+                self._refuse_newcomers()
+                held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+                try:
+                    self._rename(staged, self.destination.path)
+                    self._rename(custody, self.destination.custody)
+                finally:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            finally:
+                fcntl.flock(self._parent, fcntl.LOCK_UN)
+            with contextlib.suppress(OSError):  # some filesystems refuse it
+                os.fsync(self._parent)
+
+    def _lock(self) -> None:
+        """Lock DEST's directory; another extract holds it for two renames, so a lock held
+        for seconds is someone else's (never wait forever on it)."""
+        deadline = time.monotonic() + _LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(self._parent, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise OutputError(
+                        f"{shown(self.destination.path.parent)} stayed locked by another process "
+                        f"for {_LOCK_WAIT} s; nothing was written"
+                    ) from None
+                time.sleep(0.05)
+
+    def _refuse_newcomers(self) -> None:
+        if self.destination.force:
+            return
+        for target in (self.destination.path, self.destination.custody):
+            if os.path.lexists(target):
+                raise OutputError(
+                    f"{shown(target)} appeared while this run read the archive (another run?); "
+                    "nothing was written: use --force to replace it"
+                )
+
+    def _rename(self, name: str, target: Path) -> None:
         os.rename(name, target.name, src_dir_fd=self.fd, dst_dir_fd=self._parent)
 
     def close(self) -> None:
@@ -131,19 +203,37 @@ class Staging:
         os.close(self._parent)
 
 
+@contextlib.contextmanager
+def writing(destination: Destination) -> Iterator[None]:
+    """An OSError while writing beside DEST (the disk full, a file too large for the
+    filesystem) is an OutputError: one line, exit 2; the staging directory is removed by its
+    owner, so nothing was written."""
+    try:
+        yield
+    except OSError as exc:
+        raise OutputError(
+            f"cannot write {shown(destination.path)}: {why(exc)}; nothing was written"
+        ) from None
+
+
 @dataclass(slots=True)
 class _Copy:
     handle: io.BufferedWriter
     name: str
     key: tuple[str, str]
-    taken: dict[tuple[str, str], tuple[str, str]]
+    taken: dict[tuple[str, str, str], str]
+
+    destination: Destination
 
     def feed(self, chunk: bytes) -> None:
-        self.handle.write(chunk)
+        with writing(self.destination):
+            self.handle.write(chunk)
 
     def close(self, sha256: str) -> None:
-        self.handle.close()
-        self.taken[self.key] = (self.name, sha256)  # a path stored twice: the later copy
+        with writing(self.destination):
+            self.handle.close()
+        # a path a layer stores twice is two members of its tar: both copies are kept
+        self.taken[(*self.key, sha256)] = self.name
 
 
 @dataclass(slots=True)
@@ -152,14 +242,15 @@ class CopySink:
 
     staging: Staging
     path: str
-    taken: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
-    """(layer key, path) -> (staged name, sha256 the read took)."""
+    taken: dict[tuple[str, str, str], str] = field(default_factory=dict)
+    """(layer key, path, sha256 the read took) -> staged name."""
 
     def open(self, layer_digest: str, entry: PendingFile) -> ContentConsumer | None:
         if not is_within(entry.path, self.path):
             return None
         name, fd = self.staging.new_file()
-        return _Copy(open(fd, "wb"), name, (layer_digest, entry.path), self.taken)
+        key = (layer_digest, entry.path)
+        return _Copy(open(fd, "wb"), name, key, self.taken, self.staging.destination)
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,18 +295,23 @@ def _versions(history: tuple[Version, ...]) -> str:
     return f"its versions: {steps} (choose one with --layer N)"
 
 
-def extract(
-    view: ImageView,
-    chosen: Chosen,
-    sink: CopySink,
-    destination: Destination,
-) -> tuple[int, str]:
-    """Write the chosen version to DEST: (bytes written, their sha256)."""
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """DEST's content, ready in the staging directory."""
+
+    name: str
+    written: tuple[int, str]
+    """(bytes, their sha256)."""
+
+
+def extract(view: ImageView, chosen: Chosen, sink: CopySink) -> Staged:
+    """Stage what DEST will hold: the chosen file, or a tar of the chosen directory."""
     entry = chosen.entry
     if entry.kind is EntryKind.FILE:
-        return _publish_file(view, chosen, sink, destination)
+        return _stage_file(view, chosen, sink)
     if entry.kind is EntryKind.DIR:
-        return _publish_tar(view, chosen, sink, destination)
+        with writing(sink.staging.destination):
+            return _stage_tar(view, chosen, sink)
     if entry.kind is EntryKind.HARDLINK:
         raise UsageError(
             f"{printable(entry.path)} in layer {chosen.version.layer} is a hard link to "
@@ -228,9 +324,8 @@ def extract(
 def _staged(view: ImageView, layer: int, entry: Entry, sink: CopySink) -> str:
     """The staged copy of `entry` as layer `layer` stored it, checked against the read's
     sha256 (the bytes on disk are hashed again)."""
-    key = (view.listings[layer].key, entry.path)
-    name, sha256 = sink.taken.get(key, ("", ""))
-    if not name or sha256 != entry.sha256:
+    name = sink.taken.get((view.listings[layer].key, entry.path, entry.sha256), "")
+    if not name:
         raise OutputError(f"{printable(entry.path)}: its bytes were not captured during the read")
     if _digest_of(sink.staging, name)[1] != entry.sha256:
         raise OutputError(
@@ -240,28 +335,28 @@ def _staged(view: ImageView, layer: int, entry: Entry, sink: CopySink) -> str:
     return name
 
 
-def _publish_file(
-    view: ImageView, chosen: Chosen, sink: CopySink, destination: Destination
-) -> tuple[int, str]:
+def _stage_file(view: ImageView, chosen: Chosen, sink: CopySink) -> Staged:
     entry = chosen.entry
     name = _staged(view, chosen.version.layer, entry, sink)
     os.chmod(name, stat.S_IMODE(entry.mode) & ~_SPECIAL_BITS & 0o777, dir_fd=sink.staging.fd)
-    sink.staging.publish(name, destination.path)
-    return entry.size, entry.sha256
+    return Staged(name, (entry.size, entry.sha256))
 
 
 def _tar_members(view: ImageView, chosen: Chosen) -> list[tuple[int, Entry]]:
+    """The entries the tar holds, hard links last: a tar reader resolves a hard link against
+    the members before it, and its target may come later (sorted paths, a lower layer)."""
     root = chosen.entry.path
     if chosen.layer_asked:
         layer = chosen.version.layer
         listing = view.listings[layer]
-        return [(layer, e) for e in listing.entries if is_within(e.path, root)]
-    return [(v.layer, v.entry) for v in view.fs.entries(root) if v.entry is not None]
+        members = [(layer, e) for e in listing.entries if is_within(e.path, root)]
+    else:
+        members = [(v.layer, v.entry) for v in view.fs.entries(root) if v.entry is not None]
+    links = [member for member in members if member[1].kind is EntryKind.HARDLINK]
+    return [member for member in members if member[1].kind is not EntryKind.HARDLINK] + links
 
 
-def _publish_tar(
-    view: ImageView, chosen: Chosen, sink: CopySink, destination: Destination
-) -> tuple[int, str]:
+def _stage_tar(view: ImageView, chosen: Chosen, sink: CopySink) -> Staged:
     root = chosen.entry.path
     base = root.rsplit("/", 1)[0]
     staging = sink.staging
@@ -280,9 +375,7 @@ def _publish_tar(
             staged = _staged(view, layer, entry, sink)
             with open(os.open(staged, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=staging.fd), "rb") as f:
                 tar.addfile(info, f)
-    size, sha256 = _digest_of(staging, name)
-    staging.publish(name, destination.path)
-    return size, sha256
+    return Staged(name, _digest_of(staging, name))
 
 
 def _digest_of(staging: Staging, name: str) -> tuple[int, str]:
@@ -295,6 +388,12 @@ def _digest_of(staging: Staging, name: str) -> tuple[int, str]:
 
 
 def _tar_info(entry: Entry, base: str) -> tarfile.TarInfo:
+    """The member for `entry`, named relative to `base` (the extracted directory's parent).
+
+    A hard link names its target the same way (posixpath.relpath): every member's name starts
+    with the directory's own name, so a target outside the directory (`../etc/passwd`,
+    `bin/sh`) names no member, never another one. A device number too large for the header
+    goes in the PAX records star and libarchive read (SCHILY.devmajor, SCHILY.devminor)."""
     info = tarfile.TarInfo(entry.path[len(base) :].lstrip("/") or ".")
     info.type = _TAR_TYPES.get(entry.kind, tarfile.REGTYPE)
     info.mode = entry.mode & 0o7777
@@ -303,10 +402,16 @@ def _tar_info(entry: Entry, base: str) -> tarfile.TarInfo:
     info.mtime = int(entry.mtime)
     info.size = entry.size if entry.kind is EntryKind.FILE else 0
     if entry.kind is EntryKind.HARDLINK:
-        info.linkname = entry.link[len(base) :].lstrip("/")
+        info.linkname = posixpath.relpath(entry.link, base or "/")
     elif entry.kind is EntryKind.SYMLINK:
         info.linkname = entry.link
-    info.devmajor, info.devminor = entry.device
+    records: dict[str, str] = {}
+    for field_name, number in zip(("devmajor", "devminor"), entry.device, strict=True):
+        if 0 <= number < _USTAR_DEVICE_LIMIT:
+            setattr(info, field_name, number)
+        else:
+            records[f"SCHILY.{field_name}"] = str(number)
+    info.pax_headers = records
     return info
 
 
@@ -371,10 +476,10 @@ def _not_applied(entry: Entry) -> list[str]:
     return left
 
 
-def write_custody(staging: Staging, document: dict[str, Any]) -> None:
-    """DEST.custody.json, written like DEST (staged, then renamed)."""
+def stage_custody(staging: Staging, document: dict[str, Any]) -> str:
+    """DEST.custody.json, staged like DEST (Staging.install renames both into place)."""
     name, fd = staging.new_file()
-    with open(fd, "wb") as handle:
+    with writing(staging.destination), open(fd, "wb") as handle:
         handle.write(json.dumps(document, indent=2, sort_keys=True).encode() + b"\n")
-    os.chmod(name, 0o644, dir_fd=staging.fd)
-    staging.publish(name, staging.destination.custody)
+        os.fchmod(handle.fileno(), 0o644)
+    return name

@@ -94,3 +94,24 @@ def test_fail_on_new_makes_diff_a_build_gate(
     capsys.readouterr()
     assert main(["diff", good, bad, "-q", "-f", "md"]) == 0
     assert capsys.readouterr().out.startswith("# diff: registry.example.com/shop/app:1.2.3")
+
+
+def test_names_in_a_markdown_diff_cannot_load_a_remote_image_link_or_strike_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A report.md is read rendered (a code review, a wiki): a file name, label or history
+    line from the image must render as its own text, never as an image fetched from the
+    attacker's server when the report is opened, a link, or struck-out/bold text."""
+    good = packaged.dpkg_image()
+    hostile = "![seen](https://attacker.example/p.png)[docs](https://attacker.example/) ~~ok~~"
+    layer = LayerSpec((FileSpec(f"app/{hostile}", b"x"),), created_by=f"RUN {hostile}")
+    bad = replace(good, layers=(*good.layers, layer), labels={"note": hostile})
+    old = write_docker_archive([good], tmp_path / "good.tar")
+    new = write_docker_archive([bad], tmp_path / "bad.tar")
+    assert main(["diff", str(old), str(new), "-f", "md", "-q"]) == 0
+    diff_md = capsys.readouterr().out
+    assert main(["timeline", str(new), "-f", "md", "-q"]) == 0
+    timeline_md = capsys.readouterr().out
+    for report in (diff_md, timeline_md):
+        assert "![seen]" not in report and "[docs]" not in report and "~~ok" not in report
+        assert "!\\[seen\\](https://attacker.example/p.png)" in report

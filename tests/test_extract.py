@@ -3,17 +3,33 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import resource
+import signal
 import stat
+import subprocess
+import sys
 import tarfile
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from analyzer import cli
+from analyzer import extract as extract_module
 from analyzer.cli import main
+from analyzer.extract import choose
 from fixtures.example import fake_elf, fake_private_key
+from fixtures.formats import write_docker_archive
+from fixtures.hostile_layers import write_archive_with_layer
+from fixtures.secret_image import GITHUB_TOKEN
+from fixtures.spec import FileSpec, ImageSpec, LayerSpec
+from fixtures.tarwriter import END_OF_ARCHIVE, base256, raw_header, tar_bytes
 
 
 def extract(*argv: str) -> int:
@@ -149,3 +165,209 @@ def test_the_root_is_the_whole_final_tree_as_a_tar(built: dict[str, Path], tmp_p
         names = set(tar.getnames())
     assert {"app/setuid-helper", "bin/busybox", "etc/os-release"} <= names
     assert "app/id_rsa" not in names and "." not in names
+
+
+# -- hostile destinations, entries and disks (issue 13, third round) ---------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _layered(tmp_path: Path, entries: tuple[FileSpec, ...]) -> Path:
+    """An archive of the example base layer and one layer of `entries`."""
+    return write_archive_with_layer(tmp_path / "image.tar", tar_bytes(entries), "none")
+
+
+@pytest.mark.parametrize("name", ["a" * 250, "/"])
+def test_a_dest_the_filesystem_cannot_name_is_refused_in_one_line_before_the_read(
+    built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """A 250-character DEST fits NAME_MAX but its custody record (13 characters longer) does
+    not; `/` names no file at all."""
+    dest = tmp_path / name if name != "/" else Path(name)
+    assert extract(str(built["example"]), "/etc/os-release", "-o", str(dest)) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("image-audit: error: ") and err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def _file_limit(limit: int) -> Callable[[], None]:
+    def apply() -> None:
+        """In the child: files may not grow past `limit` bytes (a full disk, for root too)."""
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG from write() instead of a kill
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def _extract_with_file_limit(limit: int, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "analyzer", "extract", *argv, "-q"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_file_limit(limit),
+        check=False,
+    )
+
+
+def test_a_full_disk_while_copying_is_one_line_exit_2_and_leaves_nothing(
+    built: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    proc = _extract_with_file_limit(16, str(built["example"]), "/app", "-o", str(out / "app.tar"))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "too large" in proc.stderr and list(out.iterdir()) == []
+
+
+def test_a_forced_extract_that_cannot_write_its_custody_keeps_the_earlier_pair(
+    tmp_path: Path,
+) -> None:
+    """DEST and DEST.custody.json describe each other: when the custody record cannot be
+    written (the disk fills after the small file), the earlier DEST stays beside its record."""
+    archive = _layered(tmp_path, (FileSpec("d", kind="dir"), FileSpec("d/f", b"hello\n")))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "f").write_bytes(b"earlier")
+    (out / "f.custody.json").write_bytes(b'{"earlier": true}')
+    proc = _extract_with_file_limit(256, str(archive), "/d/f", "-o", str(out / "f"), "--force")
+    assert proc.returncode == 2 and "too large" in proc.stderr, proc.stderr
+    assert (out / "f").read_bytes() == b"earlier"
+    assert (out / "f.custody.json").read_bytes() == b'{"earlier": true}'
+    assert sorted(p.name for p in out.iterdir()) == ["f", "f.custody.json"]
+
+
+def test_a_device_number_too_large_for_a_tar_header_is_kept_in_pax_records(
+    tmp_path: Path,
+) -> None:
+    """GNU base-256 lets a layer store any device number; the tar written for a directory
+    keeps it in the records star and libarchive read instead of failing on it."""
+    device = raw_header(
+        b"dev/huge", typeflag=b"3", fields={329: base256(1 << 40, 8), 337: base256(-1, 8)}
+    )
+    layer = tar_bytes([FileSpec("dev", kind="dir")]).removesuffix(END_OF_ARCHIVE)
+    archive = write_archive_with_layer(
+        tmp_path / "image.tar", layer + device + END_OF_ARCHIVE, "none"
+    )
+    dest = tmp_path / "dev.tar"
+    assert extract(str(archive), "/dev", "-o", str(dest)) == 0
+    with tarfile.open(dest) as tar:
+        member = tar.getmember("dev/huge")
+    assert member.ischr()
+    assert member.pax_headers["SCHILY.devmajor"] == str(1 << 40)
+    assert member.pax_headers["SCHILY.devminor"] == "-1"
+
+
+def test_a_hard_link_in_an_extracted_directory_names_its_own_target_and_reads_back(
+    tmp_path: Path,
+) -> None:
+    """Members are named relative to the directory's parent (`lib/x` for /usr/lib/x). A hard
+    link to a file outside the directory climbs out (`../opt/lib/x`), never naming another
+    member; one to a file inside comes after its target, so a tar reader resolves it."""
+    archive = _layered(
+        tmp_path,
+        (
+            FileSpec("opt", kind="dir"),
+            FileSpec("opt/lib", kind="dir"),
+            FileSpec("opt/lib/x", b"outside bytes\n"),
+            FileSpec("usr", kind="dir"),
+            FileSpec("usr/lib", kind="dir"),
+            FileSpec("usr/lib/z", b"inside bytes\n"),
+            FileSpec("usr/lib/a", kind="hardlink", link="usr/lib/z"),
+            FileSpec("usr/lib/x", b"a different file\n"),
+            FileSpec("usr/lib/h", kind="hardlink", link="opt/lib/x"),
+        ),
+    )
+    dest = tmp_path / "lib.tar"
+    assert extract(str(archive), "/usr/lib", "-o", str(dest)) == 0
+    with tarfile.open(dest) as tar:
+        names = tar.getnames()
+        assert tar.getmember("lib/h").linkname == "../opt/lib/x"
+        assert tar.getmember("lib/a").linkname == "lib/z"
+        linked = tar.extractfile("lib/a")
+        assert linked is not None and linked.read() == b"inside bytes\n"
+    assert names.index("lib/a") > names.index("lib/z")
+
+
+@pytest.mark.parametrize("appears", ["dest", "custody"])
+def test_a_dest_that_appears_during_the_read_is_not_replaced_without_force(
+    built: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    appears: str,
+) -> None:
+    """Another extract to the same DEST finished while this one read the archive: without
+    --force its file and custody record stay, as a pair, and this run writes nothing."""
+    dest = tmp_path / "helper"
+    other = {"dest": dest, "custody": tmp_path / "helper.custody.json"}[appears]
+
+    def other_run_finishes(*args: Any) -> Any:
+        other.write_bytes(b"the other run's")
+        return choose(*args)
+
+    monkeypatch.setattr(cli, "choose", other_run_finishes)
+    assert extract(str(built["example"]), "/app/setuid-helper", "-o", str(dest)) == 2
+    assert "appeared while this run read the archive" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == [other.name]
+    assert other.read_bytes() == b"the other run's"
+
+
+def test_messages_naming_the_image_s_links_and_tags_pass_its_redactor(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A token the scan recognises (in a .env) is not printed in full when a refused extract
+    names a symlink's or hard link's target, or the tags of an archive's several images."""
+    layer = LayerSpec(
+        (
+            FileSpec("app", kind="dir"),
+            FileSpec("app/.env", f"GITHUB_TOKEN={GITHUB_TOKEN}\n".encode()),
+            FileSpec(f"app/{GITHUB_TOKEN}", b"x"),
+            FileSpec("app/l", kind="symlink", link=f"/run/{GITHUB_TOKEN}"),
+            FileSpec("app/h", kind="hardlink", link=f"app/{GITHUB_TOKEN}"),
+        )
+    )
+    one = ImageSpec(layers=(layer,), repo_tags=(f"leak/{GITHUB_TOKEN.lower()}:1",))
+    two = replace(one, repo_tags=("other:1",), architecture="arm64")
+    single = write_docker_archive([one], tmp_path / "one.tar")
+    several = write_docker_archive([one, two], tmp_path / "two.tar")
+    for archive, path in ((single, "/app/l"), (single, "/app/h"), (several, "/app/.env")):
+        assert extract(str(archive), path, "-o", str(tmp_path / "x")) == 2
+        err = capsys.readouterr().err
+        assert GITHUB_TOKEN not in err and GITHUB_TOKEN.lower() not in err
+        assert err.startswith("image-audit: error: ") and "ghp_" in err
+    assert main(["diff", str(several), str(single), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert "holds 2 images" in err and GITHUB_TOKEN.lower() not in err
+
+
+def test_a_layer_that_stores_a_path_twice_gives_a_tar_with_both_copies(tmp_path: Path) -> None:
+    """A tar may hold a path twice (the later one wins when unpacked): `--layer N` of the
+    directory gives both members as the layer stored them, instead of refusing."""
+    archive = _layered(
+        tmp_path,
+        (FileSpec("d", kind="dir"), FileSpec("d/f", b"first\n"), FileSpec("d/f", b"second\n")),
+    )
+    dest = tmp_path / "d.tar"
+    assert extract(str(archive), "/d", "--layer", "1", "-o", str(dest)) == 0
+    with tarfile.open(dest) as tar:
+        copies = [tar.extractfile(m) for m in tar.getmembers() if m.name == "d/f"]
+        assert [c.read() for c in copies if c is not None] == [b"first\n", b"second\n"]
+
+
+def test_a_directory_someone_else_keeps_locked_is_an_error_not_a_hang(
+    built: dict[str, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(extract_module, "_LOCK_WAIT", 0.2)
+    held = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert extract(str(built["example"]), "/etc/os-release", "-o", str(tmp_path / "x")) == 2
+    finally:
+        os.close(held)
+    assert "stayed locked by another process" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

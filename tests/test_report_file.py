@@ -3,6 +3,7 @@ a symlink, never the input or a directory (the evidence bundle is `--bundle DIR`
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import stat
@@ -14,7 +15,9 @@ import pytest
 
 from analyzer.bundle import outfile
 from analyzer.cli import main
+from analyzer.vulndb import import_sources
 from fixtures.leaky_image import SECRETS, write_leaky_image
+from tests.vulndb.records import osv
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -190,6 +193,36 @@ def test_the_input_itself_is_refused(
     code, _, err = run(capsys, "inspect", str(archive), "-o", str(archive))
     assert code == 2 and one_line_error(err) and "is the input" in err
     assert archive.read_bytes() == before
+
+
+@pytest.mark.parametrize("which", ["old", "new", "suppressions", "vuln-db"])
+def test_every_input_of_the_command_is_refused_not_only_the_first(
+    built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], which: str
+) -> None:
+    """`diff OLD NEW -o OLD` replaced the old image with the report (only an `archive` was
+    compared); the suppression file and the vulnerability database are inputs too."""
+    old, new = tmp_path / "old.tar", tmp_path / "new.tar"
+    old.write_bytes(built["example"].read_bytes())
+    new.write_bytes(built["docker-legacy"].read_bytes())
+    (tmp_path / "accepted.toml").write_text("")
+    (tmp_path / "r.json").write_text(json.dumps(osv("PYSEC-1", "PyPI", "foo", [])))
+    import_sources([tmp_path / "r.json"], tmp_path / "db")
+    argv = {
+        "old": ["diff", str(old), str(new), "-o", str(old)],
+        "new": ["diff", str(old), str(new), "-o", str(new)],
+        "suppressions": ["scan", str(old), "--suppressions", str(tmp_path / "accepted.toml")],
+        "vuln-db": ["scan", str(old), "--vuln-db", str(tmp_path / "db")],
+    }[which]
+    target = {
+        "suppressions": tmp_path / "accepted.toml",
+        "vuln-db": tmp_path / "db" / "vulndb.sqlite",
+    }
+    if which in target:
+        argv += ["-o", str(target[which])]
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and one_line_error(err) and "input" in err, err
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
 
 
 def test_a_file_inside_an_input_directory_is_refused(

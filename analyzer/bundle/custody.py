@@ -37,8 +37,11 @@ def utc_now() -> datetime.datetime:
     if epoch is not None:
         try:
             return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
-        except ValueError:
-            raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds") from None
+        except (ValueError, OverflowError, OSError):  # not a number, or past year 9999
+            raise UsageError(
+                f"SOURCE_DATE_EPOCH={printable(epoch[:40])} is not a number of seconds since "
+                "1970 naming a date in the years 1 to 9999"
+            ) from None
     return datetime.datetime.now(datetime.UTC)
 
 

@@ -8,8 +8,10 @@ one file:
   and the failed run would leave a whole bundle), or the same path. Refused before the long work.
 - FILE itself may not be a symlink (it would send the report elsewhere), a directory (before
   --bundle DIR existed, `-o DIR` wrote the evidence bundle: the error says to use --bundle), a
-  FIFO or a device, the input, or inside an input directory. Its parent must exist and be
-  writable; the parent may be a symlink: that is where the user chose to write.
+  FIFO or a device, an input, or inside an input directory: every input the command reads (the
+  archive, both images of `diff`, the suppression file, the vulnerability database), not only
+  the first (`diff OLD NEW -o OLD` replaced the old image with the report). Its parent must
+  exist and be writable; the parent may be a symlink: that is where the user chose to write.
 - The text is written to a new private file beside FILE (O_CREAT|O_EXCL|O_NOFOLLOW, so nothing
   existing is written through), flushed to disk, then renamed onto FILE: a reader sees the old
   file or the new one, never half of one. Any failure, KeyboardInterrupt, SIGTERM and SIGHUP
@@ -24,7 +26,7 @@ import errno
 import os
 import secrets
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,10 +48,10 @@ class ReportFile:
 
 
 def check_report_file(
-    path: Path, source: Path | None = None, bundle: Path | None = None
+    path: Path, sources: Sequence[Path] = (), bundle: Path | None = None
 ) -> ReportFile:
-    """Refuse a FILE that cannot be written safely (see the module docstring), or that lies in
-    the `bundle` directory; nothing is created yet."""
+    """Refuse a FILE that cannot be written safely (see the module docstring): one that is or
+    lies in any of the inputs `sources`, or in the `bundle` directory; nothing is created yet."""
     target = Path(os.path.abspath(path))
     if bundle is not None:
         _refuse_inside_bundle(target, bundle)
@@ -57,7 +59,7 @@ def check_report_file(
     try:
         mode = _existing_mode(target)
         _check_parent(target)
-        if source is not None:
+        for source in sources:
             refuse_overlap(target, source, "the report")
     except OSError as exc:
         raise OutputError(f"cannot write the report to {shown(target)}: {why(exc)}") from None

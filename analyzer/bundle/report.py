@@ -60,16 +60,24 @@ def report_document(
     }
 
 
+_MD_ESCAPED = str.maketrans({char: "\\" + char for char in "\\|<[]`*_~#"})
+"""Markdown syntax a name could use: cells and columns (|), raw HTML (<), links and remote
+images ([), code spans, emphasis and strikethrough (` * _ ~), headings (#)."""
+
+
 def md_cell(value: object) -> str:
     r"""Markdown text from any string (archive strings included), for a table cell or a line:
-    one printable line, with backslashes, pipes and `<` escaped so that no name can end a cell
-    early, forge a column or row, or open raw HTML.
+    one printable line in which every character of Markdown syntax is backslash-escaped
+    (CommonMark renders an escaped punctuation character as itself), so that no name can end a
+    cell early, forge a column or row, open raw HTML, load a remote image when the report is
+    viewed, link anywhere, or strike out, embolden or hide text (`__pycache__` stays itself).
 
     >>> print(md_cell("a|b\n<img> c:\\"))
     a\|b\\x0a\<img> c:\\
+    >>> print(md_cell("![x](https://e.example/p.png) ~~fixed~~ __init__"))
+    !\[x\](https://e.example/p.png) \~\~fixed\~\~ \_\_init\_\_
     """
-    text = printable(str(value))
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "\\<")
+    return printable(str(value)).translate(_MD_ESCAPED)
 
 
 def _row(cells: list[object]) -> str:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import lzma
 import os
 import stat
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,16 @@ MAX_DOCUMENT_BYTES = 64 << 20
 """The largest document read (OSV's biggest records are a few MB; a secdb file about 1 MB)."""
 _SUFFIXES = (".json", ".yaml", ".yml")
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_DAMAGED_MEMBER = (
+    zipfile.BadZipFile,
+    OSError,
+    NotImplementedError,
+    EOFError,
+    RuntimeError,  # encrypted
+    zlib.error,  # deflate data that does not decode
+    lzma.LZMAError,
+)
+"""What reading one damaged zip member raises: the member is skipped with a note."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,13 +74,17 @@ def source_sha256(path: Path) -> str:
     lines (as sha256sum prints them) for the files it reads."""
     if not path.is_dir():
         digest = hashlib.sha256()
-        with path.open("rb") as stream:
-            while chunk := stream.read(1 << 20):
-                digest.update(chunk)
+        try:
+            with path.open("rb") as stream:
+                while chunk := stream.read(1 << 20):
+                    digest.update(chunk)
+        except OSError as error:
+            raise UsageError(f"{path}: cannot be read ({error.strerror})") from None
         return digest.hexdigest()
     lines = sorted(
         f"{source_sha256(file)}  {file.relative_to(path).as_posix()}\n"
         for file in _folder_files(path)
+        if os.access(file, os.R_OK)  # one that cannot be read was skipped with a note
     )
     return hashlib.sha256("".join(lines).encode()).hexdigest()
 
@@ -115,8 +131,12 @@ def _folder(root: Path, notes: list[str]) -> Iterator[Document]:
 
 
 def _read_file(path: Path, notes: list[str]) -> bytes | None:
-    with path.open("rb") as stream:
-        data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_DOCUMENT_BYTES + 1)
+    except OSError as error:
+        notes.append(f"{path}: cannot be read ({error.strerror}); skipped")
+        return None
     if len(data) > MAX_DOCUMENT_BYTES:
         notes.append(f"{path}: larger than {MAX_DOCUMENT_BYTES >> 20} MiB; skipped")
         return None
@@ -139,7 +159,7 @@ def _zip(path: Path, notes: list[str]) -> Iterator[Document]:
             try:
                 with archive.open(info) as member:
                     data = member.read(MAX_DOCUMENT_BYTES + 1)
-            except (zipfile.BadZipFile, OSError, NotImplementedError, EOFError) as error:
+            except _DAMAGED_MEMBER as error:
                 notes.append(f"{where}: cannot be read ({error}); skipped")
                 continue
             if len(data) > MAX_DOCUMENT_BYTES:

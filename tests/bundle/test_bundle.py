@@ -13,10 +13,12 @@ import jsonschema
 import pytest
 
 from analyzer.bundle.copies import document_copy, scrubbed_document
+from analyzer.bundle.custody import utc_now
 from analyzer.bundle.cyclonedx import cyclonedx_errors
 from analyzer.bundle.report import canonical_json
 from analyzer.bundle.sarif import sarif_errors
 from analyzer.cli import main
+from analyzer.errors import UsageError
 from fixtures.docker import docker_legacy_content
 from fixtures.leaky_image import FILE_TOKEN, leaky_image
 from fixtures.outer import write_tar_archive
@@ -262,3 +264,12 @@ def test_an_oci_layout_holding_a_name_that_is_not_utf8_is_hashed_by_its_exact_by
     custody = json.loads((out / "custody.json").read_bytes())
     assert custody["input"]["sha256"] == hashlib.sha256(listing).hexdigest()
     assert main(["verify", str(out), str(layout)]) == 0
+
+
+@pytest.mark.parametrize("epoch", ["99999999999999999999", "9" * 400, "-99999999999"])
+def test_a_source_date_epoch_past_the_calendar_is_a_usage_error(
+    monkeypatch: pytest.MonkeyPatch, epoch: str
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    with pytest.raises(UsageError, match="SOURCE_DATE_EPOCH"):
+        utc_now()
