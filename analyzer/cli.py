@@ -37,7 +37,7 @@ from analyzer.detectors.packages import origin_store
 from analyzer.diff import diff_document, new_at_or_above
 from analyzer.diff_views import diff_markdown, diff_text
 from analyzer.document_scrub import Scrub
-from analyzer.errors import AnalyzerError, UsageError
+from analyzer.errors import AnalyzerError, LimitExceeded, UsageError
 from analyzer.extract import (
     CopySink,
     Destination,
@@ -407,8 +407,15 @@ def run_timeline(args: argparse.Namespace, layout: Layout) -> Results:
 def run_diff(args: argparse.Namespace, layout: Layout) -> Results:
     """`image-audit diff OLD NEW`: layers, files, packages, findings and config that changed."""
     vuln_db = _open_vulndb(args.vuln_db)
+    # both images are held at once: they share --max-entries, so that diff stays within the
+    # memory one scan at the limit needs
+    limits = replace(_limits(args), max_entries=max(1, args.max_entries // 2))
     try:
-        old, new = (_one_image(args, archive, vuln_db) for archive in (args.old, args.new))
+        old, new = (_one_image(args, a, vuln_db, limits) for a in (args.old, args.new))
+    except LimitExceeded as exc:
+        raise LimitExceeded(
+            f"{exc} (diff holds both images at once: each may use half of --max-entries)"
+        ) from exc
     finally:
         if vuln_db is not None:
             vuln_db.close()
@@ -431,14 +438,16 @@ def _open_vulndb(folder: Path | None) -> VulnDb | None:
     return open_vulndb(folder)
 
 
-def _one_image(args: argparse.Namespace, archive: Path, vuln_db: VulnDb | None) -> ImageReport:
+def _one_image(
+    args: argparse.Namespace, archive: Path, vuln_db: VulnDb | None, limits: Limits
+) -> ImageReport:
     progress = _progress(args)
     try:
         progress.start(f"reading {archive.name}")
         result = scan_archive(
             archive,
             platform=args.platform,
-            limits=_limits(args),
+            limits=limits,
             options=ScanOptions(vuln_db=vuln_db),
             progress=progress,
         )

@@ -115,3 +115,23 @@ def test_names_in_a_markdown_diff_cannot_load_a_remote_image_link_or_strike_text
     for report in (diff_md, timeline_md):
         assert "![seen]" not in report and "[docs]" not in report and "~~ok" not in report
         assert "!\\[seen\\](https://attacker.example/p.png)" in report
+
+
+def test_the_two_images_of_a_diff_share_the_entry_limit(
+    builds: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """diff holds both images at once, so each may use half of --max-entries: at the limit the
+    memory stays that of one scan. An image over its half is a clear error, not a crash."""
+    good, _ = builds
+    low, high = 1, 10_000  # the fewest entries `inspect` accepts for this image
+    while low < high:
+        middle = (low + high) // 2
+        fits = main(["inspect", str(good), "-q", "--max-entries", str(middle)]) == 0
+        low, high = (low, middle) if fits else (middle + 1, high)
+    capsys.readouterr()
+    needed = low
+    assert main(["diff", str(good), str(good), "-q", "--max-entries", str(2 * needed)]) == 0
+    capsys.readouterr()
+    assert main(["diff", str(good), str(good), "-q", "--max-entries", str(needed)]) == 2
+    message = capsys.readouterr().err
+    assert "each may use half of --max-entries" in message and message.count("\n") == 1
