@@ -46,6 +46,7 @@ from analyzer import __version__
 from analyzer.bundle.custody import input_facts, utc_now
 from analyzer.bundle.interrupts import STOPPING
 from analyzer.bundle.outdir import refuse_overlap, shown, why
+from analyzer.bundle.outfile import check_parent
 from analyzer.errors import OutputError, UsageError
 from analyzer.filesystem.content import ContentConsumer, PendingFile
 from analyzer.filesystem.model import Change, Entry, EntryKind, Version
@@ -95,11 +96,7 @@ def check_destination(dest: Path, force: bool, source: Path) -> Destination:
 
 
 def _check_place(target: Path, custody: Path, force: bool) -> None:
-    parent = target.parent
-    if not parent.is_dir():
-        raise OutputError(f"{shown(parent)} is not an existing directory; create it first")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise OutputError(f"cannot write in {shown(parent)} (read-only or no permission)")
+    check_parent(target)
     for path in (target, custody):
         try:
             found = os.lstat(path)

@@ -58,7 +58,7 @@ def check_report_file(
         _refuse_bundle_inside(target, bundle)
     try:
         mode = _existing_mode(target)
-        _check_parent(target)
+        check_parent(target)
         for source in sources:
             refuse_overlap(target, source, "the report")
     except OSError as exc:
@@ -86,7 +86,8 @@ def _existing_mode(path: Path) -> int | None:
     return stat.S_IMODE(found.st_mode)
 
 
-def _check_parent(path: Path) -> None:
+def check_parent(path: Path) -> None:
+    """Refuse a file whose directory does not exist or cannot be written in (one line)."""
     parent = path.parent
     if not parent.is_dir():
         raise OutputError(
