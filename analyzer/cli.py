@@ -53,6 +53,7 @@ from analyzer.filesystem.paths import normalize
 from analyzer.findings.model import Severity
 from analyzer.findings.suppress import load_suppressions
 from analyzer.image.label import image_label
+from analyzer.image.model import Image
 from analyzer.inspection import Inspection, inspect_archive
 from analyzer.limits import Limits
 from analyzer.listing import (
@@ -360,15 +361,10 @@ def _extract_into(args: argparse.Namespace, path: str, destination: Destination)
     try:
         sink = CopySink(staging, path)
         seen = _read(args, [sink])
-        if len(seen.read.images) != 1:
-            labels = ", ".join(
-                scrub(image_label(v.image.refs, v.image.config_digest))
-                for v, scrub in zip(seen.read.images, seen.scrubs, strict=True)
-            )
-            raise UsageError(
-                f"the archive holds {len(seen.read.images)} images ({labels}); extract reads "
-                "one: choose it with --platform"
-            )
+        images = zip(seen.read.images, seen.scrubs, strict=True)
+        _only_one(
+            [(view.image, scrub) for view, scrub in images], "the archive", "extract reads one"
+        )
         [view], [scrub] = seen.read.images, seen.scrubs
         try:  # the message names the image's paths and link targets: they pass its redactor
             chosen = choose(view, path, args.layer)
@@ -453,16 +449,23 @@ def _one_image(
         )
     finally:
         progress.finish()
-    if len(result.images) != 1:
-        labels = ", ".join(
-            r.scrub(image_label(r.view.image.refs, r.view.image.config_digest))
-            for r in result.images
-        )
-        raise UsageError(
-            f"{printable(str(archive))}: holds {len(result.images)} images ({labels}); diff "
-            "compares one image with one: choose it with --platform"
-        )
+    _only_one(
+        [(report.view.image, report.scrub) for report in result.images],
+        f"{printable(str(archive))}:",
+        "diff compares one image with one",
+    )
     return result.images[0]
+
+
+def _only_one(images: list[tuple[Image, Callable[[str], str]]], where: str, why: str) -> None:
+    """Refuse an archive that does not hold exactly one image where a command reads one; the
+    images are named by their labels, each through its own redactor (a tag may quote a
+    secret)."""
+    if len(images) != 1:
+        labels = ", ".join(scrub(image_label(i.refs, i.config_digest)) for i, scrub in images)
+        raise UsageError(
+            f"{where} holds {len(images)} images ({labels}); {why}: choose it with --platform"
+        )
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Layout], Results]] = {
