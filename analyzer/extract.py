@@ -49,7 +49,7 @@ from analyzer.bundle.outdir import refuse_overlap, shown, why
 from analyzer.bundle.outfile import check_parent
 from analyzer.errors import OutputError, UsageError
 from analyzer.filesystem.content import ContentConsumer, PendingFile
-from analyzer.filesystem.model import Change, Entry, EntryKind, Version
+from analyzer.filesystem.model import Change, Entry, EntryKind, LayerListing, Version
 from analyzer.filesystem.paths import is_within
 from analyzer.image.label import image_label
 from analyzer.reader import ImageView
@@ -457,7 +457,24 @@ def custody_document(
             "size": written[0],
             "sha256": written[1],
             "not_applied": _not_applied(entry),
+            **_deletions(listing, chosen, scrub),
         },
+    }
+
+
+def _deletions(
+    listing: LayerListing, chosen: Chosen, scrub: Callable[[str], str]
+) -> dict[str, Any]:
+    """For one layer's directory (`--layer N`): what the layer deleted under it, which its tar
+    cannot hold (whiteouts, and directories it made opaque)."""
+    root = chosen.entry.path
+    if chosen.entry.kind is not EntryKind.DIR or not chosen.layer_asked:
+        return {}
+    return {
+        "layer_deletes": {
+            "whiteouts": sorted(scrub(p) for p in listing.whiteouts if is_within(p, root)),
+            "opaque_dirs": sorted(scrub(p) for p in listing.opaque_dirs if is_within(p, root)),
+        }
     }
 
 

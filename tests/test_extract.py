@@ -103,6 +103,21 @@ def test_the_layer_that_stored_a_directory_gives_what_that_layer_held(
         assert member is not None and member.read() == fake_private_key()
 
 
+@pytest.mark.parametrize(
+    ("layer", "whiteouts", "opaque"), [("2", ["/app/id_rsa"], []), ("3", [], ["/app/cache"])]
+)
+def test_a_layer_s_directory_comes_with_what_that_layer_deleted_under_it(
+    built: dict[str, Path], tmp_path: Path, layer: str, whiteouts: list[str], opaque: list[str]
+) -> None:
+    """A tar holds what a layer added; what it deleted (whiteouts, opaque directories) is in
+    the custody record, so the layer's whole change is on record."""
+    dest = tmp_path / f"app{layer}.tar"
+    assert extract(str(built["example"]), "/app", "-o", str(dest), "--layer", layer) == 0
+    custody = json.loads(dest.with_name(dest.name + ".custody.json").read_text())
+    deletes = custody["written"]["layer_deletes"]
+    assert deletes == {"whiteouts": whiteouts, "opaque_dirs": opaque}
+
+
 def test_an_existing_dest_is_refused_unless_forced(
     built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
