@@ -316,13 +316,14 @@ def run_vulndb(args: argparse.Namespace, layout: Layout) -> Results:
     lines = [
         f"{printable(s.path)}: {s.records} records, {s.rejected} rejected, newest "
         f"{printable(s.newest) or 'not dated'}, sha256 {s.sha256}"
-        for s in summary.sources
+        for s in ([] if args.quiet else summary.sources)
     ]
     lines += [f"notice: {printable(n)}" for n in summary.notices]
     if summary.rejected > len(summary.notices):
         lines.append(f"notice: {summary.rejected} bad documents or records in all")
-    lines.append(f"database written to {printable(str(args.to))}")
-    return Results("\n".join(lines) + "\n")
+    if not args.quiet:
+        lines.append(f"database written to {printable(str(args.to))}")
+    return Results("".join(line + "\n" for line in lines))
 
 
 def run_rules(args: argparse.Namespace, layout: Layout) -> Results:

@@ -191,6 +191,9 @@ def _vulndb(vulndb: argparse.ArgumentParser) -> None:
     load.add_argument(
         "--to", type=Path, required=True, metavar="DIR", help="the folder the database goes in"
     )
+    load.add_argument(
+        "-q", "--quiet", action="store_true", help="print only notices (skipped records, errors)"
+    )
 
 
 def _ls(ls: argparse.ArgumentParser) -> None:

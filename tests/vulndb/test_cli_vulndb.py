@@ -37,6 +37,21 @@ def test_import_then_scan_reports_the_vulnerability(
     assert main(["scan", str(archive), "-f", "json", "-q", "--fail-on", "medium"]) == 1
 
 
+def test_a_quiet_import_prints_only_its_notices(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "r.json").write_text(json.dumps(RECORD))
+    (tmp_path / "bad.json").write_text("{")
+    good = str(tmp_path / "r.json")
+    assert main(["vulndb", "import", good, "--to", str(tmp_path / "db"), "-q"]) == 0
+    assert capsys.readouterr().out == ""
+    both = [good, str(tmp_path / "bad.json")]
+    assert main(["vulndb", "import", *both, "--to", str(tmp_path / "d2"), "-q"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines and all(line.startswith("notice: ") for line in lines)
+    assert any("bad.json: not JSON" in line for line in lines)
+
+
 def test_scan_with_a_folder_that_holds_no_database_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
