@@ -46,6 +46,8 @@ from analyzer.inventory import (
 from analyzer.inventory.model import MAX_NOTICES
 from analyzer.inventory.rpmsqlite import packages_rows
 from analyzer.text import printable
+from analyzer.vulndb.sources import Document
+from analyzer.vulndb.store import _document_records
 from tests.mutation import mutated
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "300"))
@@ -169,6 +171,36 @@ def test_python_and_npm_metadata_give_a_package_or_none(data: bytes) -> None:
         package = parse(data)
         if package is not None:
             check_package(package)
+
+
+OSV_JSON = b"""{"schema_version": "1.6.0", "id": "PYSEC-7", "modified": "2026-11-30T00:00:00Z",
+"aliases": ["CVE-2026-1"], "severity": [{"type": "CVSS_V3",
+"score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}],
+"affected": [{"package": {"ecosystem": "Debian:12", "name": "openssl"},
+"ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.0.11-1"}]}],
+"versions": ["3.0.9-1"]}]}"""
+OSV_YAML = b"""id: GHSA-xxxx
+modified: 2026-11-30T00:00:00Z
+affected:
+  - package: {ecosystem: PyPI, name: foo}
+    ranges:
+      - type: ECOSYSTEM
+        events: [{introduced: "0"}, {fixed: "2.0"}]
+"""
+SECDB = b"""{"distroversion": "v3.20", "reponame": "main", "packages": [{"pkg": {"name": "musl",
+"secfixes": {"1.2.5-r1": ["CVE-2025-26519"], "0": ["CVE-2019-0001 CVE-2019-0002"]}}}]}"""
+
+
+@FUZZ
+@given(mutated([OSV_JSON, OSV_YAML, SECDB], [*_INTERESTING, b"&a", b"*a", b"!!python"]))
+def test_vulnerability_documents_give_records_or_notes_never_an_error(data: bytes) -> None:
+    """`vulndb import` reads whatever a source holds: records, or a printable note saying
+    what was skipped; never an exception."""
+    notes: list[str] = []
+    records = _document_records(Document("src.json", data), notes)
+    assert all(record.id for record in records)
+    for note in notes:
+        assert note == printable(note) and len(note) < 2000, note
 
 
 @pytest.fixture(scope="module")
