@@ -48,7 +48,6 @@ from analyzer.secrets.config import ConfigSecret
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.kinds import RULES, rule_for
 from analyzer.secrets.policy import vendor_verdict, verdict
-from analyzer.secrets.pool import ExaminerPool
 from analyzer.secrets.redact import Redacted, redact
 from analyzer.secrets.sink import SecretHit, SecretSink
 
@@ -78,12 +77,8 @@ class SecretDetector:
     @property
     def _sink(self) -> SecretSink:
         if self._secret_sink is None:
-            # The reading process examines files too, so it counts as one of the workers.
             engine = self.engine  # compiled here first, then handed to the workers
-            sink = SecretSink(engine, self._max_file_bytes)
-            if self._workers > 1:
-                sink.use_pool(ExaminerPool(self._workers - 1, sink.examiner))
-            self._secret_sink = sink
+            self._secret_sink = SecretSink(engine, self._max_file_bytes, self._workers)
         return self._secret_sink
 
     def close(self) -> None:

@@ -244,9 +244,9 @@ class SecretSink:
     """A content sink: every regular file in, redacted hits per (layer, path) out.
 
     Files are examined inline until PARALLEL_AFTER bytes have been seen (unless the pool's
-    workers are ready at once, see pool.py); after that they go to the pool of worker processes
-    (when one is given) unless every worker is busy, in which case this process examines the
-    file itself. Small images start fast, large ones use every core.
+    workers are ready at once, see pool.py); after that they go to the pool of `workers` - 1
+    worker processes (this process counts as one) unless every worker is busy, in which case
+    this process examines the file itself. Small images start fast, large ones use every core.
     `complete()` collects the workers' results; call it before reading `hits`.
     """
 
@@ -254,7 +254,7 @@ class SecretSink:
         self,
         engine: SecretEngine,
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
-        pool: ExaminerPool | None = None,
+        workers: int = 1,
     ) -> None:
         self.examiner = Examiner(engine)
         self.max_file_bytes = max_file_bytes
@@ -265,11 +265,8 @@ class SecretSink:
         self.stats = SinkStats()
         self._seen: dict[CacheKey, tuple[SecretHit, ...]] = {}
         self._pending: dict[CacheKey, list[Where]] = {}
-        self._pool = pool
-
-    def use_pool(self, pool: ExaminerPool) -> None:
-        """Hand files to `pool` from now on (made with this sink's examiner, see pool.py)."""
-        self._pool = pool
+        # made last: forked workers inherit this examiner (see pool.py)
+        self._pool = ExaminerPool(workers - 1, self.examiner) if workers > 1 else None
 
     def open(self, layer_digest: str, entry: PendingFile) -> _Buffer | None:
         """Every non-empty regular file up to the size limit."""
