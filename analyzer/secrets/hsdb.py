@@ -185,14 +185,10 @@ def _compile(hs: Any, key: ShapeKey, accepted: set[int], *, wide: bool) -> Any:
     opt-in cache, when there are (analyzer.secrets.hscache)."""
     expressions = _expressions(hs, key, accepted, wide=wide)
     ident = _ident(expressions)
-    path = hscache.cache_file(hs, ident)
-    for stored in (path, hscache.installed_file(hs, ident)):
-        if stored is not None and (cached := hscache.load(hs, stored, accepted)) is not None:
-            return cached
-    database = _compile_now(hs, expressions, accepted)
-    if path is not None and database is not None:
-        hscache.store(hs, path, database, accepted)
-    return database
+    cache = hscache.cache_file(hs, ident)
+    return _stored_or_compiled(
+        hs, expressions, accepted, (cache, hscache.installed_file(hs, ident)), cache
+    )
 
 
 def prepare_installed(hs: Any, key: ShapeKey) -> list[Path]:
@@ -203,12 +199,27 @@ def prepare_installed(hs: Any, key: ShapeKey) -> list[Path]:
         accepted = set(range(len(key)))
         expressions = _expressions(hs, key, accepted, wide=wide)
         path = hscache.installed_folder() / hscache.file_name(hs, _ident(expressions))
-        if hscache.load(hs, path, set(accepted)) is None:
-            database = _compile_now(hs, expressions, accepted)
-            if database is not None:
-                hscache.store(hs, path, database, accepted)
+        _stored_or_compiled(hs, expressions, accepted, (path,), path)
         files.append(path)
     return files
+
+
+def _stored_or_compiled(
+    hs: Any,
+    expressions: dict[int, tuple[bytes, int]],
+    accepted: set[int],
+    stored: Sequence[Path | None],
+    keep: Path | None,
+) -> Any:
+    """The first of the `stored` databases that loads, else one compiled now and kept in
+    `keep` (when given)."""
+    for path in stored:
+        if path is not None and (found := hscache.load(hs, path, accepted)) is not None:
+            return found
+    database = _compile_now(hs, expressions, accepted)
+    if keep is not None and database is not None:
+        hscache.store(hs, keep, database, accepted)
+    return database
 
 
 def _expressions(
