@@ -18,14 +18,15 @@ from analyzer.secrets import hscache, hsdb
 
 
 def prepare() -> list[str]:
-    """Compile (or find) the ASCII and the wide database of the default shapes; their files."""
+    """Compile (or find) the ASCII and the wide database of each pattern set of the default
+    prefilter (its shapes, its line checks); their files."""
     from analyzer.secrets.engine import SecretEngine  # noqa: PLC0415 - configures detect-secrets
 
     hs = hsdb.hyperscan_module()
     if hs is None:  # pragma: no cover - hyperscan is a dependency
         return []
-    key = hsdb.shape_key(SecretEngine().prefilter.shapes)
-    written = [str(path) for path in hsdb.prepare_installed(hs, key)]
+    keys = SecretEngine().prefilter.database_keys
+    written = [str(path) for key in keys for path in hsdb.prepare_installed(hs, key)]
     for stale in hscache.installed_folder().glob("hsdb-*.bin"):
         if str(stale) not in written:
             stale.unlink(missing_ok=True)

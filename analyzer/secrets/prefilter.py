@@ -19,7 +19,11 @@ from dataclasses import dataclass
 from typing import Any, AnyStr
 
 from analyzer.secrets import hsdb
-from analyzer.secrets.dscompat.dsplugins import KEYWORD_DENYLIST, exceeds_entropy
+from analyzer.secrets.dscompat.dsplugins import (
+    KEYWORD_DENYLIST,
+    exceeds_entropy,
+    keyword_line_regexes,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +104,44 @@ def _entropy_shape(plugin: Any) -> Shape:
     return Shape(f"'{run}'|\"{run}\"", 0, type(plugin).__name__, entropy=plugin)
 
 
+class LineCheck:
+    """The regexes a plugin searches each line with, where its shape alone says little: a
+    line the keyword plugin's keyword list hits (most are prose or code naming a password)
+    gives it a finding only if one of its assignment regexes matches the line. Asked per
+    candidate line, with hyperscan where there is (in prefilter mode, so a superset: only
+    the plugin itself decides), else with the regexes themselves."""
+
+    def __init__(self, regexes: Sequence[re.Pattern[str]], hs: Any) -> None:
+        self.regexes = tuple(regexes)
+        self.key: hsdb.ShapeKey = tuple((r.pattern, r.flags) for r in self.regexes)
+        self._databases = hsdb.databases(hs, self.key) if hs else None
+
+    def may_match(self, line: str) -> bool:
+        """False only when no regex can match the line."""
+        databases = self._databases
+        if databases is None:
+            return any(regex.search(line) for regex in self.regexes)
+        ascii = line.isascii()
+        database, held = (databases.ascii, databases.accepted) if ascii else databases.wide
+        if database is not None and _scan_hits(database, line.encode("utf-8", "surrogatepass")):
+            return True
+        held = held if database is not None else frozenset()
+        return any(r.search(line) for i, r in enumerate(self.regexes) if i not in held)
+
+
+def _scan_hits(database: Any, data: bytes) -> bool:
+    """Whether the hyperscan database matches anywhere in `data` (stops at the first)."""
+
+    def on_match(shape: int, start: int, end: int, flags: int, context: Any) -> bool:
+        return True  # stop scanning
+
+    try:
+        database.scan(data, match_event_handler=on_match)
+    except hsdb.hyperscan_module().ScanTerminated:
+        return True
+    return False
+
+
 class Prefilter:
     """Candidate lines of a file for a fixed set of plugins."""
 
@@ -107,10 +149,21 @@ class Prefilter:
         self.shapes, self.every_line = shapes_of(plugins)
         hs = hsdb.hyperscan_module() if use_hyperscan else None
         self._databases = hsdb.databases(hs, hsdb.shape_key(self.shapes)) if hs else None
+        self.line_checks = {
+            type(plugin).__name__: LineCheck(regexes, hs)
+            for plugin in plugins
+            if (regexes := keyword_line_regexes(plugin))
+        }
         compiled = self._databases.accepted if self._databases else frozenset()
         self._slow = self._patterns(set(range(len(self.shapes))) - compiled)
         self._slow_wide: list[tuple[int, re.Pattern[str]]] | None = None
         self.engine = "hyperscan" if compiled else "re"
+
+    @property
+    def database_keys(self) -> list[hsdb.ShapeKey]:
+        """Every pattern set this prefilter compiles a database of (the shapes, each line
+        check): what the installation prepares (analyzer.secrets.hsprepare)."""
+        return [hsdb.shape_key(self.shapes), *(c.key for c in self.line_checks.values())]
 
     def _patterns(self, indexes: set[int]) -> list[tuple[int, re.Pattern[str]]]:
         """Python's re for the shapes hyperscan does not run, on text (str) as the plugins
@@ -192,17 +245,8 @@ class Prefilter:
         if self.every_line:
             return bool(text)
         database, slow = self._scanners(text.isascii())
-        if database is not None:
-            found: list[int] = []
-
-            def on_match(shape: int, start: int, end: int, flags: int, context: Any) -> bool:
-                found.append(shape)
-                return True  # stop scanning
-
-            try:
-                database.scan(text.encode("utf-8", "surrogatepass"), match_event_handler=on_match)
-            except hsdb.hyperscan_module().ScanTerminated:
-                return True
+        if database is not None and _scan_hits(database, text.encode("utf-8", "surrogatepass")):
+            return True
         return any(pattern.search(text) for _, pattern in slow)
 
     def unquoted_entropy(self, text: str) -> bool:
@@ -254,7 +298,7 @@ class Prefilter:
 
     def _confirmed(self, line: str, shapes: set[int]) -> frozenset[str]:
         """The plugins whose hits on this line stand: entropy shapes must pass the entropy
-        check with the plugin's own regex and limit."""
+        check with the plugin's own regex and limit, a plugin with a line check that check."""
         plugins: set[str] = set()
         for index in shapes:
             shape = self.shapes[index]
@@ -264,6 +308,9 @@ class Prefilter:
                 for found in plugin.regex.findall(line)
             ):
                 plugins.add(shape.source)
+        for name, check in self.line_checks.items():
+            if name in plugins and not check.may_match(line):
+                plugins.discard(name)
         return frozenset(plugins)
 
 

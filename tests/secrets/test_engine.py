@@ -148,6 +148,32 @@ def test_allowlist_pragmas_and_heuristic_filters_drop_what_detect_secrets_drops(
     assert not reported & {2, 3, 4, 5, 6, 9}  # every pragma, this line's or the line before
 
 
+@pytest.mark.parametrize("use_hyperscan", [True, False], ids=["hyperscan", "re"])
+def test_a_keyword_line_goes_to_the_keyword_plugin_only_if_its_regexes_can_match(
+    use_hyperscan: bool,
+) -> None:
+    """Naming a password is not assigning one: prose and code that mention a keyword are not
+    handed to detect-secrets' keyword plugin (most of its cost), assignments are, in any
+    script, whatever the file type decides later."""
+    SecretEngine()
+    prefilter = Prefilter(dsbridge.plugins(), use_hyperscan=use_hyperscan)
+    lines = [
+        "Enter the password of the account",
+        'db_password = "Zq8kL2pWm"',
+        "secret: plain value",
+        "if (check_password(user)) return",
+        'contraseña = "Zq8kL2pWm"',
+        "la contraseña del usuario",
+        '"Zq8kL2pWm" == my_secret',
+    ]
+    keyword = {
+        number
+        for number, plugins in prefilter.plugins_per_line(lines).items()
+        if plugins is None or "KeywordDetector" in plugins
+    }
+    assert keyword == {2, 3, 5, 7}
+
+
 def test_hyperscan_and_plain_re_prefilters_pick_the_same_lines() -> None:
     SecretEngine()  # configures detect-secrets' plugins for this process
 
@@ -182,16 +208,20 @@ def covers(wide: Candidates, narrow: Candidates) -> bool:
 
 
 @pytest.mark.realworld
-def test_raw_text_and_the_ascii_database_lose_no_candidate_line() -> None:
+@pytest.mark.parametrize("line_checks", [True, False], ids=["line checks", "shapes alone"])
+def test_raw_text_and_the_ascii_database_lose_no_candidate_line(line_checks: bool) -> None:
     r"""Most files are ASCII with "\n" line ends: their text is prefiltered as it is (trailing
     whitespace and all) by the ASCII database, and YAML/INI files are first only asked
     whether any shape is in their raw text. None of that, nor the database for any text, may
     lose a line Python's re finds on the stripped lines, with trailing spaces and tabs or
-    "\r\n" line ends too."""
+    "\r\n" line ends too: neither with the shapes alone nor with the keyword plugin's line
+    check (its regexes in hyperscan against the regexes themselves)."""
     SecretEngine()
     prefilter = Prefilter(dsbridge.plugins())
     exact = Prefilter(dsbridge.plugins(), use_hyperscan=False)
     wide_only = Prefilter(dsbridge.plugins())
+    for each in (prefilter, exact, wide_only):
+        each.line_checks = each.line_checks if line_checks else {}
     wide_scanners = wide_only._scanners
     wide_only._scanners = lambda ascii: wide_scanners(False)  # type: ignore[method-assign]
     checked = 0
@@ -208,7 +238,7 @@ def test_raw_text_and_the_ascii_database_lose_no_candidate_line() -> None:
             assert covers(prefilter.plain_candidates(padded, dsbridge.plain_lines)[1], stripped)
             assert covers(prefilter.plugins_per_line(lines), stripped), path
             checked += bool(stripped)
-    assert checked > 100
+    assert checked > (70 if line_checks else 100)
 
 
 @pytest.mark.parametrize("space", ["\x1c", "\x1d", "\x1e", "\x1f", "\xa0", "\u3000"])
@@ -286,17 +316,17 @@ def test_the_wide_database_is_compiled_only_when_a_text_needs_it(
     ascii_text, other_text = f"aws = '{key}'\n".encode(), f"aws = '{key}' # clé\n".encode()
     engine = SecretEngine(extra_plugins=())
     assert [s.type for s in engine.scan("app.py", ascii_text)] == ["AWS Access Key"]
-    assert compiles == [False]
+    assert compiles == [False, False]  # the shapes' and the keyword line check's
     exported = hsdb.export_databases()
-    assert [wide for _, _, _, _, wide in exported] == [b""]
+    assert [wide for _, _, _, _, wide in exported] == [b"", b""]
     assert [s.type for s in engine.scan("app.py", other_text)] == ["AWS Access Key"]
-    assert compiles == [False, True]
+    assert compiles == [False, False, True]  # no keyword line: its check's stays uncompiled
     monkeypatch.setattr(hsdb, "_DATABASES", {})
-    hsdb.import_databases(exported)  # a worker given the ASCII database alone
+    hsdb.import_databases(exported)  # a worker given the ASCII databases alone
     assert [s.type for s in SecretEngine(extra_plugins=()).scan("x.py", other_text)] == [
         "AWS Access Key"
     ]
-    assert compiles == [False, True, True]
+    assert compiles == [False, False, True, True]
 
 
 @pytest.mark.parametrize(

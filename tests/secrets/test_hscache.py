@@ -97,20 +97,23 @@ def test_databases_prepared_at_install_time_are_loaded_instead_of_compiled(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The set-up scripts run `python -m analyzer.secrets.hsprepare` once; every scan after
-    loads the default shapes' two databases from the installation."""
+    loads the default pattern sets' databases (the shapes', the keyword line check's; ASCII
+    and wide each) from the installation."""
     from analyzer.secrets import hscache, hsprepare  # noqa: PLC0415
     from analyzer.secrets.engine import SecretEngine  # noqa: PLC0415
 
     monkeypatch.delenv(CACHE_VARIABLE, raising=False)
     monkeypatch.setattr(hscache, "installed_folder", lambda: tmp_path / "share")
-    assert len(hsprepare.prepare()) == 2
-    assert len(list((tmp_path / "share").iterdir())) == 2
+    assert len(hsprepare.prepare()) == 4
+    assert len(list((tmp_path / "share").iterdir())) == 4
     monkeypatch.setattr(hsdb, "_compile_now", no_compile)
     monkeypatch.setattr(hsdb, "_DATABASES", {})
     engine = SecretEngine()
     key = "AKIA" + "Q7ZK2MXR4BP9WL3N"
     for text in (f"aws = '{key}'\n", f"aws = '{key}' # clé\n"):  # ASCII, then wide
         assert [s.type for s in engine.scan("app.py", text.encode())] == ["AWS Access Key"]
+    for text in ('db_password = "Zq8kL2pWm"\n', 'db_password = "Zq8kL2pWm" # clé\n'):
+        assert [s.type for s in engine.scan("app.py", text.encode())] == ["Secret Keyword"]
 
 
 def test_a_scan_only_reads_the_installation_s_databases(

@@ -21,7 +21,9 @@ FLAGS = ("PREFILTER", "ALLOWEMPTY", "MULTILINE")
 
 
 def shapes() -> list[tuple[str, int]]:
-    return [(shape.pattern, shape.flags) for shape in SecretEngine().prefilter.shapes]
+    """Every pattern the prefilter runs in hyperscan: its shapes and its line checks'."""
+    prefilter = SecretEngine().prefilter
+    return [shape for key in prefilter.database_keys for shape in key]
 
 
 def compiled(pattern: str, flags: int) -> Any:

@@ -7,16 +7,42 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections import Counter
 from typing import Any
 
+from detect_secrets.plugins import keyword
 from detect_secrets.plugins.base import RegexBasedDetector
 from detect_secrets.plugins.keyword import DENYLIST
 
-__all__ = ["KEYWORD_DENYLIST", "RegexBasedDetector", "exceeds_entropy", "shannon_entropy"]
+__all__ = [
+    "KEYWORD_DENYLIST",
+    "RegexBasedDetector",
+    "exceeds_entropy",
+    "keyword_line_regexes",
+    "shannon_entropy",
+]
 
 KEYWORD_DENYLIST: tuple[str, ...] = tuple(DENYLIST)
 """The secret names detect-secrets' keyword plugin looks for (regex fragments)."""
+
+
+def keyword_line_regexes(plugin: Any) -> tuple[re.Pattern[str], ...]:
+    """Every regex detect-secrets' keyword plugin may search a line with, whatever the file
+    type (its per-type tables and its default); () for any other plugin, a subclass included
+    (it may search differently). A line none of them matches gives that plugin nothing.
+
+    >>> from detect_secrets.plugins.keyword import KeywordDetector
+    >>> regexes = keyword_line_regexes(KeywordDetector())
+    >>> len(regexes) > 5, any(r.search('password = "hunter2"') for r in regexes)
+    (True, True)
+    >>> any(r.search("Enter the password of the account") for r in regexes)
+    False
+    """
+    if type(plugin) is not keyword.KeywordDetector:
+        return ()
+    tables = [*keyword.REGEX_BY_FILETYPE.values(), keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP]
+    return tuple(dict.fromkeys(regex for table in tables for regex in table))
 
 
 def shannon_entropy(data: str, charset: str) -> float:
