@@ -34,3 +34,8 @@ fi
 # The secrets prefilter's Hyperscan databases, compiled once for this venv and machine (every
 # scan then loads them instead of compiling them); quick when they are already there.
 "$VPY" -m analyzer.secrets.hsprepare >/dev/null
+# The package is installed editable (it runs from this checkout): compile its modules once, as
+# pip does for an installed package, so that a process does not compile them from source on
+# every start (0.15 s) where bytecode is never written (PYTHONDONTWRITEBYTECODE=1). Quick when
+# they are up to date; Python ignores a stale one (it checks the mtime) until the next run.
+"$VPY" -m compileall -q "$ROOT/analyzer" >/dev/null
