@@ -45,6 +45,8 @@ most specific, in the order above, with gcp-service-account before private-key).
 
 from __future__ import annotations
 
+import functools
+
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -222,13 +224,17 @@ _KINDS = (
 _MARKERS = MarkerSet(frozenset(m for kind in _KINDS for m in kind.markers) | AZURE_MARKERS)
 
 
-def _applies(kind: _Kind, src: Source, markers: frozenset[bytes]) -> bool:
-    """The cheapest test first: a marker set, then text or not, then the path's regex."""
-    if kind.markers and markers.isdisjoint(kind.markers):
-        return False
-    if kind.text_only and not src.is_text:
-        return False
-    return kind.path is None or bool(kind.path(src.path))
+@functools.lru_cache(maxsize=1024)
+def _gated(markers: frozenset[bytes], is_text: bool) -> tuple[_Kind, ...]:
+    """The kinds, in order, that a file with these markers, text or not, may hold: the
+    content tests, asked once per combination (a handful in a whole image) rather than per
+    file and kind; the path tests are left to the caller."""
+    return tuple(
+        kind
+        for kind in _KINDS
+        if not (kind.markers and markers.isdisjoint(kind.markers))
+        and not (kind.text_only and not is_text)
+    )
 
 
 def structural_hits(path: str, data: bytes) -> list[StructuralHit]:
@@ -237,8 +243,8 @@ def structural_hits(path: str, data: bytes) -> list[StructuralHit]:
     src = Source(path, data, markers)
     hits: list[StructuralHit] = []
     claimed: dict[int, str] = {}
-    for kind in _KINDS:
-        if not _applies(kind, src, markers):
+    for kind in _gated(markers, src.is_text):
+        if kind.path is not None and not kind.path(path):
             continue
         for found in kind.find(src):
             if kind.literal and is_placeholder(found.value):
