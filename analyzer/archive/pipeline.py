@@ -40,6 +40,10 @@ def in_background(chunks: Iterator[bytes], depth: int = 4) -> Iterator[bytes]:
             offer(_DONE)
         except BaseException as exc:  # handed to the consumer, which re-raises it
             offer(exc)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:  # a generator (another stage, maybe) ends here, not in GC
+                close()
 
     worker = threading.Thread(target=work, name="layer-decompress", daemon=True)
     worker.start()

@@ -1,10 +1,10 @@
 """Walk one layer blob exactly once: verify it, decompress it, list it, hash and dispatch content.
 
-The blob is hashed as it streams (its digest), then decompressed and hashed again (its diff_id;
-an uncompressed blob is its own tar, so its one hash is both), then parsed as tar. Each regular
-file's bytes are hashed and handed to the content sinks that asked for them (deciding on a
-PendingFile; the file's Entry is built once its digest is known); nothing is written anywhere
-and nothing is held beyond one chunk.
+The blob is hashed as it streams (its digest), then decompressed (one thread) and hashed again
+(its diff_id, another thread; an uncompressed blob is its own tar, so its one hash is both),
+then parsed as tar. Each regular file's bytes are hashed and handed to the content sinks that
+asked for them (deciding on a PendingFile; the file's Entry is built once its digest is
+known); nothing is written anywhere and nothing is held beyond one chunk.
 """
 
 from __future__ import annotations
@@ -123,18 +123,22 @@ def walk_layer(
     `diff_id_algorithm` (the config's diff_id): "sha256" or "sha512".
     """
     blob, tar = StreamDigest(digest_algorithm), StreamDigest(diff_id_algorithm)
-    found: list[Compression] = []
-    plain = in_background(_decoded(chunks, what, budget, (blob, tar), found))
+    raw = blob.tee(chunks)
+    first = next(raw, b"")
+    compression = sniff_compression(first)
+    decoded = in_background(_decoded(chain([first], raw), compression, what, budget))
+    if _one_hash(compression, blob, tar):
+        tar, plain = blob, decoded  # the tar is the blob: one pass serves both digests
+    else:  # hashed in a thread of its own: inflating and hashing a layer take a core between them
+        plain = in_background(tar.tee(decoded))
     stream = TarStream(plain, what, max_header_bytes=budget.limits.max_header_bytes)
     notes = Notes()
     entries, whiteouts, opaque, members = _read_members(stream, (what, key), budget, sinks, notes)
     _check_end(stream, members, what, notes)
-    if _one_hash(found[0], blob, tar):
-        tar = blob
     return LayerListing(
         digest=blob.digest,
         diff_id=tar.digest,
-        compression=found[0].value,
+        compression=compression.value,
         compressed_size=blob.size,
         uncompressed_size=tar.size,
         entries=tuple(entries),
@@ -168,24 +172,14 @@ def _one_hash(compression: Compression, blob: StreamDigest, tar: StreamDigest) -
 
 
 def _decoded(
-    chunks: Iterator[bytes],
-    what: str,
-    budget: Budget,
-    digests: tuple[StreamDigest, StreamDigest],
-    found: list[Compression],
+    chunks: Iterator[bytes], compression: Compression, what: str, budget: Budget
 ) -> Iterator[bytes]:
-    """The layer's tar bytes: blob hashed, decompression sniffed, tar hashed (worker thread)."""
-    blob, tar = digests
-    raw = blob.tee(chunks)
-    first = next(raw, b"")
-    found.append(sniff_compression(first))
-    source = _IterReader(chain([first], raw))
+    """The layer's tar bytes from its (hashed) blob chunks (run in a worker thread)."""
+    source = _IterReader(chunks)
     window = budget.limits.max_window_bytes
-    decoded = _limited(decompressed_chunks(source, found[0], what, max_window=window), budget, what)
-    if _one_hash(found[0], blob, tar):
-        yield from decoded  # the tar is the blob: one pass serves both digests
-    else:
-        yield from tar.tee(decoded)
+    yield from _limited(
+        decompressed_chunks(source, compression, what, max_window=window), budget, what
+    )
     source.drain()  # bytes after the compressed stream still belong to the blob's digest
 
 
