@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from analyzer.secrets.filekind import FileKind, file_kind
-from analyzer.secrets.hsdb import hyperscan_module
+from analyzer.secrets.hsdb import fixed_database, hyperscan_module
 from analyzer.secrets.structure_formats import Found, Source, is_placeholder
 
 SECRET_NAME = re.compile(
@@ -134,16 +134,19 @@ def credential_assignments(src: Source) -> Iterator[Found]:
         yield from _configuration_values(src, frozenset(number for number, _ in lines))
 
 
+def candidate_expressions(hyperscan: Any) -> list[tuple[bytes, int]]:
+    """`_CANDIDATE` as hyperscan compiles it (caseless)."""
+    return [(_CANDIDATE, hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_ALLOWEMPTY)]
+
+
 @functools.cache
 def _candidate_database() -> Any:
-    """A Hyperscan database of `_CANDIDATE` (None without Hyperscan: Python's re then)."""
+    """A Hyperscan database of `_CANDIDATE` (None without Hyperscan: Python's re then),
+    prepared at install (analyzer.secrets.hsprepare) or compiled on first use."""
     hyperscan = hyperscan_module()
     if hyperscan is None:  # pragma: no cover - hyperscan is a dependency
         return None
-    database = hyperscan.Database()
-    flags = hyperscan.HS_FLAG_CASELESS | hyperscan.HS_FLAG_ALLOWEMPTY
-    database.compile(expressions=[_CANDIDATE], ids=[0], elements=1, flags=[flags])
-    return database
+    return fixed_database(hyperscan, candidate_expressions(hyperscan))
 
 
 def candidate_lines(data: bytes) -> list[tuple[int, str]]:

@@ -20,9 +20,12 @@ text those the wide database does not hold).
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import importlib
 import re
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,9 @@ from analyzer.secrets.hscache import load_database
 
 ShapeKey = tuple[tuple[str, int], ...]
 """(pattern, re flags) of every shape, in order: what a database is compiled from."""
+
+Expressions = dict[int, tuple[bytes, int]]
+"""Shape index -> (the expression hyperscan compiles, its hyperscan flags)."""
 
 CompiledDatabase = tuple[ShapeKey, list[int], bytes, list[int], bytes]
 """(shapes, accepted shape indexes of the ASCII database, serialized ASCII database, the wide
@@ -183,12 +189,42 @@ def _compile(hs: Any, key: ShapeKey, accepted: set[int], *, wide: bool) -> Any:
     """A database of the accepted shapes; shapes it rejects leave `accepted` (in place).
     Taken from the opt-in cache or the installation's prepared databases, and kept in the
     opt-in cache, when there are (analyzer.secrets.hscache)."""
-    expressions = _expressions(hs, key, accepted, wide=wide)
-    ident = _ident(expressions)
+    ident, make = _source(hs, key, accepted, wide=wide)
     cache = hscache.cache_file(hs, ident)
     return _stored_or_compiled(
-        hs, expressions, accepted, (cache, hscache.installed_file(hs, ident)), cache
+        hs, make, accepted, (cache, hscache.installed_file(hs, ident)), cache
     )
+
+
+def _source(
+    hs: Any, key: ShapeKey, accepted: set[int], *, wide: bool
+) -> tuple[Any, Callable[[], Expressions]]:
+    """A shape set's database key and what makes its expressions (called only to compile).
+
+    The ASCII database is keyed by its expressions, the shapes with `\\s` widened (quick to
+    make). The wide one is keyed by the shapes, the Python and the source of the code that
+    rewrites them: rewriting every shape took 10-40 ms in each process that needed the wide
+    database, only to find its file."""
+    rewriter = _rewriter() if wide else None
+    if rewriter is None:
+        expressions = _expressions(hs, key, accepted, wide=wide)
+        return _ident(expressions), lambda: expressions
+    ident = ["wide", [[pattern, flags] for pattern, flags in key], rewriter]
+    return ident, lambda: _expressions(hs, key, accepted, wide=True)
+
+
+@functools.cache
+def _rewriter() -> str | None:
+    """A digest of what turns a shape into its wide expression: this module's and hswide's
+    source and the Python (whose re parser hswide reads); None where a source cannot be
+    read (the expressions themselves are the key then)."""
+    digest = hashlib.sha256(sys.version.encode())
+    try:
+        for module in (hswide, sys.modules[__name__]):
+            digest.update(Path(str(module.__file__)).read_bytes())
+    except (OSError, TypeError):
+        return None
+    return digest.hexdigest()
 
 
 def prepare_installed(hs: Any, key: ShapeKey) -> list[Path]:
@@ -197,34 +233,57 @@ def prepare_installed(hs: Any, key: ShapeKey) -> list[Path]:
     files = []
     for wide in (False, True):
         accepted = set(range(len(key)))
-        expressions = _expressions(hs, key, accepted, wide=wide)
-        path = hscache.installed_folder() / hscache.file_name(hs, _ident(expressions))
-        _stored_or_compiled(hs, expressions, accepted, (path,), path)
-        files.append(path)
+        ident, make = _source(hs, key, accepted, wide=wide)
+        files.append(_prepared(hs, ident, make, accepted))
     return files
+
+
+def prepare_installed_fixed(hs: Any, expressions: Sequence[tuple[bytes, int]]) -> Path:
+    """`prepare_installed` for a fixed set of expressions (see fixed_database); its file."""
+    numbered = dict(enumerate(expressions))
+    return _prepared(hs, _ident(numbered), lambda: numbered, set(numbered))
+
+
+def _prepared(hs: Any, ident: Any, make: Callable[[], Expressions], accepted: set[int]) -> Path:
+    path = hscache.installed_folder() / hscache.file_name(hs, ident)
+    _stored_or_compiled(hs, make, accepted, (path,), path)
+    return path
+
+
+def fixed_database(hs: Any, expressions: Sequence[tuple[bytes, int]]) -> Any:
+    """A database of expressions given as hyperscan compiles them (pattern, hyperscan flags),
+    the i-th reported as id i: loaded from the opt-in cache or the installation's prepared
+    databases where there is one, else compiled now (a literal set with caseless bounded
+    repeats took 55 ms, in every process). None when hyperscan rejects any of them: the
+    caller then searches with Python."""
+    numbered = dict(enumerate(expressions))
+    accepted = set(numbered)
+    ident = _ident(numbered)
+    cache = hscache.cache_file(hs, ident)
+    stored = (cache, hscache.installed_file(hs, ident))
+    database = _stored_or_compiled(hs, lambda: numbered, accepted, stored, cache)
+    return database if len(accepted) == len(numbered) else None
 
 
 def _stored_or_compiled(
     hs: Any,
-    expressions: dict[int, tuple[bytes, int]],
+    make: Callable[[], Expressions],
     accepted: set[int],
     stored: Sequence[Path | None],
     keep: Path | None,
 ) -> Any:
-    """The first of the `stored` databases that loads, else one compiled now and kept in
-    `keep` (when given)."""
+    """The first of the `stored` databases that loads, else one compiled now from what
+    `make` gives and kept in `keep` (when given)."""
     for path in stored:
         if path is not None and (found := hscache.load(hs, path, accepted)) is not None:
             return found
-    database = _compile_now(hs, expressions, accepted)
+    database = _compile_now(hs, make(), accepted)
     if keep is not None and database is not None:
         hscache.store(hs, keep, database, accepted)
     return database
 
 
-def _expressions(
-    hs: Any, key: ShapeKey, accepted: set[int], *, wide: bool
-) -> dict[int, tuple[bytes, int]]:
+def _expressions(hs: Any, key: ShapeKey, accepted: set[int], *, wide: bool) -> Expressions:
     """What hyperscan compiles for each accepted shape; one with no byte superset (wide)
     leaves `accepted`."""
     expressions: dict[int, tuple[bytes, int]] = {}
@@ -236,13 +295,13 @@ def _expressions(
     return expressions
 
 
-def _ident(expressions: dict[int, tuple[bytes, int]]) -> list[Any]:
+def _ident(expressions: Expressions) -> list[Any]:
     """A stored database's key: exactly what it is compiled from (so a change to the shapes
     or to how they are rewritten never loads a stale one)."""
     return [[i, e.decode("latin-1"), f] for i, (e, f) in sorted(expressions.items())]
 
 
-def _compile_now(hs: Any, expressions: dict[int, tuple[bytes, int]], accepted: set[int]) -> Any:
+def _compile_now(hs: Any, expressions: Expressions, accepted: set[int]) -> Any:
     """`_compile` without the stored databases."""
     while accepted:
         ids = sorted(accepted)

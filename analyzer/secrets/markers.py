@@ -10,7 +10,7 @@ import functools
 import re
 from typing import Any
 
-from analyzer.secrets.hsdb import hyperscan_module
+from analyzer.secrets.hsdb import fixed_database, hyperscan_module
 
 
 class MarkerSet:
@@ -19,20 +19,18 @@ class MarkerSet:
     def __init__(self, markers: frozenset[bytes]) -> None:
         self.markers = tuple(sorted(markers))
 
+    def expressions(self, hyperscan: Any) -> list[tuple[bytes, int]]:
+        """The markers as hyperscan expressions (literal, each reported once per scan)."""
+        return [(re.escape(m), hyperscan.HS_FLAG_SINGLEMATCH) for m in self.markers]
+
     @functools.cached_property
     def _database(self) -> Any:
-        """The compiled database (None without Hyperscan: plain searches then)."""
+        """The database (None without Hyperscan: plain searches then), prepared at install
+        (analyzer.secrets.hsprepare) or compiled on first use."""
         hyperscan = hyperscan_module()
         if hyperscan is None:  # pragma: no cover - hyperscan is a dependency
             return None
-        database = hyperscan.Database()
-        database.compile(
-            expressions=[re.escape(marker) for marker in self.markers],
-            ids=list(range(len(self.markers))),
-            elements=len(self.markers),
-            flags=[hyperscan.HS_FLAG_SINGLEMATCH] * len(self.markers),
-        )
-        return database
+        return fixed_database(hyperscan, self.expressions(hyperscan))
 
     def found_in(self, data: bytes) -> frozenset[bytes]:
         """The markers `data` holds.

@@ -46,7 +46,6 @@ most specific, in the order above, with gcp-service-account before private-key).
 from __future__ import annotations
 
 import functools
-
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -221,7 +220,7 @@ _KINDS = (
 )
 
 
-_MARKERS = MarkerSet(frozenset(m for kind in _KINDS for m in kind.markers) | AZURE_MARKERS)
+MARKERS = MarkerSet(frozenset(m for kind in _KINDS for m in kind.markers) | AZURE_MARKERS)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -239,7 +238,7 @@ def _gated(markers: frozenset[bytes], is_text: bool) -> tuple[_Kind, ...]:
 
 def structural_hits(path: str, data: bytes) -> list[StructuralHit]:
     """Every sensitive value recognised by structure in one file (never raises)."""
-    markers = _MARKERS.found_in(data)
+    markers = MARKERS.found_in(data)
     src = Source(path, data, markers)
     hits: list[StructuralHit] = []
     claimed: dict[int, str] = {}

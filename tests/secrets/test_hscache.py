@@ -10,8 +10,11 @@ from typing import Any
 
 import pytest
 
-from analyzer.secrets import hsdb
+from analyzer.secrets import assignments, hsdb
+from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.hscache import CACHE_VARIABLE
+from analyzer.secrets.sink import Examiner
+from analyzer.secrets.structure import MARKERS
 
 hs = pytest.importorskip("hyperscan")
 KEY: hsdb.ShapeKey = (("ghp_[A-Za-z0-9]{36}", 0), (r"passw(?:or)?d\s*=", re.I))
@@ -100,20 +103,29 @@ def test_databases_prepared_at_install_time_are_loaded_instead_of_compiled(
     loads the default pattern sets' databases (the shapes', the keyword line check's; ASCII
     and wide each) from the installation."""
     from analyzer.secrets import hscache, hsprepare  # noqa: PLC0415
-    from analyzer.secrets.engine import SecretEngine  # noqa: PLC0415
 
     monkeypatch.delenv(CACHE_VARIABLE, raising=False)
     monkeypatch.setattr(hscache, "installed_folder", lambda: tmp_path / "share")
-    assert len(hsprepare.prepare()) == 4
-    assert len(list((tmp_path / "share").iterdir())) == 4
+    assert len(hsprepare.prepare()) == 6  # 2 x (ASCII, wide), the markers, the assignments
+    assert len(list((tmp_path / "share").iterdir())) == 6
     monkeypatch.setattr(hsdb, "_compile_now", no_compile)
     monkeypatch.setattr(hsdb, "_DATABASES", {})
-    engine = SecretEngine()
+    monkeypatch.delitem(MARKERS.__dict__, "_database", raising=False)
+    assignments._candidate_database.cache_clear()
+    examiner = Examiner(SecretEngine())
     key = "AKIA" + "Q7ZK2MXR4BP9WL3N"
     for text in (f"aws = '{key}'\n", f"aws = '{key}' # clé\n"):  # ASCII, then wide
-        assert [s.type for s in engine.scan("app.py", text.encode())] == ["AWS Access Key"]
+        hits, _ = examiner.examine("app.py", text.encode())
+        assert [h.kind for h in hits] == ["AWS Access Key"]
     for text in ('db_password = "Zq8kL2pWm"\n', 'db_password = "Zq8kL2pWm" # clé\n'):
-        assert [s.type for s in engine.scan("app.py", text.encode())] == ["Secret Keyword"]
+        assert [s.type for s in examiner.engine.scan("app.py", text.encode())] == [
+            "Secret Keyword"  # detect-secrets' keyword plugin, through the line check
+        ]
+        hits, _ = examiner.examine("app.py", text.encode())
+        assert [h.kind for h in hits] == ["keyword"]  # the structural reader agrees
+    netrc = b"machine example.org login bob password Zq8kL2pWm\n"  # a structural reader
+    assert [h.kind for h in examiner.examine("/root/.netrc", netrc)[0]] == ["netrc"]
+    assignments._candidate_database.cache_clear()  # not to keep the test's folder's database
 
 
 def test_a_scan_only_reads_the_installation_s_databases(
@@ -149,6 +161,27 @@ def test_a_database_is_found_by_what_it_was_compiled_from_not_by_the_shapes_alon
     assert compiled and len(list(tmp_path.iterdir())) == 2
 
 
+def test_a_wide_database_is_found_by_its_shapes_and_the_code_that_rewrites_them(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Finding the wide database does not rewrite every shape (10-40 ms a process): it is
+    keyed by the shapes and a digest of the rewriting code's source and the Python, so a
+    changed rewriter (or another Python, through a shared cache) never loads an old one."""
+    monkeypatch.setenv(CACHE_VARIABLE, str(tmp_path))
+    compile_key(wide=True)
+    rewritten: list[object] = []
+    expressions = hsdb._expressions
+    monkeypatch.setattr(
+        hsdb, "_expressions", lambda *a, **k: rewritten.append(a) or expressions(*a, **k)
+    )
+    database, _ = compile_key(wide=True)
+    assert matches(database, b"password=") == {1}
+    assert not rewritten  # loaded from the cache without rewriting anything
+    monkeypatch.setattr(hsdb, "_rewriter", lambda: "another rewriter")
+    compile_key(wide=True)
+    assert rewritten and len(list(tmp_path.iterdir())) == 2
+
+
 def test_the_prepared_databases_can_be_ruled_out(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -163,7 +196,6 @@ def test_the_prepared_databases_can_be_ruled_out(
     compile_now = hsdb._compile_now
     monkeypatch.setattr(hsdb, "_compile_now", lambda *a: compiled.append(a) or compile_now(*a))
     monkeypatch.setattr(hsdb, "_DATABASES", {})
-    from analyzer.secrets.engine import SecretEngine  # noqa: PLC0415
 
     assert SecretEngine().prefilter.engine == "hyperscan"
     assert compiled
