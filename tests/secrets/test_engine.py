@@ -281,7 +281,9 @@ def test_a_worker_loads_the_compiled_prefilter_instead_of_compiling_it_again(
     text = f"aws = '{key}'  # clé\n".encode()  # not ASCII: the wide database is compiled
     assert [s.type for s in SecretEngine().scan("app.py", text)] == ["AWS Access Key"]
     compiled = hsdb.export_databases()
-    assert compiled and all(ascii and wide for _, _, ascii, _, wide in compiled)
+    databases = {key: (ascii, wide) for key, _, ascii, _, wide in compiled}
+    assert all(ascii for ascii, _ in databases.values())
+    assert all(databases[hsdb.shape_key(SecretEngine().prefilter.shapes)])  # the wide one too
     monkeypatch.setattr(hsdb, "_DATABASES", {})
 
     def no_compiling(*args: object, **kwargs: object) -> None:
