@@ -35,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ from tabulate import tabulate
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]  # scripts/ is not a package; fixtures/ is
+import bench_linear  # noqa: E402
 from bench_common import command_line, machine_facts  # noqa: E402
 from bench_images import (  # noqa: E402
     GZIP_MEDIA,
@@ -130,13 +131,19 @@ class Built:
     layer_files: list[int]
 
 
-def write_layers(rootfs: Path, home: Path) -> tuple[list[tuple[Blob, ...]], list[int], int]:
-    """Write the five layers (raw, gzip, zstd) in one walk; return the blobs, the regular files
-    per layer and their bytes."""
+def write_layers(
+    rootfs: Path, home: Path, keep: Callable[[str], bool] | None = None
+) -> tuple[list[tuple[Blob, ...]], list[int], int]:
+    """Write the five layers (raw, gzip, zstd; raw alone for a sample) in one walk; return the
+    blobs, the regular files per layer and their bytes. `keep`: the non-directories of a
+    sample (bench_linear), None for all."""
     (home / "blobs").mkdir(parents=True, exist_ok=True)
-    sinks = [_LayerSink(home / "blobs" / f"layer{i}", True) for i in range(LAYERS)]
+    sinks = [_LayerSink(home / "blobs" / f"layer{i}", keep is None) for i in range(LAYERS)]
     files, size = [0] * LAYERS, 0
-    for layer, spec in layer_plan(rootfs_specs(rootfs)):
+    specs = rootfs_specs(rootfs)
+    if keep is not None:
+        specs = (spec for spec in specs if spec.kind == "dir" or keep(spec.path))
+    for layer, spec in layer_plan(specs):
         write_entry(sinks[layer], spec)
         if spec.kind == "file":
             files[layer] += 1
@@ -159,6 +166,42 @@ def build(rootfs: Path, home: Path) -> Built:
     shutil.rmtree(home / "blobs")
     log(f"built in {time.perf_counter() - started:.1f} s")
     return Built(archives, sum(files), size, files)
+
+
+def ensure_sample(rootfs: Path, home: Path, fraction: float, rebuild: bool) -> tuple[str, int, int]:
+    """The docker-archive of a sample of the bench image (bench_linear): path, files, bytes."""
+    home = home / f"sample-{fraction:g}"
+    meta = home / "meta.json"
+    key = {"generator": GENERATOR_VERSION, "rootfs": str(rootfs.resolve()), "fraction": fraction}
+    found = None if rebuild else bench_linear.cached(meta, key)
+    if found is None:
+        home.mkdir(parents=True, exist_ok=True)
+        log(f"writing the {fraction:g} sample of {rootfs} to {home}")
+        layers, files, size = write_layers(rootfs, home, bench_linear.in_sample(fraction))
+        archive = home / "docker.tar"
+        write_docker(archive, [layer[0] for layer in layers])
+        shutil.rmtree(home / "blobs")
+        found = {"key": key, "archive": str(archive), "files": sum(files), "bytes": size}
+        meta.write_text(json.dumps(found))
+    return str(found["archive"]), int(str(found["files"])), int(str(found["bytes"]))
+
+
+def measure_linearity(
+    args: argparse.Namespace, rootfs: Path, built: Built
+) -> list[bench_linear.Point]:
+    """Scan each sample (the whole is the bench image's docker-archive)."""
+    points = []
+    for fraction in bench_linear.FRACTIONS:
+        if fraction >= 1.0:
+            archive, files, size = built.archives["docker"], built.files, built.bytes
+        else:
+            sample = ensure_sample(rootfs, args.workdir / "images", fraction, args.rebuild)
+            archive, files, size = sample
+        warm(archive)
+        log(f"timing image-audit scan on the {fraction:g} sample")
+        runs = [r.seconds for r in scan_runs(archive, args.repeat, args.jobs)]
+        points.append(bench_linear.Point(fraction, files, size / MB, runs))
+    return points
 
 
 def ensure_built(rootfs: Path, home: Path, rebuild: bool) -> Built:
@@ -451,6 +494,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--baseline", type=Path, help="compare the findings with those an earlier run saved here"
     )
+    parser.add_argument(
+        "--linearity",
+        action="store_true",
+        help="also scan nested samples (1/4, 1/2) of the image and fit time to bytes",
+    )
     return parser.parse_args(argv)
 
 
@@ -551,10 +599,18 @@ def main(argv: list[str]) -> int:
     rows = measure(args, built, trivy)
     if args.baseline is not None:
         notes += compare_findings(rows, args.workdir, args.baseline)
+    points = measure_linearity(args, rootfs, built) if args.linearity else []
+    line = bench_linear.fit([(p.mb, p.seconds) for p in points]) if points else None
     if args.json:
-        print(json.dumps(report_document(rows, facts, notes), indent=2))
-    else:
-        print_report(rows, facts, notes, args.repeat)
+        doc = report_document(rows, facts, notes)
+        if line is not None:
+            doc["linearity"] = bench_linear.document(points, line)
+        print(json.dumps(doc, indent=2))
+        return 0
+    print_report(rows, facts, notes, args.repeat)
+    if line is not None:
+        print(f"\nlinearity (docker-archive samples, median of {args.repeat}; bench_linear.py):")
+        print(bench_linear.table(points, line))
     return 0
 
 

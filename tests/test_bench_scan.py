@@ -143,3 +143,38 @@ def test_the_phases_are_the_differences_of_the_stages(bench: ModuleType) -> None
         "bundle_s": 0.5,
         "library_total_s": 4.5,
     }
+
+
+def test_the_linearity_samples_are_nested_and_keep_every_directory(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    """The quarter is inside the half, the half inside the whole; a sample holds the files
+    whose path hashes below its fraction, in their layers, and every directory."""
+    linear = sys.modules["bench_linear"]
+    paths = [f"usr/lib/x{i}/file{i}.py" for i in range(2000)]
+    quarter = {p for p in paths if linear.in_sample(0.25)(p)}
+    half = {p for p in paths if linear.in_sample(0.5)(p)}
+    assert quarter < half < set(paths) and 350 < len(quarter) < 650 and 850 < len(half) < 1150
+    root = rootfs(tmp_path / "root")
+    archive, files, size = bench.ensure_sample(root, tmp_path / "images", 0.5, False)
+    fs = read_archive(Path(archive)).images[0].fs
+    kinds = {path.lstrip("/"): entry.kind for path in fs.all_paths() if (entry := fs.get(path))}
+    everything = list(bench.rootfs_specs(root))
+    kept = [s for s in everything if s.kind != "dir" and linear.fraction_of(s.path) < 0.5]
+    assert 0 < len(kept) < len([s for s in everything if s.kind != "dir"])  # a real cut
+    assert {p for p, kind in kinds.items() if kind is not EntryKind.DIR} == {s.path for s in kept}
+    assert files == len([s for s in kept if s.kind == "file"])
+    assert all(kinds.get(s.path) is EntryKind.DIR for s in everything if s.kind == "dir")
+    assert bench.ensure_sample(root, tmp_path / "images", 0.5, False) == (archive, files, size)
+
+
+def test_the_line_fitted_to_the_samples_gives_the_fixed_cost_and_the_cost_per_byte() -> None:
+    linear = sys.modules["bench_linear"]
+    exact = linear.fit([(100.0, 0.8), (200.0, 1.1), (400.0, 1.7)])
+    assert (round(exact.fixed, 9), round(exact.per_100mb, 9), round(exact.worst, 9)) == (
+        0.5,
+        0.3,
+        0.0,
+    )
+    bent = linear.fit([(100.0, 0.8), (200.0, 1.4), (400.0, 1.7)])  # the middle point is off
+    assert bent.worst > 0.1
