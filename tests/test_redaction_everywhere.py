@@ -174,3 +174,28 @@ def test_a_name_that_is_not_utf8_is_redacted_without_crashing(
     assert f"/app/\\xff{SHOWN_TOKEN}" in inventory and shown(inventory) == []
     for name in ("report.json", "findings.csv", "report.md", "findings.sarif"):
         assert shown((evidence / name).read_bytes()) == []
+
+
+def test_a_secret_only_an_ini_reading_of_a_command_word_shows_is_found_and_redacted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`db_pass : VALUE` matches none of the keyword plugin's regexes as written, but its INI
+    reading does: the word is scanned whole (the prefilter's keyword line check, which holds
+    for lines as written, must not keep it from the engine), and the value never shows."""
+    from fixtures.spec import ImageSpec  # noqa: PLC0415
+
+    value = "s3cr3tvalue"
+    command = ("/bin/sh", "-c", f'app --password=PW --user=bob "db_pass : {value}"')
+    layer = LayerSpec(entries=(FileSpec("etc/hostname", data=b"box\n"),))
+    image = tmp_path / "cmd.tar"
+    write_docker_archive([ImageSpec(layers=(layer,), cmd=command)], image)
+    out = tmp_path / "evidence"
+    report = run(capsys, "scan", str(image), "--format", "json", "--bundle", str(out), "-q")
+    assert value not in report
+    found = json.loads(report)["images"][0]["findings"]
+    assert any(
+        f["rule_id"] == "IA-SECRET-KEYWORD" and "s3c... (11 chars" in f["evidence"] for f in found
+    )
+    assert [
+        p.name for p in out.rglob("*") if p.is_file() and value.encode() in p.read_bytes()
+    ] == []

@@ -192,13 +192,17 @@ class Prefilter:
             self._slow_wide = self._patterns(set(range(len(self.shapes))) - held)
         return database, self._slow_wide
 
-    def plugins_per_line(self, lines: Sequence[str]) -> dict[int, frozenset[str] | None]:
+    def plugins_per_line(
+        self, lines: Sequence[str], *, line_checks: bool = True
+    ) -> dict[int, frozenset[str] | None]:
         """Candidate line -> the plugins (class names) that might report on it (None: all).
 
         A plugin whose shapes did not hit a line cannot report on it, so only the others need
         to look at it: same findings, a fraction of the per-line work. A "line" may hold
         newlines itself (detect-secrets' YAML transformer makes one line of a block scalar), so
-        hits are mapped back from physical lines to list entries.
+        hits are mapped back from physical lines to list entries. The line checks hold for the
+        lines as given to the plugins; `line_checks=False` leaves them out, for a caller that
+        hands the plugins something else (a transformed reading of these lines).
         """
         if self.every_line:
             return dict.fromkeys(range(1, len(lines) + 1))
@@ -207,7 +211,7 @@ class Prefilter:
         hits = self._hits(buffer.encode("utf-8", "surrogatepass"), buffer.isascii())
         if buffer.count("\n") != len(stripped) - 1:
             hits = _to_entries(stripped, hits)
-        return self._confirmed_lines(lines, hits)
+        return self._confirmed_lines(lines, hits, line_checks=line_checks)
 
     def plain_candidates(
         self, text: str, split: Callable[[str], list[str]]
@@ -226,11 +230,11 @@ class Prefilter:
         return lines, self._confirmed_lines(lines, hits)
 
     def _confirmed_lines(
-        self, lines: Sequence[str], hits: dict[int, set[int]]
+        self, lines: Sequence[str], hits: dict[int, set[int]], *, line_checks: bool = True
     ) -> dict[int, frozenset[str] | None]:
         found: dict[int, frozenset[str] | None] = {}
         for number in sorted(hits):
-            plugins = self._confirmed(lines[number - 1].rstrip(), hits[number])
+            plugins = self._confirmed(lines[number - 1].rstrip(), hits[number], line_checks)
             if plugins:
                 found[number] = plugins
         return found
@@ -296,7 +300,7 @@ class Prefilter:
                 lines.setdefault(line, set()).update(shapes)
         return lines
 
-    def _confirmed(self, line: str, shapes: set[int]) -> frozenset[str]:
+    def _confirmed(self, line: str, shapes: set[int], line_checks: bool = True) -> frozenset[str]:
         """The plugins whose hits on this line stand: entropy shapes must pass the entropy
         check with the plugin's own regex and limit, a plugin with a line check that check."""
         plugins: set[str] = set()
@@ -308,7 +312,7 @@ class Prefilter:
                 for found in plugin.regex.findall(line)
             ):
                 plugins.add(shape.source)
-        for name, check in self.line_checks.items():
+        for name, check in self.line_checks.items() if line_checks else ():
             if name in plugins and not check.may_match(line):
                 plugins.discard(name)
         return frozenset(plugins)

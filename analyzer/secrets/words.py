@@ -91,7 +91,9 @@ def judged_words(
     chosen: set[str] = set()
     for start in range(0, len(one_line), _PREFILTER_BATCH):  # the buffers stay small
         batch = one_line[start : start + _PREFILTER_BATCH]
-        shaped = engine.prefilter.plugins_per_line(batch)
+        # the shapes alone: a word is scanned whole, and a transformed (INI, YAML) reading
+        # of it can give the keyword plugin a line its check on the word as written refuses
+        shaped = engine.prefilter.plugins_per_line(batch, line_checks=False)
         chosen.update(word for n, word in enumerate(batch, 1) if n in shaped or could(word))
     chosen.update(word for word in distinct if _LINE_BREAKS.search(word))
     return [

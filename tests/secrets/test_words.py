@@ -36,6 +36,9 @@ FRAGMENTS = [
     "[s]",
     "\u00a0",
     "#",
+    "db_pass",
+    " : ",
+    "s3cr3tvalue",
 ]
 
 
@@ -56,6 +59,7 @@ def engine() -> SecretEngine:
 
 @settings(derandomize=True, max_examples=150, deadline=None)
 @example(words=["app", "key=AbCdEf0123456789XyZaBcDeF9", "--password=Lm4xT9vRk2Wp8sQ3Yz5B"])
+@example(words=["db_pass : s3cr3tvalue"])  # no keyword regex matches it; the INI reading does
 @given(words=st.lists(st.lists(st.sampled_from(FRAGMENTS), max_size=5).map("".join), max_size=8))
 def test_judging_only_the_words_that_could_give_a_finding_loses_none(
     words: list[str], engine: SecretEngine
