@@ -20,7 +20,6 @@ text those the wide database does not hold).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import importlib
 import re
@@ -213,11 +212,17 @@ def _source(
     return ident, lambda: _expressions(hs, key, accepted, wide=True)
 
 
-@functools.cache
 def _rewriter() -> str | None:
+    """The digest of the rewriting code this process runs (taken when the module loads)."""
+    return _REWRITER
+
+
+def _source_digest() -> str | None:
     """A digest of what turns a shape into its wide expression: this module's and hswide's
     source and the Python (whose re parser hswide reads); None where a source cannot be
-    read (the expressions themselves are the key then)."""
+    read (the expressions themselves are the key then). Taken once, as the module loads:
+    later, the files on disk may already be another version's (a pull, a reinstall) than the
+    code this process runs, whose databases must not be kept under that version's key."""
     digest = hashlib.sha256(sys.version.encode())
     try:
         for module in (hswide, sys.modules[__name__]):
@@ -225,6 +230,9 @@ def _rewriter() -> str | None:
     except (OSError, TypeError):
         return None
     return digest.hexdigest()
+
+
+_REWRITER = _source_digest()
 
 
 def prepare_installed(hs: Any, key: ShapeKey) -> list[Path]:
