@@ -8,6 +8,7 @@ import os
 import platform
 import stat
 import sys
+import threading
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -45,10 +46,11 @@ def utc_now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-def input_facts(path: Path) -> dict[str, Any]:
+def input_facts(path: Path, stop: threading.Event | None = None) -> dict[str, Any]:
     """Name, size and sha256 of the input; a directory is hashed as a sorted listing of
     "sha256  relative/path" lines (the same form as SHA256SUMS) over its regular files, with
-    each name's exact bytes (a name that is not UTF-8 is hashed as it is on disk)."""
+    each name's exact bytes (a name that is not UTF-8 is hashed as it is on disk). `stop`:
+    see file_sha256."""
     if path.is_dir():
         # listed without recursion (a layout holding 1,200 nested folders exhausted the stack
         # of Path.rglob), in the order sorted Paths have: part by part
@@ -56,7 +58,7 @@ def input_facts(path: Path) -> dict[str, Any]:
             (listed.name for listed in list_directory(path, Limits()) if listed.kind == "file"),
             key=lambda name: name.split("/"),
         )
-        lines = [f"{file_sha256(path / name)}  {name}\n" for name in files]
+        lines = [f"{file_sha256(path / name, stop)}  {name}\n" for name in files]
         listing = exact_bytes("".join(lines))
         return {
             "name": path.name,
@@ -68,31 +70,39 @@ def input_facts(path: Path) -> dict[str, Any]:
         "name": path.name,
         "kind": "file",
         "size": path.stat().st_size,
-        "sha256": file_sha256(path),
+        "sha256": file_sha256(path, stop),
     }
 
 
-def file_sha256(path: Path) -> str:
+def file_sha256(path: Path, stop: threading.Event | None = None) -> str:
     """sha256 of a regular file, read in chunks (a FIFO or a device given as the archive is
-    refused, never read: it could block or never end)."""
+    refused, never read: it could block or never end). `stop`: when set, the hashing ends
+    at the next piece with HashingStopped."""
     digest = hashlib.sha256()
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise UsageError(f"{printable(str(path))}: cannot open ({exc.strerror})") from None
     with os.fdopen(fd, "rb", buffering=0) as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        status = os.fstat(fd)
+        if not stat.S_ISREG(status.st_mode):
             raise UsageError(f"{printable(str(path))}: not a regular file or directory")
         # Read into one buffer in big pieces: the bundle hashes the input in a thread beside
         # Python work, and each piece costs a wait for the GIL (up to 5 ms) between the read
-        # and the hash, which both let go of it.
-        buffer = memoryview(bytearray(_HASH_PIECE))
+        # and the hash, which both let go of it. (A small file gets a small buffer.)
+        buffer = memoryview(bytearray(min(_HASH_PIECE, max(status.st_size, 1 << 16))))
         while size := handle.readinto(buffer):
+            if stop is not None and stop.is_set():
+                raise HashingStopped(str(path))
             digest.update(buffer[:size])
     return digest.hexdigest()
 
 
 _HASH_PIECE = 16 << 20
+
+
+class HashingStopped(Exception):
+    """file_sha256 was told to stop (its caller is ending on an error of its own)."""
 
 
 def _version(name: str) -> str:

@@ -10,6 +10,7 @@ those too with SOURCE_DATE_EPOCH set).
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -83,13 +84,18 @@ def bundle_files(
     """Every file of the bundle, rendered in memory before anything touches the disk:
     relative name -> bytes, SHA256SUMS last."""
     archive = result.read.archive.path
+    stop = threading.Event()
     with ThreadPoolExecutor(1, thread_name_prefix="input-sha256") as hashing:
         # The input's sha256 (a second read of it: 0.35 s for 500 MB) on another core while
         # the tables, which do not quote it, are rendered (reading and hashing let go of the
         # GIL; file_sha256 reads in big pieces so that it seldom waits to get it back).
-        hashed = hashing.submit(input_facts, archive)
+        hashed = hashing.submit(input_facts, archive, stop)
         pairs = list(zip(doc["images"], result.images, strict=True))
-        tables = [_image_tables(doc, image, rep, request.extras) for image, rep in pairs]
+        try:
+            tables = [_image_tables(doc, image, rep, request.extras) for image, rep in pairs]
+        except BaseException:  # Ctrl-C or a failed renderer: the hash of a big input stops too
+            stop.set()
+            raise
         facts = hashed.result()
     several = len(doc["images"]) > 1
     files: dict[str, bytes] = {}

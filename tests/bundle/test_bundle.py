@@ -273,3 +273,38 @@ def test_a_source_date_epoch_past_the_calendar_is_a_usage_error(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
     with pytest.raises(UsageError, match="SOURCE_DATE_EPOCH"):
         utc_now()
+
+
+def test_a_renderer_that_fails_stops_the_input_hash_running_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The input's sha256 is computed in a thread while the tables render; Ctrl-C (or a
+    failed renderer) then stops that hash at its next piece instead of reading a big input
+    to its end before the interrupt reaches the user."""
+    from types import SimpleNamespace  # noqa: PLC0415
+
+    from analyzer.bundle import custody, writer  # noqa: PLC0415
+
+    big = tmp_path / "big.tar"
+    with big.open("wb") as handle:
+        handle.truncate(8 << 30)  # sparse: 8 GB read at memory speed would take seconds
+    outcome: list[BaseException | dict[str, object]] = []
+
+    def recorded(path: Path, stop: object = None) -> dict[str, object]:
+        try:
+            facts = custody.input_facts(path, stop)  # type: ignore[arg-type]
+        except BaseException as exc:
+            outcome.append(exc)
+            raise
+        outcome.append(facts)
+        return facts
+
+    def interrupted(*args: object) -> dict[str, bytes]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(writer, "input_facts", recorded)
+    monkeypatch.setattr(writer, "_image_tables", interrupted)
+    result = SimpleNamespace(read=SimpleNamespace(archive=SimpleNamespace(path=big)), images=[1])
+    with pytest.raises(KeyboardInterrupt):
+        writer.bundle_files(result, {"images": [{}]}, {}, SimpleNamespace(extras=()))  # type: ignore[arg-type]
+    assert [type(o) for o in outcome] == [custody.HashingStopped]
