@@ -22,6 +22,8 @@ from analyzer import (
     UnsupportedFormat,
     read_archive,
 )
+from fixtures.spec import FileSpec
+from fixtures.tarwriter import tar_bytes
 
 
 @pytest.mark.parametrize(
@@ -46,6 +48,21 @@ def test_broken_input_gets_a_clear_error(
 ) -> None:
     with pytest.raises(error, match=says):
         read_archive(built[name])
+
+
+def test_an_archive_whose_every_member_escapes_says_so_not_that_it_is_empty(
+    tmp_path: Path,
+) -> None:
+    # tars made to test extractors: every name is absolute or climbs out with `..`; none
+    # is read, and the error must not call a tar of two members empty
+    archive = tmp_path / "escapes.tar"
+    archive.write_bytes(tar_bytes([FileSpec("../a.txt", b"a\n"), FileSpec("/tmp/b.txt", b"b\n")]))
+    with pytest.raises(UnsupportedFormat) as raised:
+        read_archive(archive)
+    message = str(raised.value)
+    assert "empty" not in message
+    assert "2 member(s) all have names outside the archive" in message
+    assert "'../a.txt'" in message
 
 
 def test_gzip_bomb_stops_at_the_byte_limit(built: dict[str, Path]) -> None:

@@ -88,6 +88,13 @@ def _describe_contents(archive: Archive) -> str:
             f"not an image archive; {expected}"
         )
     what = "a directory" if archive.kind == "directory" else "a tar archive"
+    if not names and archive.unsafe_names:
+        count = len(archive.unsafe_names) + archive.unsafe_dropped
+        return (
+            f"it is {what} whose {count} member(s) all have names outside the archive "
+            f"(absolute or with `..`, such as {quoted(archive.unsafe_names[0])}), which are "
+            f"never read; {expected}"
+        )
     if not names:
         return f"it is an empty {what[2:]}; {expected}"
     return f"it is {what} without manifest.json or index.json; {expected}"
