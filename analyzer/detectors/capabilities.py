@@ -66,6 +66,30 @@ DANGEROUS = frozenset(
 """Capabilities that amount to (or easily lead to) root."""
 
 
+_SIZES = {1: 12, 2: 20, 3: 24}
+"""The size the kernel requires of each revision of the attribute (XATTR_CAPS_SZ_1..3)."""
+
+
+def malformed(raw: bytes) -> str | None:
+    """Why the kernel would refuse this attribute as it refuses to read it on exec (None
+    when it is well-formed): an unknown revision, or a size that is not its revision's.
+
+    >>> malformed(bytes.fromhex("0100000200200000000000000000000000000000")) is None
+    True
+    >>> malformed(bytes.fromhex("01000002"))
+    '4 bytes where revision 2 has 20'
+    """
+    if len(raw) < 4:
+        return f"{len(raw)} bytes, too short to hold a revision"
+    revision = raw[3]  # the top byte of the little-endian magic_etc word
+    size = _SIZES.get(revision)
+    if size is None:
+        return f"unknown revision {revision}"
+    if len(raw) != size:
+        return f"{len(raw)} bytes where revision {revision} has {size}"
+    return None
+
+
 def decode_capabilities(raw: bytes) -> tuple[list[str], bool]:
     """Names of the permitted capabilities, and whether the effective bit is set.
 

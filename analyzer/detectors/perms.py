@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from analyzer.detectors.base import NOTHING
-from analyzer.detectors.capabilities import DANGEROUS, decode_capabilities
+from analyzer.detectors.capabilities import DANGEROUS, decode_capabilities, malformed
 from analyzer.detectors.context import ImageContext
 from analyzer.filesystem.model import EntryKind, Version
 from analyzer.findings.model import Finding, Rule, Severity
@@ -148,8 +148,21 @@ def _capabilities(ctx: ImageContext, path: str, history: tuple[Version, ...]) ->
         raw = entry.capability if entry is not None else None
         if entry is None or raw is None:
             continue
-        names, effective = decode_capabilities(raw)
         final = ctx.fs.final_version(path) == version
+        problem = malformed(raw)
+        if problem is not None:  # no capability to name: say what is there instead
+            yield ctx.finding(
+                FILECAP,
+                path=path,
+                layer=version.layer,
+                present=final,
+                key=f"layer-{version.layer}",
+                severity=Severity.LOW,
+                evidence=f"malformed security.capability attribute ({problem}): the kernel "
+                "grants no capability from it (a damaged or tampered attribute)",
+            )
+            continue
+        names, effective = decode_capabilities(raw)
         risky = sorted(DANGEROUS & set(names))
         yield ctx.finding(
             FILECAP,
