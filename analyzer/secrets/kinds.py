@@ -102,6 +102,7 @@ STRUCTURAL: dict[str, Severity] = {
     "netrc": Severity.HIGH,
     "npmrc-token": Severity.HIGH,
     "pypirc-password": Severity.HIGH,
+    "pgpass": Severity.HIGH,
     "kubeconfig": Severity.HIGH,
     "kubernetes-secret": Severity.HIGH,
     "dotenv": Severity.HIGH,

@@ -178,6 +178,7 @@ class Examiner:
         """All hits in one file: detect-secrets on text, libmagic on binaries, structure on both."""
         counts = Counts(examined=1)
         found: list[SecretHit] = []
+        data = utf16_as_utf8(data) or data
         shapes = structural_hits(path, data)
         kinds = {h.kind for h in shapes}
         if b"\x00" in data[:8192]:
@@ -204,6 +205,27 @@ class Examiner:
             ]
         structural = [SecretHit(h.kind, h.line, redact(h.value), h.detail) for h in shapes]
         return merge_same_value(structural + found), counts
+
+
+def utf16_as_utf8(data: bytes) -> bytes | None:
+    """A UTF-16 text (as Windows tools and PowerShell write them: a byte-order mark first)
+    re-encoded as UTF-8, so that it is read as the text it is rather than as binary; None
+    for anything else (no mark, not valid UTF-16, or NULs in the text: UTF-32 or binary).
+
+    >>> utf16_as_utf8("TOKEN=abc\\n".encode("utf-16"))
+    b'TOKEN=abc\\n'
+    >>> utf16_as_utf8(b"\\xff\\xfe\\x00\\x00T\\x00\\x00\\x00") is None  # UTF-32
+    True
+    """
+    if data[:2] not in (b"\xff\xfe", b"\xfe\xff"):
+        return None
+    try:
+        text = data.decode("utf-16")
+    except UnicodeDecodeError:
+        return None
+    if "\x00" in text:
+        return None
+    return text.encode("utf-8")
 
 
 _KEY_FILE_KINDS = frozenset({"private-key", "ssh-host-key", "gcp-service-account"})

@@ -133,6 +133,34 @@ def _git_credentials(src: Source) -> Iterator[Found]:
             yield Found(number, token, f"credential for {m.group(3)[:100]}")
 
 
+_PGPASS_FIELD = re.compile(r"(?:[^:\\]|\\.)*")
+"""One field of a .pgpass line: `\\:` and `\\\\` are escaped, any other `:` ends it."""
+
+
+def _pgpass(src: Source) -> Iterator[Found]:
+    """hostname:port:database:username:password lines of a PostgreSQL password file (libpq
+    reads the first four fields as patterns, `*` matching anything; comments start with #)."""
+    for number, line in enumerate(src.lines, 1):
+        if line.lstrip().startswith("#"):
+            continue
+        fields, at = [], 0
+        while len(fields) < 5:
+            field = _PGPASS_FIELD.match(line, at)
+            assert field is not None  # the pattern matches the empty string
+            fields.append(field.group())
+            at = field.end() + 1
+            if field.end() >= len(line) or line[field.end()] != ":":
+                break
+        if len(fields) == 5 and fields[4]:
+            password = re.sub(r"\\(.)", r"\1", fields[4])
+            host, port, database, user = fields[:4]
+            yield Found(
+                number,
+                password,
+                f"password of {user[:60]} for {database[:60]} on {host[:60]}:{port[:8]}",
+            )
+
+
 def _npmrc(src: Source) -> Iterator[Found]:
     for number, line in enumerate(src.lines, 1):
         if m := _NPMRC.match(line):
@@ -209,6 +237,7 @@ _KINDS = (
     _Kind("netrc", netrc_passwords, (b"password",), _path(r"/[._]netrc$")),
     _Kind("npmrc-token", _npmrc, (b"_auth", b"_password"), _path(r"/\.?npmrc$")),
     _Kind("pypirc-password", _pypirc, (b"password",), _path(r"/\.pypirc$")),
+    _Kind("pgpass", _pgpass, (), _path(r"/\.pgpass$"), text_only=True),
     _Kind("kubeconfig", kubeconfig, (b"users:",), text_only=True),
     _Kind("kubernetes-secret", kubernetes_secrets, (b"kind: Secret",), text_only=True),
     _Kind("htpasswd", _htpasswd, text_only=True),

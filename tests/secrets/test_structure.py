@@ -382,6 +382,25 @@ def test_pypirc_with_empty_password_is_not_a_hit() -> None:
     assert hits("/root/.pypirc", "[pypi]\nusername = me\npassword =\n") == []
 
 
+def test_pgpass_passwords_are_hits_with_what_they_open() -> None:
+    text = (
+        "# hostname:port:database:username:password\n"
+        f"db.test:5432:*:postgres:{token(81)}\n"
+        f"*:*:billing:app:pa\\:ss\\\\{token(82)}\n"
+    )
+    found = hits("/var/lib/postgresql/.pgpass", text)
+    assert [(h.kind, h.line, h.value, h.detail) for h in found] == [
+        ("pgpass", 2, token(81), "password of postgres for * on db.test:5432"),
+        ("pgpass", 3, f"pa:ss\\{token(82)}", "password of app for billing on *:*"),
+    ]
+
+
+def test_pgpass_lines_without_a_password_and_other_files_are_not_hits() -> None:
+    text = "db.test:5432:*:postgres:\nnot:enough:fields\n# a:b:c:d:Commented9x\n"
+    assert hits("/root/.pgpass", text) == []
+    assert hits("/root/notes.txt", f"db.test:5432:*:postgres:{token(83)}\n") == []
+
+
 KUBECONFIG = """apiVersion: v1
 kind: Config
 clusters:
