@@ -36,7 +36,7 @@ from analyzer.detectors.packagefiles import FileOrigins
 from analyzer.detectors.packages import origin_store
 from analyzer.diff import diff_document, new_at_or_above
 from analyzer.diff_views import diff_markdown, diff_text
-from analyzer.document_scrub import Scrub
+from analyzer.document_scrub import Scrub, redacted_message
 from analyzer.errors import AnalyzerError, LimitExceeded, UsageError
 from analyzer.extract import (
     CopySink,
@@ -532,8 +532,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     except AnalyzerError as exc:
-        # The message may quote the archive (a tag, a digest, a name): one printable line.
-        print(one_line(f"image-audit: error: {exc}"), file=sys.stderr)
+        # The message may quote the archive (a tag, a digest, a name): one printable line,
+        # redacted like every other output.
+        print(one_line(f"image-audit: error: {redacted_message(str(exc))}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt as exc:
         # Ctrl-C is 130; SIGTERM and SIGHUP (analyzer.bundle.interrupts) 128 + their number
@@ -544,7 +545,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the one place a bug is reported, not crashed on
         print(
             one_line(
-                f"image-audit: internal error ({type(exc).__name__}: {exc}); this is a bug, "
+                f"image-audit: internal error ({type(exc).__name__}: "
+                f"{redacted_message(str(exc))}); this is a bug, "
                 "please report it with IA_DEBUG=1 output"
             ),
             file=sys.stderr,

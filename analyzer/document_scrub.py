@@ -20,7 +20,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
+from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.scrubber import Scrubber
+from analyzer.secrets.sources import Source, secrets_in
+from analyzer.secrets.structure import is_placeholder
 
 Scrub = Callable[[str], str]
 
@@ -115,3 +118,18 @@ def scrub_valid_text(text: str, scrub: Scrub) -> str:
     if text.isascii():
         return scrub(text)
     return _VALID_TEXT.sub(lambda run: scrub(run.group()), text)
+
+
+def redacted_message(message: str) -> str:
+    """An error message with every secret the engine finds in it by shape redacted.
+
+    An error may be raised before its image's scrubber exists (a tag or a layer path that
+    holds a token, quoted by a digest mismatch or a missing blob), so the message is judged on
+    its own, as the strings of the archive's index documents are (`archive_values`).
+
+    >>> redacted_message("no layer 'ghp_" + "x1Y2z3" * 6 + "/layer.tar'")[:36]
+    "no layer 'ghp_... (40 chars, sha256:"
+    """
+    found = secrets_in(Source("ERROR", message, None), SecretEngine())
+    scrubber = Scrubber(value for _, value in found if not is_placeholder(value))
+    return scrub_valid_text(message, scrubber)

@@ -1,0 +1,69 @@
+"""An error message quotes the archive (a tag, a layer's path): a secret there is redacted.
+
+The error stops the read before any image's scrubber exists, so the message is judged on its
+own, by the shapes the scan knows, and shows the token as every other output does.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from analyzer.cli import main
+from fixtures.broken import write_diffid_mismatch
+from fixtures.docker import docker_legacy_content
+from fixtures.example import example_image
+from fixtures.leaky_image import FILE_TOKEN
+from fixtures.outer import write_tar_archive
+
+SHOWN_TOKEN = "ghp_... (40 chars, sha256:"
+
+
+def error_of(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    assert main(list(argv)) == 2
+    out, err = capsys.readouterr()
+    assert FILE_TOKEN not in out
+    return err
+
+
+@pytest.fixture(scope="module")
+def tampered(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example image tagged with a token, its app layer edited after its diff_id."""
+    image = replace(example_image(), repo_tags=(f"registry.example/app:{FILE_TOKEN}",))
+    return write_diffid_mismatch(tmp_path_factory.mktemp("tampered") / "in.tar", image)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["scan"], ["inspect"], ["ls", "/"], ["timeline"], ["diff", "SELF"], ["extract", "/app"]],
+    ids=" ".join,
+)
+def test_a_token_in_the_tag_of_a_damaged_image_is_redacted_in_every_verbs_error(
+    command: list[str], tampered: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    verb, *rest = command
+    rest = [str(tampered) if word == "SELF" else word for word in rest]
+    if verb == "extract":
+        rest += ["-o", str(tmp_path / "out")]
+    err = error_of(capsys, verb, str(tampered), *rest, "-q")
+    assert "rootfs.diff_ids" in err  # the message still says what is wrong
+    assert FILE_TOKEN not in err
+    assert f"registry.example/app:{SHOWN_TOKEN}" in err
+    assert err.endswith("\n") and err[:-1].isprintable()  # one line
+
+
+def test_a_token_in_the_path_of_a_missing_layer_is_redacted_in_the_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content = docker_legacy_content([example_image()])
+    manifest = json.loads(content.data("manifest.json"))
+    manifest[0]["Layers"][0] = f"{FILE_TOKEN}/layer.tar"
+    content.add_file("manifest.json", json.dumps(manifest).encode())
+    archive = write_tar_archive(content, tmp_path / "missing.tar")
+    err = error_of(capsys, "inspect", str(archive), "-q")
+    assert "is not in the archive" in err
+    assert FILE_TOKEN not in err
+    assert f"'{SHOWN_TOKEN}" in err
