@@ -65,7 +65,9 @@ DIGEST_FIELDS = frozenset(
 """Fields holding digests: kept when well formed and holding no long secret (anything else in
 them is scrubbed)."""
 ARCHIVE_KEYED = frozenset({"labels"})
-"""Mappings whose keys the archive chose: their keys are scrubbed as well."""
+"""Mappings whose keys the archive chose: their keys are scrubbed as well, also where a change
+of one is shown as {"old": mapping, "new": mapping} (`diff`)."""
+_SIDES = {"old", "new"}
 
 _DIGEST = re.compile(r"(?:[a-z0-9]+(?:[+._-][a-z0-9]+)*:)?[0-9a-f]{32,128}")
 _VALID_TEXT = re.compile("[^\ud800-\udfff]+")
@@ -78,10 +80,14 @@ def scrub_document(value: Any, scrub: Scrub, field: str = "") -> Any:
     >>> scrub_document({"refs": ["app:hunter22"], "labels": {"hunter22": "x"}, "kind": "hunter22"},
     ...                hide)
     {'refs': ['app:hu...'], 'labels': {'hu...': 'x'}, 'kind': 'hunter22'}
+    >>> scrub_document({"labels": {"old": {}, "new": {"hunter22": "x"}}}, hide)
+    {'labels': {'old': {}, 'new': {'hu...': 'x'}}}
     """
     if isinstance(value, str):
         return _scrubbed_text(value, scrub, field)
     if isinstance(value, dict):
+        if field in ARCHIVE_KEYED and value.keys() == _SIDES:
+            return {side: scrub_document(v, scrub, field) for side, v in value.items()}
         keys = (lambda key: _scrubbed_text(key, scrub, "")) if field in ARCHIVE_KEYED else str
         return {keys(k): scrub_document(v, scrub, k) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

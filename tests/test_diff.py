@@ -12,7 +12,7 @@ import pytest
 from analyzer.cli import main
 from fixtures import packaged
 from fixtures.formats import write_docker_archive
-from fixtures.secret_image import GITHUB_TOKEN
+from fixtures.secret_image import AWS_KEY_ID, GITHUB_TOKEN
 from fixtures.spec import FileSpec, LayerSpec
 
 
@@ -115,6 +115,24 @@ def test_names_in_a_markdown_diff_cannot_load_a_remote_image_link_or_strike_text
     for report in (diff_md, timeline_md):
         assert "![seen]" not in report and "[docs]" not in report and "~~ok" not in report
         assert "!\\[seen\\](https://attacker.example/p.png)" in report
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "md"])
+def test_a_label_whose_key_is_a_secret_is_redacted_on_both_sides_of_a_diff(
+    fmt: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A label's key is the archive's text like its value: `diff` shows a changed label
+    mapping with each key redacted, as `scan` and `inspect` show it."""
+    good = replace(packaged.dpkg_image(), labels={AWS_KEY_ID: "old"})
+    bad = replace(good, labels={GITHUB_TOKEN: "new"})
+    old = write_docker_archive([good], tmp_path / "good.tar")
+    new = write_docker_archive([bad], tmp_path / "bad.tar")
+    assert main(["diff", str(old), str(new), "-f", fmt, "-q"]) == 0
+    out = capsys.readouterr().out
+    assert AWS_KEY_ID not in out and GITHUB_TOKEN not in out
+    shown = " ".join(out.split()).replace("\\_", "_")  # a table wraps, Markdown escapes "_"
+    assert "labels" in shown
+    assert "AKIA... (20 chars, sha256:" in shown and "ghp_... (40 chars, sha256:" in shown
 
 
 def test_the_two_images_of_a_diff_share_the_entry_limit(
