@@ -68,13 +68,16 @@ def scrubbers(
     read: ReadResult, engine: SecretEngine, shared: Sequence[str] | None = None
 ) -> list[Scrubber]:
     """Per image, a scrubber for the secrets the read archive shows of it: its config's,
-    manifest's, references', file names' secrets and `shared`, those of the archive's own
-    documents (found here when not given); its `secrets` are what that image reports. What
-    any image shows is scrubbed with their union (image B may quote image A's secret), which
-    `scan` widens with the secrets found in files."""
+    manifest's, references', file and attribute names' secrets and `shared`, those of the
+    archive's own documents (found here when not given); its `secrets` are what that image
+    reports. What any image shows is scrubbed with their union (image B may quote image A's
+    secret), which `scan` widens with the secrets found in files."""
     if shared is None:
         shared = archive_values(index_documents(read), engine)
-    return [image_scrubber(view.image, engine, shared, image_names(view)) for view in read.images]
+    return [
+        image_scrubber(view.image, engine, shared, image_names(view), image_xattrs(view))
+        for view in read.images
+    ]
 
 
 def index_documents(read: ReadResult) -> list[bytes]:
@@ -90,6 +93,15 @@ def image_names(view: ImageView) -> Iterator[tuple[str, int]]:
             yield entry.path, layer
             if entry.link:
                 yield entry.link, layer
+
+
+def image_xattrs(view: ImageView) -> Iterator[tuple[str, str, int]]:
+    """(path, attribute name, layer) of every extended attribute of the image, lowest layer
+    first: `ls` and `extract` show the names (never the values)."""
+    for layer, listing in enumerate(view.listings):
+        for entry in listing.entries:
+            for attribute, _ in entry.xattrs:
+                yield entry.path, attribute, layer
 
 
 STEP_SHOWN = 1000

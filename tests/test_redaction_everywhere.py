@@ -19,6 +19,7 @@ from analyzer.bundle.sarif import sarif_errors
 from analyzer.bundle.tables import inventory_csv
 from analyzer.cli import main
 from analyzer.scan import scan_archive
+from fixtures.detector_cases import base
 from fixtures.formats import write_docker_archive
 from fixtures.leaky_image import (
     BIG_FILE,
@@ -28,7 +29,7 @@ from fixtures.leaky_image import (
     leaky_image,
     write_leaky_image,
 )
-from fixtures.spec import FileSpec, LayerSpec
+from fixtures.spec import FileSpec, ImageSpec, LayerSpec
 
 SHOWN_TOKEN = "ghp_... (40 chars"
 SHOWN_KEY = "AKIA... (20 chars"
@@ -182,8 +183,6 @@ def test_a_secret_only_an_ini_reading_of_a_command_word_shows_is_found_and_redac
     """`db_pass : VALUE` matches none of the keyword plugin's regexes as written, but its INI
     reading does: the word is scanned whole (the prefilter's keyword line check, which holds
     for lines as written, must not keep it from the engine), and the value never shows."""
-    from fixtures.spec import ImageSpec  # noqa: PLC0415
-
     value = "s3cr3tvalue"
     command = ("/bin/sh", "-c", f'app --password=PW --user=bob "db_pass : {value}"')
     layer = LayerSpec(entries=(FileSpec("etc/hostname", data=b"box\n"),))
@@ -199,3 +198,44 @@ def test_a_secret_only_an_ini_reading_of_a_command_word_shows_is_found_and_redac
     assert [
         p.name for p in out.rglob("*") if p.is_file() and value.encode() in p.read_bytes()
     ] == []
+
+
+@pytest.fixture(scope="module")
+def xattr_named(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A file with an extended attribute whose NAME is the token (`user.ghp_...`): the token
+    is nowhere else in the image."""
+    tool = FileSpec("app/tool", b"tool\n", xattrs={f"user.{FILE_TOKEN}": b"1", "user.note": b"x"})
+    layer = LayerSpec((FileSpec("app", kind="dir"), tool), created_by="COPY tool /app/")
+    image = ImageSpec(layers=(base(), layer), repo_tags=("xattr/app:1",))
+    return write_docker_archive([image], tmp_path_factory.mktemp("xattr") / "xattr.tar")
+
+
+def test_ls_shows_an_attribute_name_holding_a_token_redacted(
+    xattr_named: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = run(capsys, "ls", str(xattr_named), "/app/tool", "-f", "json", "-q")
+    [entry] = json.loads(out)["images"][0]["entries"]
+    assert shown(out, (FILE_TOKEN,)) == []
+    hidden, note = sorted(entry["xattrs"])
+    assert hidden.startswith(f"user.{SHOWN_TOKEN}, sha256:") and note == "user.note"
+
+
+def test_extract_custody_shows_an_attribute_name_holding_a_token_redacted(
+    xattr_named: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dest = tmp_path / "tool"
+    run(capsys, "extract", str(xattr_named), "/app/tool", "-o", str(dest), "-q")
+    custody = (tmp_path / "tool.custody.json").read_text("utf-8")
+    assert shown(custody, (FILE_TOKEN,)) == []
+    assert f"user.{SHOWN_TOKEN}" in custody
+
+
+def test_scan_reports_a_token_in_an_attribute_name_with_the_file_that_carries_it(
+    xattr_named: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = run(capsys, "scan", str(xattr_named), "--jobs", "1", "-f", "json", "-q")
+    assert shown(out, (FILE_TOKEN,)) == []
+    found = json.loads(out)["images"][0]["findings"]
+    [token] = [f for f in found if f["rule_id"] == "IA-SECRET-GITHUB-TOKEN"]
+    assert f"XATTR NAME user.{SHOWN_TOKEN}" in token["evidence"]
+    assert "ON /app/tool" in token["evidence"] and token["layer_index"] == 1

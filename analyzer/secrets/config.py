@@ -8,7 +8,8 @@ annotations as KEY=value. ENV variables whose name says "secret" are reported on
 their value is not a placeholder or a file reference. Then every other string of the raw config
 and manifest (author, container_config, WorkingDir, Volumes keys, StopSignal, unknown fields,
 object keys...: "CONFIG <path>", "MANIFEST <path>"), the image's references ("REF") and, for a
-scan, its file names and link targets ("FILE NAME <name>", see `name_secrets`).
+scan, its file names and link targets ("FILE NAME <name>") and the names of its files' extended
+attributes ("XATTR NAME <attribute> ON <path>", see `name_secrets`).
 
 A value is reported once per place it is a secret in among the fields first read (one per
 ENV entry, label, command...; once for all history steps), and the other strings report only
@@ -322,18 +323,26 @@ def archive_values(documents: Iterable[bytes], engine: SecretEngine) -> list[str
     return list(dict.fromkeys(value for value in found if not is_placeholder(value)))
 
 
-def name_secrets(names: Iterable[tuple[str, int]], engine: SecretEngine) -> list[ConfigSecret]:
-    """Secrets in file names and link targets, given as (name, layer) lowest layer first:
-    each name the prefilter has a shape on is judged on its own (see `judged_words`), and a
-    value is reported once, at the first name that holds it ("FILE NAME <name>")."""
-    layers: dict[str, int] = {}
+def name_secrets(
+    names: Iterable[tuple[str, int]],
+    engine: SecretEngine,
+    xattrs: Iterable[tuple[str, str, int]] = (),
+) -> list[ConfigSecret]:
+    """Secrets in file names and link targets, given as (name, layer) lowest layer first, and
+    in extended attribute names, given as (path, attribute, layer): each name the prefilter has
+    a shape on is judged on its own (see `judged_words`), and a value is reported once, at the
+    first name that holds it ("FILE NAME <name>", "XATTR NAME <attribute> ON <path>")."""
+    places: dict[str, tuple[str, int]] = {}
     for name, layer in names:
-        layers.setdefault(name, layer)
+        places.setdefault(name, (f"FILE NAME {name}", layer))
+    for path, attribute, layer in xattrs:
+        places.setdefault(attribute, (f"XATTR NAME {attribute} ON {path}", layer))
     found: dict[str, ConfigSecret] = {}
-    for name, secret in judged_words(engine, "image-names", list(layers), transforms=False):
+    for name, secret in judged_words(engine, "image-names", list(places), transforms=False):
         value = secret.token or secret.value
         if not is_placeholder(value) and value not in found:
-            found[value] = ConfigSecret(secret.type, f"FILE NAME {name}", value, layers[name])
+            source, layer = places[name]
+            found[value] = ConfigSecret(secret.type, source, value, layer)
     return list(found.values())
 
 
@@ -347,13 +356,15 @@ def scrubber_for(
     refs: Sequence[str] = (),
     values: Iterable[str] = (),
     names: Iterable[tuple[str, int]] = (),
+    xattrs: Iterable[tuple[str, str, int]] = (),
 ) -> Scrubber:
     """A Scrubber for everything quoted from this image: its config, manifest, references
-    (`refs`) and file names (`names`, see `name_secrets`), and `values` found elsewhere (the
-    archive's index documents). Its `secrets` are what the secrets detector reports."""
+    (`refs`), file names (`names`) and extended attribute names (`xattrs`, see
+    `name_secrets`), and `values` found elsewhere (the archive's index documents). Its
+    `secrets` are what the secrets detector reports."""
     found = config_secrets(config, layer_count, engine, raw_config, raw_manifest, refs=refs)
     known = {secret.value for secret in found}
-    found += [s for s in name_secrets(names, engine) if s.value not in known]
+    found += [s for s in name_secrets(names, engine, xattrs) if s.value not in known]
     labels = [f"{key}={value}" for key, value in config.labels]
     return Scrubber(values, found, env=[*config.env, *labels])
 
@@ -363,6 +374,7 @@ def image_scrubber(
     engine: SecretEngine,
     values: Iterable[str] = (),
     names: Iterable[tuple[str, int]] = (),
+    xattrs: Iterable[tuple[str, str, int]] = (),
 ) -> Scrubber:
     """`scrubber_for` one image, its references included."""
     return scrubber_for(
@@ -374,4 +386,5 @@ def image_scrubber(
         refs=image.refs,
         values=values,
         names=names,
+        xattrs=xattrs,
     )
