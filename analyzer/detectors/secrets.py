@@ -6,8 +6,10 @@ credentials, .netrc, .npmrc, .pypirc, kubeconfigs, .env files, shell histories, 
 with passwords, htpasswd files), in every regular file of every layer, including files that a
 later layer deleted, replaced or hid under an opaque directory: those are reported with
 `present_in_final: false` and `recoverable: true`, because anyone holding the archive can
-extract them. The image config is scanned too: ENV values, labels, entrypoint/cmd and every
-history line (ARG/ENV values, `curl -u`, credentials in URLs).
+extract them. A hard link holds its target's secrets and is reported at its own path; a file stays
+present while any of its names does (deleting one name of a hard-linked file leaves the secret in
+the container, and the evidence says where). The image config is scanned too: ENV values,
+labels, entrypoint/cmd and every history line (ARG/ENV values, `curl -u`, credentials in URLs).
 
 Precision: detect-secrets' heuristic filters; documented example values (AWS's
 AKIAIOSFODNN7EXAMPLE...) and placeholders (changeme, ${VAR}, <token>, xxxx) are dropped. A private
@@ -42,7 +44,7 @@ from collections.abc import Iterator
 from analyzer.detectors.base import NOTHING
 from analyzer.detectors.context import ImageContext
 from analyzer.filesystem.content import ContentSink
-from analyzer.filesystem.model import Entry, EntryKind, Version
+from analyzer.filesystem.model import Entry, EntryKind, LayerListing, Version
 from analyzer.findings.model import Finding
 from analyzer.secrets.config import ConfigSecret
 from analyzer.secrets.engine import SecretEngine
@@ -53,6 +55,8 @@ from analyzer.secrets.sink import SecretHit, SecretSink
 
 _NAMED_OVERSIZED = 20
 """Files over the size limit named in notices, per image (then a count)."""
+_NAMED_LINKS = 5
+"""Other names of a hard-linked file quoted in a finding's evidence (then a count)."""
 
 
 class SecretDetector:
@@ -106,20 +110,12 @@ class SecretDetector:
         for sha256, digests in self._sink.digests.items():  # for package provenance
             ctx.store.add_digests(sha256, digests)
         vendor = 0
+        latest: dict[str, tuple[bytes, tuple[SecretHit, ...]]] = {}
         for index, listing in enumerate(ctx.view.listings):
-            occurrences: dict[str, int] = {}  # a path may be stored twice in one layer
-            reported: set[tuple[str, bytes]] = set()
-            for entry in listing.entries:
-                if entry.kind is not EntryKind.FILE:
-                    continue
-                occurrence = occurrences.get(entry.path, 0)
-                occurrences[entry.path] = occurrence + 1
-                hits = self._sink.hits.get((listing.key, entry.path, occurrence))
-                if hits and (entry.path, entry.digest) not in reported:
-                    reported.add((entry.path, entry.digest))
-                    for finding in _file_findings(ctx, index, entry, hits):
-                        vendor += ("vendor", "true") in finding.details
-                        yield finding
+            for entry, hits in self._layer_hits(ctx, index, listing, latest):
+                for finding in _file_findings(ctx, index, entry, hits):
+                    vendor += ("vendor", "true") in finding.details
+                    yield finding
         for secret in ctx.scrub.secrets:  # found once, when the scan built the scrubber
             yield _config_finding(ctx, secret)
         oversized = self._oversized(ctx)
@@ -133,6 +129,34 @@ class SecretDetector:
             "oversized_files": len(oversized),
             "vendor_findings": vendor,
         }
+
+    def _layer_hits(
+        self,
+        ctx: ImageContext,
+        index: int,
+        listing: LayerListing,
+        latest: dict[str, tuple[bytes, tuple[SecretHit, ...]]],
+    ) -> Iterator[tuple[Entry, tuple[SecretHit, ...]]]:
+        """Each file and hard link of one layer that holds secrets, once per path and content.
+        `latest` carries across layers, per path, the content and hits of the last file stored
+        there: a hard link holds its target's content, so it holds its target's secrets."""
+        occurrences: dict[str, int] = {}  # a path may be stored twice in one layer
+        reported: set[tuple[str, bytes]] = set()
+        for stored in listing.entries:
+            entry, hits = stored, None
+            if entry.kind is EntryKind.FILE:
+                occurrence = occurrences.get(entry.path, 0)
+                occurrences[entry.path] = occurrence + 1
+                hits = self._sink.hits.get((listing.key, entry.path, occurrence))
+            elif entry.kind is EntryKind.HARDLINK:
+                entry, hits = _linked_hits(ctx, index, stored, latest)
+            if not hits:
+                latest.pop(entry.path, None)
+                continue
+            latest[entry.path] = (entry.digest, hits)
+            if (entry.path, entry.digest) not in reported:
+                reported.add((entry.path, entry.digest))
+                yield entry, hits
 
     def _oversized(self, ctx: ImageContext) -> list[str]:
         """A notice per file of this image too large to be examined for secrets."""
@@ -152,22 +176,73 @@ def _stored_version(ctx: ImageContext, layer: int, entry: Entry) -> Version | No
     return None
 
 
-def _fate(ctx: ImageContext, layer: int, entry: Entry) -> tuple[bool, str, int | None]:
-    """(present in the final filesystem, what happened to it otherwise, the layer that
-    removed it from view)."""
+def _linked_hits(
+    ctx: ImageContext,
+    layer: int,
+    link: Entry,
+    latest: dict[str, tuple[bytes, tuple[SecretHit, ...]]],
+) -> tuple[Entry, tuple[SecretHit, ...] | None]:
+    """A hard link as the merged filesystem resolved it (with its target's digest), and its
+    target's hits when the target is the file the link resolved to."""
+    target = latest.get(link.link)
+    if target is None:  # most links: to a file without secrets
+        return link, None
+    version = _stored_version(ctx, layer, link)
+    resolved = version.entry if version is not None else None
+    if resolved is None or resolved.kind is not EntryKind.HARDLINK or not resolved.digest:
+        return link, None  # dangling, or to a directory: no content
+    digest, hits = target
+    return resolved, hits if digest == resolved.digest else None
+
+
+def _taken_by(ctx: ImageContext, path: str, version: Version) -> Version | None:
+    """The version that took `version` of `path` out of view; None while it is final."""
+    if ctx.fs.final_version(path) == version:
+        return None
+    history = ctx.fs.history(path)
+    return history[history.index(version) + 1]
+
+
+def _path_fate(ctx: ImageContext, layer: int, entry: Entry) -> tuple[str, int | None, str]:
+    """What happened to `entry` at its own path: (how it left the final view, the layer that
+    took it out, where it still is); ("", None, "") while the final filesystem shows it."""
     version = _stored_version(ctx, layer, entry)
     if version is None or version.entry is None or version.entry.sha256 != entry.sha256:
-        return False, f"overwritten within layer {layer}; still inside layer {layer}'s tar", layer
-    if ctx.fs.final_version(entry.path) == version:
-        return True, "", None
-    history = ctx.fs.history(entry.path)
-    after = history[history.index(version) + 1]
+        return f"overwritten within layer {layer}", layer, f"still inside layer {layer}'s tar"
+    after = _taken_by(ctx, entry.path, version)
+    if after is None:
+        return "", None, ""
     how = (
         f"deleted in layer {after.layer} ({after.cause})"
         if after.entry is None
         else f"replaced in layer {after.layer}"
     )
-    return False, f"{how}; still recoverable from layer {layer}'s tar", after.layer
+    return how, after.layer, f"still recoverable from layer {layer}'s tar"
+
+
+def _fate(ctx: ImageContext, layer: int, entry: Entry) -> tuple[bool, str, int | None]:
+    """(present in the final filesystem, what happened to it, the layer that removed it from
+    view). A file stays in the final filesystem while any of its names does: deleting one name
+    of a hard-linked file leaves the file, with its secret, under the others."""
+    how, gone, tail = _path_fate(ctx, layer, entry)
+    names = ctx.fs.hard_links(layer, entry.path, entry.digest)
+    kept = [name for name, version in names if _taken_by(ctx, name, version) is None]
+    linked = f"hard link to {entry.link}" if entry.kind is EntryKind.HARDLINK else ""
+    if gone is None or kept:
+        where = f"in the final filesystem as {_listed(kept)} (the same file, hard-linked)"
+        said = [linked, f"{how}, but still {where}" if how else (f"also {where}" if kept else "")]
+        return True, "; ".join(part for part in said if part), None
+    if names:  # the file left the final view with the last of its names
+        taken = [_taken_by(ctx, name, version) for name, version in names]
+        gone = max([gone, *(after.layer for after in taken if after is not None)])
+        how += f"; its hard links ({_listed([n for n, _ in names])}) were gone by layer {gone}"
+    return False, "; ".join(part for part in (linked, how, tail) if part), gone
+
+
+def _listed(paths: list[str]) -> str:
+    shown = ", ".join(paths[:_NAMED_LINKS])
+    more = len(paths) - _NAMED_LINKS
+    return shown + (f" and {more} more" if more > 0 else "")
 
 
 def _file_findings(

@@ -7,7 +7,8 @@ Rules (OCI image-spec "Applying changesets", as Docker and containerd apply them
 - a non-directory replacing a directory removes everything below it;
 - a directory replacing a non-directory (e.g. a lower `/lib -> usr/lib` symlink) replaces it;
 - within one layer a later entry for the same path wins;
-- a hardlink takes the content of its target, in this layer or a lower one.
+- a hardlink takes the content of its target, in this layer or a lower one, and is the same
+  file: deleting or replacing one of its names leaves it under the others (`hard_links`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 
+from analyzer.filesystem.hardlinks import HardLinks
 from analyzer.filesystem.model import Change, Entry, EntryKind, LayerListing, Removed, Version
 from analyzer.filesystem.notes import Notes
 from analyzer.filesystem.paths import is_within, parent
@@ -39,6 +41,7 @@ class LayeredFS:
         self._sorted: dict[str, list[str]] = {}
         """paths() and all_paths(), sorted once after the last layer was applied."""
         self._notes = Notes()
+        self._links = HardLinks()
         self.layer_count = 0
 
     @classmethod
@@ -122,7 +125,7 @@ class LayeredFS:
     def _add(self, layer: int, entry: Entry) -> None:
         self._ensure_parents(layer, entry)
         if entry.kind is EntryKind.HARDLINK:
-            entry = self._resolve_hardlink(entry)
+            entry = self._resolve_hardlink(layer, entry)
         current = self._final.get(entry.path)
         if current is None or current.entry is None:
             self._record(entry.path, Version(layer, Change.ADDED, entry))
@@ -133,7 +136,7 @@ class LayeredFS:
         change = Change.ADDED if current.layer == layer else Change.MODIFIED
         self._record(entry.path, Version(layer, change, entry))
 
-    def _resolve_hardlink(self, entry: Entry) -> Entry:
+    def _resolve_hardlink(self, layer: int, entry: Entry) -> Entry:
         target = self._final.get(entry.link)
         if target is None or target.entry is None:
             self._notes.add(f"hardlink {entry.path} points to missing {entry.link}")
@@ -142,6 +145,7 @@ class LayeredFS:
         if source.kind not in (EntryKind.FILE, EntryKind.HARDLINK):
             self._notes.add(f"hardlink {entry.path} points to a {source.kind.value}")
             return entry
+        self._links.add((layer, entry.path), (target.layer, entry.link))
         return replace(entry, digest=source.digest, size=source.size)
 
     # -- reading -------------------------------------------------------------------------------
@@ -167,6 +171,25 @@ class LayeredFS:
             return tuple(history)
         only = self._final.get(path)
         return (only,) if only is not None else ()
+
+    def hard_links(self, layer: int, path: str, digest: bytes) -> list[tuple[str, Version]]:
+        """The other names of the file `layer` stored at `path` with content `digest`: the
+        version of each other path that a hard link made the same file, sorted by path. Each
+        name's later fate (deleted, replaced, still final) is in its history."""
+        names = []
+        for name_layer, name in self._links.names((layer, path)):
+            version = self._stored(name_layer, name) if name != path else None
+            # the digest tells the linked file from a later one the same layer stored there
+            if version is not None and version.entry is not None and version.entry.digest == digest:
+                names.append((name, version))
+        return sorted(names, key=lambda named: named[0])
+
+    def _stored(self, layer: int, path: str) -> Version | None:
+        """The version of `path` that `layer` stored (its last entry there), or None."""
+        for version in reversed(self.history(path)):
+            if version.layer == layer and version.entry is not None:
+                return version
+        return None
 
     def histories(self) -> Iterator[tuple[str, Sequence[Version]]]:
         """Every path any layer ever held, with its versions (lowest layer first), in no

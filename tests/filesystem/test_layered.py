@@ -148,3 +148,40 @@ def test_symlink_loops_and_long_chains_do_not_resolve() -> None:
     assert LayeredFS.build([loop]).resolve("/a") is None
     chain = [f(f"/l{i}", kind=EntryKind.SYMLINK, link=f"l{i + 1}") for i in range(60)]
     assert LayeredFS.build([layer(*chain)], max_symlink_hops=40).resolve("/l0") is None
+
+
+def test_a_hard_link_is_another_name_of_its_target_s_file_after_the_target_is_deleted() -> None:
+    fs = LayeredFS.build(
+        [
+            layer(
+                d("/a"),
+                f("/a/orig", sha="k"),
+                f("/a/alias", kind=EntryKind.HARDLINK, link="/a/orig"),
+            ),
+            layer(whiteouts=("/a/orig",)),
+        ]
+    )
+    [(name, version)] = fs.hard_links(0, "/a/orig", digest_of("k"))
+    assert name == "/a/alias" and fs.final_version("/a/alias") == version
+    [(name, version)] = fs.hard_links(0, "/a/alias", digest_of("k"))
+    assert name == "/a/orig" and version.layer == 0 and fs.get("/a/orig") is None
+
+
+def test_hard_links_chain_to_one_file_across_layers() -> None:
+    fs = LayeredFS.build(
+        [
+            layer(f("/x", sha="k"), f("/y", kind=EntryKind.HARDLINK, link="/x")),
+            layer(f("/z", kind=EntryKind.HARDLINK, link="/y")),
+        ]
+    )
+    assert [name for name, _ in fs.hard_links(1, "/z", digest_of("k"))] == ["/x", "/y"]
+    assert [name for name, _ in fs.hard_links(0, "/x", digest_of("k"))] == ["/y", "/z"]
+
+
+def test_a_file_written_again_in_the_same_layer_is_not_the_file_an_earlier_link_names() -> None:
+    fs = LayeredFS.build(
+        [layer(f("/x", sha="old"), f("/y", kind=EntryKind.HARDLINK, link="/x"), f("/x", sha="new"))]
+    )
+    assert [name for name, _ in fs.hard_links(0, "/x", digest_of("old"))] == ["/y"]
+    assert fs.hard_links(0, "/x", digest_of("new")) == []
+    assert fs.hard_links(0, "/lone", b"") == []
