@@ -3,7 +3,9 @@
 Per step: when (`created`), what (`created_by`), the layer it made and its bytes, how many files
 it added, changed and deleted, setuid/setgid changes, packages installed, removed and changed
 (every version of each package database compared with the one before), and the findings it
-introduced (reported at its layer) or removed (a secret whose file it deleted).
+introduced (reported at its layer) or removed (a secret whose file it deleted). An edit that keeps
+a secret at its path neither introduces nor removes it, and deleting one name of a hard-linked
+file removes nothing while another name holds it.
 
 Then what an investigator should look at (`leads`):
 - files whose mtime is later than their step's `created` time, or than the image's `created`
@@ -30,6 +32,7 @@ from analyzer.detectors.packagefiles import (
 )
 from analyzer.document_scrub import scrub_document
 from analyzer.filesystem.model import Change, Version
+from analyzer.findings.model import Finding
 from analyzer.image.config import history_step_layers
 from analyzer.image.label import image_label
 from analyzer.image.model import HistoryEntry
@@ -125,16 +128,49 @@ def _package_changes(raw: object) -> dict[int, dict[str, list[str]]]:
 
 
 def _findings_by_layer(report: ImageReport) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
-    introduced: dict[int, list[str]] = {}
-    removed: dict[int, list[str]] = {}
+    """Per layer, the labels of the findings it introduced and of those it removed."""
+    introduced: dict[int, list[Finding]] = {}
+    removed: dict[int, list[Finding]] = {}
     for finding in report.findings:
-        label = f"{finding.severity.value} {finding.rule_id} {finding.path or '(config)'}"
         if finding.layer_index is not None:
-            introduced.setdefault(finding.layer_index, []).append(label)
-        gone = dict(finding.details).get("removed_in_layer")
-        if gone is not None and gone.isdigit():
-            removed.setdefault(int(gone), []).append(label)
-    return introduced, removed
+            introduced.setdefault(finding.layer_index, []).append(finding)
+        gone = _removed_in(finding)
+        if gone is not None:
+            removed.setdefault(gone, []).append(finding)
+    for layer in introduced.keys() & removed.keys():
+        # an edit that keeps a secret at its path stores it again (introduced) as it replaces
+        # an earlier layer's version (removed): the same fingerprint (rule, path, value) both
+        # ways is neither. A copy the layer overwrote within itself is both: its tar holds it
+        carried = Counter(f.fingerprint for f in introduced[layer] if _removed_in(f) != layer)
+        both = carried & Counter(f.fingerprint for f in removed[layer] if f.layer_index != layer)
+        introduced[layer] = _without(introduced[layer], both)
+        removed[layer] = _without(removed[layer], both)
+    return _labels(introduced), _labels(removed)
+
+
+def _removed_in(finding: Finding) -> int | None:
+    """The layer that took what `finding` found out of the final filesystem, if one did."""
+    gone = dict(finding.details).get("removed_in_layer")
+    return int(gone) if gone is not None and gone.isdigit() else None
+
+
+def _without(findings: list[Finding], dropped: Counter[str]) -> list[Finding]:
+    """`findings` less as many of each fingerprint as `dropped` counts."""
+    left = Counter(dropped)
+    kept = []
+    for finding in findings:
+        if left[finding.fingerprint] > 0:
+            left[finding.fingerprint] -= 1
+        else:
+            kept.append(finding)
+    return kept
+
+
+def _labels(by_layer: dict[int, list[Finding]]) -> dict[int, list[str]]:
+    return {
+        layer: [f"{f.severity.value} {f.rule_id} {f.path or '(config)'}" for f in findings]
+        for layer, findings in by_layer.items()
+    }
 
 
 def _leads(

@@ -13,7 +13,8 @@ from analyzer.cli import main
 from fixtures import packaged
 from fixtures.example import example_image
 from fixtures.formats import write_docker_archive
-from fixtures.spec import LayerSpec
+from fixtures.hard_links import ALIAS, KEEP, ORIG, deleting, editing_keep_env, linked_secret_image
+from fixtures.spec import FileSpec, LayerSpec
 from tests.conftest import SHARED_ABSENT
 
 SYMBOLIC = Path("../shared/realworld/images/dockle/symbolic.tar")
@@ -102,3 +103,58 @@ def test_every_layer_gets_a_row_and_steps_without_a_command_stand_out(
     image = timeline(capsys, write_docker_archive([spec], tmp_path / "bare.tar"))
     assert [s["layer"] for s in image["steps"]] == [0, 1, 2]  # type: ignore[index]
     assert sum(x.endswith("has no created_by") for x in image["leads"]) == 3  # type: ignore[attr-defined]
+
+
+def linked_steps(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], *later: LayerSpec
+) -> list[dict[str, dict[str, list[str]]]]:
+    """The timeline's steps for fixtures.hard_links' image with `later` layers."""
+    archive = write_docker_archive([linked_secret_image(*later)], tmp_path / "linked.tar")
+    return timeline(capsys, archive)["steps"]  # type: ignore[return-value]
+
+
+def test_deleting_one_name_of_a_hard_linked_secret_removes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The file, and its secret, stay in the container under the other name."""
+    first, rm = linked_steps(tmp_path, capsys, deleting(ORIG))
+    introduced = first["findings"]["introduced"]
+    assert {f"high IA-SECRET-DOTENV {p}" for p in (ORIG, ALIAS)} <= set(introduced)
+    assert rm["findings"] == {"introduced": [], "removed": []}
+
+
+def test_a_hard_linked_secret_is_removed_by_the_step_that_deletes_its_last_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, first_rm, last_rm = linked_steps(tmp_path, capsys, deleting(ORIG), deleting(ALIAS))
+    assert first_rm["findings"]["removed"] == []
+    assert sorted(last_rm["findings"]["removed"]) == [
+        f"high IA-SECRET-DOTENV {p}" for p in (ALIAS, ORIG)
+    ]
+
+
+def test_an_edit_that_keeps_a_secret_at_its_path_neither_introduces_nor_removes_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, edit = linked_steps(tmp_path, capsys, editing_keep_env())
+    assert f"high IA-SECRET-DOTENV {KEEP}" in first["findings"]["introduced"]
+    assert edit["findings"] == {"introduced": [], "removed": []}
+
+
+def test_an_edit_that_changes_the_secret_at_a_path_introduces_one_and_removes_the_other(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rotated = FileSpec("app/keep.env", b"GITHUB_TOKEN=ghp_" + b"Rt9xQ2mZ" * 4 + b"Kp7w\n")
+    _, edit = linked_steps(tmp_path, capsys, LayerSpec((rotated,)))
+    assert edit["findings"]["introduced"] == [f"high IA-SECRET-DOTENV {KEEP}"]
+    assert edit["findings"]["removed"] == [f"high IA-SECRET-DOTENV {KEEP}"]
+
+
+def test_a_secret_a_step_stores_and_overwrites_itself_is_both_introduced_and_removed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The step's tar still holds the overwritten copy: the step brought it into the image."""
+    secret, cleared = editing_keep_env().entries[0], FileSpec("app/keep.env", b"DEBUG=false\n")
+    _, edit = linked_steps(tmp_path, capsys, LayerSpec((secret, cleared)))
+    assert edit["findings"]["introduced"] == [f"high IA-SECRET-DOTENV {KEEP}"]
+    assert set(edit["findings"]["removed"]) == {f"high IA-SECRET-DOTENV {KEEP}"}
