@@ -7,7 +7,8 @@ Why this shape (issue 13, issue 15 section 6; what DIR may be is analyzer.bundle
   created with O_CREAT|O_EXCL|O_NOFOLLOW through descriptors of directories this run created
   itself, so no existing file, symlink or folder is ever written through. The bundle root inside
   the staging directory is made with the ordinary (umask) mode it keeps once installed.
-- An earlier bundle that --force replaces is renamed into the staging directory and removed
+- An earlier bundle that --force replaces is renamed into the staging directory, verified again
+  there (a file added to it during the scan, or an edit, puts it back and fails), and removed
   with analyzer.bundle.treewalk.remove_tree: at any depth (no recursion: a chain of nested
   folders in it cannot crash the run after the new bundle is in place), never following a
   symlink (a symlinked report.json or image-N folder in it leads nowhere we write). If it
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer.bundle.interrupts import stopping_signals_interrupt
-from analyzer.bundle.outdir import Claim, shown, why
+from analyzer.bundle.outdir import Claim, refuse_unless_intact, shown, why
 from analyzer.bundle.readback import is_plain_name
 from analyzer.bundle.treewalk import remove_tree
 from analyzer.errors import OutputError
@@ -193,6 +194,9 @@ def _install(staging: _Staging, claimed_dir: Claim) -> None:
             _check_unchanged(staging.parent, claimed_dir)
             _rename(staging.parent, claimed_dir.out.name, staging.fd, "previous")
             moved = True
+            # checked again now that no one else can add to it: the scan may have taken hours
+            previous = claimed_dir.out.parent / staging.name / "previous"
+            refuse_unless_intact(previous, claimed_dir.out)
         _move_into_place(staging, claimed_dir)
         installed = True
     finally:

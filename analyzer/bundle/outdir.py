@@ -7,9 +7,15 @@ Why this shape (issue 13, issue 15 section 6; the writing itself is analyzer.bun
   the second finds it taken and fails (exit 2) instead of mixing two bundles. A `Claim` records
   what DIR was before the long work (missing, empty, or an earlier bundle and its inode); the
   install refuses a DIR that changed since.
-- `--force` replaces only an earlier image-audit bundle (SHA256SUMS and custody.json as regular
-  files). Any other non-empty directory is refused, forced or not: replacing it would delete
-  files that are not ours.
+- `--force` replaces only an earlier image-audit bundle exactly as it was written: one that
+  `verify` passes (SHA256SUMS in our format listing every file there and nothing else, each
+  with its hash; custody.json and index.json of the shape we write). Any other non-empty
+  directory is refused, forced or not: two files named SHA256SUMS and custody.json prove
+  nothing, and a file added to a bundle (the examiner's notes.txt) is not ours to delete. A
+  bundle whose files no longer match their hashes is refused too: replacing it would destroy
+  the evidence that it was altered; whoever means to discard it can move it aside. The check
+  runs again when the earlier bundle has been moved aside at install (analyzer.bundle.install),
+  so a file added during the long scan is not deleted either.
 - DIR may not be the input, lie inside an input directory (an OCI layout) or hold the input:
   compared by device and inode of every ancestor, not by strings. DIR itself may not be a
   symlink (it would redirect the bundle); its parents may: that is where the user chose to write.
@@ -25,11 +31,12 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from analyzer.bundle.verify import bundle_problems
 from analyzer.errors import OutputError
 from analyzer.text import printable
 
 _MARKERS = ("SHA256SUMS", "custody.json")
-"""The files every bundle has: a directory holding both as regular files is an earlier bundle."""
+"""The files every bundle has: a directory without both is not a bundle (nor verified as one)."""
 _EFFECTIVE = os.access in os.supports_effective_ids
 
 
@@ -78,6 +85,8 @@ def check_output(out: Path, force: bool, source: Path | None = None) -> Claim:
     except OSError as exc:
         reason = why(exc)
         raise OutputError(f"cannot use {shown(path)} as the output directory: {reason}") from None
+    if replace:
+        refuse_unless_intact(path, path)
     return Claim(path, found, replace)
 
 
@@ -113,6 +122,19 @@ def _found(path: Path, force: bool) -> tuple[tuple[int, int] | None, bool]:
             "SHA256SUMS and custody.json); --force replaces only a bundle: choose another directory"
         )
     return identity, True
+
+
+def refuse_unless_intact(bundle: Path, named: Path) -> None:
+    """Refuse to replace `bundle` (shown as `named`, the DIR the user gave) unless `verify`
+    passes it: anything else in it would be deleted, or the sign that it was altered."""
+    problems = bundle_problems(bundle)
+    if problems:
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise OutputError(
+            f"{shown(named)} is not an earlier image-audit bundle as it was written: "
+            f"{problems[0]}{more}; --force replaces only a bundle that `image-audit verify` "
+            "passes, so nothing was deleted: choose another directory, or move it aside"
+        )
 
 
 def _is_regular(path: Path) -> bool:

@@ -53,6 +53,16 @@ def verify_bundle(out: Path, archive: Path | None = None) -> list[Check]:
     return list(dict.fromkeys(checks))  # a missing custody.json fails two checks: say it once
 
 
+def bundle_problems(out: Path) -> list[str]:
+    """Why `out` is not a bundle exactly as image-audit wrote it (what `verify` would flag,
+    without FAILED); empty when it verifies. `--force` replaces only a bundle with none."""
+    try:
+        checks = verify_bundle(out)
+    except AnalyzerError as exc:
+        return [str(exc)]
+    return [line.removeprefix("FAILED ") for passed, line in checks if not passed]
+
+
 def _checksums(root: int, out: Path) -> list[Check]:
     try:
         raw = read_document(root, "SHA256SUMS")
@@ -169,6 +179,9 @@ def _document(
 
 def _custody_problem(doc: Any) -> str:
     """What custody.json lacks that verify needs ("" when nothing)."""
+    tool = doc.get("tool") if isinstance(doc, dict) else None
+    if not isinstance(tool, dict) or tool.get("name") != "image-audit":
+        return "no tool.name image-audit"
     found = doc.get("input") if isinstance(doc, dict) else None
     sha256 = found.get("sha256") if isinstance(found, dict) else None
     if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):

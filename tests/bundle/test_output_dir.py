@@ -56,7 +56,7 @@ def one_line_error(err: str) -> bool:
     return err.startswith("image-audit: error: ") and err.count("\n") == 1
 
 
-def test_force_never_writes_through_a_symlinked_report_json(
+def test_force_refuses_an_earlier_bundle_with_a_symlinked_report_json(
     built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out, outside = tmp_path / "evidence", tmp_path / "outside.txt"
@@ -64,12 +64,13 @@ def test_force_never_writes_through_a_symlinked_report_json(
     assert scan(capsys, built["example"], out)[0] == 0
     (out / "report.json").unlink()
     (out / "report.json").symlink_to(outside)
-    assert scan(capsys, built["example"], out, "--force")[0] == 0
-    assert outside.read_text() == "not yours"
-    assert not (out / "report.json").is_symlink() and verified(out)
+    before = snapshot(out)
+    code, err = scan(capsys, built["example"], out, "--force")
+    assert code == 2 and one_line_error(err) and "report.json: a symbolic link" in err
+    assert outside.read_text() == "not yours" and snapshot(out) == before
 
 
-def test_force_never_writes_into_a_symlinked_image_folder(
+def test_force_refuses_an_earlier_bundle_with_a_symlinked_image_folder(
     built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out, elsewhere = tmp_path / "evidence", tmp_path / "elsewhere"
@@ -79,9 +80,10 @@ def test_force_never_writes_into_a_symlinked_image_folder(
     folder = next(out.glob("image-1-*"))
     shutil.rmtree(folder)
     folder.symlink_to(elsewhere, target_is_directory=True)
-    assert scan(capsys, built["oci-multiarch"], out, "--force")[0] == 0
+    code, err = scan(capsys, built["oci-multiarch"], out, "--force")
+    assert code == 2 and one_line_error(err) and "nothing was deleted" in err
     assert snapshot(elsewhere) == {"mine.txt": hashlib.sha256(b"keep").hexdigest()}
-    assert not folder.is_symlink() and verified(out)
+    assert folder.is_symlink()
 
 
 def test_the_oci_layout_under_analysis_is_refused_as_output_even_with_force(
@@ -165,6 +167,77 @@ def test_force_replaces_only_an_earlier_bundle(
     code, err = scan(capsys, built["example"], tmp_path, "--force")
     assert code == 2 and one_line_error(err) and "not an earlier image-audit bundle" in err
     assert snapshot(tmp_path) == {"thesis.tex": hashlib.sha256(b"years of work").hexdigest()}
+
+
+def test_force_does_not_take_two_files_named_like_a_bundles_for_a_bundle(
+    built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "thesis"
+    (out / "sub").mkdir(parents=True)
+    (out / "thesis.docx").write_text("years of work")
+    (out / "sub" / "data.bin").write_text("measurements")
+    (out / "SHA256SUMS").write_text("junk\n")
+    (out / "custody.json").write_text("{}")
+    before = snapshot(out)
+    code, err = scan(capsys, built["example"], out, "--force")
+    assert code == 2 and one_line_error(err)
+    assert "not an earlier image-audit bundle as it was written" in err
+    assert "nothing was deleted" in err
+    assert snapshot(out) == before
+
+
+def test_force_replaces_an_earlier_bundle_that_verifies(
+    built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "evidence"
+    assert scan(capsys, built["oci-multiarch"], out)[0] == 0
+    assert scan(capsys, built["example"], out, "--force") == (0, "")
+    assert verified(out) and not list(out.glob("image-*"))
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ("add notes.txt", "notes.txt: not listed in SHA256SUMS"),
+        ("edit report.md", "report.md: content changed since the bundle was written"),
+        ("remove report.md", "report.md"),
+    ],
+)
+def test_force_refuses_an_earlier_bundle_that_was_added_to_or_altered(
+    change: str,
+    said: str,
+    built: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """What the examiner added is not ours to delete, and an altered bundle is evidence of
+    the alteration: either is left exactly as it is."""
+    out = tmp_path / "evidence"
+    assert scan(capsys, built["example"], out)[0] == 0
+    verb, name = change.split()
+    if verb == "remove":
+        (out / name).unlink()
+    else:
+        with (out / name).open("a") as handle:
+            handle.write("my own notes\n")
+    before = snapshot(out)
+    code, err = scan(capsys, built["example"], out, "--force")
+    assert code == 2 and one_line_error(err) and said in err and "nothing was deleted" in err
+    assert snapshot(out) == before
+
+
+def test_a_file_added_to_the_earlier_bundle_during_the_scan_is_not_deleted(
+    built: dict[str, Path], tmp_path: Path
+) -> None:
+    files = _render(built, tmp_path, "example")
+    out = tmp_path / "render-example"
+    claimed = check_output(out, force=True)  # before the long scan: the bundle verifies
+    (out / "notes.txt").write_text("written while the scan ran")
+    before = snapshot(out)
+    with pytest.raises(OutputError, match=r"notes\.txt: not listed in SHA256SUMS"):
+        publish(claimed, files)
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["render-example"]
 
 
 def test_missing_parents_of_the_output_directory_are_created(
@@ -374,15 +447,16 @@ def nest(folder: Path, depth: int) -> None:
     os.close(fd)
 
 
-def test_force_replaces_an_earlier_bundle_holding_folders_nested_past_pythons_stack(
+def test_force_refuses_an_earlier_bundle_holding_folders_nested_past_pythons_stack(
     built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "evidence"
     assert scan(capsys, built["example"], out)[0] == 0
     nest(out, sys.getrecursionlimit() + 200)
     try:
-        assert scan(capsys, built["example"], out, "--force") == (0, "")
-        assert not (out / "d").exists() and verified(out)
+        code, err = scan(capsys, built["example"], out, "--force")
+        assert code == 2 and one_line_error(err) and "d: a folder holding no file" in err
+        assert (out / "d").is_dir()
         assert sorted(p.name for p in tmp_path.iterdir()) == ["evidence"]
     finally:  # pytest's own clean-up is recursive
         subprocess.run(["rm", "-rf", str(tmp_path)], check=False)

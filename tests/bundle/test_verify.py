@@ -94,13 +94,18 @@ def test_a_custody_or_index_that_is_not_json_fails_verification(
     assert f"FAILED {name}: not a JSON document" in out
 
 
+_OURS = {"name": "image-audit"}
+
+
 @pytest.mark.parametrize(
     ("name", "doc"),
     [
         ("custody.json", []),
-        ("custody.json", {"input": 5}),
-        ("custody.json", {"input": {"sha256": 7}}),
-        ("custody.json", {"input": {"sha256": "../../etc/passwd"}}),
+        ("custody.json", {"input": {"sha256": "0" * 64}}),
+        ("custody.json", {"tool": {"name": "other"}, "input": {"sha256": "0" * 64}}),
+        ("custody.json", {"tool": _OURS, "input": 5}),
+        ("custody.json", {"tool": _OURS, "input": {"sha256": 7}}),
+        ("custody.json", {"tool": _OURS, "input": {"sha256": "../../etc/passwd"}}),
         ("index.json", {}),
         ("index.json", {"images": []}),
         ("index.json", {"images": {"a": 1}}),
