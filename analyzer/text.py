@@ -9,14 +9,16 @@ bells or bidirectional overrides. The rules, one function each:
   is shown as a visible escape (`\\x1b`, `\\u202e`, a non-UTF-8 byte as `\\xff`);
 - `escaped_bytes`: UTF-8 for a text file (CSV, Markdown, HTML): surrogates become visible escapes,
   everything else is kept;
-- `json_bytes`: UTF-8 for JSON text: a surrogate becomes the JSON escape `\\udcff`, which reads
-  back as the same string (the document stays exact);
+- `json_bytes`: ASCII for JSON text: every other character (a C1 control, a bidirectional
+  override, a surrogate) becomes its JSON escape (`\\u202e`, `\\udcff`), which reads back as the
+  same string (the document stays exact and shows nothing raw);
 - `exact_bytes`: the bytes the string was read from, for hashing (fingerprints, digests).
 """
 
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 
 _ESCAPE_CACHE: dict[str, str] = {}
@@ -97,15 +99,33 @@ def escaped_bytes(text: str) -> bytes:
 
 
 def json_bytes(text: str) -> bytes:
-    """UTF-8 of JSON text (from json.dumps with ensure_ascii=False); a surrogate is written
-    as its JSON escape, so the document parses back to the same strings.
+    """ASCII of JSON text (from json.dumps with ensure_ascii=False, or laid out by hand): every
+    character but printable ASCII and the newlines between values is written as its JSON
+    escape, exactly as json.dumps with ensure_ascii=True writes it, so the document parses
+    back to the same strings and no byte of it acts on a terminal.
 
     >>> import json
-    >>> data = json_bytes(json.dumps({"name": "x\\udcff"}, ensure_ascii=False))
-    >>> data, json.loads(data)["name"] == "x\\udcff"
-    (b'{"name": "x\\\\udcff"}', True)
+    >>> doc = {"name": "x\\udcff\\u202e\\x9b\\U0001f600"}
+    >>> data = json_bytes(json.dumps(doc, ensure_ascii=False))
+    >>> data == json.dumps(doc).encode(), json.loads(data) == doc
+    (True, True)
+    >>> data
+    b'{"name": "x\\\\udcff\\\\u202e\\\\u009b\\\\ud83d\\\\ude00"}'
     """
-    return text.encode("utf-8", "backslashreplace")
+    return _NOT_JSON_ASCII.sub(_json_escape, text).encode("ascii")
+
+
+_NOT_JSON_ASCII = re.compile("[^\n -~]")
+"""Outside JSON strings JSON text is ASCII (a newline of the layout included); inside them
+json.dumps has escaped every C0 control already: what is left is DEL and beyond."""
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000  # beyond the BMP: a UTF-16 surrogate pair, as JSON writes it
+    return f"\\u{0xD800 | code >> 10:04x}\\u{0xDC00 | code & 0x3FF:04x}"
 
 
 def exact_bytes(text: str) -> bytes:

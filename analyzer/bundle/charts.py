@@ -1,12 +1,13 @@
 """Inline SVG bar charts for report.html: drawn here, no script and no external assets.
 
-Every label passes through `html.escape` (labels may come from the image).
+Every label passes through page_assets.escape (labels may come from the image).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from html import escape
+
+from analyzer.bundle.page_assets import escape
 
 # Bar chart geometry, in SVG pixels.
 CHART_W, LABEL_W, BAR_H, GAP, BAR_MAX = 420, 110, 20, 6, 220

@@ -2,18 +2,19 @@
 
 No network and no external assets: the CSS, the charts (SVG drawn by bundle/charts.py) and the
 few lines of filter script are inline, and a Content-Security-Policy forbids loading anything
-else. Every string from the report passes through `html.escape`, because evidence, paths and
-history lines come from the image and must never become markup. Same report in, same bytes out.
+else. Every string from the report passes through page_assets.escape, because evidence, paths
+and history lines come from the image and must never become markup, nor put raw escape
+sequences, carriage returns or bidirectional overrides into the page (each is shown as its
+visible escape, as on the terminal). Same report in, same bytes out.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from html import escape
 from typing import Any, assert_never
 
 from analyzer.bundle.charts import bar_chart, human_size
-from analyzer.bundle.page_assets import COLORS, CSP, SCRIPT, SEVERITIES, STYLE
+from analyzer.bundle.page_assets import COLORS, CSP, SCRIPT, SEVERITIES, STYLE, escape
 from analyzer.bundle.vulnerabilities import vulnerabilities_html
 from analyzer.findings.verdicts import Status, severity_rule, verdict_line
 

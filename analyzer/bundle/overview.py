@@ -3,7 +3,7 @@ verdict line, its findings by severity and a link into its folder.
 
 Without them, an archive of 21 images gives 21 folders named image-N-<digest> and no way to
 tell which to open first. Like every report, they quote names from the archive: Markdown cells
-go through md_cell, HTML through html.escape; the links are ours (the folder names the writer
+go through md_cell, HTML through page_assets.escape; the links are ours (the folder names the writer
 chose), and the page loads nothing from outside.
 """
 
@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 
-from analyzer.bundle.page_assets import COLORS, CSP, SEVERITIES
+from analyzer.bundle.page_assets import COLORS, CSP, SEVERITIES, escape
 from analyzer.bundle.report import md_cell
 from analyzer.findings.verdicts import Status, image_verdicts, verdict_line
 

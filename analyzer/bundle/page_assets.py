@@ -1,5 +1,6 @@
 """What report.html carries inline besides its content: the severity colours, the stylesheet,
-the Content-Security-Policy that forbids loading anything else, and the filter script.
+the Content-Security-Policy that forbids loading anything else, the filter script, and
+`escape`, which every string of a page passes through.
 
 The findings, timeline and requirements tables have fixed column widths (`table.fixed` and a
 colgroup per table): long evidence wraps inside its column instead of widening the page, and
@@ -7,6 +8,10 @@ the path column keeps a readable width instead of being squeezed to a few charac
 """
 
 from __future__ import annotations
+
+import html
+
+from analyzer.text import printable
 
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 COLORS = {
@@ -72,3 +77,15 @@ SCRIPT = """
   document.body.setAttribute("data-ready", "true");
 })();
 """
+
+
+def escape(text: str) -> str:
+    r"""Any string (archive strings included) for an HTML page: one printable line as the
+    terminal shows it (an escape sequence, a carriage return, a C1 control, a bidirectional
+    override, a byte that was not UTF-8 become visible escapes such as `\x1b`: the page and
+    its source read as the report does), then HTML's special characters as entities.
+
+    >>> escape('<b title="x">\x1b[31m\u202e</b>')
+    '&lt;b title=&quot;x&quot;&gt;\\x1b[31m\\u202e&lt;/b&gt;'
+    """
+    return html.escape(printable(text))

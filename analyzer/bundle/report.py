@@ -9,7 +9,7 @@ from typing import Any, assert_never
 from analyzer.bundle.requirements import not_assessable, requirement_verdicts
 from analyzer.bundle.vulnerabilities import vulnerabilities_markdown
 from analyzer.findings.verdicts import Status, severity_rule, verdict_line
-from analyzer.text import json_bytes, printable
+from analyzer.text import printable
 
 REPORT_SCHEMA_VERSION = 2
 """2: a verdict per requirement is fail, pass, not-assessed or manual, with its reason, what it
@@ -17,9 +17,11 @@ checked, the findings behind a fail only, and its lower-severity observations.""
 
 
 def canonical_json(doc: Any) -> bytes:
-    """Stable bytes for a JSON document: sorted keys, two-space indent, final newline (a
-    surrogate from a name that was not UTF-8 is written as its JSON escape)."""
-    return json_bytes(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    """Stable bytes for a JSON document: sorted keys, two-space indent, final newline, pure
+    ASCII: any other character (a control, a bidirectional override, a surrogate from a name
+    that was not UTF-8) is its JSON escape, so the document reads back exact and no byte of it
+    acts on a terminal or an editor that shows the file."""
+    return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=True) + "\n").encode("ascii")
 
 
 def report_document(

@@ -1,11 +1,13 @@
 """CSV files of the bundle: findings, layers, and every path in every layer.
 
-Cells are written as they are: a CSV reader gets the exact text back, line breaks included,
-and one row per row (no name can forge one). A name that was not UTF-8 shows its bytes as
-visible escapes (`\\xff`): a CSV file is UTF-8 text. One exception: a text cell that a
-spreadsheet would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage
-return: OWASP's CSV injection list) gets a leading `'`, so that opening findings.csv of a
-hostile image in a spreadsheet runs nothing; report.json keeps the exact text.
+Every text cell is one printable line, as the terminal shows it (analyzer.text.printable): an
+escape sequence, a bell, a line break or carriage return, a C1 control, a bidirectional
+override or a byte that was not UTF-8 is written as its visible escape (`\\x1b`, `\\x0a`,
+`\\u202e`, `\\xff`), so `cat inventory.csv` cannot act on the terminal, and one row is one
+line (no name can forge one). report.json keeps the exact text. A text cell that a spreadsheet
+would run as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a carriage return: OWASP's
+CSV injection list) also gets a leading `'`, so that opening findings.csv of a hostile image in
+a spreadsheet runs nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from analyzer.document_scrub import scrub_valid_text
 from analyzer.filesystem.model import Version
 from analyzer.inventory.ownership import Origin
 from analyzer.reader import ImageView
-from analyzer.text import escaped_bytes
+from analyzer.text import escaped_bytes, printable
 
 FINDING_COLUMNS = (
     "rule_id",
@@ -85,21 +87,16 @@ _BATCH = 1 << 16
 
 
 def _csv(columns: tuple[str, ...], rows: Iterable[list[Any]]) -> bytes:
-    """The CSV file as UTF-8 (escaped_bytes). The text is encoded a batch of rows at a time
-    into one growing buffer whose bytes are then handed over without a copy: the whole text,
-    its copy and its bytes (inventory.csv of 550,000 long names: 3 x 196 MB) are never held
-    together."""
+    """The CSV file as UTF-8, every text cell printable. The text is encoded a batch of rows
+    at a time into one growing buffer whose bytes are then handed over without a copy: the
+    whole text, its copy and its bytes (inventory.csv of 550,000 long names: 3 x 196 MB) are
+    never held together."""
     text = io.StringIO(newline="")
     data = io.BytesIO()
-    plain = csv.writer(text, lineterminator="\n")
-    quoted = csv.writer(text, lineterminator="\n", quoting=csv.QUOTE_ALL)
-    plain.writerow(columns)
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(columns)
     for raw in rows:
-        row = [inert(cell) for cell in raw]
-        # The csv module quotes a cell holding "\n" but not one holding a lone "\r", which CSV
-        # readers also take for the end of a row: a name could forge rows. Quote such rows.
-        carriage = any(isinstance(cell, str) and "\r" in cell for cell in row)
-        (quoted if carriage else plain).writerow(row)
+        writer.writerow([inert(printable(cell)) if isinstance(cell, str) else cell for cell in raw])
         if text.tell() > _BATCH:
             _move(text, data)
     _move(text, data)

@@ -5,8 +5,9 @@ Absent when the scan was given no vulnerability data."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from html import escape
 from typing import Any
+
+from analyzer.bundle.page_assets import escape
 
 COLUMNS = ["severity", "vulnerability", "package", "installed", "fixed", "layer", "aliases"]
 

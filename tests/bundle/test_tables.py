@@ -1,4 +1,5 @@
-"""The CSV files of the bundle: exact cells a CSV reader gets back, whatever a name holds."""
+"""The CSV files of the bundle: one row per row and one printable line per row, whatever a name
+holds (its escape sequences, line breaks and bidirectional overrides shown as visible escapes)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 from analyzer.bundle.tables import FINDING_COLUMNS, findings_csv, inventory_csv
 from analyzer.reader import read_archive
+from analyzer.text import printable
 from fixtures.hostile_text import ESCAPES, FORGED_ROW, write_terminal_image
 
 
@@ -15,15 +17,17 @@ def rows(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8"), newline="")))
 
 
-def test_inventory_keeps_hostile_names_exact_and_bytes_that_are_not_utf8_visible(
+def test_inventory_shows_hostile_names_as_visible_escapes_one_row_each(
     tmp_path: Path,
 ) -> None:
     archive = write_terminal_image(tmp_path / "term.tar")
     [view] = read_archive(archive).images
-    paths = {row["path"]: row for row in rows(inventory_csv(view))}
-    assert f"/app/evil{ESCAPES}" in paths and f"/{FORGED_ROW}" in paths  # one row each
+    data = inventory_csv(view)
+    paths = {row["path"]: row for row in rows(data)}
+    assert printable(f"/app/evil{ESCAPES}") in paths and printable(f"/{FORGED_ROW}") in paths
     assert "/app/bytes\\xff\\xfe" in paths
-    assert paths["/app/link"]["link"] == f"/target{ESCAPES}"
+    assert paths["/app/link"]["link"] == printable(f"/target{ESCAPES}")
+    assert data.count(b"\n") == len(rows(data)) + 1  # the header, then one line per row
 
 
 def test_inventory_passes_names_and_link_targets_through_its_scrub(tmp_path: Path) -> None:
@@ -31,7 +35,7 @@ def test_inventory_passes_names_and_link_targets_through_its_scrub(tmp_path: Pat
     [view] = read_archive(archive).images
     scrubbed = rows(inventory_csv(view, lambda text: text.replace("target", "[hidden]")))
     links = {row["path"]: row["link"] for row in scrubbed}
-    assert links["/app/link"] == f"/[hidden]{ESCAPES}"
+    assert links["/app/link"] == printable(f"/[hidden]{ESCAPES}")
 
 
 def test_a_finding_path_that_is_not_utf8_does_not_stop_the_csv() -> None:
@@ -55,7 +59,7 @@ def test_a_finding_path_that_is_not_utf8_does_not_stop_the_csv() -> None:
 def test_a_carriage_return_in_a_name_cannot_forge_a_csv_row() -> None:
     finding = {c: "" for c in FINDING_COLUMNS} | {"pci": [], "path": "/a\rIA-FAKE"}
     [row] = rows(findings_csv([finding]))
-    assert row["path"] == "/a\rIA-FAKE"
+    assert row["path"] == "/a\\x0dIA-FAKE"
 
 
 def test_a_cell_a_spreadsheet_would_run_as_a_formula_is_made_inert() -> None:
