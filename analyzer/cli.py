@@ -27,7 +27,7 @@ from analyzer.bundle.interrupts import stopping_signals_interrupt
 from analyzer.bundle.outfile import ReportFile, check_report_file, write_report_file
 from analyzer.bundle.ruleset import rules_document, ruleset_record
 from analyzer.bundle.sarif import sarif_document
-from analyzer.bundle.verify import verify_bundle
+from analyzer.bundle.verify import bundle_digest, verify_bundle
 from analyzer.bundle.writer import BundleRequest, prepare, standard_extras, write_bundle
 from analyzer.cli_args import parse_args
 from analyzer.colour import wants_colour
@@ -230,11 +230,13 @@ def run_scan(args: argparse.Namespace, layout: Layout) -> Results:
         doc = scan_document(result, show_suppressed=args.show_suppressed, listing=_listing(args))
         if args.bundle is not None:
             progress.phase("writing the evidence bundle")
-            write_bundle(result, doc, ruleset_record(), _bundle_request(args, started))
+            digest = write_bundle(result, doc, ruleset_record(), _bundle_request(args, started))
     finally:
         progress.finish()
     if args.bundle is not None:
         _status(args, f"evidence bundle written to {args.bundle}")
+        # SHA256SUMS pins every file; only a digest kept outside the bundle pins SHA256SUMS
+        _status(args, f"bundle digest {digest}: record it outside the bundle (custody notes)")
     return Results(_scan_output(args, doc, layout), _scan_exit_code(args, doc))
 
 
@@ -334,9 +336,15 @@ def run_rules(args: argparse.Namespace, layout: Layout) -> Results:
 
 def run_verify(args: argparse.Namespace, layout: Layout) -> Results:
     """`image-audit verify`: exit 0 when every check passes, 1 otherwise."""
-    checks = verify_bundle(args.bundle, args.archive)
+    checks = verify_bundle(args.bundle, args.archive, args.expect_digest)
     lines = [one_line(line) + "\n" for _, line in checks]  # a tampered bundle chose the names
     failed = sum(not ok for ok, _ in checks)
+    digest = bundle_digest(args.bundle)
+    if digest is not None and args.expect_digest is None and not failed:
+        lines.append(
+            f"bundle digest {digest}: VERIFIED means only that the bundle agrees with itself "
+            "unless this matches the digest recorded when it was written (--expect-digest)\n"
+        )
     verdict = "VERIFIED" if not failed else "NOT VERIFIED"
     lines.append(f"{verdict}: {len(checks) - failed} checks passed, {failed} failed\n")
     return Results("".join(lines), 1 if failed else 0)

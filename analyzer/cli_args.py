@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
     verify = commands.add_parser("verify", help="check a bundle (and the archive) later")
     verify.add_argument("bundle", type=Path, help="the bundle directory (scan --bundle DIR)")
     verify.add_argument("archive", type=Path, nargs="?", help="the archive it was made from")
+    verify.add_argument(
+        "--expect-digest",
+        metavar="SHA256",
+        help="the bundle digest scan printed when it wrote the bundle (the sha256 of "
+        "SHA256SUMS), recorded outside the bundle: verify fails unless it still matches",
+    )
     return parser
 
 

@@ -10,6 +10,7 @@ A directory with neither SHA256SUMS nor custody.json is not a bundle at all (a u
 from __future__ import annotations
 
 import bisect
+import hashlib
 import json
 import os
 import re
@@ -35,14 +36,23 @@ _SUMS_LINE = re.compile(r"([0-9a-fA-F]{64})  (.+)")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
-def verify_bundle(out: Path, archive: Path | None = None) -> list[Check]:
+def verify_bundle(
+    out: Path, archive: Path | None = None, expect_digest: str | None = None
+) -> list[Check]:
     """One (passed, line) per check; any False means the bundle cannot be trusted as is.
-    Every line is printable (names from the bundle may hold any character)."""
+    Every line is printable (names from the bundle may hold any character). `expect_digest`:
+    the bundle digest recorded when it was written, which SHA256SUMS must still have."""
     if archive is not None and not os.path.exists(archive):
         raise UsageError(f"{printable(str(archive))}: no such archive")
+    if expect_digest is not None and not _SHA256.fullmatch(expect_digest.lower()):
+        raise UsageError(
+            f"--expect-digest {quoted(expect_digest, 80)} is not a sha256 (64 hex digits)"
+        )
     root = open_bundle(out)
     try:
         checks = _checksums(root, out)
+        if expect_digest is not None:
+            checks.insert(0, _digest_check(root, expect_digest.lower()))
         custody, custody_checks = _document(root, "custody.json", _custody_problem)
         index, index_checks = _document(root, "index.json", _index_problem)
         checks += custody_checks + index_checks
@@ -51,6 +61,33 @@ def verify_bundle(out: Path, archive: Path | None = None) -> list[Check]:
     finally:
         os.close(root)
     return list(dict.fromkeys(checks))  # a missing custody.json fails two checks: say it once
+
+
+def bundle_digest(out: Path) -> str | None:
+    """The bundle's digest: the sha256 of its SHA256SUMS (None when it cannot be read). Every
+    file is in SHA256SUMS with its hash, so one digest recorded outside the bundle when it was
+    written pins all of them: without it, verify shows only that the bundle agrees with itself
+    (anyone can edit a file and its line in SHA256SUMS)."""
+    root = open_bundle(out)
+    try:
+        return hashlib.sha256(read_document(root, "SHA256SUMS")).hexdigest()
+    except BundleDamaged:
+        return None
+    finally:
+        os.close(root)
+
+
+def _digest_check(root: int, expected: str) -> Check:
+    try:
+        actual = hashlib.sha256(read_document(root, "SHA256SUMS")).hexdigest()
+    except BundleDamaged as exc:
+        return False, f"FAILED bundle digest: {exc}"
+    if actual != expected:
+        return False, (
+            f"FAILED bundle digest {actual} is not the expected {expected}: "
+            "SHA256SUMS was changed since the digest was recorded"
+        )
+    return True, f"OK bundle digest {actual} as expected"
 
 
 def bundle_problems(out: Path) -> list[str]:

@@ -395,3 +395,53 @@ def test_a_listed_file_at_the_bottom_of_deep_folders_is_verified_in_linear_opens
         assert len(opened) < 3 * depth + 50
     finally:
         subprocess.run(["rm", "-rf", str(bundle / "d")], check=False)
+
+
+def _scan_digest(capsys: pytest.CaptureFixture[str], archive: Path, out: Path) -> tuple[str, str]:
+    """The bundle digest `scan --bundle` tells the examiner to record, and its stderr."""
+    capsys.readouterr()
+    assert main(["scan", str(archive), "--bundle", str(out), "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    [line] = [line for line in err.splitlines() if "bundle digest" in line]
+    return line.split("bundle digest ")[1].split(":")[0], err
+
+
+def test_scan_prints_the_bundle_digest_the_sha256_of_sha256sums(
+    built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "evidence"
+    digest, err = _scan_digest(capsys, built["example"], out)
+    assert digest == hashlib.sha256((out / "SHA256SUMS").read_bytes()).hexdigest()
+    assert "record it outside the bundle" in err
+    code = main(["verify", str(out), "--expect-digest", digest.upper()])
+    out_text = capsys.readouterr().out
+    assert code == 0 and f"OK bundle digest {digest} as expected" in out_text
+
+
+def test_a_file_edited_with_its_line_in_sha256sums_is_caught_only_by_the_recorded_digest(
+    built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Whoever can edit the bundle can rewrite SHA256SUMS too: verify alone then shows only
+    that the bundle agrees with itself, and says so; the digest recorded when it was written
+    (outside the bundle) catches the edit."""
+    out = tmp_path / "evidence"
+    recorded, _ = _scan_digest(capsys, built["example"], out)
+    (out / "report.md").write_text("# nothing to see here\n")
+    resum(out)
+    code, text, _ = verify(capsys, out)
+    *_, note, verdict = text.splitlines()
+    assert code == 0 and verdict.startswith("VERIFIED")
+    assert "only that the bundle agrees with itself" in note
+    code = main(["verify", str(out), "--expect-digest", recorded])
+    text = capsys.readouterr().out
+    assert code == 1 and f"is not the expected {recorded}" in text
+    assert text.splitlines()[-1].startswith("NOT VERIFIED")
+
+
+@pytest.mark.parametrize("given", ["abc", "g" * 64, "0" * 65, ""])
+def test_an_expected_digest_that_is_not_a_sha256_is_a_usage_error(
+    given: str, bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["verify", str(bundle), "--expect-digest", given])
+    err = capsys.readouterr().err
+    assert code == 2 and "is not a sha256" in err and err.count("\n") == 1
