@@ -143,7 +143,8 @@ def _pgpass(src: Source) -> Iterator[Found]:
     for number, line in enumerate(src.lines, 1):
         if line.lstrip().startswith("#"):
             continue
-        fields, at = [], 0
+        fields: list[str] = []
+        at = 0
         while len(fields) < 5:
             field = _PGPASS_FIELD.match(line, at)
             assert field is not None  # the pattern matches the empty string
