@@ -533,6 +533,15 @@ def _tolerant_streams() -> None:
             stream.reconfigure(errors="backslashreplace")
 
 
+def _error_text(exc: BaseException) -> str:
+    """An error's message, redacted; withheld if it cannot be checked for secrets (the one
+    place errors are printed must not fail itself)."""
+    try:
+        return redacted_message(str(exc))
+    except Exception:  # never a traceback, never an unchecked message
+        return "(the message is withheld: it could not be checked for secrets)"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `image-audit` and `python -m analyzer`."""
     _tolerant_streams()
@@ -542,7 +551,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AnalyzerError as exc:
         # The message may quote the archive (a tag, a digest, a name): one printable line,
         # redacted like every other output.
-        print(one_line(f"image-audit: error: {redacted_message(str(exc))}"), file=sys.stderr)
+        print(one_line(f"image-audit: error: {_error_text(exc)}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt as exc:
         # Ctrl-C is 130; SIGTERM and SIGHUP (analyzer.bundle.interrupts) 128 + their number
@@ -554,7 +563,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(
             one_line(
                 f"image-audit: internal error ({type(exc).__name__}: "
-                f"{redacted_message(str(exc))}); this is a bug, "
+                f"{_error_text(exc)}); this is a bug, "
                 "please report it with IA_DEBUG=1 output"
             ),
             file=sys.stderr,

@@ -67,3 +67,15 @@ def test_a_token_in_the_path_of_a_missing_layer_is_redacted_in_the_error(
     assert "is not in the archive" in err
     assert FILE_TOKEN not in err
     assert f"'{SHOWN_TOKEN}" in err
+
+
+def test_a_message_that_cannot_be_checked_for_secrets_is_withheld_not_printed(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(message: str) -> str:
+        raise RuntimeError("the engine could not be built")
+
+    monkeypatch.setattr("analyzer.cli.redacted_message", broken)
+    err = error_of(capsys, "inspect", str(tmp_path / "missing.tar"))
+    assert "withheld: it could not be checked for secrets" in err
+    assert "missing.tar" not in err and "Traceback" not in err
