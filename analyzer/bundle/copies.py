@@ -8,7 +8,13 @@ passes the redactor, escapes decoded (`\\u0067hp_...` cannot hide a token), and 
 text (a value outside any string, a document that is not JSON). A document with nothing to
 redact is copied byte for byte, so its digest still checks; otherwise it is rewritten with
 every secret redacted and every member kept, duplicates included, in the layout of
-`canonical_json` (sorted keys, two-space indent).
+`canonical_json` (sorted keys, two-space indent) and in ASCII: every other character, controls
+(C0, C1) and bidirectional overrides among them, is written as its `\\u` escape, so that no
+viewer of the copy is handed a raw escape sequence or a reordered line.
+
+Which values are secrets is the scan's business: the redactor knows the value of a repeated
+key's earlier member too, since the secrets scan walks every member
+(`analyzer.secrets.documents`), not only the value a reader keeps.
 """
 
 from __future__ import annotations
@@ -63,8 +69,8 @@ def _walk(value: Any, scrub: Scrub) -> Any:
 
 
 def _serialised(value: Any, scrub: Scrub) -> bytes:
-    """The layout of canonical_json; the text passes `scrub` once more, for a value that sat
-    outside every string (a number)."""
+    """The layout of canonical_json, in ASCII; the text passes `scrub` once more, for a value
+    that sat outside every string (a number)."""
     return json_bytes(scrub(_text(value, "")) + "\n")
 
 
@@ -84,4 +90,6 @@ def _text(value: Any, indent: str) -> str:
 
 
 def _string(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """A string as JSON in ASCII (a lone surrogate too, as its escape); any other value as
+    JSON."""
+    return json.dumps(value, ensure_ascii=True)

@@ -209,8 +209,20 @@ def test_a_rewritten_document_copy_keeps_every_member_of_a_duplicated_key() -> N
     ],
 )
 def test_a_rewritten_document_has_the_layout_of_every_other_json_file(doc: object) -> None:
+    """canonical_json's layout, in ASCII: a character outside it (a bidirectional override,
+    a C1 control, a lone surrogate) is written as its escape."""
     raw = json.dumps(doc).encode()
-    assert scrubbed_document(raw, str) == canonical_json(json.loads(raw))
+    copy = scrubbed_document(raw, str)
+    assert copy.isascii() and copy == (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+    assert json.loads(copy) == json.loads(canonical_json(json.loads(raw)))
+
+
+def test_a_rewritten_document_escapes_controls_and_overrides() -> None:
+    # ESC written as its escape: a raw control character is not JSON
+    raw = '{"a": "hunter2-long-value", "b": "x\u202ey\u0085z\\u001b[31m"}'.encode()
+    copy = document_copy(raw, _hunter)
+    assert copy.isascii() and b"\\u202e" in copy and b"\\u0085" in copy and b"\\u001b" in copy
+    assert json.loads(copy)["b"] == "x\u202ey\u0085z\u001b[31m"
 
 
 @pytest.mark.parametrize("hidden", [FILE_TOKEN, "\\u0067" + FILE_TOKEN[1:]])
