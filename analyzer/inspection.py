@@ -18,7 +18,7 @@ from analyzer.filesystem.content import ContentSink
 from analyzer.limits import Limits
 from analyzer.reader import Progress, ReadResult, read_archive
 from analyzer.scan import index_documents, scrubbers
-from analyzer.secrets.config import Scrubber, archive_values
+from analyzer.secrets.config import Scrubber, archive_secrets, archive_values
 from analyzer.secrets.engine import SecretEngine
 
 
@@ -53,7 +53,7 @@ def _redactors(read: ReadResult) -> tuple[Sequence[Scrub], Scrub]:
     # Hyperscan is worth compiling here too: a config may hold 20k labels or megabytes of
     # history, and every file name is looked at for a token shape.
     engine = SecretEngine()
-    shared = archive_values(index_documents(read), engine)
-    union = Scrubber.union(scrubbers(read, engine, shared), shared)
+    shared = archive_secrets(index_documents(read), engine)
+    union = Scrubber.union(scrubbers(read, engine, shared), archive_values(shared))
     # every image's redactor is the union: image B may quote a secret of image A's config
     return [union] * len(read.images), union

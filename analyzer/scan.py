@@ -18,7 +18,14 @@ from analyzer.findings.suppress import Suppression, apply_suppressions
 from analyzer.inventory.ownership import Origin
 from analyzer.limits import Limits
 from analyzer.reader import ImageView, Phases, Progress, ReadResult, read_archive
-from analyzer.secrets.config import Scrubber, archive_values, image_scrubber
+from analyzer.secrets.config import (
+    ArchiveSecret,
+    ConfigSecret,
+    Scrubber,
+    archive_secrets,
+    archive_values,
+    image_scrubber,
+)
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.redact import Redacted
 
@@ -65,25 +72,46 @@ def _file_secrets(finders: Sequence[SecretFinder]) -> list[Redacted]:
 
 
 def scrubbers(
-    read: ReadResult, engine: SecretEngine, shared: Sequence[str] | None = None
+    read: ReadResult, engine: SecretEngine, shared: Sequence[ArchiveSecret] | None = None
 ) -> list[Scrubber]:
     """Per image, a scrubber for the secrets the read archive shows of it: its config's,
     manifest's, references', file and attribute names' secrets and `shared`, those of the
     archive's own documents (found here when not given); its `secrets` are what that image
-    reports. What any image shows is scrubbed with their union (image B may quote image A's
-    secret), which `scan` widens with the secrets found in files."""
+    reports (of `shared`, those of its own manifest.json entry and those outside any entry,
+    see `image_share`). What any image shows is scrubbed with their union (image B may quote
+    image A's secret), which `scan` widens with the secrets found in files."""
     if shared is None:
-        shared = archive_values(index_documents(read), engine)
+        shared = archive_secrets(index_documents(read), engine)
+    values = archive_values(shared)
+    configs = {view.image.config_member for view in read.images}
     return [
-        image_scrubber(view.image, engine, shared, image_names(view), image_xattrs(view))
+        image_scrubber(
+            view.image,
+            engine,
+            values,
+            image_names(view),
+            xattrs=image_xattrs(view),
+            archive=image_share(shared, view.image.config_member, configs),
+        )
         for view in read.images
     ]
 
 
-def index_documents(read: ReadResult) -> list[bytes]:
-    """The archive's own index documents (index.json, manifest.json)."""
+def image_share(
+    shared: Sequence[ArchiveSecret], config: str, configs: set[str]
+) -> list[ConfigSecret]:
+    """The secrets of the archive's documents an image reports: those of the manifest.json
+    entry it was read from (named by its `config`), and every other one but those of an entry
+    of another image read (an entry of no image read, e.g. one of a platform not selected, is
+    in the archive all the same: every image reports it)."""
+    return [s.secret for s in shared if s.config == config or s.config not in configs]
+
+
+def index_documents(read: ReadResult) -> list[tuple[str, bytes]]:
+    """The archive's own index documents (index.json, manifest.json), with their names."""
     archive = read.archive
-    return [archive.read_small(n, n) for n in ("index.json", "manifest.json") if archive.has(n)]
+    names = ("index.json", "manifest.json")
+    return [(n, archive.read_small(n, n)) for n in names if archive.has(n)]
 
 
 def image_names(view: ImageView) -> Iterator[tuple[str, int]]:
@@ -232,12 +260,13 @@ def _scan(
         # file name is looked at for a token shape: 3.4 s for 45k names with Python's re)
         else SecretEngine()
     )
-    shared = archive_values(index_documents(read), engine)  # a tag may quote a secret
+    shared = archive_secrets(index_documents(read), engine)  # a tag may quote a secret
     images = scrubbers(read, engine, shared)
     # A secret found anywhere in the archive is redacted from what every image shows (image B
     # may quote a password image A holds): one scrubber for all, so the cost stays linear in
     # images + secrets, and the same texts (a shared config's history) are scrubbed once.
-    archive_scrub = Scrubber.union(images, shared).with_hashed(_file_secrets(finders))
+    union = Scrubber.union(images, archive_values(shared))
+    archive_scrub = union.with_hashed(_file_secrets(finders))
     reports = []
     policy_notices: list[str] = []
     for view, scrub in zip(read.images, images, strict=True):

@@ -280,12 +280,19 @@ def _file_findings(
         )
 
 
+def _document(secret: ConfigSecret) -> str:
+    """Where the evidence says a config secret is: the archive's own index.json or
+    manifest.json (see analyzer.secrets.config.archive_secrets), or the image's config (its
+    manifest and references included)."""
+    return "the archive's index documents" if secret.archive else "the image config"
+
+
 def _config_finding(ctx: ImageContext, secret: ConfigSecret) -> Finding:
     hidden = redact(secret.value)
     return ctx.finding(
         rule_for(secret.kind),
         layer=secret.layer,
         key=f"{secret.origin}:{hidden.sha256}",
-        evidence=f"{secret.kind} in the image config ({secret.source}): {hidden}",
+        evidence=f"{secret.kind} in {_document(secret)} ({secret.source}): {hidden}",
         details=(("source", secret.source), ("secret_sha256", hidden.sha256)),
     )

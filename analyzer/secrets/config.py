@@ -29,7 +29,7 @@ from typing import Any
 
 from analyzer.image.config import history_step_layers
 from analyzer.image.model import Image, ImageConfig
-from analyzer.secrets.documents import DocumentString, Path, document_strings
+from analyzer.secrets.documents import DocumentString, Path, document_strings, entry_strings
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.scrubber import Scrubber
 from analyzer.secrets.sources import (
@@ -43,7 +43,15 @@ from analyzer.secrets.sources import (
 from analyzer.secrets.structure import is_placeholder
 from analyzer.secrets.words import judged_words
 
-__all__ = ["ConfigSecret", "Scrubber", "archive_scrubber", "config_secrets", "scrubber_for"]
+__all__ = [
+    "ArchiveSecret",
+    "ConfigSecret",
+    "Scrubber",
+    "archive_scrubber",
+    "archive_secrets",
+    "config_secrets",
+    "scrubber_for",
+]
 
 _SECRET_NAME = re.compile(
     r"PASSW(?:OR)?D|PASSWD|_PWD$|^PWD_|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
@@ -85,6 +93,8 @@ class ConfigSecret:
     value: str
     layer: int | None
     """The layer a history step produced (None for ENV, labels and empty-layer steps)."""
+    archive: bool = False
+    """In the archive's own index.json or manifest.json rather than the image's documents."""
 
     @property
     def origin(self) -> str:
@@ -178,11 +188,15 @@ def config_secrets(
     raw_manifest: bytes = b"",
     *,
     refs: Sequence[str] = (),
+    archive: Sequence[ConfigSecret] = (),
 ) -> list[ConfigSecret]:
-    """Every secret in the config, manifest and references: one per (source, value) among
-    the fields read first, then one per value not yet reported (see the module docstring).
-    Source names are scrubbed of the values found."""
-    found = _found(config, layer_count, engine, raw_config, raw_manifest, refs=refs)
+    """Every secret in the config, manifest, references and `archive` (those of the archive's
+    own documents that bear on the image, see `archive_secrets`): one per (source, value)
+    among the fields read first, then one per value not yet reported (see the module
+    docstring). Source names are scrubbed of the values found."""
+    found = _found(
+        config, layer_count, engine, raw_config, raw_manifest, refs=refs, archive=archive
+    )
     return list(Scrubber(secrets=found).secrets)
 
 
@@ -194,6 +208,7 @@ def _found(
     raw_manifest: bytes,
     *,
     refs: Sequence[str],
+    archive: Sequence[ConfigSecret],
 ) -> list[ConfigSecret]:
     examined = _examined(config, layer_count, engine, raw_config, raw_manifest)
     found = list(examined.first)
@@ -204,7 +219,7 @@ def _found(
         for source in others
         for kind, value in secrets_in(source, engine)
     ]
-    for secret in [*candidates, *examined.others]:
+    for secret in [*candidates, *examined.others, *archive]:
         if not is_placeholder(secret.value) and secret.value not in reported:
             reported.add(secret.value)
             found.append(secret)
@@ -302,25 +317,58 @@ def _candidates(sources: Iterable[Source], engine: SecretEngine) -> tuple[Config
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ArchiveSecret:
+    """A secret in one of the archive's own index documents (index.json, manifest.json)."""
+
+    secret: ConfigSecret
+    config: str = ""
+    """The Config of the manifest.json entry it is in: the images read from that entry report
+    it ("" for one outside any entry, which every image reports)."""
+
+
 def archive_scrubber(
-    documents: Iterable[bytes], engine: SecretEngine, images: Sequence[Scrubber] = ()
+    documents: Iterable[tuple[str, bytes]], engine: SecretEngine, images: Sequence[Scrubber] = ()
 ) -> Scrubber:
     """A Scrubber for the archive's own index documents (index.json, manifest.json): every
     image's secrets (the config's and those found in files), plus the secrets in every string
     of the documents (annotations, tags, member names...)."""
-    return Scrubber.union(images, archive_values(documents, engine))
+    return Scrubber.union(images, archive_values(archive_secrets(documents, engine)))
 
 
-def archive_values(documents: Iterable[bytes], engine: SecretEngine) -> list[str]:
-    """The secret values in every string of the archive's index documents."""
-    sources: list[Source] = []
-    for raw in documents:
+def archive_secrets(
+    documents: Iterable[tuple[str, bytes]], engine: SecretEngine
+) -> list[ArchiveSecret]:
+    """The secrets in every string of the archive's index documents, given as (name, bytes):
+    those of a manifest.json entry tied to its Config, one per (entry, value); the others once
+    per value. A value under a repeated key's earlier member counts too (see
+    `analyzer.secrets.documents`): it is in the document, though readers never see it."""
+    found: dict[tuple[str, str], ArchiveSecret] = {}
+    judged: dict[tuple[str, bool, bool], list[tuple[str, str]]] = {}
+
+    def add(sources: Iterable[Source], config: str) -> None:
+        for source in sources:
+            # entries share texts (keys, layers): each is judged once
+            key = (source.text, source.engine, source.shell)
+            if key not in judged:
+                judged[key] = secrets_in(source, engine)
+            for kind, value in judged[key]:
+                if not is_placeholder(value):
+                    secret = ConfigSecret(kind, source.name, value, None, archive=True)
+                    found.setdefault((config, value), ArchiveSecret(secret, config))
+
+    for name, raw in documents:
         notes = annotation_pairs(json_object(raw))
-        sources += [Source("ANNOTATION", f"{key}={note}", None) for key, note in notes]
-        strings = document_strings(raw, lambda path: path[-1:] == ("annotations",))
-        sources += walked("ARCHIVE", strings)
-    found = (value for source in sources for _, value in secrets_in(source, engine))
-    return list(dict.fromkeys(value for value in found if not is_placeholder(value)))
+        add([Source(f"ANNOTATION {name}", f"{key}={note}", None) for key, note in notes], "")
+        for members, strings in entry_strings(raw, lambda path: path[-1:] == ("annotations",)):
+            config = members.get("Config")
+            add(walked(f"ARCHIVE {name}", strings), config if isinstance(config, str) else "")
+    return list(found.values())
+
+
+def archive_values(secrets: Iterable[ArchiveSecret]) -> list[str]:
+    """The distinct secret values of `secrets`."""
+    return list(dict.fromkeys(s.secret.value for s in secrets))
 
 
 def name_secrets(
@@ -357,12 +405,16 @@ def scrubber_for(
     values: Iterable[str] = (),
     names: Iterable[tuple[str, int]] = (),
     xattrs: Iterable[tuple[str, str, int]] = (),
+    archive: Sequence[ConfigSecret] = (),
 ) -> Scrubber:
     """A Scrubber for everything quoted from this image: its config, manifest, references
     (`refs`), file names (`names`) and extended attribute names (`xattrs`, see
-    `name_secrets`), and `values` found elsewhere (the archive's index documents). Its
-    `secrets` are what the secrets detector reports."""
-    found = config_secrets(config, layer_count, engine, raw_config, raw_manifest, refs=refs)
+    `name_secrets`), the secrets of the archive's index documents that bear on it
+    (`archive`), and `values` found elsewhere (the archive's index documents: all of them).
+    Its `secrets` are what the secrets detector reports."""
+    found = config_secrets(
+        config, layer_count, engine, raw_config, raw_manifest, refs=refs, archive=archive
+    )
     known = {secret.value for secret in found}
     found += [s for s in name_secrets(names, engine, xattrs) if s.value not in known]
     labels = [f"{key}={value}" for key, value in config.labels]
@@ -374,7 +426,9 @@ def image_scrubber(
     engine: SecretEngine,
     values: Iterable[str] = (),
     names: Iterable[tuple[str, int]] = (),
+    *,
     xattrs: Iterable[tuple[str, str, int]] = (),
+    archive: Sequence[ConfigSecret] = (),
 ) -> Scrubber:
     """`scrubber_for` one image, its references included."""
     return scrubber_for(
@@ -387,4 +441,5 @@ def image_scrubber(
         values=values,
         names=names,
         xattrs=xattrs,
+        archive=archive,
     )

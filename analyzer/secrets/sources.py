@@ -80,26 +80,41 @@ def walked(prefix: str, strings: Iterable[DocumentString]) -> list[Source]:
     sees the key), commands grouped back into their arguments. A text met again (the keys of
     200k layer descriptors) is examined once: the engine would say the same."""
     sources: dict[tuple[str, bool, bool], Source] = {}
-    commands: dict[Path, list[str]] = {}
+    shadowed: set[tuple[str, bool, bool]] = set()
+    commands: dict[tuple[Path, bool], list[str]] = {}
     for found in strings:
         if _DIGEST.fullmatch(found.text):
             continue
         last = found.path[-1] if found.path and not found.key else ""
         if last in _COMMAND_KEYS:
-            commands.setdefault(found.path, []).append(found.text)
+            commands.setdefault((found.path, found.shadowed), []).append(found.text)
             continue
         text = f"{found.key}={found.text}" if found.key else found.text
         shell = last == "OnBuild"
-        if (text, True, shell) not in sources:  # the path is named only for a new text
-            sources[text, True, shell] = Source(_name(prefix, found.path), text, None, shell=shell)
-    for path, arguments in commands.items():
-        for source in command(_name(prefix, path), arguments):
+        key = (text, True, shell)
+        # the path is named only for a new text, or for one met so far only where a repeated
+        # key shadows it (a value readers do see is named where they see it)
+        if key not in sources or (key in shadowed and not found.shadowed):
+            name = _name(prefix, found.path, shadowed=found.shadowed)
+            sources[key] = Source(name, text, None, shell=shell)
+            if found.shadowed:
+                shadowed.add(key)
+            else:
+                shadowed.discard(key)
+    for (path, hidden), arguments in commands.items():
+        for source in command(_name(prefix, path, shadowed=hidden), arguments):
             sources.setdefault((source.text, source.engine, source.shell), source)
     return list(sources.values())
 
 
-def _name(prefix: str, path: Path) -> str:
-    return f"{prefix} {'.'.join(path)}" if path else prefix
+SHADOWED = "shadowed: the key is repeated and runtimes read only its last value"
+"""What a source name adds for a value under a repeated key's earlier member: the secret is in
+the document (and in the evidence) though Docker and containerd never read it."""
+
+
+def _name(prefix: str, path: Path, *, shadowed: bool = False) -> str:
+    name = f"{prefix} {'.'.join(path)}" if path else prefix
+    return f"{name}, {SHADOWED}" if shadowed else name
 
 
 def secrets_in(source: Source, engine: SecretEngine) -> list[tuple[str, str]]:

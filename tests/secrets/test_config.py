@@ -79,7 +79,7 @@ def test_manifest_and_index_annotations_are_examined_and_scrubbed(engine: Secret
     found = config_secrets(config(), 0, engine, raw_manifest=json.dumps(manifest).encode())
     assert [(s.source, s.value) for s in found] == [("ANNOTATION", PASSWORD)]
     index = {"manifests": [{"annotations": {"ci.url": f"https://bot:{PASSWORD}@ci.example.org"}}]}
-    scrub = archive_scrubber([json.dumps(index).encode()], engine)
+    scrub = archive_scrubber([("index.json", json.dumps(index).encode())], engine)
     assert PASSWORD not in scrub(f"https://bot:{PASSWORD}@ci.example.org")
 
 
