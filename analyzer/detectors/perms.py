@@ -149,31 +149,32 @@ def _capabilities(ctx: ImageContext, path: str, history: tuple[Version, ...]) ->
         if entry is None or raw is None:
             continue
         final = ctx.fs.final_version(path) == version
-        problem = malformed(raw)
-        if problem is not None:  # no capability to name: say what is there instead
-            yield ctx.finding(
-                FILECAP,
-                path=path,
-                layer=version.layer,
-                present=final,
-                key=f"layer-{version.layer}",
-                severity=Severity.LOW,
-                evidence=f"malformed security.capability attribute ({problem}): the kernel "
-                "grants no capability from it (a damaged or tampered attribute)",
-            )
-            continue
-        names, effective = decode_capabilities(raw)
-        risky = sorted(DANGEROUS & set(names))
+        severity, evidence = _capability_verdict(raw, final)
         yield ctx.finding(
             FILECAP,
             path=path,
             layer=version.layer,
             present=final,
             key=f"layer-{version.layer}",
-            severity=Severity.HIGH if risky and final else (None if final else Severity.LOW),
-            evidence=f"capabilities {'+'.join('cap_' + n for n in names) or '(none)'}"
-            f"{' (effective)' if effective else ''}",
+            severity=severity,
+            evidence=evidence,
         )
+
+
+def _capability_verdict(raw: bytes, final: bool) -> tuple[Severity | None, str]:
+    """The severity (None: the rule's) and evidence of a `security.capability` attribute: a
+    malformed one names no capability (the kernel refuses it), it says what is there."""
+    problem = malformed(raw)
+    if problem is not None:
+        return Severity.LOW, (
+            f"malformed security.capability attribute ({problem}): the kernel grants no "
+            "capability from it (a damaged or tampered attribute)"
+        )
+    names, effective = decode_capabilities(raw)
+    risky = DANGEROUS & set(names)
+    severity = Severity.HIGH if risky and final else (None if final else Severity.LOW)
+    granted = "+".join("cap_" + n for n in names) or "(none)"
+    return severity, f"capabilities {granted}{' (effective)' if effective else ''}"
 
 
 def _world_writable(ctx: ImageContext, path: str) -> Iterator[Finding]:
