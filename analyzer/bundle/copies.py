@@ -90,6 +90,5 @@ def _text(value: Any, indent: str) -> str:
 
 
 def _string(value: Any) -> str:
-    """A string as JSON in ASCII (a lone surrogate too, as its escape); any other value as
-    JSON."""
-    return json.dumps(value, ensure_ascii=True)
+    """A value as JSON text (the ASCII escapes are json_bytes's, for the whole document)."""
+    return json.dumps(value, ensure_ascii=False)
