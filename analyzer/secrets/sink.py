@@ -68,6 +68,37 @@ class _Buffer:
         self._sink.finish(self._where, b"".join(self._parts), sha256)
 
 
+class _Reserved:
+    """A file written straight into the worker pool's shared memory as it streams (no copy of
+    it is kept here); one larger than its tar header said is collected here instead."""
+
+    def __init__(self, sink: SecretSink, where: Where, pool: ExaminerPool, place: tuple[int, int]):
+        self._sink = sink
+        self._where = where
+        self._pool = pool
+        self._start, size = place
+        self._end = self._start
+        self._limit = self._start + size
+        self._overflow: _Buffer | None = None
+
+    def feed(self, chunk: bytes) -> None:
+        if self._overflow is None and self._end + len(chunk) > self._limit:
+            self._overflow = _Buffer(self._sink, self._where)
+            self._overflow.feed(self._pool.read(self._start, self._end - self._start))
+            self._pool.release(self._start)
+        if self._overflow is not None:
+            self._overflow.feed(chunk)
+            return
+        self._pool.write(self._end, chunk)
+        self._end += len(chunk)
+
+    def close(self, sha256: str) -> None:
+        if self._overflow is not None:
+            self._overflow.close(sha256)
+        else:
+            self._sink.finish_reserved(self._where, (self._start, self._end - self._start), sha256)
+
+
 def prose_like(kind: str, value: str) -> bool:
     """True for a keyword hit whose value is words and spaces, like a comment or a prompt.
 
@@ -290,7 +321,7 @@ class SecretSink:
         # made last: forked workers inherit this examiner (see pool.py)
         self._pool = ExaminerPool(workers - 1, self.examiner) if workers > 1 else None
 
-    def open(self, layer_digest: str, entry: PendingFile) -> _Buffer | None:
+    def open(self, layer_digest: str, entry: PendingFile) -> _Buffer | _Reserved | None:
         """Every non-empty regular file up to the size limit."""
         place = (layer_digest, entry.path)
         occurrence = self._occurrences.get(place, 0)
@@ -298,25 +329,57 @@ class SecretSink:
         if entry.size > self.max_file_bytes:
             self.stats.oversized.append((layer_digest, entry.path, entry.size))
             return None
-        return _Buffer(self, (layer_digest, entry.path, occurrence)) if entry.size else None
+        if not entry.size:
+            return None
+        where = (layer_digest, entry.path, occurrence)
+        if self._pool is not None and self._pooling():
+            offset = self._pool.reserve(entry.size)
+            if offset is not None:
+                return _Reserved(self, where, self._pool, (offset, entry.size))
+        return _Buffer(self, where)
 
     def finish(self, where: Where, data: bytes, sha256: str) -> None:
         """Examine one complete file (or reuse the verdict on identical content)."""
+        key = self._seen_key(where, len(data), sha256)
+        if key is None:
+            return
+        path = where[1]
+        if self._pool is not None and self._pooling() and not self._pool.busy():
+            self._pending[key] = [where]
+            self._pool.submit(key, path, data)
+        else:
+            self._examine(key, where, data)
+
+    def finish_reserved(self, where: Where, place: tuple[int, int], sha256: str) -> None:
+        """`finish` for a file written to the pool's shared memory: queued from there for a
+        worker, unless identical content is known already."""
+        assert self._pool is not None  # only the pool reserves places
+        offset, length = place
+        key = self._seen_key(where, length, sha256)
+        if key is None:
+            self._pool.release(offset)
+            return
+        self._pending[key] = [where]
+        self._pool.submit_reserved(key, where[1], offset, length)
+
+    def _seen_key(self, where: Where, size: int, sha256: str) -> CacheKey | None:
+        """Count one complete file; its cache key, or None when identical content was seen
+        (examined or queued) already: then its verdict is reused."""
         path = where[1]
         self.stats.files += 1
-        self.stats.bytes += len(data)
+        self.stats.bytes += size
         name = path[path.rfind("/") + 1 :]
         key = (sha256, name, "swagger" in path.lower())  # what detect-secrets' verdict depends on
         if key in self._seen or key in self._pending:
             self.stats.reused += 1
             self._record(key, where)
-        elif self._pool is not None and self._pooling() and not self._pool.busy():
-            self._pending[key] = [where]
-            self._pool.submit(key, path, data)
-        else:
-            hits, counts, digests = self.examiner.examine_with_digests(path, data)
-            self._file(key, hits, counts, digests)
-            self._record(key, where)
+            return None
+        return key
+
+    def _examine(self, key: CacheKey, where: Where, data: bytes) -> None:
+        hits, counts, digests = self.examiner.examine_with_digests(where[1], data)
+        self._file(key, hits, counts, digests)
+        self._record(key, where)
 
     def _pooling(self) -> bool:
         """Whether files go to the pool yet: a pool that must start its workers first (not

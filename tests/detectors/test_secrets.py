@@ -358,3 +358,90 @@ def test_a_file_secret_quoted_by_the_build_step_that_wrote_it_is_redacted_from_t
     [image] = json.loads(out)["images"]
     step = next(f for f in image["findings"] if f["path"] == "/etc/db.yml")
     assert "s/__DB__/Sed-..." in step["created_by"]
+
+
+def test_forked_workers_read_the_files_from_memory_they_share_with_the_reader(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where workers are forked, a file's bytes are written once into memory the workers
+    share, not pickled through a pipe; what they find is what one process finds."""
+    from analyzer import scan  # noqa: PLC0415
+    from analyzer.detectors.context import ScanOptions  # noqa: PLC0415
+    from analyzer.secrets import pool, sink  # noqa: PLC0415
+
+    [alone] = scan_archive(archive, options=ScanOptions(workers=1)).images
+    monkeypatch.setattr(scan, "POOL_FROM_BYTES", 0)
+    monkeypatch.setattr(sink, "PARALLEL_AFTER", 0)
+    shared: list[int] = []
+    piped: list[int] = []
+    submit_reserved, submit = pool.ExaminerPool.submit_reserved, pool.ExaminerPool.submit
+
+    def counted_shared(self: pool.ExaminerPool, key: Any, path: str, at: int, n: int) -> None:
+        shared.append(n)
+        submit_reserved(self, key, path, at, n)
+
+    def counted_piped(self: pool.ExaminerPool, key: Any, path: str, data: bytes) -> None:
+        piped.append(len(data))
+        submit(self, key, path, data)
+
+    monkeypatch.setattr(pool.ExaminerPool, "submit_reserved", counted_shared)
+    monkeypatch.setattr(pool.ExaminerPool, "submit", counted_piped)
+    [parallel] = scan_archive(archive, options=ScanOptions(workers=2)).images
+    assert shared and not piped
+    assert parallel.findings == alone.findings
+
+
+def test_without_shared_memory_the_files_travel_through_the_pipe(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory that cannot be mapped (a tight ulimit) costs speed, not findings."""
+    import mmap  # noqa: PLC0415
+
+    from analyzer import scan  # noqa: PLC0415
+    from analyzer.detectors.context import ScanOptions  # noqa: PLC0415
+    from analyzer.secrets import sink  # noqa: PLC0415
+
+    [alone] = scan_archive(archive, options=ScanOptions(workers=1)).images
+    monkeypatch.setattr(scan, "POOL_FROM_BYTES", 0)
+    monkeypatch.setattr(sink, "PARALLEL_AFTER", 0)
+
+    def no_memory(*args: object) -> None:
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(mmap, "mmap", no_memory)
+    [parallel] = scan_archive(archive, options=ScanOptions(workers=2)).images
+    assert parallel.findings == alone.findings
+
+
+def test_a_file_longer_than_its_tar_header_said_is_examined_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The reader reserves room in shared memory by the size a file's header gives; bytes
+    beyond it are neither cut off nor written past the room (into other files' or out of the
+    memory): the file is collected whole and examined."""
+    import hashlib  # noqa: PLC0415
+
+    from analyzer.filesystem.content import PendingFile  # noqa: PLC0415
+    from analyzer.secrets import pool  # noqa: PLC0415
+    from analyzer.secrets.engine import SecretEngine  # noqa: PLC0415
+    from analyzer.secrets.sink import SecretSink  # noqa: PLC0415
+
+    monkeypatch.setattr(pool, "_BATCH_BYTES", 64)  # the whole shared memory is 5 x 64 bytes
+
+    data = b"# settings\n" * 40 + b"password = 'Kq3v-Very-Long-Pass-88'\n"
+    found = []
+    for workers in (1, 2):
+        sink = SecretSink(SecretEngine(), workers=workers)
+        try:
+            consumer = sink.open("layer", PendingFile("/app/settings.ini", 16, 0o644))
+            assert consumer is not None
+            for start in range(0, len(data), 100):
+                consumer.feed(data[start : start + 100])
+            consumer.close(hashlib.sha256(data).hexdigest())
+            sink.complete()
+        finally:
+            sink.close()
+        found.append(sink.hits)
+    assert found[0] == found[1]
+    [(where, hits)] = found[0].items()
+    assert where == ("layer", "/app/settings.ini", 0) and [h.line for h in hits] == [41]
