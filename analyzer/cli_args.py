@@ -226,6 +226,17 @@ def _ls(ls: argparse.ArgumentParser) -> None:
     )
 
 
+def _extract_dest(value: str) -> Path:
+    """extract's DEST: a file. `-` (stdout elsewhere) is refused: extract writes a custody
+    record beside the file and sends no raw bytes from an image to a terminal."""
+    if value == "-":
+        raise argparse.ArgumentTypeError(
+            "extract writes a file and its custody record beside it, not stdout: name a new "
+            "file (./- for a file called -)"
+        )
+    return Path(value)
+
+
 def _extract(extract: argparse.ArgumentParser) -> None:
     extract.add_argument("archive", type=Path, help="image archive (tar, tar.gz/xz/zst, or dir)")
     extract.add_argument("path", help="the file (or directory: a tar of it) in the image")
@@ -233,7 +244,7 @@ def _extract(extract: argparse.ArgumentParser) -> None:
         "-o",
         "--output",
         dest="dest",
-        type=Path,
+        type=_extract_dest,
         required=True,
         metavar="DEST",
         help="where to write it; DEST.custody.json is written beside it",

@@ -205,6 +205,25 @@ def test_a_dest_the_filesystem_cannot_name_is_refused_in_one_line_before_the_rea
     assert list(tmp_path.iterdir()) == []
 
 
+def test_dest_dash_is_refused_rather_than_written_as_a_file_called_dash(
+    built: dict[str, Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`-o -` means stdout to scan; extract has a custody record to write beside the file and
+    sends no raw bytes to a terminal, so it says so instead of creating ./- and ./-.custody.json."""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as usage:
+        extract(str(built["example"]), "/etc/os-release", "-o", "-")
+    assert usage.value.code == 2
+    err = capsys.readouterr().err
+    assert "error: argument -o/--output: extract writes a file and its custody" in err
+    assert list(tmp_path.iterdir()) == []
+    assert extract(str(built["example"]), "/etc/os-release", "-o", "./-") == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["-", "-.custody.json"]
+
+
 def _file_limit(limit: int) -> Callable[[], None]:
     def apply() -> None:
         """In the child: files may not grow past `limit` bytes (a full disk, for root too)."""
