@@ -114,13 +114,14 @@ def index_documents(read: ReadResult) -> list[tuple[str, bytes]]:
     return [(n, archive.read_small(n, n)) for n in names if archive.has(n)]
 
 
-def image_names(view: ImageView) -> Iterator[tuple[str, int]]:
-    """Every file name and link target of the image, with its layer, lowest layer first."""
+def image_names(view: ImageView) -> Iterator[tuple[str, int, str]]:
+    """Every file name and link target of the image, with its layer and the path of the entry
+    it belongs to, lowest layer first."""
     for layer, listing in enumerate(view.listings):
         for entry in listing.entries:
-            yield entry.path, layer
+            yield entry.path, layer, entry.path
             if entry.link:
-                yield entry.link, layer
+                yield entry.link, layer, entry.path
 
 
 def image_xattrs(view: ImageView) -> Iterator[tuple[str, str, int]]:

@@ -239,3 +239,4 @@ def test_scan_reports_a_token_in_an_attribute_name_with_the_file_that_carries_it
     [token] = [f for f in found if f["rule_id"] == "IA-SECRET-GITHUB-TOKEN"]
     assert f"XATTR NAME user.{SHOWN_TOKEN}" in token["evidence"]
     assert "ON /app/tool" in token["evidence"] and token["layer_index"] == 1
+    assert token["path"] == "/app/tool" and token["present_in_final"]

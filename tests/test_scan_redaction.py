@@ -105,8 +105,10 @@ def test_secrets_in_the_raw_config_and_the_tags_are_reported_with_their_field(
     }
     for value, source in planted.CONFIG_SOURCES.items():
         assert sources.get(hashlib.sha256(value.encode()).hexdigest()) == source, source
-    named = sources.get(hashlib.sha256(planted.NAME_TOKEN.encode()).hexdigest())
-    assert named is not None and named.startswith("FILE NAME /app/cache-ghp_... (40 chars")
+    digest = hashlib.sha256(planted.NAME_TOKEN.encode()).hexdigest()
+    [named] = [f for f in report.findings if dict(f.details).get("secret_sha256") == digest]
+    assert named.path == f"/app/cache-{planted.NAME_TOKEN}.json"  # on the file it names
+    assert dict(named.details)["source"].startswith("FILE NAME /app/cache-ghp_... (40 chars")
 
 
 def test_a_value_seen_in_several_config_fields_is_reported_once(report: ImageReport) -> None:

@@ -176,6 +176,57 @@ def _stored_version(ctx: ImageContext, layer: int, entry: Entry) -> Version | No
     return None
 
 
+def _name_finding(ctx: ImageContext, secret: ConfigSecret, layer: int) -> Finding:
+    """A secret in a file's name, link target or attribute name: reported on that file, in
+    the layer that stored it, and present while the final filesystem still shows it there."""
+    hidden = redact(secret.value)
+    present, fate, gone = _name_fate(ctx, secret.path, secret.value, layer)
+    removed = () if gone is None else (("removed_in_layer", str(gone)),)
+    return ctx.finding(
+        rule_for(secret.kind),
+        path=secret.path,
+        layer=layer,
+        present=present,
+        key=f"{secret.origin}:{hidden.sha256}",
+        evidence=f"{secret.kind} in the image's file names ({secret.source}): {hidden}"
+        + (f"; {fate}" if fate else ""),
+        details=(("source", secret.source), ("secret_sha256", hidden.sha256), *removed),
+    )
+
+
+def _name_fate(
+    ctx: ImageContext, path: str, value: str, layer: int
+) -> tuple[bool, str, int | None]:
+    """(the final filesystem still shows `value` in the name, link target or attribute names
+    at `path`, what took it out of view, the layer that did). Where the entry `layer` stored
+    does not show the value as it is (nothing to compare), it is taken as present: a removal
+    is claimed only when seen."""
+    history = ctx.fs.history(path)
+    stored = [v.entry for v in history if v.layer == layer and v.entry is not None]
+    if not stored or not _shows(stored[-1], value):
+        return True, "", None
+    final = ctx.fs.final_version(path)
+    if final is not None and _shows(final.entry, value):
+        return True, "", None
+    later = (v for v in history if v.layer > layer and not _shows(v.entry, value))
+    after = next(later, None)
+    if after is None:
+        return True, "", None
+    how = (
+        f"deleted in layer {after.layer} ({after.cause})"
+        if after.entry is None
+        else f"changed in layer {after.layer}"
+    )
+    return False, f"{how}; still recoverable from layer {layer}'s tar", after.layer
+
+
+def _shows(entry: Entry | None, value: str) -> bool:
+    """Whether `entry` carries `value` in its path, link target or an attribute's name."""
+    if entry is None:
+        return False
+    return value in entry.path or value in entry.link or any(value in n for n, _ in entry.xattrs)
+
+
 def _linked_hits(
     ctx: ImageContext,
     layer: int,
@@ -288,6 +339,8 @@ def _document(secret: ConfigSecret) -> str:
 
 
 def _config_finding(ctx: ImageContext, secret: ConfigSecret) -> Finding:
+    if secret.path and secret.layer is not None:
+        return _name_finding(ctx, secret, secret.layer)
     hidden = redact(secret.value)
     return ctx.finding(
         rule_for(secret.kind),

@@ -8,8 +8,9 @@ annotations as KEY=value. ENV variables whose name says "secret" are reported on
 their value is not a placeholder or a file reference. Then every other string of the raw config
 and manifest (author, container_config, WorkingDir, Volumes keys, StopSignal, unknown fields,
 object keys...: "CONFIG <path>", "MANIFEST <path>"), the image's references ("REF") and, for a
-scan, its file names and link targets ("FILE NAME <name>") and the names of its files' extended
-attributes ("XATTR NAME <attribute> ON <path>", see `name_secrets`).
+scan, its file names and link targets ("FILE NAME <path>", "LINK TARGET <target> OF <path>") and
+the names of its files' extended attributes ("XATTR NAME <attribute> ON <path>", see
+`name_secrets`): those secrets name the file they are found on.
 
 A value is reported once per place it is a secret in among the fields first read (one per
 ENV entry, label, command...; once for all history steps), and the other strings report only
@@ -95,6 +96,9 @@ class ConfigSecret:
     """The layer a history step produced (None for ENV, labels and empty-layer steps)."""
     archive: bool = False
     """In the archive's own index.json or manifest.json rather than the image's documents."""
+    path: str = ""
+    """The file whose name, link target or attribute name holds the secret ("FILE NAME",
+    "LINK TARGET", "XATTR NAME"); empty for the image's documents."""
 
     @property
     def origin(self) -> str:
@@ -372,25 +376,27 @@ def archive_values(secrets: Iterable[ArchiveSecret]) -> list[str]:
 
 
 def name_secrets(
-    names: Iterable[tuple[str, int]],
+    names: Iterable[tuple[str, int, str]],
     engine: SecretEngine,
     xattrs: Iterable[tuple[str, str, int]] = (),
 ) -> list[ConfigSecret]:
-    """Secrets in file names and link targets, given as (name, layer) lowest layer first, and
-    in extended attribute names, given as (path, attribute, layer): each name the prefilter has
-    a shape on is judged on its own (see `judged_words`), and a value is reported once, at the
-    first name that holds it ("FILE NAME <name>", "XATTR NAME <attribute> ON <path>")."""
-    places: dict[str, tuple[str, int]] = {}
-    for name, layer in names:
-        places.setdefault(name, (f"FILE NAME {name}", layer))
+    """Secrets in file names and link targets, given as (name or target, layer, path) lowest
+    layer first, and in extended attribute names, given as (path, attribute, layer): each name
+    the prefilter has a shape on is judged on its own (see `judged_words`), and a value is
+    reported once, at the first file whose name holds it ("FILE NAME <path>", "LINK TARGET
+    <target> OF <path>", "XATTR NAME <attribute> ON <path>"; the secret's `path` names it)."""
+    places: dict[str, tuple[str, int, str]] = {}
+    for name, layer, path in names:
+        source = f"FILE NAME {name}" if name == path else f"LINK TARGET {name} OF {path}"
+        places.setdefault(name, (source, layer, path))
     for path, attribute, layer in xattrs:
-        places.setdefault(attribute, (f"XATTR NAME {attribute} ON {path}", layer))
+        places.setdefault(attribute, (f"XATTR NAME {attribute} ON {path}", layer, path))
     found: dict[str, ConfigSecret] = {}
     for name, secret in judged_words(engine, "image-names", list(places), transforms=False):
         value = secret.token or secret.value
         if not is_placeholder(value) and value not in found:
-            source, layer = places[name]
-            found[value] = ConfigSecret(secret.type, source, value, layer)
+            source, layer, path = places[name]
+            found[value] = ConfigSecret(secret.type, source, value, layer, path=path)
     return list(found.values())
 
 
@@ -403,7 +409,7 @@ def scrubber_for(
     *,
     refs: Sequence[str] = (),
     values: Iterable[str] = (),
-    names: Iterable[tuple[str, int]] = (),
+    names: Iterable[tuple[str, int, str]] = (),
     xattrs: Iterable[tuple[str, str, int]] = (),
     archive: Sequence[ConfigSecret] = (),
 ) -> Scrubber:
@@ -425,7 +431,7 @@ def image_scrubber(
     image: Image,
     engine: SecretEngine,
     values: Iterable[str] = (),
-    names: Iterable[tuple[str, int]] = (),
+    names: Iterable[tuple[str, int, str]] = (),
     *,
     xattrs: Iterable[tuple[str, str, int]] = (),
     archive: Sequence[ConfigSecret] = (),

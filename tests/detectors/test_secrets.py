@@ -445,3 +445,84 @@ def test_a_file_longer_than_its_tar_header_said_is_examined_whole(
     assert found[0] == found[1]
     [(where, hits)] = found[0].items()
     assert where == ("layer", "/app/settings.ini", 0) and [h.line for h in hits] == [41]
+
+
+def _name_token(seed: str) -> str:
+    """A GitHub token shape made from `seed` (deterministic, nowhere in any real image)."""
+    import base64  # noqa: PLC0415
+    import hashlib  # noqa: PLC0415
+
+    letters = base64.b64encode(hashlib.sha256(seed.encode()).digest() * 2).decode()
+    return "ghp_" + "".join(c for c in letters if c.isalnum())[:36]
+
+
+NAMED, LINKED, DELETED = (_name_token(s) for s in ("named", "linked", "deleted"))
+
+
+@pytest.fixture(scope="module")
+def names_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tokens in a file name, in a symlink's target, and in the name of a file a later layer
+    deletes; the tokens are in no file's content, no config field and no build step."""
+    from fixtures.detector_cases import base, clean_image  # noqa: PLC0415
+    from fixtures.formats import write_docker_archive  # noqa: PLC0415
+    from fixtures.spec import FileSpec, LayerSpec  # noqa: PLC0415
+
+    added = LayerSpec(
+        (
+            FileSpec("app", kind="dir"),
+            FileSpec(f"app/cache-{NAMED}.json", b"{}\n"),
+            FileSpec("app/current", kind="symlink", link=f"/srv/{LINKED}/data"),
+            FileSpec(f"app/old-{DELETED}.txt", b"old\n"),
+        ),
+        created_by="COPY app /app",
+    )
+    deleted = LayerSpec((FileSpec(f"app/.wh.old-{DELETED}.txt"),), created_by="RUN rm /app/old*")
+    image = clean_image(base(), added, deleted)
+    return write_docker_archive([image], tmp_path_factory.mktemp("names") / "names.tar")
+
+
+def _by_value(findings: list[Finding], value: str) -> Finding:
+    import hashlib  # noqa: PLC0415
+
+    digest = hashlib.sha256(value.encode()).hexdigest()
+    [found] = [f for f in findings if dict(f.details).get("secret_sha256") == digest]
+    return found
+
+
+def test_a_token_in_a_file_name_is_reported_on_that_file_in_the_layer_that_added_it(
+    names_archive: Path,
+) -> None:
+    [report] = scan_archive(names_archive).images
+    named = _by_value(report.findings, NAMED)
+    assert named.path == f"/app/cache-{NAMED}.json" and named.layer_index == 1
+    assert named.present_in_final and not named.recoverable
+    assert dict(named.details)["source"].startswith("FILE NAME /app/cache-ghp_")
+    assert NAMED not in report.scrub(named.path)  # the path itself is redacted in every output
+
+
+def test_a_token_in_a_link_target_is_reported_on_the_link(names_archive: Path) -> None:
+    [report] = scan_archive(names_archive).images
+    linked = _by_value(report.findings, LINKED)
+    assert linked.path == "/app/current" and linked.layer_index == 1 and linked.present_in_final
+    source = dict(linked.details)["source"]  # redacted already
+    assert source.startswith("LINK TARGET /srv/ghp_... (40 chars, sha256:")
+    assert source.endswith("/data OF /app/current")
+
+
+def test_a_token_in_the_name_of_a_deleted_file_is_still_recoverable(names_archive: Path) -> None:
+    [report] = scan_archive(names_archive).images
+    gone = _by_value(report.findings, DELETED)
+    assert gone.path == f"/app/old-{DELETED}.txt" and gone.layer_index == 1
+    assert not gone.present_in_final and gone.recoverable
+    assert dict(gone.details)["removed_in_layer"] == "2"
+    assert "deleted in layer 2 (whiteout); still recoverable from layer 1's tar" in gone.evidence
+
+
+def test_tokens_in_names_never_leave_the_tool_in_full(
+    names_archive: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["scan", str(names_archive), "--format", "json", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert not [token for token in (NAMED, LINKED, DELETED) if token in out]
+    paths = {f["path"] for f in json.loads(out)["images"][0]["findings"]}
+    assert "/app/current" in paths and not [p for p in paths if "ghp_" in p and "..." not in p]
