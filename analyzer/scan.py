@@ -25,6 +25,7 @@ from analyzer.secrets.config import (
     archive_secrets,
     archive_values,
     image_scrubber,
+    xattr_text,
 )
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.redact import Redacted
@@ -124,13 +125,14 @@ def image_names(view: ImageView) -> Iterator[tuple[str, int, str]]:
                 yield entry.link, layer, entry.path
 
 
-def image_xattrs(view: ImageView) -> Iterator[tuple[str, str, int]]:
-    """(path, attribute name, layer) of every extended attribute of the image, lowest layer
-    first: `ls` and `extract` show the names (never the values)."""
+def image_xattrs(view: ImageView) -> Iterator[tuple[str, str, int, str]]:
+    """(path, attribute name, layer, value) of every extended attribute of the image, lowest
+    layer first; the value as text, or "" where it is not text (a capability set, an ACL):
+    `ls` and `extract` show the names (never the values), and the scan looks in both."""
     for layer, listing in enumerate(view.listings):
         for entry in listing.entries:
-            for attribute, _ in entry.xattrs:
-                yield entry.path, attribute, layer
+            for attribute, value in entry.xattrs:
+                yield entry.path, attribute, layer, xattr_text(value)
 
 
 STEP_SHOWN = 1000

@@ -46,7 +46,7 @@ from analyzer.detectors.context import ImageContext
 from analyzer.filesystem.content import ContentSink
 from analyzer.filesystem.model import Entry, EntryKind, LayerListing, Version
 from analyzer.findings.model import Finding
-from analyzer.secrets.config import ConfigSecret
+from analyzer.secrets.config import ConfigSecret, xattr_text
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.kinds import RULES, rule_for
 from analyzer.secrets.policy import vendor_verdict, verdict
@@ -221,10 +221,12 @@ def _name_fate(
 
 
 def _shows(entry: Entry | None, value: str) -> bool:
-    """Whether `entry` carries `value` in its path, link target or an attribute's name."""
+    """Whether `entry` carries `value` in its path, link target or an attribute."""
     if entry is None:
         return False
-    return value in entry.path or value in entry.link or any(value in n for n, _ in entry.xattrs)
+    if value in entry.path or value in entry.link:
+        return True
+    return any(value in n or value in xattr_text(v) for n, v in entry.xattrs)
 
 
 def _linked_hits(

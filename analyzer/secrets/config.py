@@ -52,6 +52,7 @@ __all__ = [
     "archive_secrets",
     "config_secrets",
     "scrubber_for",
+    "xattr_text",
 ]
 
 _SECRET_NAME = re.compile(
@@ -378,19 +379,22 @@ def archive_values(secrets: Iterable[ArchiveSecret]) -> list[str]:
 def name_secrets(
     names: Iterable[tuple[str, int, str]],
     engine: SecretEngine,
-    xattrs: Iterable[tuple[str, str, int]] = (),
+    xattrs: Iterable[tuple[str, str, int, str]] = (),
 ) -> list[ConfigSecret]:
     """Secrets in file names and link targets, given as (name or target, layer, path) lowest
-    layer first, and in extended attribute names, given as (path, attribute, layer): each name
-    the prefilter has a shape on is judged on its own (see `judged_words`), and a value is
-    reported once, at the first file whose name holds it ("FILE NAME <path>", "LINK TARGET
-    <target> OF <path>", "XATTR NAME <attribute> ON <path>"; the secret's `path` names it)."""
+    layer first, and in extended attributes' names and text values, given as (path, attribute,
+    layer, value; "" for a binary value): each the prefilter has a shape on is judged on its
+    own (see `judged_words`), and a value is reported once, at the first file that holds it
+    ("FILE NAME <path>", "LINK TARGET <target> OF <path>", "XATTR NAME <attribute> ON <path>",
+    "XATTR VALUE OF <attribute> ON <path>"; the secret's `path` names the file)."""
     places: dict[str, tuple[str, int, str]] = {}
     for name, layer, path in names:
         source = f"FILE NAME {name}" if name == path else f"LINK TARGET {name} OF {path}"
         places.setdefault(name, (source, layer, path))
-    for path, attribute, layer in xattrs:
+    for path, attribute, layer, value in xattrs:
         places.setdefault(attribute, (f"XATTR NAME {attribute} ON {path}", layer, path))
+        if value:
+            places.setdefault(value, (f"XATTR VALUE OF {attribute} ON {path}", layer, path))
     found: dict[str, ConfigSecret] = {}
     for name, secret in judged_words(engine, "image-names", list(places), transforms=False):
         value = secret.token or secret.value
@@ -398,6 +402,22 @@ def name_secrets(
             source, layer, path = places[name]
             found[value] = ConfigSecret(secret.type, source, value, layer, path=path)
     return list(found.values())
+
+
+def xattr_text(value: bytes) -> str:
+    """An attribute's value as text, or "" when it is not UTF-8 text (NULs aside at its end,
+    as setfattr and SELinux write them).
+
+    >>> xattr_text(b"system_u:object_r:bin_t:s0\\x00"), xattr_text(b"\\x01\\x00\\x00\\x02")
+    ('system_u:object_r:bin_t:s0', '')
+    """
+    text = value.rstrip(b"\x00")
+    if not text or b"\x00" in text:
+        return ""
+    try:
+        return text.decode("utf-8")
+    except UnicodeDecodeError:
+        return ""
 
 
 def scrubber_for(
@@ -410,11 +430,11 @@ def scrubber_for(
     refs: Sequence[str] = (),
     values: Iterable[str] = (),
     names: Iterable[tuple[str, int, str]] = (),
-    xattrs: Iterable[tuple[str, str, int]] = (),
+    xattrs: Iterable[tuple[str, str, int, str]] = (),
     archive: Sequence[ConfigSecret] = (),
 ) -> Scrubber:
     """A Scrubber for everything quoted from this image: its config, manifest, references
-    (`refs`), file names (`names`) and extended attribute names (`xattrs`, see
+    (`refs`), file names (`names`) and extended attributes (`xattrs`, see
     `name_secrets`), the secrets of the archive's index documents that bear on it
     (`archive`), and `values` found elsewhere (the archive's index documents: all of them).
     Its `secrets` are what the secrets detector reports."""
@@ -433,7 +453,7 @@ def image_scrubber(
     values: Iterable[str] = (),
     names: Iterable[tuple[str, int, str]] = (),
     *,
-    xattrs: Iterable[tuple[str, str, int]] = (),
+    xattrs: Iterable[tuple[str, str, int, str]] = (),
     archive: Sequence[ConfigSecret] = (),
 ) -> Scrubber:
     """`scrubber_for` one image, its references included."""

@@ -456,13 +456,14 @@ def _name_token(seed: str) -> str:
     return "ghp_" + "".join(c for c in letters if c.isalnum())[:36]
 
 
-NAMED, LINKED, DELETED = (_name_token(s) for s in ("named", "linked", "deleted"))
+NAMED, LINKED, DELETED, VALUED = (_name_token(s) for s in ("named", "linked", "deleted", "xattr"))
 
 
 @pytest.fixture(scope="module")
 def names_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Tokens in a file name, in a symlink's target, and in the name of a file a later layer
-    deletes; the tokens are in no file's content, no config field and no build step."""
+    """Tokens in a file name, in a symlink's target, in the name of a file a later layer
+    deletes and in an extended attribute's value; the tokens are in no file's content, no
+    config field and no build step."""
     from fixtures.detector_cases import base, clean_image  # noqa: PLC0415
     from fixtures.formats import write_docker_archive  # noqa: PLC0415
     from fixtures.spec import FileSpec, LayerSpec  # noqa: PLC0415
@@ -473,6 +474,7 @@ def names_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
             FileSpec(f"app/cache-{NAMED}.json", b"{}\n"),
             FileSpec("app/current", kind="symlink", link=f"/srv/{LINKED}/data"),
             FileSpec(f"app/old-{DELETED}.txt", b"old\n"),
+            FileSpec("app/tool", b"tool\n", xattrs={"user.api": VALUED.encode() + b"\x00"}),
         ),
         created_by="COPY app /app",
     )
@@ -518,11 +520,20 @@ def test_a_token_in_the_name_of_a_deleted_file_is_still_recoverable(names_archiv
     assert "deleted in layer 2 (whiteout); still recoverable from layer 1's tar" in gone.evidence
 
 
+def test_a_token_in_an_extended_attribute_s_value_is_reported_on_its_file(
+    names_archive: Path,
+) -> None:
+    [report] = scan_archive(names_archive).images
+    valued = _by_value(report.findings, VALUED)
+    assert valued.path == "/app/tool" and valued.layer_index == 1 and valued.present_in_final
+    assert dict(valued.details)["source"] == "XATTR VALUE OF user.api ON /app/tool"
+
+
 def test_tokens_in_names_never_leave_the_tool_in_full(
     names_archive: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["scan", str(names_archive), "--format", "json", "-q"]) == 0
     out = capsys.readouterr().out
-    assert not [token for token in (NAMED, LINKED, DELETED) if token in out]
+    assert not [token for token in (NAMED, LINKED, DELETED, VALUED) if token in out]
     paths = {f["path"] for f in json.loads(out)["images"][0]["findings"]}
     assert "/app/current" in paths and not [p for p in paths if "ghp_" in p and "..." not in p]
