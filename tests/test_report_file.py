@@ -74,6 +74,15 @@ def test_an_existing_directory_is_refused_with_a_pointer_to_bundle(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_device_is_refused_with_the_way_to_discard_the_report(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """-o writes a regular file, replaced whole; /dev/null is not one (nor is a disk)."""
+    code, out, err = run(capsys, "scan", str(built["example"]), "-o", os.devnull)
+    assert code == 2 and out == "" and one_line_error(err)
+    assert "leave out -o and send stdout to /dev/null" in err
+
+
 def test_a_format_name_after_dash_o_is_refused_with_the_fix(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -82,7 +82,10 @@ def _existing_mode(path: Path) -> int | None:
             "bundle into a directory, use --bundle DIR"
         )
     if not stat.S_ISREG(found.st_mode):
-        raise OutputError(f"{shown(path)} exists and is not a regular file; name a file")
+        raise OutputError(
+            f"{shown(path)} exists and is not a regular file; name a file (to discard the "
+            "report, leave out -o and send stdout to /dev/null)"
+        )
     return stat.S_IMODE(found.st_mode)
 
 
