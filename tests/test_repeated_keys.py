@@ -129,3 +129,31 @@ def test_a_secret_of_a_manifest_json_entry_is_reported_by_the_image_of_that_entr
     assert [s.value for s in image_share(shared, "b.json", read)] == [b, c]
     [tag] = image_share(shared, "a.json", read)[:1]
     assert tag.archive and tag.source == f"ARCHIVE manifest.json RepoTags, {SHADOWED}"
+
+
+@pytest.mark.parametrize(
+    "repeated",
+    [
+        '"config": {"Env": ["API_TOKEN=%s"], "Env": ["PATH=/bin"]}',
+        '"config": {"Env": ["API_TOKEN=%s"]}, "config": {"Env": ["PATH=/bin"]}',
+    ],
+    ids=["Env", "config"],
+)
+def test_a_shadowed_env_entry_is_judged_by_its_name_like_a_live_one(repeated: str) -> None:
+    """An ENV variable whose name says it holds a secret is reported whatever its value looks
+    like (`API_TOKEN=s3cr3t-Val-99` has no token shape); an entry a repeated key hides from
+    runtimes is judged the same way, its source saying it is shadowed."""
+    from analyzer.image.config import parse_config  # noqa: PLC0415
+    from analyzer.image.document import parse_document  # noqa: PLC0415
+    from analyzer.secrets.config import config_secrets  # noqa: PLC0415
+
+    value = "s3cr3t-Val-99"
+    rootfs = '"rootfs": {"type": "layers", "diff_ids": []}'
+    raw = (
+        "{" + repeated % value + f', "os": "linux", "architecture": "amd64", {rootfs}}}'
+    ).encode()
+    config = parse_config(parse_document(raw, "config"))
+    assert config.env == ("PATH=/bin",)  # what a runtime reads
+    found = config_secrets(config, 0, SecretEngine(use_hyperscan=False), raw)
+    [secret] = [s for s in found if s.value == value]
+    assert secret.kind == "env" and secret.source == f"ENV API_TOKEN, {SHADOWED}"

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,7 @@ from analyzer.secrets.documents import DocumentString, Path, document_strings, e
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.scrubber import Scrubber
 from analyzer.secrets.sources import (
+    SHADOWED,
     Source,
     annotation_pairs,
     command,
@@ -288,9 +289,22 @@ def _examine_config(
         if secret_env(name, value):
             seen.add(("ENV", value))
             found.append(ConfigSecret("env", f"ENV {name}", value, None))
+    for name, value in _shadowed_env(raw_config):
+        if secret_env(name, value) and ("ENV", value) not in seen:
+            seen.add(("ENV", value))
+            found.append(ConfigSecret("env", f"ENV {name}, {SHADOWED}", value, None))
     document = json_object(raw_config)
     found += _first_found(_sources(config, layer_count, document), engine, seen)
     return _Examined(tuple(found), _candidates(_other_strings(document, raw_config), engine))
+
+
+def _shadowed_env(raw_config: bytes) -> Iterator[tuple[str, str]]:
+    """(name, value) of the Env entries a repeated key hides from runtimes (an earlier "Env"
+    or "config" member): judged by name as the live ones are, not only by their shape."""
+    for found in document_strings(raw_config):
+        if found.shadowed and found.path[-1:] == ("Env",) and not found.key and "=" in found.text:
+            name, value = found.text.split("=", 1)
+            yield name, value
 
 
 def _examine_manifest(engine: SecretEngine, raw_manifest: bytes) -> _Examined:
