@@ -177,8 +177,9 @@ def _stored_version(ctx: ImageContext, layer: int, entry: Entry) -> Version | No
 
 
 def _name_finding(ctx: ImageContext, secret: ConfigSecret, layer: int) -> Finding:
-    """A secret in a file's name, link target or attribute name: reported on that file, in
-    the layer that stored it, and present while the final filesystem still shows it there."""
+    """A secret in a file's name, link target or extended attribute: reported on that file,
+    in the layer that stored it, and present while the final filesystem shows it, there or
+    anywhere else."""
     hidden = redact(secret.value)
     present, fate, gone = _name_fate(ctx, secret.path, secret.value, layer)
     removed = () if gone is None else (("removed_in_layer", str(gone)),)
@@ -188,7 +189,7 @@ def _name_finding(ctx: ImageContext, secret: ConfigSecret, layer: int) -> Findin
         layer=layer,
         present=present,
         key=f"{secret.origin}:{hidden.sha256}",
-        evidence=f"{secret.kind} in the image's file names ({secret.source}): {hidden}"
+        evidence=f"{secret.kind} in {_name_place(secret.source)} ({secret.source}): {hidden}"
         + (f"; {fate}" if fate else ""),
         details=(("source", secret.source), ("secret_sha256", hidden.sha256), *removed),
     )
@@ -217,7 +218,26 @@ def _name_fate(
         if after.entry is None
         else f"changed in layer {after.layer}"
     )
+    # one finding per value: the same token under another name keeps it in the final view
+    kept = next(
+        (v.entry.path for v in ctx.fs.entries() if v.entry and _shows(v.entry, value)), None
+    )
+    if kept is not None:
+        return True, f"{how} here, but still in the final filesystem at {kept}", None
     return False, f"{how}; still recoverable from layer {layer}'s tar", after.layer
+
+
+_NAME_PLACES = (
+    ("FILE NAME", "a file name"),
+    ("LINK TARGET", "a link target"),
+    ("XATTR NAME", "an extended attribute's name"),
+    ("XATTR VALUE", "an extended attribute's value"),
+)
+
+
+def _name_place(source: str) -> str:
+    """What a name secret's source says it is in ("a link target")."""
+    return next((said for prefix, said in _NAME_PLACES if source.startswith(prefix)), "a name")
 
 
 def _shows(entry: Entry | None, value: str) -> bool:

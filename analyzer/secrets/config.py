@@ -9,8 +9,9 @@ their value is not a placeholder or a file reference. Then every other string of
 and manifest (author, container_config, WorkingDir, Volumes keys, StopSignal, unknown fields,
 object keys...: "CONFIG <path>", "MANIFEST <path>"), the image's references ("REF") and, for a
 scan, its file names and link targets ("FILE NAME <path>", "LINK TARGET <target> OF <path>") and
-the names of its files' extended attributes ("XATTR NAME <attribute> ON <path>", see
-`name_secrets`): those secrets name the file they are found on.
+its files' extended attributes' names and text values ("XATTR NAME <attribute> ON <path>",
+"XATTR VALUE OF <attribute> ON <path>", see `name_secrets`): those secrets name the file they
+are found on.
 
 A value is reported once per place it is a secret in among the fields first read (one per
 ENV entry, label, command...; once for all history steps), and the other strings report only

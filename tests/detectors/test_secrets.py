@@ -456,7 +456,9 @@ def _name_token(seed: str) -> str:
     return "ghp_" + "".join(c for c in letters if c.isalnum())[:36]
 
 
-NAMED, LINKED, DELETED, VALUED = (_name_token(s) for s in ("named", "linked", "deleted", "xattr"))
+NAMED, LINKED, DELETED, VALUED, KEPT = (
+    _name_token(s) for s in ("named", "linked", "deleted", "xattr", "kept")
+)
 
 
 @pytest.fixture(scope="module")
@@ -475,10 +477,16 @@ def names_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
             FileSpec("app/current", kind="symlink", link=f"/srv/{LINKED}/data"),
             FileSpec(f"app/old-{DELETED}.txt", b"old\n"),
             FileSpec("app/tool", b"tool\n", xattrs={"user.api": VALUED.encode() + b"\x00"}),
+            FileSpec(f"app/a-{KEPT}.txt", b"a\n"),
+            FileSpec("opt", kind="dir"),
+            FileSpec(f"opt/b-{KEPT}.txt", b"b\n"),
         ),
         created_by="COPY app /app",
     )
-    deleted = LayerSpec((FileSpec(f"app/.wh.old-{DELETED}.txt"),), created_by="RUN rm /app/old*")
+    deleted = LayerSpec(
+        (FileSpec(f"app/.wh.old-{DELETED}.txt"), FileSpec(f"app/.wh.a-{KEPT}.txt")),
+        created_by="RUN rm /app/old* /app/a-*",
+    )
     image = clean_image(base(), added, deleted)
     return write_docker_archive([image], tmp_path_factory.mktemp("names") / "names.tar")
 
@@ -520,6 +528,21 @@ def test_a_token_in_the_name_of_a_deleted_file_is_still_recoverable(names_archiv
     assert "deleted in layer 2 (whiteout); still recoverable from layer 1's tar" in gone.evidence
 
 
+def test_a_token_deleted_under_one_name_but_kept_under_another_is_present(
+    names_archive: Path,
+) -> None:
+    """One finding per value, at the first name that holds it: when that name is deleted but
+    another keeps the token in the final filesystem, the finding says so rather than call it
+    removed."""
+    [report] = scan_archive(names_archive).images
+    kept = _by_value(report.findings, KEPT)
+    assert kept.path == f"/app/a-{KEPT}.txt" and kept.present_in_final
+    assert "deleted in layer 2 (whiteout) here, but still in the final filesystem at /opt/b-" in (
+        kept.evidence
+    )
+    assert "removed_in_layer" not in dict(kept.details)
+
+
 def test_a_token_in_an_extended_attribute_s_value_is_reported_on_its_file(
     names_archive: Path,
 ) -> None:
@@ -534,6 +557,6 @@ def test_tokens_in_names_never_leave_the_tool_in_full(
 ) -> None:
     assert main(["scan", str(names_archive), "--format", "json", "-q"]) == 0
     out = capsys.readouterr().out
-    assert not [token for token in (NAMED, LINKED, DELETED, VALUED) if token in out]
+    assert not [token for token in (NAMED, LINKED, DELETED, VALUED, KEPT) if token in out]
     paths = {f["path"] for f in json.loads(out)["images"][0]["findings"]}
     assert "/app/current" in paths and not [p for p in paths if "ghp_" in p and "..." not in p]
