@@ -30,6 +30,10 @@ class Limits:
     """One PAX or GNU long-name header."""
     max_json_bytes: int = 16 * MiB
     """One index, manifest or config document."""
+    max_artifact_bytes: int = 128 * MiB
+    """JSON layers of artifacts (attestations, SBOMs, signatures) read in all, for the secrets
+    scan (each is also a document, within `max_json_bytes`): they are held for the whole scan,
+    and those past this total are left unread, with a notice."""
     max_config_items: int = 10_000
     """Items in one list or object that an image config or manifest is read into: the config's
     history steps, Env, Labels, ExposedPorts, Volumes, Cmd, Entrypoint, Healthcheck.Test and

@@ -15,6 +15,7 @@ from analyzer.detectors.wants import WantMatcher
 from analyzer.filesystem.model import Version
 from analyzer.findings.model import Finding
 from analyzer.findings.suppress import Suppression, apply_suppressions
+from analyzer.image.model import ArchiveDocument
 from analyzer.inventory.ownership import Origin
 from analyzer.limits import Limits
 from analyzer.reader import ImageView, Phases, Progress, ReadResult, read_archive
@@ -85,6 +86,7 @@ def scrubbers(
         shared = archive_secrets(index_documents(read), engine)
     values = archive_values(shared)
     configs = {view.image.config_member for view in read.images}
+    manifests = {view.image.manifest_digest for view in read.images} - {""}
     return [
         image_scrubber(
             view.image,
@@ -92,27 +94,50 @@ def scrubbers(
             values,
             image_names(view),
             xattrs=image_xattrs(view),
-            archive=image_share(shared, view.image.config_member, configs),
+            archive=image_share(
+                shared,
+                view.image.config_member,
+                configs,
+                manifest=view.image.manifest_digest,
+                manifests=manifests,
+            ),
         )
         for view in read.images
     ]
 
 
 def image_share(
-    shared: Sequence[ArchiveSecret], config: str, configs: set[str]
+    shared: Sequence[ArchiveSecret],
+    config: str,
+    configs: set[str],
+    *,
+    manifest: str = "",
+    manifests: set[str] | None = None,
 ) -> list[ConfigSecret]:
     """The secrets of the archive's documents an image reports: those of the manifest.json
-    entry it was read from (named by its `config`), and every other one but those of an entry
-    of another image read (an entry of no image read, e.g. one of a platform not selected, is
-    in the archive all the same: every image reports it)."""
-    return [s.secret for s in shared if s.config == config or s.config not in configs]
+    entry it was read from (named by its `config`) and those of the documents about its
+    `manifest` (its attestations, SBOMs, signatures), and every other one but those of an entry
+    of another image read or about another image read (`configs`, `manifests`): an entry or
+    artifact of no image read (a platform not selected, an artifact about an index or about
+    nothing) is in the archive all the same, every image reports it."""
+    about_others = manifests or set()
+    return [
+        s.secret
+        for s in shared
+        if (s.config == config or s.config not in configs)
+        and (s.subject == manifest or s.subject not in about_others)
+    ]
 
 
-def index_documents(read: ReadResult) -> list[tuple[str, bytes]]:
-    """The archive's own index documents (index.json, manifest.json), with their names."""
+def index_documents(read: ReadResult) -> list[ArchiveDocument | tuple[str, bytes]]:
+    """The archive's own documents, with their names: index.json and manifest.json, then the
+    nested indexes, artifact manifests and artifacts' JSON content the walk read."""
     archive = read.archive
     names = ("index.json", "manifest.json")
-    return [(n, archive.read_small(n, n)) for n in names if archive.has(n)]
+    own: list[ArchiveDocument | tuple[str, bytes]] = [
+        (n, archive.read_small(n, n)) for n in names if archive.has(n)
+    ]
+    return [*own, *read.catalog.documents]
 
 
 def image_names(view: ImageView) -> Iterator[tuple[str, int, str]]:

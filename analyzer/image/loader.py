@@ -6,7 +6,7 @@ from analyzer.archive.source import Archive
 from analyzer.errors import ManifestError, UnsupportedFormat, UsageError
 from analyzer.image.blobs import BlobStore
 from analyzer.image.docker import read_legacy, tags_by_config
-from analyzer.image.model import Artifact, Catalog, Image, Platform
+from analyzer.image.model import ArchiveDocument, Artifact, Catalog, Image, Platform
 from analyzer.image.oci import walk_layout
 from analyzer.text import quoted
 
@@ -18,11 +18,14 @@ def load_catalog(archive: Archive) -> Catalog:
     blobs = BlobStore(archive)
     kind = _archive_kind(archive)
     artifacts: list[Artifact] = []
+    documents: list[ArchiveDocument] = []
     if kind == "docker-archive":
         images = read_legacy(blobs)
     else:
         tags = tags_by_config(blobs) if kind != "oci-layout" else {}
-        images, artifacts = walk_layout(blobs, kind, archive.limits.max_index_depth, tags)
+        images, artifacts, documents = walk_layout(
+            blobs, kind, archive.limits.max_index_depth, tags
+        )
         if not images and kind != "oci-layout":
             blobs.notices.append("index.json lists no image; images were read from manifest.json")
             images = read_legacy(blobs)
@@ -47,6 +50,7 @@ def load_catalog(archive: Archive) -> Catalog:
         artifacts=tuple(artifacts),
         notices=tuple(notices + blobs.notices),
         verified=tuple(blobs.verified),
+        documents=tuple(documents),
     )
 
 

@@ -125,6 +125,25 @@ class Artifact:
 
 
 @dataclass(frozen=True, slots=True)
+class ArchiveDocument:
+    """A JSON document of the archive besides index.json, manifest.json and the images' own
+    manifests and configs: a nested index, an artifact manifest, an artifact's JSON layer or a
+    DSSE envelope's decoded payload (read and verified, for the secrets scan)."""
+
+    name: str
+    """How sources name it: "index sha256:...", "attestation manifest sha256:...",
+    "attestation sha256:... layer sha256:...", "... layer sha256:... payload"."""
+    raw: bytes = field(repr=False)
+    subject: str = ""
+    """Digest of the manifest it is about: an artifact's `subject`, or buildx's
+    `vnd.docker.reference.digest` annotation on its descriptor ("" when it names none)."""
+    entropy: bool = True
+    """Whether high-entropy strings count as secrets in it: not in what artifacts carry, which
+    is full of digests, checksums, commit ids, signatures and base64 payloads by design (token
+    shapes, keywords and keys still count)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Catalog:
     """Everything the archive's index and manifests describe."""
 
@@ -133,4 +152,7 @@ class Catalog:
     artifacts: tuple[Artifact, ...]
     notices: tuple[str, ...]
     verified: tuple[tuple[str, str], ...]
-    """(what, digest) of every index, manifest and config blob verified, once per digest."""
+    """(what, digest) of every index, manifest, config and artifact JSON layer blob verified,
+    once per digest."""
+    documents: tuple[ArchiveDocument, ...] = ()
+    """The nested indexes, artifact manifests and artifacts' JSON content read (OCI layouts)."""

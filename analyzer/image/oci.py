@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from analyzer.errors import ManifestError, UnsupportedFormat
+from analyzer.image.artifact_content import ArtifactContent
 from analyzer.image.blobs import BlobStore
 from analyzer.image.document import Document
 from analyzer.image.fields import Fields
-from analyzer.image.model import Artifact, Image, Layer
+from analyzer.image.model import ArchiveDocument, Artifact, Image, Layer
 from analyzer.image.names import NameGraph
 from analyzer.text import quoted
 
@@ -71,13 +72,17 @@ class _Walk:
     images: dict[str, Image] = field(default_factory=dict)
     """Image manifest digest -> image (its names are added once the walk is done)."""
     artifacts: list[tuple[_Manifest, str]] = field(default_factory=list)
+    indexes: list[ArchiveDocument] = field(default_factory=list)
+    """The nested index blobs read, for the secrets scan."""
     graph: NameGraph = field(default_factory=NameGraph)
 
 
 def walk_layout(
     blobs: BlobStore, source_format: str, max_depth: int, tags: dict[str, tuple[str, ...]]
-) -> tuple[list[Image], list[Artifact]]:
-    """Read index.json and everything it references, each blob once."""
+) -> tuple[list[Image], list[Artifact], list[ArchiveDocument]]:
+    """Read index.json and everything it references, each blob once: the images, the
+    artifacts, and the other documents read (nested indexes, artifact manifests and the JSON
+    they carry, see `analyzer.image.artifact_content`) for the secrets scan."""
     walk = _Walk(blobs, source_format, max_depth, tags)
     if blobs.archive.has("oci-layout"):
         _check_layout_file(blobs)
@@ -91,7 +96,11 @@ def walk_layout(
         for d, image in walk.images.items()
     ]
     artifacts = [_artifact(found, kind, names[found.digest]) for found, kind in walk.artifacts]
-    return images, artifacts
+    content = ArtifactContent(blobs)
+    documents = list(walk.indexes)
+    for artifact, (found, _) in zip(artifacts, walk.artifacts, strict=True):
+        documents += content.documents(artifact, found.raw, found.doc, found.desc)
+    return images, artifacts, documents
 
 
 def _check_layout_file(blobs: BlobStore) -> None:
@@ -137,6 +146,7 @@ def _visit(walk: _Walk, desc: Fields, document: Document, depth: int) -> None:
     media_type = desc.text("mediaType") or doc.text("mediaType")
     found = _Manifest(digest, document.raw, doc, desc)
     if media_type in INDEX_TYPES or (not media_type and "manifests" in doc.data):
+        walk.indexes.append(ArchiveDocument(f"index {digest}", document.raw))
         _walk_index(walk, Fields(doc.data, f"index {digest}"), depth + 1, digest)
     elif media_type in MANIFEST_TYPES or (not media_type and "layers" in doc.data):
         _manifest(walk, found)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from analyzer.image.config import history_step_layers
-from analyzer.image.model import Image, ImageConfig
+from analyzer.image.model import ArchiveDocument, Image, ImageConfig
 from analyzer.secrets.documents import DocumentString, Path, document_strings, entry_strings
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.scrubber import Scrubber
@@ -337,14 +337,22 @@ def _candidates(sources: Iterable[Source], engine: SecretEngine) -> tuple[Config
     )
 
 
+ENTROPY = frozenset({"Base64 High Entropy String", "Hex High Entropy String"})
+"""detect-secrets' plugins that guess from entropy alone (see `ArchiveDocument.entropy`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class ArchiveSecret:
-    """A secret in one of the archive's own index documents (index.json, manifest.json)."""
+    """A secret in one of the archive's own documents (index.json, manifest.json, a nested
+    index, an artifact manifest or the JSON an artifact carries)."""
 
     secret: ConfigSecret
     config: str = ""
     """The Config of the manifest.json entry it is in: the images read from that entry report
     it ("" for one outside any entry, which every image reports)."""
+    subject: str = ""
+    """The manifest digest the document it is in is about (an artifact's subject): the image
+    read from that manifest reports it ("" for none, which every image reports)."""
 
 
 def archive_scrubber(
@@ -357,33 +365,46 @@ def archive_scrubber(
 
 
 def archive_secrets(
-    documents: Iterable[tuple[str, bytes]], engine: SecretEngine
+    documents: Iterable[ArchiveDocument | tuple[str, bytes]], engine: SecretEngine
 ) -> list[ArchiveSecret]:
-    """The secrets in every string of the archive's index documents, given as (name, bytes):
-    those of a manifest.json entry tied to its Config, one per (entry, value); the others once
-    per value. A value under a repeated key's earlier member counts too (see
-    `analyzer.secrets.documents`): it is in the document, though readers never see it."""
-    found: dict[tuple[str, str], ArchiveSecret] = {}
+    """The secrets in every string of the archive's own documents, given as (name, bytes) or
+    as ArchiveDocuments (which may name the manifest they are about): those of a manifest.json
+    entry tied to its Config, one per (entry, value); those of a document about a manifest
+    tied to it, one per (manifest, value); the others once per value. High-entropy strings
+    count only where the document's `entropy` says so. A value under a repeated key's earlier
+    member counts too (see `analyzer.secrets.documents`): it is in the document, though readers
+    never see it."""
+    found: dict[tuple[str, str, str], ArchiveSecret] = {}
     judged: dict[tuple[str, bool, bool], list[tuple[str, str]]] = {}
 
-    def add(sources: Iterable[Source], config: str) -> None:
+    def add(sources: Iterable[Source], config: str, document: ArchiveDocument) -> None:
+        subject = document.subject
         for source in sources:
             # entries share texts (keys, layers): each is judged once
             key = (source.text, source.engine, source.shell)
             if key not in judged:
                 judged[key] = secrets_in(source, engine)
             for kind, value in judged[key]:
-                if not is_placeholder(value):
+                if not is_placeholder(value) and (document.entropy or kind not in ENTROPY):
                     secret = ConfigSecret(kind, source.name, value, None, archive=True)
-                    found.setdefault((config, value), ArchiveSecret(secret, config))
+                    found.setdefault(
+                        (config, subject, value), ArchiveSecret(secret, config, subject)
+                    )
 
-    for name, raw in documents:
+    for given in documents:
+        document = given if isinstance(given, ArchiveDocument) else ArchiveDocument(*given)
+        name, raw = document.name, document.raw
         notes = annotation_pairs(json_object(raw))
-        add([Source(f"ANNOTATION {name}", f"{key}={note}", None) for key, note in notes], "")
+        annotations = [Source(f"ANNOTATION {name}", f"{k}={note}", None) for k, note in notes]
+        add(annotations, "", document)
         for members, strings in entry_strings(raw, lambda path: path[-1:] == ("annotations",)):
             config = members.get("Config")
-            add(walked(f"ARCHIVE {name}", strings), config if isinstance(config, str) else "")
+            add(walked(f"ARCHIVE {name}", strings), _text(config), document)
     return list(found.values())
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def archive_values(secrets: Iterable[ArchiveSecret]) -> list[str]:
