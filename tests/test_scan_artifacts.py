@@ -74,6 +74,17 @@ def test_a_build_argument_in_buildx_provenance_is_reported_by_the_image_it_attes
     assert BUILD_ARG_TOKEN not in result.archive_scrub(f"echo {BUILD_ARG_TOKEN}")
 
 
+def test_a_build_argument_named_as_a_password_is_reported_by_its_name(tmp_path: Path) -> None:
+    """A plain password has no shape of its own: its name says what it is, as for ENV."""
+    password = "Rq7-build-Value-41xZ"
+    archive = layout(tmp_path, buildx_attestation(AMD64, {"DB_PASSWORD": password}))
+    [report] = scan_archive(archive, options=ScanOptions(workers=1)).images
+    [found] = secrets(report)
+    assert found.rule_id == "IA-SECRET-KEYWORD"
+    assert source(found).endswith(".args.build-arg:DB_PASSWORD")
+    assert password not in found.evidence and password not in report.scrub(password)
+
+
 def test_a_leaked_build_argument_appears_in_no_output(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

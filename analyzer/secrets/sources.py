@@ -89,7 +89,7 @@ def walked(prefix: str, strings: Iterable[DocumentString]) -> list[Source]:
         if last in _COMMAND_KEYS:
             commands.setdefault((found.path, found.shadowed), []).append(found.text)
             continue
-        text = f"{found.key}={found.text}" if found.key else found.text
+        text = f"{_variable(found.key)}={found.text}" if found.key else found.text
         shell = last == "OnBuild"
         key = (text, True, shell)
         # the path is named only for a new text, or for one met so far only where a repeated
@@ -105,6 +105,20 @@ def walked(prefix: str, strings: Iterable[DocumentString]) -> list[Source]:
         for source in command(_name(prefix, path, shadowed=hidden), arguments):
             sources.setdefault((source.text, source.engine, source.shell), source)
     return list(sources.values())
+
+
+_BUILD_ARG = "build-arg:"
+"""BuildKit's name for a `--build-arg` (buildx provenance records them under `args`)."""
+
+
+def _variable(key: str) -> str:
+    """The name the keyword plugin judges for a member's key: a build argument's own name,
+    as the Dockerfile's ARG sees it (the plugin reads no name with a colon in it).
+
+    >>> _variable("build-arg:DB_PASSWORD"), _variable("Hostname")
+    ('DB_PASSWORD', 'Hostname')
+    """
+    return key.removeprefix(_BUILD_ARG) or key
 
 
 SHADOWED = "shadowed: the key is repeated and runtimes read only its last value"
