@@ -22,6 +22,8 @@ from analyzer.limits import Limits
 from analyzer.scan import ImageReport, scan_archive
 from fixtures.attestations import (
     BUILD_ARG_TOKEN,
+    DSSE,
+    IN_TOTO,
     PAYLOAD_TOKEN,
     buildx_attestation,
     clean_artifacts,
@@ -29,6 +31,7 @@ from fixtures.attestations import (
 )
 from fixtures.detector_cases import base, clean_image
 from fixtures.formats import write_oci_layout
+from fixtures.imageconfig import go_json
 from fixtures.spec import ArtifactSpec, ImageSpec
 from fixtures.tarwriter import sha256_digest
 
@@ -109,6 +112,14 @@ def test_a_token_in_the_payload_of_a_dsse_envelope_is_found(tmp_path: Path) -> N
         " payload predicate.invocation.parameters.args.build-arg:GITHUB_TOKEN"
     )
     assert report.scrub(PAYLOAD_TOKEN) != PAYLOAD_TOKEN
+
+
+def test_a_dsse_payload_that_is_not_base64_is_a_notice(tmp_path: Path) -> None:
+    envelope = go_json({"payloadType": IN_TOTO, "payload": "not base64!", "signatures": []})
+    attestation = ArtifactSpec(artifact_type="", layers=((DSSE, envelope),))
+    result = scan_archive(layout(tmp_path, attestation), options=ScanOptions(workers=1))
+    [notice] = [n for n in result.notices if layer_digest(attestation) in n]
+    assert "payload is not base64" in notice and "not examined for secrets" in notice
 
 
 def test_an_attestation_whose_layer_blob_is_missing_is_a_notice_and_the_scan_succeeds(

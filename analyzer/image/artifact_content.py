@@ -69,7 +69,7 @@ class ArtifactContent:
             if read is None:
                 read = self._read[digest] = self._contents(layer, digest, what)
             documents += [
-                ArchiveDocument(what + part, raw, subject, entropy=False) for part, raw in read
+                ArchiveDocument(what + part, data, subject, entropy=False) for part, data in read
             ]
         if missing:
             self.blobs.notices.append(_missing_notice(name, missing))
