@@ -88,6 +88,21 @@ def test_a_build_argument_named_as_a_password_is_reported_by_its_name(tmp_path: 
     assert password not in found.evidence and password not in report.scrub(password)
 
 
+def test_a_build_argument_whose_name_says_secret_is_reported_whatever_its_value_looks_like(
+    tmp_path: Path,
+) -> None:
+    """`NPM_TOKEN=<letters and digits>` has no token shape and the keyword plugin passes it
+    by; an ENV entry of that name is reported by its name, and so is a build argument."""
+    value = "abcDEF123ghiJKL456"
+    args = {"NPM_TOKEN": value, "VERSION": "1.2.3", "API_TOKEN_FILE": "/run/secrets/api"}
+    archive = layout(tmp_path, buildx_attestation(AMD64, args))
+    [report] = scan_archive(archive, options=ScanOptions(workers=1)).images
+    [found] = secrets(report)
+    assert found.rule_id == "IA-SECRET-ENV"
+    assert source(found).endswith(".args.build-arg:NPM_TOKEN")
+    assert value not in found.evidence and value not in report.scrub(value)
+
+
 def test_a_leaked_build_argument_appears_in_no_output(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -38,6 +38,7 @@ from analyzer.secrets.sources import (
     SHADOWED,
     Source,
     annotation_pairs,
+    build_args,
     command,
     json_object,
     secrets_in,
@@ -398,8 +399,13 @@ def archive_secrets(
         annotations = [Source(f"ANNOTATION {name}", f"{k}={note}", None) for k, note in notes]
         add(annotations, "", document)
         for members, strings in entry_strings(raw, lambda path: path[-1:] == ("annotations",)):
-            config = members.get("Config")
-            add(walked(f"ARCHIVE {name}", strings), _text(config), document)
+            config, listed = _text(members.get("Config")), list(strings)
+            add(walked(f"ARCHIVE {name}", listed), config, document)
+            for source, variable, value in build_args(f"ARCHIVE {name}", listed):
+                if secret_env(variable, value):  # NPM_TOKEN=<no shape>, as ENV would be
+                    secret = ConfigSecret("env", source, value, None, archive=True)
+                    key = (config, document.subject, value)
+                    found.setdefault(key, ArchiveSecret(secret, config, document.subject))
     return list(found.values())
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,6 +119,21 @@ def _variable(key: str) -> str:
     ('DB_PASSWORD', 'Hostname')
     """
     return key.removeprefix(_BUILD_ARG) or key
+
+
+def build_args(prefix: str, strings: Iterable[DocumentString]) -> Iterator[tuple[str, str, str]]:
+    """(source name, argument name, value) of each build argument a document records under
+    BuildKit's `build-arg:NAME` keys (buildx provenance), for the by-name check ENV gets.
+
+    >>> from analyzer.secrets.documents import document_strings
+    >>> raw = b'{"args": {"build-arg:NPM_TOKEN": "abc", "target": "x"}}'
+    >>> list(build_args("ARCHIVE p", document_strings(raw)))
+    [('ARCHIVE p args.build-arg:NPM_TOKEN', 'NPM_TOKEN', 'abc')]
+    """
+    for found in strings:
+        if found.key.startswith(_BUILD_ARG) and found.key != _BUILD_ARG:
+            name = _name(prefix, found.path, shadowed=found.shadowed)
+            yield name, found.key.removeprefix(_BUILD_ARG), found.text
 
 
 SHADOWED = "shadowed: the key is repeated and runtimes read only its last value"
