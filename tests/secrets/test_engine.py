@@ -241,6 +241,24 @@ def test_raw_text_and_the_ascii_database_lose_no_candidate_line(line_checks: boo
     assert checked > (70 if line_checks else 100)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ['pad = "' + "aB3" * 10 + '"\n', 'a = 1\npassword = "hunter2Xy9q"  \n',
+     "a = 1\n" * 3 + "id = AKIAZ7Q3LMN4PQR5STU2",
+     'x = "' + "aB3" * 10 + '"\nb = 2\ntoken: "Zq8Kp2Lx9Wm4Rt7Vb1Nc5Hd3Jf6Gs0Ye2Ua8Io4P"\n'],
+    ids=["raw hit that does not stand", "keyword", "last line", "one of two stands"],
+)  # fmt: skip
+def test_plain_candidates_are_the_candidates_of_the_lines_detect_secrets_reads(text: str) -> None:
+    """A plain text's hit lines are confirmed as cut out of the text, which is split into
+    lines only when one stands: the same candidates, and the same lines, as splitting first."""
+    SecretEngine()
+    prefilter = Prefilter(dsbridge.plugins())
+    lines, found = prefilter.plain_candidates(text, dsbridge.plain_lines)
+    split = dsbridge.plain_lines(text)
+    assert found == prefilter.plugins_per_line(split)
+    assert lines == (split if found else [])
+
+
 @pytest.mark.parametrize("space", ["\x1c", "\x1d", "\x1e", "\x1f", "\xa0", "\u3000"])
 def test_whitespace_only_python_calls_whitespace_does_not_hide_a_token(
     tmp_path: Path, space: str
