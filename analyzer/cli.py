@@ -30,6 +30,7 @@ from analyzer.bundle.sarif import sarif_document
 from analyzer.bundle.verify import bundle_digest, verify_bundle
 from analyzer.bundle.writer import BundleRequest, prepare, standard_extras, write_bundle
 from analyzer.cli_args import parse_args
+from analyzer.collector import collecting_less
 from analyzer.colour import wants_colour
 from analyzer.detectors.context import ScanOptions
 from analyzer.detectors.packagefiles import FileOrigins
@@ -547,7 +548,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _tolerant_streams()
     args = parse_args(argv)
     try:
-        return _run(args)
+        with collecting_less():
+            return _run(args)
     except AnalyzerError as exc:
         # The message may quote the archive (a tag, a digest, a name): one printable line,
         # redacted like every other output.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import gc
 import hashlib
 import io
 import json
@@ -56,6 +57,19 @@ def test_inspect_json_lists_images_with_their_layers(
         "created_by",
     } <= set(layer)
     assert image["env_names"] == ["PATH", "APP_ENV"]
+
+
+def test_main_run_in_a_longer_process_leaves_the_garbage_collector_as_it_found_it(
+    built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run collects less often over a frozen start (analyzer.collector); a test session or
+    a notebook that calls main() gets its thresholds back and nothing left frozen, after a
+    scan and after an error alike."""
+    before = gc.get_threshold()
+    assert run(capsys, "scan", str(built["example"]), "--format", "json")[0] in (0, 1)
+    assert run(capsys, "inspect", str(tmp_path / "missing.tar"))[0] == 2
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
 
 
 def test_inspect_never_prints_env_values(
