@@ -1,7 +1,6 @@
 """`python -m analyzer`."""
 
-import sys
+from analyzer.cli import command
 
-from analyzer.cli import main
-
-sys.exit(main())
+if __name__ == "__main__":
+    command()

@@ -10,6 +10,7 @@ status lines ("evidence bundle written to ...") go to stderr, and -q keeps only 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import os
@@ -19,7 +20,7 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from analyzer import __version__
 from analyzer.bundle.custody import utc_now
@@ -543,8 +544,24 @@ def _error_text(exc: BaseException) -> str:
         return "(the message is withheld: it could not be checked for secrets)"
 
 
+def command() -> NoReturn:
+    """The `image-audit` command (and `python -m analyzer`): `main`, then the process ends at
+    once. The interpreter's own teardown, a last full garbage collection and every object of
+    the run freed one by one, took 0.15-0.25 s after a scan of the bench image and does
+    nothing a finished run needs: reports are written and closed, worker processes stopped
+    (no atexit handler, temporary file or finalizer of image-audit's is left to run)."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        # OSError: the reader went away (`| head`): what it read was all it wanted
+        with contextlib.suppress(OSError):
+            stream.flush()
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of `image-audit` and `python -m analyzer`."""
+    """Run the command line `argv` (default: sys.argv) and return the exit code; errors are
+    printed, never raised (only argparse's own exits, for --help or a usage error, raise
+    SystemExit)."""
     _tolerant_streams()
     args = parse_args(argv)
     try:

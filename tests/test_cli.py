@@ -157,6 +157,20 @@ def test_python_dash_m_runs_the_cli(built: dict[str, Path]) -> None:
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
 
+def test_the_command_writes_its_whole_report_to_a_pipe_before_it_exits(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command ends its process without the interpreter's teardown (analyzer.cli.command):
+    what it printed to a pipe, buffered, still arrives whole, with the run's exit code."""
+    argv = ["scan", str(built["example"]), "--format", "json", "--fail-on", "low"]
+    code, out, _ = run(capsys, *argv)
+    proc = subprocess.run(
+        [sys.executable, "-m", "analyzer", *argv], capture_output=True, text=True, check=False
+    )
+    assert code == 1 and proc.returncode == code and proc.stderr == ""
+    assert len(proc.stdout) > 8192 and json.loads(proc.stdout) == json.loads(out)
+
+
 def test_rules_lists_every_rule_with_its_pci_references(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "rules", "--format", "json")
     doc = json.loads(out)
