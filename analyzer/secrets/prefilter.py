@@ -274,12 +274,14 @@ class Prefilter:
             run = re.compile(f"[{re.escape(plugin.charset)}]{{{shortest},}}")
             for match in run.finditer(text):
                 value = match.group()
-                parts = [value] + [value[i + 1 :] for i, c in enumerate(value) if c == "="]
-                if any(
-                    plugin.calculate_shannon_entropy(p) > plugin.entropy_limit
-                    for p in parts
-                    if len(p) >= shortest
-                ):
+                parts, glue = [value], value.find("=")
+                while glue >= 0:
+                    parts.append(value[glue + 1 :])
+                    glue = value.find("=", glue + 1)
+                # exceeds_entropy: the plugin's formula without its lowering of all-digit
+                # hex (a superset, as this check must be), and none at all where too few
+                # distinct characters cannot pass (with the find loop: 0.22 -> 0.11 s of CPU)
+                if any(exceeds_entropy(p, plugin) for p in parts if len(p) >= shortest):
                     return True
         return False
 

@@ -259,6 +259,32 @@ def test_plain_candidates_are_the_candidates_of_the_lines_detect_secrets_reads(t
     assert lines == (split if found else [])
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("secret: Zq8Kp2Lx9Wm4Rt7Vb1Nc5Hd3Jf6Gs0Ye\n", True),  # base64 run
+        ("token=Zq8Kp2Lx9Wm4Rt7Vb1Nc5Hd3Jf6Gs0Ye\n", True),  # glued to its key by "="
+        ("id: 314159265358979323846264338327950288\n", True),  # digits: hex, lowered, still over
+        ("name: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", False),
+        ("quoted: 'Zq8Kp2Lx9Wm4Rt7Vb1Nc5Hd3Jf6Gs0Ye'\n", True),  # a quote does not end a run
+        ("words: a plain configuration value\n", False),
+    ],
+)
+def test_an_unquoted_run_a_parser_could_quote_into_a_finding_is_never_missed(
+    text: str, expected: bool
+) -> None:
+    """Before a YAML or INI file with no candidate line is parsed, its unquoted runs of an
+    entropy plugin's charset are judged: a run (or its part after an "=") that the plugin's
+    own formula passes must say "parse it"; too few distinct characters never can."""
+    SecretEngine()
+    prefilter = Prefilter(dsbridge.plugins())
+    assert prefilter.unquoted_entropy(text) is expected
+    for plugin in (s.entropy for s in prefilter.shapes if s.entropy is not None):
+        for run in text.replace("=", " ").split():
+            if plugin.calculate_shannon_entropy(run) > plugin.entropy_limit and len(run) > 8:
+                assert prefilter.unquoted_entropy(text), (run, type(plugin).__name__)
+
+
 @pytest.mark.parametrize("space", ["\x1c", "\x1d", "\x1e", "\x1f", "\xa0", "\u3000"])
 def test_whitespace_only_python_calls_whitespace_does_not_hide_a_token(
     tmp_path: Path, space: str
