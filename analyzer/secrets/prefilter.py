@@ -221,6 +221,11 @@ class Prefilter:
         some shape is found (most files have none)."""
         buffer = plain_buffer(text)
         if buffer is None or self.every_line:
+            # Other texts (not ASCII, or with other line ends) are split, stripped and joined
+            # to be scanned; most hold no shape at all, which one scan of the raw text tells
+            # (`any_shape`: a superset). 0.17 -> 0.13 s of CPU for the bench image's 368.
+            if not self.every_line and not self.any_shape(text):
+                return [], {}
             lines = split(text)
             return lines, self.plugins_per_line(lines)
         at: dict[int, int] = {}

@@ -188,7 +188,8 @@ def test_hyperscan_and_plain_re_prefilters_pick_the_same_lines() -> None:
 @pytest.mark.parametrize(
     "text",
     ["a\nb", "a\nb\n", "", "\n\n", "a\r\nb\rc", "a\x0bb\x0cc\x1cd\x1de\x1ef\x1fg\n",
-     "\u00e9\x85x\u2028y\u2029z\n", "tab\t\n  \n"],
+     "\u00e9\x85x\u2028y\u2029z\n", "tab\t\n  \n", "caf\u00e9\nna\u00efve\x1f\n",
+     "\u00e9\x1cz\n"],
 )  # fmt: skip
 def test_plain_lines_are_the_lines_detect_secrets_reads(text: str) -> None:
     """detect-secrets reads a file with readlines() in universal-newlines mode: "\\r" and
@@ -233,9 +234,9 @@ def test_raw_text_and_the_ascii_database_lose_no_candidate_line(line_checks: boo
             assert covers(wide_only.plugins_per_line(lines), stripped), path
             # YAML and INI files are first asked only whether any shape is in the raw text
             assert prefilter.any_shape(padded) or not stripped, path
+            assert covers(prefilter.plain_candidates(padded, dsbridge.plain_lines)[1], stripped)
             if plain_buffer(padded) is None:
                 continue
-            assert covers(prefilter.plain_candidates(padded, dsbridge.plain_lines)[1], stripped)
             assert covers(prefilter.plugins_per_line(lines), stripped), path
             checked += bool(stripped)
     assert checked > (70 if line_checks else 100)
@@ -245,12 +246,15 @@ def test_raw_text_and_the_ascii_database_lose_no_candidate_line(line_checks: boo
     "text",
     ['pad = "' + "aB3" * 10 + '"\n', 'a = 1\npassword = "hunter2Xy9q"  \n',
      "a = 1\n" * 3 + "id = AKIAZ7Q3LMN4PQR5STU2",
-     'x = "' + "aB3" * 10 + '"\nb = 2\ntoken: "Zq8Kp2Lx9Wm4Rt7Vb1Nc5Hd3Jf6Gs0Ye2Ua8Io4P"\n'],
-    ids=["raw hit that does not stand", "keyword", "last line", "one of two stands"],
+     'x = "' + "aB3" * 10 + '"\nb = 2\ntoken: "Zq8Kp2Lx9Wm4Rt7Vb1Nc5Hd3Jf6Gs0Ye2Ua8Io4P"\n',
+     "caf\u00e9 = 1\nname = Zo\u00eb\n", 'caf\u00e9 = 1\r\npassword = "hunter2Xy9q"\u3000\r\n'],
+    ids=["raw hit that does not stand", "keyword", "last line", "one of two stands",
+         "not ASCII, no shape", "not ASCII, CRLF, keyword"],
 )  # fmt: skip
 def test_plain_candidates_are_the_candidates_of_the_lines_detect_secrets_reads(text: str) -> None:
     """A plain text's hit lines are confirmed as cut out of the text, which is split into
-    lines only when one stands: the same candidates, and the same lines, as splitting first."""
+    lines only when one stands; any other text is split only when its raw text holds some
+    shape: the same candidates, and the same lines, as splitting first."""
     SecretEngine()
     prefilter = Prefilter(dsbridge.plugins())
     lines, found = prefilter.plain_candidates(text, dsbridge.plain_lines)

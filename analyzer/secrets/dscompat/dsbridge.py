@@ -36,7 +36,6 @@ from detect_secrets.util.filetype import FileType, determine_file_type
 from analyzer.secrets.dscompat import dsfilters, dsinject
 from analyzer.secrets.dscompat.inilines import ini_lines
 from analyzer.secrets.dscompat.yamllines import transformed_yaml_lines
-from analyzer.secrets.prefilter import newline_only
 
 # The filter that checks the file exists on the host disk: our files live inside layers.
 _HOST_FILE_FILTER = "detect_secrets.filters.common.is_invalid_file"
@@ -120,10 +119,14 @@ class _NamedText(io.StringIO):
         self.name = name
 
 
+_OTHER_LINE_BREAKS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+"""What str.splitlines() ends a line at besides "\\n" (readlines ends one at "\\r" too)."""
+
+
 def plain_lines(text: str) -> list[str]:
     """The lines `open(f).readlines()` would give (universal newlines)."""
-    if newline_only(text):  # then readlines and the faster splitlines agree
-        return text.splitlines(keepends=True)
+    if not any(c in text for c in _OTHER_LINE_BREAKS):
+        return text.splitlines(keepends=True)  # then readlines and the faster splitlines agree
     return _NamedText(text, "").readlines()
 
 
