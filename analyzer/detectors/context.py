@@ -68,7 +68,6 @@ class ImageContext:
         self.store = store
         self.options = options
         self.label = image_label(view.image.refs, view.image.config_digest)
-        self._types: dict[str, FileType | None] = {}
         self._origins: FileOrigins | None = None
         self.cache: dict[str, object] = {}
         """Results detectors share within one image (e.g. the list of programs)."""
@@ -101,12 +100,10 @@ class ImageContext:
         version = self.fs.final_version(resolved) if resolved else None
         return self.content_of(version) if version else None
 
-    def file_type(self, path: str) -> FileType | None:
-        """What the final file at `path` is (following symlinks), from its collected head."""
-        if path not in self._types:
-            head = self.read(path)
-            self._types[path] = identify(head) if head is not None else None
-        return self._types[path]
+    def file_type(self, version: Version) -> FileType | None:
+        """What one stored version of a file is, from its collected head (None: not collected)."""
+        head = self.content_of(version)
+        return identify(head) if head is not None else None
 
     def versions(self, path: str) -> Iterator[Version]:
         """Every stored (not deleted) version of `path`, lowest layer first."""

@@ -109,7 +109,9 @@ class PackageDetector:
             found += _from_database(ctx, path, history)
             changes += _changes(path, history)
         for path in ctx.fs.paths():
-            found += _from_file(ctx, path)
+            # nearly every path is none: tested inline, not by a call per path (~7 ms of 16k)
+            if path.endswith(_PACKAGE_ENDINGS) or path.startswith(_STATUS_D):
+                found += _from_file(ctx, path)
         for path in _RPM_OTHER:
             if ctx.fs.get(path) is not None and (note := describe_rpmdb(path)):
                 ctx.notices.append(note)
@@ -189,12 +191,13 @@ def _installing_layers(parsed: list[tuple[int, Parsed]]) -> dict[Package, int]:
 
 
 _PACKAGE_FILES = frozenset({"METADATA", "PKG-INFO", "package.json"})
+_PACKAGE_ENDINGS = tuple(f"/{name}" for name in sorted(_PACKAGE_FILES))
 
 
 def _from_file(ctx: ImageContext, path: str) -> list[dict[str, object]]:
     name = path[path.rfind("/") + 1 :]
     if name not in _PACKAGE_FILES and not path.startswith(_STATUS_D):
-        return []  # nearly every path
+        return []
     parent = path[: path.rfind("/")]
     version = ctx.fs.final_version(path)
     if version is None or version.entry is None:
