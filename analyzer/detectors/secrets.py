@@ -111,8 +111,12 @@ class SecretDetector:
             ctx.store.add_digests(sha256, digests)
         vendor = 0
         latest: dict[str, tuple[bytes, tuple[SecretHit, ...]]] = {}
+        with_hits: dict[str, set[str]] = {}  # layer key -> paths of its files with hits
+        for key, path, _ in self._sink.hits:
+            with_hits.setdefault(key, set()).add(path)
         for index, listing in enumerate(ctx.view.listings):
-            for entry, hits in self._layer_hits(ctx, index, listing, latest):
+            paths = with_hits.get(listing.key, set())
+            for entry, hits in self._layer_hits(ctx, index, listing, paths, latest):
                 for finding in _file_findings(ctx, index, entry, hits):
                     vendor += ("vendor", "true") in finding.details
                     yield finding
@@ -135,19 +139,23 @@ class SecretDetector:
         ctx: ImageContext,
         index: int,
         listing: LayerListing,
+        with_hits: set[str],
         latest: dict[str, tuple[bytes, tuple[SecretHit, ...]]],
     ) -> Iterator[tuple[Entry, tuple[SecretHit, ...]]]:
-        """Each file and hard link of one layer that holds secrets, once per path and content.
+        """Each file and hard link of one layer that holds secrets, once per path and content
+        (`with_hits`: the paths of the layer's files the examiner found hits in).
         `latest` carries across layers, per path, the content and hits of the last file stored
         there: a hard link holds its target's content, so it holds its target's secrets."""
         occurrences: dict[str, int] = {}  # a path may be stored twice in one layer
         reported: set[tuple[str, bytes]] = set()
+        found = self._sink.hits
         for stored in listing.entries:
             entry, hits = stored, None
-            if entry.kind is EntryKind.FILE:
+            # a file without hits is told by one set lookup (5 ms of 13k entries)
+            if entry.kind is EntryKind.FILE and entry.path in with_hits:
                 occurrence = occurrences.get(entry.path, 0)
                 occurrences[entry.path] = occurrence + 1
-                hits = self._sink.hits.get((listing.key, entry.path, occurrence))
+                hits = found.get((listing.key, entry.path, occurrence))
             elif entry.kind is EntryKind.HARDLINK:
                 entry, hits = _linked_hits(ctx, index, stored, latest)
             if not hits:
