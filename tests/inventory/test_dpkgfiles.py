@@ -22,6 +22,26 @@ def test_md5sums_lines_become_absolute_paths_with_their_md5() -> None:
     assert recorded.notices == ()
 
 
+@pytest.mark.parametrize(
+    ("written", "path"),
+    [
+        ("usr/share/doc/bash/copyright", "/usr/share/doc/bash/copyright"),
+        ("./usr/bin/ls", "/usr/bin/ls"),
+        ("usr//lib/x.so", "/usr/lib/x.so"),
+        ("usr/./bin/x", "/usr/bin/x"),
+        ("usr/lib/../bin/sh", "/usr/bin/sh"),
+        ("../../etc/shadow", "/etc/shadow"),  # clamped at the root, as a runtime would
+        ("usr/share/doc/", "/usr/share/doc"),
+        (".hidden/f", "/.hidden/f"),
+        ("etc/skel/.bashrc", "/etc/skel/.bashrc"),
+        ("usr/bin/..x", "/usr/bin/..x"),
+    ],
+)
+def test_md5sums_paths_name_the_file_as_the_tar_reader_names_it(written: str, path: str) -> None:
+    (recorded,) = parse_md5sums(f"{MD5}  {written}\n".encode(), "x").files
+    assert recorded.path == path
+
+
 def test_md5sums_paths_that_are_not_utf8_keep_their_bytes_as_the_tar_reader_does() -> None:
     (recorded,) = parse_md5sums(MD5.encode() + b"  usr/share/caf\xe9\n", "x").files
     assert recorded.path == "/usr/share/caf\udce9"
