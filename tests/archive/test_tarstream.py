@@ -11,6 +11,7 @@ import pytest
 from analyzer.archive.tarheader import _byte_sum, checksum_ok
 from analyzer.archive.tarstream import TarStream
 from analyzer.errors import ArchiveError, LimitExceeded
+from fixtures.tarwriter import raw_header
 
 
 def make_tar(members: list[tuple[tarfile.TarInfo, bytes]], fmt: int = tarfile.PAX_FORMAT) -> bytes:
@@ -78,6 +79,29 @@ def test_gnu_base256_numbers_for_huge_uids() -> None:
     info.uid = 1 << 40
     [header] = list(TarStream(chunks(make_tar([(info, b"")], tarfile.GNU_FORMAT)), "t"))
     assert header.uid == 1 << 40
+
+
+def test_each_header_keeps_its_own_mode_owner_and_time_beyond_the_parser_caches() -> None:
+    """Modes, owners and times are parsed once per raw value and remembered up to a bound;
+    more distinct values than the parser remembers are still read exactly."""
+    count = 5000  # more than the 4,096 raw values each cache keeps
+    written = [(i % 0o7777, i, 7 * i, 1_700_000_000 + i, f"u{i}", f"g{i}") for i in range(count)]
+    data = b"".join(
+        raw_header(
+            b"f%d" % i,
+            fields={
+                100: b"%07o\0" % mode,
+                108: b"%07o\0" % uid,
+                116: b"%07o\0" % gid,
+                136: b"%011o\0" % mtime,
+                265: uname.encode() + b"\0",
+                297: gname.encode() + b"\0",
+            },
+        )
+        for i, (mode, uid, gid, mtime, uname, gname) in enumerate(written)
+    )
+    headers = list(TarStream(chunks(data + bytes(1024)), "t"))
+    assert [(h.mode, h.uid, h.gid, h.mtime, h.uname, h.gname) for h in headers] == written
 
 
 def test_truncated_data_is_an_error_not_a_short_file() -> None:

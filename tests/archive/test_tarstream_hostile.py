@@ -80,6 +80,19 @@ def test_octal_number_fields_accept_only_octal_digits(field: bytes) -> None:
         read_all(raw_header(b"a", size=field) + END)
 
 
+@pytest.mark.parametrize("offset", [100, 108, 116, 136])  # mode, uid, gid, mtime
+@pytest.mark.parametrize("field", [b"-000001\0", b"+000001\0", b"0000009\0", b"zzz\0"])
+def test_mode_owner_and_time_fields_accept_only_octal_digits_on_any_entry(
+    offset: int, field: bytes
+) -> None:
+    """These fields repeat on every entry and are parsed once per raw value; a corrupt one is
+    an error after valid entries as much as on the first."""
+    bad = raw_header(b"b", fields={offset: field})
+    for data in (bad + END, raw_header(b"a") + bad + END):
+        with pytest.raises(ArchiveError, match="number field"):
+            read_all(data)
+
+
 @pytest.mark.parametrize(
     "records",
     [
