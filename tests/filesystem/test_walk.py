@@ -13,6 +13,7 @@ import zstandard
 from analyzer.filesystem.model import Entry, EntryKind
 from analyzer.filesystem.walk import Budget, walk_layer
 from analyzer.limits import Limits
+from fixtures.tarwriter import padded, raw_header
 
 PASSWD = b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/false\n"
 
@@ -111,3 +112,26 @@ def test_entries_share_the_values_they_repeat_and_keep_them_exact() -> None:
     assert len({id(e.digest) for e in empty}) == len({id(e.mode) for e in empty}) == 1
     assert len({id(e.mtime) for e in empty}) == 1 and empty[0].mtime == 1700000000.5
     assert (odd_entry.mode, str(odd_entry.mtime)) == (0o4755, "-0.0")
+
+
+def test_sparse_files_and_unknown_types_are_listed_with_a_notice() -> None:
+    """A GNU sparse file is a file whose stored bytes are hashed; a member of an unknown type
+    is listed with its data skipped; each says so."""
+    raw = (
+        raw_header(b"var/sparse", typeflag=b"S", size=3)
+        + padded(b"abc")
+        + raw_header(b"dev/odd", typeflag=b"Z", size=5)
+        + padded(b"12345")
+        + bytes(1024)
+    )
+    listing = walk_layer(chunks(raw), "layer", Budget(Limits()))
+    sparse, odd = listing.entries
+    assert (sparse.kind, sparse.size, sparse.sha256) == (
+        EntryKind.FILE,
+        3,
+        hashlib.sha256(b"abc").hexdigest(),
+    )
+    assert (odd.kind, odd.size, odd.digest) == (EntryKind.OTHER, 0, b"")
+    first, second = listing.notices
+    assert first.startswith("/var/sparse is a GNU sparse file")
+    assert second.startswith("/dev/odd has unknown tar type") and "Z" in second
