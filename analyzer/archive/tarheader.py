@@ -179,7 +179,7 @@ def parse_header(block: bytes, typeflag: str, what: str, at: int) -> TarHeader:
         name = _field_str(block[345:500]) + "/" + name
     # Numbers are checked in this order (a header with several corrupt ones names the size).
     # Mode/uid/gid, mtime and owner names repeat on nearly every entry: parsed once per raw
-    # value, from bounded caches, they take parse_header from 5.3 to 2.4 us per header.
+    # value, from bounded caches (parse_header: 5.3 -> 3.2 us per header).
     size = field_int(block[124:136], what, at)
     mode, uid, gid = _mode_owner(block[100:124], what, at)
     mtime = _mtime(block[136:148], what, at)
@@ -189,22 +189,21 @@ def parse_header(block: bytes, typeflag: str, what: str, at: int) -> TarHeader:
     if typeflag in ("3", "4"):
         devmajor = field_int(block[329:337], what, at)
         devminor = field_int(block[337:345], what, at)
-    # positional arguments, in field order: 14 keywords cost 0.8 us more per header
     return TarHeader(
-        name,
-        typeflag,
-        size,
-        mode,
-        uid,
-        gid,
-        uname,
-        gname,
-        mtime,
-        linkname,
-        devmajor,
-        devminor,
-        at,
-        at + BLOCK,
+        name=name,
+        type=typeflag,
+        size=size,
+        mode=mode,
+        uid=uid,
+        gid=gid,
+        uname=uname,
+        gname=gname,
+        mtime=mtime,
+        linkname=linkname,
+        devmajor=devmajor,
+        devminor=devminor,
+        offset=at,
+        data_offset=at + BLOCK,
     )
 
 

@@ -265,22 +265,20 @@ def _entry(
     device = _NO_DEVICE
     if kind is EntryKind.CHARDEV or kind is EntryKind.BLOCKDEV:
         device = (header.devmajor, header.devminor)
-    # positional arguments, in field order: 14 keywords cost 0.7 us more per entry
     return Entry(
-        path,
-        kind,
-        header.mode,  # one shared int object per mode already (tarheader._MODES)
-        header.uid,
-        header.gid,
-        size,
-        shared.mtime(header.mtime),
-        header.uname,
-        header.gname,
-        link,
-        digest,
-        header.xattrs,
-        False,  # implicit
-        device,
+        path=path,
+        kind=kind,
+        mode=header.mode,  # one shared int object per mode already (tarheader._MODES)
+        uid=header.uid,
+        gid=header.gid,
+        size=size,
+        mtime=shared.mtime(header.mtime),
+        uname=header.uname,
+        gname=header.gname,
+        link=link,
+        digest=digest,
+        xattrs=header.xattrs,
+        device=device,
     )
 
 
