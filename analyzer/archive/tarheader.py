@@ -179,7 +179,7 @@ def parse_header(block: bytes, typeflag: str, what: str, at: int) -> TarHeader:
         name = _field_str(block[345:500]) + "/" + name
     # Numbers are checked in this order (a header with several corrupt ones names the size).
     # Mode/uid/gid, mtime and owner names repeat on nearly every entry: parsed once per raw
-    # value, from bounded caches (parse_header: 5.3 -> 3.2 us per header).
+    # value, from bounded caches (parse_header: 5.3 -> 3.3 us per header).
     size = field_int(block[124:136], what, at)
     mode, uid, gid = _mode_owner(block[100:124], what, at)
     mtime = _mtime(block[136:148], what, at)

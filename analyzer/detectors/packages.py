@@ -195,9 +195,9 @@ _PACKAGE_ENDINGS = tuple(f"/{name}" for name in sorted(_PACKAGE_FILES))
 
 
 def _from_file(ctx: ImageContext, path: str) -> list[dict[str, object]]:
+    """The packages one file records: a path ending in a _PACKAGE_FILES name or under
+    _STATUS_D (the caller picks those)."""
     name = path[path.rfind("/") + 1 :]
-    if name not in _PACKAGE_FILES and not path.startswith(_STATUS_D):
-        return []
     parent = path[: path.rfind("/")]
     version = ctx.fs.final_version(path)
     if version is None or version.entry is None:

@@ -56,11 +56,7 @@ def parse_md5sums(data: bytes, package: str) -> Recorded:
                 where = f"{printable(package)}.md5sums"
                 notices.bad_line(where, line_no, "not '<md5>  <path>'", line)
             continue
-        # A path none of whose parts is empty or starts with a dot is normal once rooted:
-        # four string tests instead of a normalize() call per line (-8 ms of 11,000 lines).
-        plain = path[0] not in "./" and path[-1] != "/" and "/." not in path and "//" not in path
-        rooted = "/" + path if plain else normalize(path)[0]
-        files.append(RecordedFile(rooted, "md5", digest, owner))
+        files.append(RecordedFile(normalize(path)[0], "md5", digest, owner))
     return Recorded(tuple(files), notices.final())
 
 
