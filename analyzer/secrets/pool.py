@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from analyzer.secrets.hsdb import CompiledDatabase, export_databases, import_databases
 
 if TYPE_CHECKING:
-    from analyzer.secrets.sink import Counts, Examiner, SecretHit
+    from analyzer.secrets.sink import Counts, Examiner, Found
 
 _BATCH_BYTES = 4 << 20
 _BATCH_FILES = 512
@@ -36,10 +36,14 @@ _MAX_SLOTS = 65
 """Batches the shared memory holds at most (260 MB: 16 workers' worth); more workers than that
 get further batches through the pipe."""
 _EXAMINER: Examiner | None = None
-Result: TypeAlias = "tuple[Any, tuple[SecretHit, ...], Counts, dict[str, bytes]]"
-"""A file's (key, hits, counts, extra digests)."""
 Content: TypeAlias = "bytes | tuple[int, int]"
 """A queued file's bytes, or their (offset, length) in the arena."""
+BatchResult: TypeAlias = "tuple[Counts, Found]"
+"""What a worker sends back for a batch: the counts of its files summed, and the files with
+hits alone (nearly every file has none: 10,000 per-file results cost the pipe and both
+processes ~0.1 s of CPU on the bench image)."""
+Done: TypeAlias = "tuple[list[Any], Counts, Found]"
+"""A batch's file keys (in batch order), with its result."""
 
 
 def _start_worker(compiled: list[CompiledDatabase]) -> None:
@@ -73,12 +77,16 @@ def _ready() -> None:
     """A first task: makes the executor start its workers at once."""
 
 
-def _examine_batch(batch: list[tuple[Any, str, Content]]) -> list[Result]:
+def _examine_batch(batch: list[tuple[str, Content]]) -> BatchResult:
     assert _EXAMINER is not None  # set by the initializer
-    return [
-        (key, *_EXAMINER.examine_with_digests(path, _bytes(_ARENA, data)))
-        for key, path, data in batch
-    ]
+    return examine_batch(_EXAMINER, _ARENA, batch)
+
+
+def examine_batch(
+    examiner: Examiner, arena: mmap.mmap | None, batch: list[tuple[str, Content]]
+) -> BatchResult:
+    """Examine a batch of (path, content) files: their counts summed, and the files with hits."""
+    return examiner.examine_all((path, _bytes(arena, content)) for path, content in batch)
 
 
 def _bytes(arena: mmap.mmap | None, content: Content) -> bytes:
@@ -117,13 +125,14 @@ class ExaminerPool:
         """The arena slot the batch's files are written to, if it has one."""
         self._filled = 0
         """Bytes of that slot in use."""
-        self._slot_of: dict[Future[list[Result]], int] = {}
+        self._slot_of: dict[Future[BatchResult], int] = {}
         """The slot each batch in flight holds (free again once the batch is done)."""
-        self._futures: list[Future[list[Result]]] = []
-        self._queued: dict[Future[list[Result]], list[tuple[Any, str, Content]]] = {}
+        self._futures: list[tuple[Future[BatchResult], list[Any]]] = []
+        """Every batch submitted, with its files' keys (the workers get paths and bytes)."""
+        self._queued: dict[Future[BatchResult], list[tuple[Any, str, Content]]] = {}
         """The files of the batches no worker has started yet (a few): taken back at the end;
         dropped once a worker has them, so the queue alone holds files in memory."""
-        self._running: list[Future[list[Result]]] = []
+        self._running: list[Future[BatchResult]] = []
         """The batches not seen finished yet (a few): busy() looks at these alone."""
 
     def submit(self, key: Any, path: str, data: bytes) -> None:
@@ -182,8 +191,9 @@ class ExaminerPool:
     def _flush(self) -> None:
         if self._batch:
             self._forget_finished()
-            future = self._started().submit(_examine_batch, self._batch)
-            self._futures.append(future)
+            files = [(path, content) for _, path, content in self._batch]
+            future = self._started().submit(_examine_batch, files)
+            self._futures.append((future, [key for key, _, _ in self._batch]))
             self._queued[future] = self._batch
             self._running.append(future)
             if self._slot is not None and self._filled:
@@ -219,21 +229,20 @@ class ExaminerPool:
         for future in [f for f in self._queued if f.running() or f.done()]:
             del self._queued[future]
 
-    def results(self) -> Iterator[Result]:
-        """Every queued file's (key, hits, counts, extra digests), waiting for the workers.
-        Batches no worker has started yet (the last ones queued) are taken back and examined
-        here, rather than waited for."""
+    def results(self) -> Iterator[Done]:
+        """Every queued batch's file keys, summed counts and files with hits, waiting for the
+        workers. Batches no worker has started yet (the last ones queued) are taken back and
+        examined here, rather than waited for."""
         self._flush()
         futures, self._futures, self._running = self._futures, [], []
         queued, self._queued = self._queued, {}
-        taken_back = [queued[f] for f in reversed(futures) if f in queued and f.cancel()]
+        taken_back = [queued[f] for f, _ in reversed(futures) if f in queued and f.cancel()]
         for batch in reversed(taken_back):
-            for key, path, content in batch:
-                data = _bytes(self._arena, content)
-                yield (key, *self._examiner.examine_with_digests(path, data))
-        for future in futures:
+            files = [(path, content) for _, path, content in batch]
+            yield ([key for key, _, _ in batch], *examine_batch(self._examiner, self._arena, files))
+        for future, keys in futures:
             if not future.cancelled():
-                yield from future.result()
+                yield (keys, *future.result())
 
     def close(self) -> None:
         """Stop the workers (cancelling queued batches)."""

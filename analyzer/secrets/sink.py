@@ -8,7 +8,9 @@ are keys or keystores.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import TypeAlias
 
 from analyzer.filesystem.content import PendingFile
 from analyzer.inventory.ownership import extra_digests
@@ -185,6 +187,10 @@ class Counts:
         self.placeholders += other.placeholders
 
 
+Found: TypeAlias = "list[tuple[int, tuple[SecretHit, ...], dict[str, bytes]]]"
+"""(place among the files examined, hits, extra digests) of each file with hits."""
+
+
 _KEYSTORE_KINDS = frozenset({"keystore", "keystore-default-password", "encrypted-keystore"})
 """Structural verdicts on a key store: when one is given, libmagic's name for the file adds
 nothing (and a trust store, which gets none, is judged by the structural reader alone)."""
@@ -204,6 +210,18 @@ class Examiner:
         Files without hits (nearly all) cost nothing more."""
         hits, counts = self.examine(path, data)
         return hits, counts, extra_digests(data) if hits else {}
+
+    def examine_all(self, files: Iterable[tuple[str, bytes]]) -> tuple[Counts, Found]:
+        """`examine_with_digests` on each (path, bytes): the counts summed, and (place,
+        hits, extra digests) of the files with hits."""
+        total = Counts()
+        found: Found = []
+        for at, (path, data) in enumerate(files):
+            hits, counts, digests = self.examine_with_digests(path, data)
+            total.add(counts)
+            if hits:
+                found.append((at, hits, digests))
+        return total, found
 
     def examine(self, path: str, data: bytes) -> tuple[tuple[SecretHit, ...], Counts]:
         """All hits in one file: detect-secrets on text, libmagic on binaries, structure on both."""
@@ -285,6 +303,9 @@ def _binary_key(data: bytes) -> list[SecretHit]:
     marker = f"{description[:40]}:{len(data)}"
     return [SecretHit("keystore", 0, redact(marker), f"binary key material ({description})")]
 
+
+_NO_HITS: tuple[tuple[SecretHit, ...], dict[str, bytes]] = ((), {})
+"""A file without hits: no hits, no extra digests (never written to)."""
 
 CacheKey = tuple[str, str, bool]
 Where = tuple[str, str, int]
@@ -378,7 +399,8 @@ class SecretSink:
 
     def _examine(self, key: CacheKey, where: Where, data: bytes) -> None:
         hits, counts, digests = self.examiner.examine_with_digests(where[1], data)
-        self._file(key, hits, counts, digests)
+        self._counts(counts)
+        self._file(key, hits, digests)
         self._record(key, where)
 
     def _pooling(self) -> bool:
@@ -387,11 +409,8 @@ class SecretSink:
         assert self._pool is not None
         return self._pool.ready or self.stats.bytes > PARALLEL_AFTER
 
-    def _file(
-        self, key: CacheKey, hits: tuple[SecretHit, ...], counts: Counts, digests: dict[str, bytes]
-    ) -> None:
-        """File one examined file's result (hits, counts, extra digests)."""
-        self._counts(counts)
+    def _file(self, key: CacheKey, hits: tuple[SecretHit, ...], digests: dict[str, bytes]) -> None:
+        """File one examined file's result (hits, extra digests)."""
         self._seen[key] = hits
         if digests:
             self.digests[bytes.fromhex(key[0])] = digests
@@ -417,11 +436,16 @@ class SecretSink:
         """Wait for the worker processes and file their results (idempotent)."""
         if self._pool is None:
             return
-        for key, hits, counts, digests in self._pool.results():
-            self._file(key, hits, counts, digests)
-            for where in self._pending.pop(key, []):
+        for keys, counts, found in self._pool.results():
+            self._counts(counts)
+            with_hits = {at: (hits, digests) for at, hits, digests in found}
+            for at, key in enumerate(keys):
+                hits, digests = with_hits.get(at, _NO_HITS)
+                self._file(key, hits, digests)
+                wheres = self._pending.pop(key, [])
                 if hits:
-                    self.hits[where] = hits
+                    for where in wheres:
+                        self.hits[where] = hits
 
     def close(self) -> None:
         """Stop the worker processes, if any."""
