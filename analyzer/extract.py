@@ -222,7 +222,7 @@ class _Copy:
 
     destination: Destination
 
-    def feed(self, chunk: bytes) -> None:
+    def feed(self, chunk: memoryview) -> None:
         with writing(self.destination):
             self.handle.write(chunk)
 

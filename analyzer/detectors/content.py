@@ -28,12 +28,12 @@ class _Collector:
         self._store = store
         self._key = key
         self._limit = limit
-        self._parts: list[bytes] = []
+        self._parts: list[memoryview] = []  # one copy, by the join in close()
         self._size = 0
         self.truncated = False
         self._hashes = [hashlib.new(name) for name in EXTRA_ALGORITHMS] if digests else []
 
-    def feed(self, chunk: bytes) -> None:
+    def feed(self, chunk: memoryview) -> None:
         for digest in self._hashes:
             digest.update(chunk)
         room = self._limit - self._size

@@ -24,8 +24,10 @@ class PendingFile(NamedTuple):
 class ContentConsumer(Protocol):
     """Receives one file's bytes."""
 
-    def feed(self, chunk: bytes) -> None:
-        """Take the next chunk of the file."""
+    def feed(self, chunk: memoryview) -> None:
+        """Take the next chunk of the file: a view into the reader's buffer, valid after
+        the call too (the buffer is immutable), but keeping the whole buffer alive: copy
+        what is kept for long (`bytes(chunk)`, or one b"".join of the chunks at the end)."""
 
     def close(self, sha256: str) -> None:
         """The file is complete; `sha256` is its content digest (hex)."""

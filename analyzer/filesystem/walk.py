@@ -294,7 +294,7 @@ def _with_content(
     if not consumers:
         return _digest(stream)
     digest = hashlib.sha256()
-    for chunk in stream.data_chunks():
+    for chunk in stream.data_views():  # no copy here: a consumer that keeps bytes copies them
         digest.update(chunk)
         for consumer in consumers:
             consumer.feed(chunk)

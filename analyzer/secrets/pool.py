@@ -160,7 +160,7 @@ class ExaminerPool:
         self._filled += size
         return offset
 
-    def write(self, offset: int, chunk: bytes) -> None:
+    def write(self, offset: int, chunk: memoryview) -> None:
         """Write part of a reserved file."""
         assert self._arena is not None  # only reserved places are written
         self._arena[offset : offset + len(chunk)] = chunk

@@ -61,10 +61,10 @@ class _Buffer:
     def __init__(self, sink: SecretSink, where: Where) -> None:
         self._sink = sink
         self._where = where
-        self._parts: list[bytes] = []
+        self._parts: list[bytes | memoryview] = []
 
-    def feed(self, chunk: bytes) -> None:
-        self._parts.append(chunk)
+    def feed(self, chunk: bytes | memoryview) -> None:
+        self._parts.append(chunk)  # one copy, by the join in close()
 
     def close(self, sha256: str) -> None:
         self._sink.finish(self._where, b"".join(self._parts), sha256)
@@ -83,7 +83,7 @@ class _Reserved:
         self._limit = self._start + size
         self._overflow: _Buffer | None = None
 
-    def feed(self, chunk: bytes) -> None:
+    def feed(self, chunk: memoryview) -> None:
         if self._overflow is None and self._end + len(chunk) > self._limit:
             self._overflow = _Buffer(self._sink, self._where)
             self._overflow.feed(self._pool.read(self._start, self._end - self._start))

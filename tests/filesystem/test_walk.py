@@ -51,7 +51,7 @@ class Recorder:
         self.asked.append(entry.path)
         return self if entry.path == "/etc/passwd" else None
 
-    def feed(self, chunk: bytes) -> None:
+    def feed(self, chunk: memoryview) -> None:
         self.received += chunk
 
     def close(self, sha256: str) -> None:
