@@ -26,6 +26,7 @@ Run it as scripts/bench-scan.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import shlex
@@ -44,6 +45,7 @@ from tabulate import tabulate
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]  # scripts/ is not a package; fixtures/ is
+import bench_against  # noqa: E402
 import bench_linear  # noqa: E402
 from bench_common import command_line, machine_facts  # noqa: E402
 from bench_images import (  # noqa: E402
@@ -230,6 +232,8 @@ class Run:
     peak_rss_mb: float
     """The child's own peak RSS (ru_maxrss from wait4; this parent stays smaller)."""
     stdout: bytes
+    cpu_seconds: float = 0.0
+    """User and system time of the child and of the processes it waited for (its workers)."""
 
 
 def run_measured(argv: list[str], env: dict[str, str] | None = None) -> Run:
@@ -243,7 +247,8 @@ def run_measured(argv: list[str], env: dict[str, str] | None = None) -> Run:
         if proc.returncode != 0:
             raise SystemExit(f"bench-scan: `{shlex.join(argv)}` exited with {proc.returncode}")
         out.seek(0)
-        return Run(seconds, usage.ru_maxrss / 1024, out.read())
+        cpu = usage.ru_utime + usage.ru_stime
+        return Run(seconds, usage.ru_maxrss / 1024, out.read(), cpu)
 
 
 def warm(path: str) -> None:
@@ -257,10 +262,15 @@ def image_audit() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "analyzer"]
 
 
+def scan_argv(command: list[str], archive: str, jobs: int | None) -> list[str]:
+    """`command scan --format json [--jobs N] ARCHIVE`."""
+    extra = [] if jobs is None else ["--jobs", str(jobs)]
+    return [*command, "scan", "--format", "json", *extra, archive]
+
+
 def scan_runs(archive: str, times: int, jobs: int | None) -> list[Run]:
     """`times` whole `image-audit scan --format json` processes."""
-    extra = [] if jobs is None else ["--jobs", str(jobs)]
-    argv = [*image_audit(), "scan", "--format", "json", *extra, archive]
+    argv = scan_argv(image_audit(), archive, jobs)
     return [run_measured(argv) for _ in range(times)]
 
 
@@ -499,7 +509,64 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         action="store_true",
         help="also scan nested samples (1/4, 1/2) of the image and fit time to bytes",
     )
+    parser.add_argument(
+        "--against",
+        metavar="REV_OR_DIR",
+        help="instead: alternate --repeat runs of this build and of another (a git revision, "
+        "checked out under --workdir, or a checkout) on each format; compare time and findings",
+    )
     return parser.parse_args(argv)
+
+
+Commands = dict[str, tuple[list[str], "dict[str, str] | None"]]
+"""Per build: the scan's argv and its environment (None: this process's)."""
+
+
+def _sample(commands: Commands, build: str) -> bench_against.Sample:
+    argv, environment = commands[build]
+    done = run_measured(argv, environment)
+    found = tuple(findings_of(done.stdout))
+    return bench_against.Sample(done.seconds, done.cpu_seconds, done.peak_rss_mb, found)
+
+
+def compare_builds(args: argparse.Namespace, built: Built) -> int:
+    """--against: this build and the other, alternating, per format (bench_against)."""
+    place, name = bench_against.checkout(args.against, args.workdir, HERE.parent)
+    for folder in (HERE.parent, place):
+        bench_against.compile_modules(folder)
+    hs_cache = args.workdir / "against" / f"{place.name}-hs-cache"
+    envs = {
+        bench_against.THIS: bench_against.environment(HERE.parent),
+        bench_against.OTHER: bench_against.environment(place, hs_cache),
+    }
+    compared = []
+    for fmt in args.formats.split(","):
+        archive = built.archives[fmt]
+        warm(archive)
+        argv = scan_argv(bench_against.COMMAND, archive, args.jobs)
+        commands: Commands = {build: (argv, env) for build, env in envs.items()}
+        log(f"alternating {args.repeat} runs of this build and of {name} on {fmt}")
+        for build in commands:  # untimed: fills the other build's pattern cache, if it needs one
+            _sample(commands, build)
+        samples = bench_against.alternate(args.repeat, functools.partial(_sample, commands))
+        compared.append(
+            bench_against.Compared(fmt, samples[bench_against.THIS], samples[bench_against.OTHER])
+        )
+    facts = machine_facts(other=name)
+    if args.json:
+        doc = {"command": command_line("BENCH_SCAN_ARGV0"), "machine": facts,
+               "against": name, "archives": [c.document() for c in compared]}  # fmt: skip
+        print(json.dumps(doc, indent=2))
+    else:
+        print(f"command: {command_line('BENCH_SCAN_ARGV0')}")
+        print("machine: " + ", ".join(f"{k}={v}" for k, v in facts.items()))
+        print(f"this build against {name}: {args.repeat} whole processes of each, alternating\n")
+        print(tabulate([c.row() for c in compared], bench_against.HEADERS, disable_numparse=True))
+        print(
+            "\n`image-audit scan --format json ARCHIVE`; CPU: the process and its workers (wait4);"
+            "\nfindings: every run's equal to this build's first run's, the other build's included"
+        )
+    return 0 if all(c.same_findings for c in compared) else 1
 
 
 def measure(args: argparse.Namespace, built: Built, trivy: Path | None) -> list[Row]:
@@ -582,6 +649,8 @@ def main(argv: list[str]) -> int:
         log(f"no Debian root filesystem: {why}; pass --rootfs DIR")
         return 2
     built = ensure_built(rootfs, args.workdir / "images", args.rebuild)
+    if args.against:
+        return compare_builds(args, built)
     notes = [f"{built.files} files, {built.bytes / MB:.0f} MB of file content, "
              f"files per layer {built.layer_files}"]  # fmt: skip
     trivy, why = (None, "--no-trivy") if args.no_trivy else install_trivy(args.workdir)

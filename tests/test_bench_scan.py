@@ -178,3 +178,20 @@ def test_the_line_fitted_to_the_samples_gives_the_fixed_cost_and_the_cost_per_by
     )
     bent = linear.fit([(100.0, 0.8), (200.0, 1.4), (400.0, 1.7)])  # the middle point is off
     assert bent.worst > 0.1
+
+
+def test_against_another_build_times_both_in_turn_and_compares_their_findings(
+    bench: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`bench-scan --against DIR` on a small tree, this checkout against itself: every run of
+    either build is timed and found the same, so the exit code is 0."""
+    repo = SCRIPT.parents[1]
+    argv = ["--rootfs", str(rootfs(tmp_path / "root")), "--workdir", str(tmp_path / "work")]
+    argv += ["--formats", "docker", "--repeat", "2", "--against", str(repo), "--json"]
+    assert bench.main(argv) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["against"] == str(repo)
+    (compared,) = doc["archives"]
+    assert compared["archive"] == "docker" and compared["same_findings"]
+    assert [len(compared["runs"][build]) for build in ("this", "other")] == [2, 2]
+    assert all(run["cpu_seconds"] > 0 for run in compared["runs"]["other"])
