@@ -4,25 +4,18 @@ says whether every run found the same."""
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "bench_against.py"
+from tests.scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def against() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_against_for_tests", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench_against")
 
 
 def test_neither_build_always_runs_first(against: ModuleType) -> None:

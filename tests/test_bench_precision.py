@@ -3,9 +3,7 @@ and the measurement counts secret findings by severity and names the files at me
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -13,18 +11,12 @@ import pytest
 
 from analyzer.filesystem.model import EntryKind
 from analyzer.reader import read_archive
-
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "bench_precision.py"
+from tests.scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_precision_for_tests", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench_precision")
 
 
 def host_tree(root: Path) -> Path:

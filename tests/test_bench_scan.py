@@ -3,7 +3,6 @@ exactly one layer with the directories above it, and the report's medians and ra
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import sys
@@ -15,18 +14,12 @@ import pytest
 
 from analyzer.filesystem.model import EntryKind
 from analyzer.reader import read_archive
-
-SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "bench_scan.py"
+from tests.scripts import SCRIPTS, load_script
 
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_scan_for_tests", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_script("bench_scan")
 
 
 def rootfs(root: Path) -> Path:
@@ -185,7 +178,7 @@ def test_against_another_build_times_both_in_turn_and_compares_their_findings(
 ) -> None:
     """`bench-scan --against DIR` on a small tree, this checkout against itself: every run of
     either build is timed and found the same, so the exit code is 0."""
-    repo = SCRIPT.parents[1]
+    repo = SCRIPTS.parent
     argv = ["--rootfs", str(rootfs(tmp_path / "root")), "--workdir", str(tmp_path / "work")]
     argv += ["--formats", "docker", "--repeat", "2", "--against", str(repo), "--json"]
     assert bench.main(argv) == 0
