@@ -129,7 +129,7 @@ class ExaminerPool:
         """The slot each batch in flight holds (free again once the batch is done)."""
         self._futures: list[tuple[Future[BatchResult], list[Any]]] = []
         """Every batch submitted, with its files' keys (the workers get paths and bytes)."""
-        self._queued: dict[Future[BatchResult], list[tuple[Any, str, Content]]] = {}
+        self._queued: dict[Future[BatchResult], list[tuple[str, Content]]] = {}
         """The files of the batches no worker has started yet (a few): taken back at the end;
         dropped once a worker has them, so the queue alone holds files in memory."""
         self._running: list[Future[BatchResult]] = []
@@ -194,7 +194,7 @@ class ExaminerPool:
             files = [(path, content) for _, path, content in self._batch]
             future = self._started().submit(_examine_batch, files)
             self._futures.append((future, [key for key, _, _ in self._batch]))
-            self._queued[future] = self._batch
+            self._queued[future] = files
             self._running.append(future)
             if self._slot is not None and self._filled:
                 self._slot_of[future] = self._slot
@@ -236,10 +236,13 @@ class ExaminerPool:
         self._flush()
         futures, self._futures, self._running = self._futures, [], []
         queued, self._queued = self._queued, {}
-        taken_back = [queued[f] for f, _ in reversed(futures) if f in queued and f.cancel()]
-        for batch in reversed(taken_back):
-            files = [(path, content) for _, path, content in batch]
-            yield ([key for key, _, _ in batch], *examine_batch(self._examiner, self._arena, files))
+        taken_back = [
+            (keys, queued[future])
+            for future, keys in reversed(futures)
+            if future in queued and future.cancel()
+        ]
+        for keys, files in reversed(taken_back):
+            yield (keys, *examine_batch(self._examiner, self._arena, files))
         for future, keys in futures:
             if not future.cancelled():
                 yield (keys, *future.result())
