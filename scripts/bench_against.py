@@ -65,24 +65,27 @@ def checkout(spec: str, workdir: Path, repo: Path) -> tuple[Path, str]:
     given = Path(spec)
     if (given / "analyzer" / "__init__.py").is_file():
         return given.resolve(), str(given)
-    found = subprocess.run(
-        ["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    found = _run(["git", "-C", str(repo), "rev-parse", "--verify", "--quiet", f"{spec}^{{commit}}"])
     commit = found.stdout.strip()
     if found.returncode != 0 or not commit:
         raise SystemExit(f"bench-scan: --against {spec}: neither a checkout nor a git revision")
     place = workdir / "against" / commit[:12]
     if not (place / "analyzer" / "__init__.py").is_file():
         place.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            ["git", "-C", str(repo), "worktree", "add", "--detach", "--force", str(place), commit],
-            check=True,
-            capture_output=True,
-        )
+        git = ["git", "-C", str(repo), "worktree", "add", "--detach", "--force", str(place), commit]
+        _checked(_run(git), f"--against {spec}: could not check {commit[:12]} out")
     return place, f"{spec} ({commit[:12]})"
+
+
+def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, capture_output=True, text=True, check=False)
+
+
+def _checked(done: subprocess.CompletedProcess[str], what: str) -> None:
+    """A failed step ends the benchmark with its last line of output, not a traceback."""
+    if done.returncode != 0:
+        tail = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()[-1]
+        raise SystemExit(f"bench-scan: {what} (exit {done.returncode}): {tail}")
 
 
 def environment(place: Path, hs_cache: Path | None = None) -> dict[str, str]:
@@ -98,7 +101,8 @@ def environment(place: Path, hs_cache: Path | None = None) -> dict[str, str]:
 def compile_modules(place: Path) -> None:
     """Compile `place`'s package once (quick when up to date)."""
     folder = str(place / "analyzer")
-    subprocess.run([sys.executable, "-m", "compileall", "-q", folder], check=True)
+    done = _run([sys.executable, "-m", "compileall", "-q", folder])
+    _checked(done, f"compiling {folder} failed")
 
 
 COMMAND = [sys.executable, "-m", "analyzer"]

@@ -18,6 +18,17 @@ def against() -> ModuleType:
     return load_script("bench_against")
 
 
+def committed(repo: Path, init: str) -> Path:
+    """A git repository at `repo` whose one commit holds analyzer/__init__.py = `init`."""
+    (repo / "analyzer").mkdir(parents=True)
+    (repo / "analyzer" / "__init__.py").write_text(init)
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git[:3], "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "one"], check=True)
+    return repo
+
+
 def test_neither_build_always_runs_first(against: ModuleType) -> None:
     """A process run right after another ran 5-7% faster on the bench machine (the same build
     in both places): the order changes every round so that neither build gets that for free."""
@@ -63,13 +74,7 @@ def test_a_directory_holding_the_package_is_the_other_build_as_it_is(
 def test_a_git_revision_is_checked_out_once_beside_the_work(
     against: ModuleType, tmp_path: Path
 ) -> None:
-    repo = tmp_path / "repo"
-    (repo / "analyzer").mkdir(parents=True)
-    (repo / "analyzer" / "__init__.py").write_text("VERSION = 1\n")
-    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
-    subprocess.run([*git[:3], "init", "-q"], check=True)
-    subprocess.run([*git, "add", "."], check=True)
-    subprocess.run([*git, "commit", "-q", "-m", "one"], check=True)
+    repo = committed(tmp_path / "repo", "VERSION = 1\n")
     (repo / "analyzer" / "__init__.py").write_text("VERSION = 2\n")  # uncommitted: not compared
     place, name = against.checkout("HEAD", tmp_path / "work", repo)
     assert place.parent == tmp_path / "work" / "against" and name.startswith("HEAD (")
@@ -77,3 +82,21 @@ def test_a_git_revision_is_checked_out_once_beside_the_work(
     assert against.checkout("HEAD", tmp_path / "work", repo)[0] == place  # reused
     with pytest.raises(SystemExit, match="neither a checkout nor a git revision"):
         against.checkout("no-such-revision", tmp_path / "work", repo)
+
+
+def test_a_build_that_cannot_be_had_ends_the_benchmark_with_a_message_not_a_traceback(
+    against: ModuleType, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken" / "analyzer"
+    broken.mkdir(parents=True)
+    (broken / "__init__.py").write_text("def (:\n")
+    with pytest.raises(SystemExit, match=r"compiling .*analyzer failed \(exit 1\)"):
+        against.compile_modules(broken.parent)
+    repo = committed(tmp_path / "repo", "")
+    head = ["git", "-C", str(repo), "rev-parse", "HEAD"]
+    commit = subprocess.run(head, check=True, capture_output=True, text=True).stdout
+    in_the_way = tmp_path / "work" / "against" / commit.strip()[:12]
+    in_the_way.parent.mkdir(parents=True)
+    in_the_way.write_text("a file where the worktree would go")
+    with pytest.raises(SystemExit, match=r"could not check [0-9a-f]{12} out \(exit 128\): "):
+        against.checkout("HEAD", tmp_path / "work", repo)
