@@ -12,3 +12,9 @@ change: bump both, and run the equivalence tests.
 
 CHECKED_AGAINST = "1.5.0"
 """The detect-secrets release whose internals these modules reproduce."""
+
+# Before any module here imports detect-secrets: its `requests` is a stand-in that refuses
+# (image-audit never verifies a secret over the network; see `offline`).
+from analyzer.secrets.dscompat import offline  # noqa: E402
+
+offline.install()
