@@ -20,6 +20,7 @@ from analyzer.secrets.kinds import rule_for
 from analyzer.secrets.pool import ExaminerPool
 from analyzer.secrets.redact import Redacted, redact
 from analyzer.secrets.structure import StructuralHit, is_placeholder, structural_hits
+from analyzer.secrets.structure_formats import is_text_data
 
 DEFAULT_MAX_FILE_BYTES = 10 << 20
 PARALLEL_AFTER = 8 << 20
@@ -228,9 +229,10 @@ class Examiner:
         counts = Counts(examined=1)
         found: list[SecretHit] = []
         data = utf16_as_utf8(data) or data
-        shapes = structural_hits(path, data)
+        is_text = is_text_data(data)
+        shapes = structural_hits(path, data, is_text)
         kinds = {h.kind for h in shapes}
-        if b"\x00" in data[:8192]:
+        if not is_text:
             counts.binary = 1
             if not kinds & _KEYSTORE_KINDS:  # the structural hit says more than libmagic's name
                 found += _binary_key(data)

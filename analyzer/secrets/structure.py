@@ -266,10 +266,11 @@ def _gated(markers: frozenset[bytes], is_text: bool) -> tuple[_Kind, ...]:
     )
 
 
-def structural_hits(path: str, data: bytes) -> list[StructuralHit]:
-    """Every sensitive value recognised by structure in one file (never raises)."""
+def structural_hits(path: str, data: bytes, is_text: bool | None = None) -> list[StructuralHit]:
+    """Every sensitive value recognised by structure in one file (never raises); `is_text`:
+    `is_text_data(data)`, when the caller has it already."""
     markers = MARKERS.found_in(data)
-    src = Source(path, data, markers)
+    src = Source(path, data, markers, is_text)
     hits: list[StructuralHit] = []
     claimed: dict[int, str] = {}
     for kind in _gated(markers, src.is_text):

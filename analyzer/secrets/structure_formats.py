@@ -33,6 +33,16 @@ class Found:
 _EXECUTABLE_MAGIC = (b"\x7fELF", b"!<arch>\n", b"MZ", b"\xcf\xfa\xed\xfe", b"\xce\xfa\xed\xfe")
 
 
+def is_text_data(data: bytes) -> bool:
+    """No NUL byte in the first 8 KiB: the test that sends a file to detect-secrets as text
+    (the secrets sink's) or to the binary readers.
+
+    >>> is_text_data(b"TOKEN=abc\\n"), is_text_data(b"\\x7fELF\\x02\\x00")
+    (True, False)
+    """
+    return b"\x00" not in data[:8192]
+
+
 def looks_executable(data: bytes) -> bool:
     """An ELF, PE or Mach-O program or library, or an ar archive, by its first bytes.
 
@@ -45,17 +55,20 @@ def looks_executable(data: bytes) -> bool:
 class Source:
     """One file's path and bytes; the text is decoded (and parsed) once, only when asked for."""
 
-    def __init__(self, path: str, data: bytes, markers: frozenset[bytes] = frozenset()) -> None:
+    def __init__(
+        self,
+        path: str,
+        data: bytes,
+        markers: frozenset[bytes] = frozenset(),
+        is_text: bool | None = None,
+    ) -> None:
         self.path = path
         self.name = path[path.rfind("/") + 1 :]
         self.data = data
         self.markers = markers
         """The content markers found in `data` in one pass (see markers.MarkerSet)."""
-
-    @cached_property
-    def is_text(self) -> bool:
-        """No NUL byte near the start (the same test the secrets sink uses)."""
-        return b"\x00" not in self.data[:8192]
+        self.is_text = is_text if is_text is not None else is_text_data(data)
+        """No NUL byte near the start (`is_text_data`; a caller that knew it already says)."""
 
     @cached_property
     def is_executable(self) -> bool:
