@@ -47,6 +47,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]  # scripts/ is not a package; fixtures/ is
 import bench_against  # noqa: E402
 import bench_linear  # noqa: E402
+import bench_threads  # noqa: E402
 from bench_common import command_line, machine_facts  # noqa: E402
 from bench_images import (  # noqa: E402
     GZIP_MEDIA,
@@ -515,7 +516,57 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="instead: alternate --repeat runs of this build and of another (a git revision, "
         "checked out under --workdir, or a checkout) on each format; compare time and findings",
     )
+    parser.add_argument(
+        "--threads",
+        action="store_true",
+        help="instead: where the time goes, per phase and per thread, from --repeat in-process "
+        "probes per format (scripts/bench_threads.py)",
+    )
     return parser.parse_args(argv)
+
+
+def probe_run(archive: str, jobs: int | None) -> dict[str, Any]:
+    """One bench_threads probe of this build: a fresh process, its figures."""
+    argv = [sys.executable, str(HERE / "bench_threads.py"), archive]
+    argv += [] if jobs is None else [str(jobs)]
+    done = subprocess.run(
+        argv, env=bench_against.environment(HERE.parent), capture_output=True, check=False
+    )
+    lines = done.stdout.decode("utf-8", "replace").strip().splitlines()
+    if done.returncode != 0 or not lines:
+        last = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
+        raise SystemExit(f"bench-scan: the probe of {archive} failed: {''.join(last)}")
+    figures: dict[str, Any] = json.loads(lines[-1])
+    return figures
+
+
+def thread_report(args: argparse.Namespace, built: Built) -> int:
+    """--threads: per format, the medians of --repeat probes (bench_threads)."""
+    bench_against.compile_modules(HERE.parent)
+    rows: list[list[str]] = []
+    documents = {}
+    for fmt in args.formats.split(","):
+        archive = built.archives[fmt]
+        warm(archive)
+        log(f"probing {args.repeat} scans of {fmt}")
+        probe_run(archive, args.jobs)  # untimed, as every benchmark here
+        runs = [probe_run(archive, args.jobs) for _ in range(args.repeat)]
+        found = {run["findings"] for run in runs}
+        if len(found) != 1:
+            raise SystemExit(f"bench-scan: the probes of {fmt} found {sorted(found)} findings")
+        documents[fmt] = {**bench_threads.medians(runs), "findings": found.pop()}
+        rows += bench_threads.table_rows(fmt, documents[fmt])
+    if args.json:
+        doc = {"command": command_line("BENCH_SCAN_ARGV0"), "machine": machine_facts()}
+        print(json.dumps({**doc, "archives": documents}, indent=2))
+        return 0
+    print(f"command: {command_line('BENCH_SCAN_ARGV0')}")
+    print("machine: " + ", ".join(f"{k}={v}" for k, v in machine_facts().items()))
+    print(f"medians of {args.repeat} probes per archive (scripts/bench_threads.py)\n")
+    print(tabulate(rows, bench_threads.HEADERS, disable_numparse=True))
+    findings = ", ".join(f"{fmt} {doc['findings']}" for fmt, doc in documents.items())
+    print(f"\nfindings (the same in every probe of an archive): {findings}")
+    return 0
 
 
 Commands = dict[str, tuple[list[str], "dict[str, str] | None"]]
@@ -651,6 +702,8 @@ def main(argv: list[str]) -> int:
     built = ensure_built(rootfs, args.workdir / "images", args.rebuild)
     if args.against:
         return compare_builds(args, built)
+    if args.threads:
+        return thread_report(args, built)
     notes = [f"{built.files} files, {built.bytes / MB:.0f} MB of file content, "
              f"files per layer {built.layer_files}"]  # fmt: skip
     trivy, why = (None, "--no-trivy") if args.no_trivy else install_trivy(args.workdir)

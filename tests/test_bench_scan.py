@@ -3,8 +3,10 @@ exactly one layer with the directories above it, and the report's medians and ra
 
 from __future__ import annotations
 
+import doctest
 import json
 import os
+import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -188,3 +190,39 @@ def test_against_another_build_times_both_in_turn_and_compares_their_findings(
     assert compared["archive"] == "docker" and compared["same_findings"]
     assert [len(compared["runs"][build]) for build in ("this", "other")] == [2, 2]
     assert all(run["cpu_seconds"] > 0 for run in compared["runs"]["other"])
+
+
+def test_threads_says_where_the_time_of_a_scan_goes_by_phase_and_thread(
+    bench: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`bench-scan --threads` on a small tree: per archive, the medians of in-process probes
+    (scripts/bench_threads.py): wall and main-thread CPU of the four phases, the other threads'
+    and the workers' CPU, and the findings, the same as the scan's own."""
+    argv = ["--rootfs", str(rootfs(tmp_path / "root")), "--workdir", str(tmp_path / "work")]
+    assert (
+        bench.main([*argv, "--formats", "docker,oci-zstd", "--repeat", "2", "--threads", "--json"])
+        == 0
+    )
+    doc = json.loads(capsys.readouterr().out)
+    assert sorted(doc["archives"]) == ["docker", "oci-zstd"]
+    for name, figures in doc["archives"].items():
+        phases = ["imports", "before the read", "read", "after the read"]
+        assert list(figures["wall_s"]) == list(figures["main_cpu_s"]) == phases
+        assert all(figures["wall_s"][p] > 0 for p in phases)
+        assert figures["wall_s"]["imports"] >= figures["main_cpu_s"]["imports"] * 0.5
+        parts = sum(figures["main_cpu_s"].values()) + sum(figures["threads_cpu_s"].values())
+        assert 0 < parts <= figures["process_cpu_s"] + 0.05  # the probe sees no more than ran
+        archive = str(tmp_path / "work" / "images" / f"{name}.tar")
+        scanned = subprocess.run(
+            [sys.executable, "-m", "analyzer", "scan", "--format", "json", archive],
+            capture_output=True,
+            check=False,
+        )
+        assert figures["findings"] == bench.count_findings(scanned.stdout)
+
+
+def test_the_probe_names_threads_by_kind_and_takes_medians_per_figure() -> None:
+    """scripts/bench_threads.py's examples (scripts/ is outside the doctest run)."""
+    probe = load_script("bench_threads")
+    results = doctest.testmod(probe)
+    assert results.failed == 0 and results.attempted >= 4
