@@ -11,6 +11,7 @@ from analyzer.detectors import Detector, default_detectors
 from analyzer.detectors.base import SecretFinder, StreamingDetector
 from analyzer.detectors.content import ContentStore
 from analyzer.detectors.context import ImageContext, ScanOptions
+from analyzer.detectors.packagefiles import FileOrigins
 from analyzer.detectors.wants import WantMatcher
 from analyzer.filesystem.model import Version
 from analyzer.findings.model import Finding
@@ -187,9 +188,11 @@ def _image_report(
     store: ContentStore,
     options: ScanOptions,
     read: ReadResult,
+    origins: FileOrigins | None = None,
 ) -> tuple[ImageReport, tuple[str, ...]]:
     """Every detector on one image, and the notices its policy and detectors gave."""
-    ctx = ImageContext(view, store, options, scrub=scrub, artifacts=read.catalog.artifacts)
+    artifacts = read.catalog.artifacts
+    ctx = ImageContext(view, store, options, scrub=scrub, artifacts=artifacts, origins=origins)
     findings = [  # each quotes its step scrubbed by `ctx.finding`
         replace(f, created_by=_step_shown(f.created_by))
         for f in sorted((f for d in chosen for f in d.detect(ctx)), key=sort_key)
@@ -294,10 +297,13 @@ def _scan(
     # may quote a password image A holds): one scrubber for all, so the cost stays linear in
     # images + secrets, and the same texts (a shared config's history) are scrubbed once.
     union = Scrubber.union(images, archive_values(shared))
-    archive_scrub = union.with_hashed(_file_secrets(finders))
+    # Read the package databases while the workers finish their last files: the index needs
+    # none of their results (the extra digests they find are looked up at each question).
+    origins = [FileOrigins.of(view, store) for view in read.images]
+    archive_scrub = union.with_hashed(_file_secrets(finders))  # waits for the workers
     reports = []
     policy_notices: list[str] = []
-    for view, scrub in zip(read.images, images, strict=True):
+    for view, scrub, image_origins in zip(read.images, images, origins, strict=True):
         report, image_notices = _image_report(
             view,
             archive_scrub.reporting(scrub.secrets),
@@ -305,6 +311,7 @@ def _scan(
             store=store,
             options=options,
             read=read,
+            origins=image_origins,
         )
         reports.append(report)
         policy_notices.extend(image_notices)

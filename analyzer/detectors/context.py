@@ -54,7 +54,10 @@ class ImageContext:
         *,
         scrub: Scrubber,
         artifacts: tuple[Artifact, ...] = (),
+        origins: FileOrigins | None = None,
     ) -> None:
+        """`origins`: the image's FileOrigins when the caller built it already (the scan does,
+        while the secrets workers finish); otherwise it is built on first use."""
         self.view = view
         self.scrub = scrub
         """The image's redactor, built by the scan: redacts every secret the archive's
@@ -68,6 +71,7 @@ class ImageContext:
         self.store = store
         self.options = options
         self.label = image_label(view.image.refs, view.image.config_digest)
+        self._built_origins = origins
         self._origins: FileOrigins | None = None
         self.cache: dict[str, object] = {}
         """Results detectors share within one image (e.g. the list of programs)."""
@@ -115,7 +119,7 @@ class ImageContext:
     def origins(self) -> FileOrigins:
         """Which package each file version belongs to (the databases read on first use)."""
         if self._origins is None:
-            self._origins = FileOrigins.of(self.view, self.store)
+            self._origins = self._built_origins or FileOrigins.of(self.view, self.store)
             self.notices.extend(self._origins.index.notices.final())
         return self._origins
 
