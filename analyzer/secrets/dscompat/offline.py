@@ -1,7 +1,8 @@
 """detect-secrets without an HTTP client: the `requests` it imports is a stand-in that refuses.
 
-detect-secrets 1.5.0 imports `requests` in its plugin base class and in seven plugins, for one
-purpose: `verify()`, which sends a found secret to its service to ask whether it is live.
+detect-secrets 1.5.0 imports `requests` in its plugin base class, nine plugins and one filter,
+for one purpose: verification, which sends a found secret to its service to ask whether it is
+live.
 image-audit never verifies (it is offline by design, and sending an auditee's secret anywhere
 would be a disclosure), yet importing `requests` and urllib3 with it cost 85-140 ms of every
 run, before any work could start on either core.
