@@ -28,6 +28,7 @@ import json
 import os
 import re
 import resource
+import statistics
 import sys
 import threading
 import time
@@ -131,8 +132,6 @@ def medians(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     ...          {"wall_s": {"read": 2.0}, "threads_cpu_s": {"a": 3.0}, "workers_cpu_s": 3.0}])
     {'wall_s': {'read': 2.0}, 'threads_cpu_s': {'a': 1.0}, 'workers_cpu_s': 2.0}
     """
-    import statistics  # noqa: PLC0415 - not needed by the probe itself
-
     result: dict[str, Any] = {}
     for key, first in runs[0].items():
         if isinstance(first, dict):
