@@ -73,7 +73,7 @@ def checkout(spec: str, workdir: Path, repo: Path) -> tuple[Path, str]:
     if not (place / "analyzer" / "__init__.py").is_file():
         place.parent.mkdir(parents=True, exist_ok=True)
         git = ["git", "-C", str(repo), "worktree", "add", "--detach", "--force", str(place), commit]
-        _checked(_run(git), f"--against {spec}: could not check {commit[:12]} out")
+        checked(_run(git), f"--against {spec}: could not check {commit[:12]} out")
     return place, f"{spec} ({commit[:12]})"
 
 
@@ -81,7 +81,7 @@ def _run(argv: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(argv, capture_output=True, text=True, check=False)
 
 
-def _checked(done: subprocess.CompletedProcess[str], what: str) -> None:
+def checked(done: subprocess.CompletedProcess[str], what: str) -> None:
     """A failed step ends the benchmark with its last line of output, not a traceback."""
     if done.returncode != 0:
         tail = (done.stderr.strip() or done.stdout.strip() or "no output").splitlines()[-1]
@@ -102,7 +102,7 @@ def compile_modules(place: Path) -> None:
     """Compile `place`'s package once (quick when up to date)."""
     folder = str(place / "analyzer")
     done = _run([sys.executable, "-m", "compileall", "-q", folder])
-    _checked(done, f"compiling {folder} failed")
+    checked(done, f"compiling {folder} failed")
 
 
 COMMAND = [sys.executable, "-m", "analyzer"]

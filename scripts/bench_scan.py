@@ -529,13 +529,12 @@ def probe_run(archive: str, jobs: int | None) -> dict[str, Any]:
     """One bench_threads probe of this build: a fresh process, its figures."""
     argv = [sys.executable, str(HERE / "bench_threads.py"), archive]
     argv += [] if jobs is None else [str(jobs)]
-    done = subprocess.run(
-        argv, env=bench_against.environment(HERE.parent), capture_output=True, check=False
-    )
-    lines = done.stdout.decode("utf-8", "replace").strip().splitlines()
-    if done.returncode != 0 or not lines:
-        last = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:]
-        raise SystemExit(f"bench-scan: the probe of {archive} failed: {''.join(last)}")
+    environment = bench_against.environment(HERE.parent)
+    done = subprocess.run(argv, env=environment, capture_output=True, text=True, check=False)
+    bench_against.checked(done, f"the probe of {archive} failed")
+    lines = done.stdout.strip().splitlines()
+    if not lines:
+        raise SystemExit(f"bench-scan: the probe of {archive} printed nothing")
     figures: dict[str, Any] = json.loads(lines[-1])
     return figures
 
