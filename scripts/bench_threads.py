@@ -105,6 +105,8 @@ def probe(archive: str, jobs: int | None) -> dict[str, Any]:
     with contextlib.redirect_stdout(out):
         code = analyzer.cli.main([*argv, archive])
     marks.append((time.perf_counter(), time.thread_time()))
+    if code != 0:  # the scan printed why on stderr (a scan without --fail-on exits 0)
+        raise SystemExit(code)
     if len(marks) != len(PHASES) + 1:
         raise SystemExit(f"bench-threads: the scan of {archive} did not read it once (exit {code})")
     doc = json.loads(out.getvalue())

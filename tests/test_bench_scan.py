@@ -226,3 +226,10 @@ def test_the_probe_names_threads_by_kind_and_takes_medians_per_figure() -> None:
     probe = load_script("bench_threads")
     results = doctest.testmod(probe)
     assert results.failed == 0 and results.attempted >= 4
+
+
+def test_a_probe_whose_scan_fails_ends_with_the_scans_own_message(
+    bench: ModuleType, tmp_path: Path
+) -> None:
+    with pytest.raises(SystemExit, match=r"failed \(exit 2\): image-audit: error: .*cannot open"):
+        bench.probe_run(str(tmp_path / "missing.tar"), None)
