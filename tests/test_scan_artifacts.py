@@ -129,6 +129,31 @@ def test_a_token_in_the_payload_of_a_dsse_envelope_is_found(tmp_path: Path) -> N
     assert report.scrub(PAYLOAD_TOKEN) != PAYLOAD_TOKEN
 
 
+def test_a_token_in_a_blob_of_an_image_spec_1_1_rc_artifact_manifest_is_found(
+    tmp_path: Path,
+) -> None:
+    """ORAS 1.0 wrote attestations as image-spec 1.1.0-rc's artifact manifest
+    (`application/vnd.oci.artifact.manifest.v1+json`): `blobs` instead of `layers`, no config.
+    Its blobs are read as layers are, and the image its `subject` names reports the token."""
+    attestation = replace(
+        cosign_attestation(ARM64, {"GITHUB_TOKEN": PAYLOAD_TOKEN}), release_candidate=True, about=1
+    )
+    archive = layout(tmp_path, attestation, images=(AMD64, ARM64))
+    result = scan_archive(archive, options=ScanOptions(workers=1))
+    amd64, arm64 = result.images
+    [artifact] = result.read.catalog.artifacts
+    assert artifact.media_type == "application/vnd.oci.artifact.manifest.v1+json"
+    assert artifact.kind == "attestation"
+    assert secrets(amd64) == []
+    [found] = secrets(arm64)
+    assert source(found).startswith(f"ARCHIVE attestation {artifact.digest} layer sha256:")
+    assert source(found).endswith(
+        " payload predicate.invocation.parameters.args.build-arg:GITHUB_TOKEN"
+    )
+    assert PAYLOAD_TOKEN not in found.evidence
+    assert not [n for n in result.notices if layer_digest(attestation) in n]
+
+
 def test_a_dsse_payload_that_is_not_base64_is_a_notice(tmp_path: Path) -> None:
     envelope = go_json({"payloadType": IN_TOTO, "payload": "not base64!", "signatures": []})
     attestation = ArtifactSpec(artifact_type="", layers=((DSSE, envelope),))

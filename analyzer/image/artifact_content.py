@@ -4,9 +4,9 @@ Build provenance is a real way secrets leak from builds: `docker buildx --proven
 records every build argument (`"build-arg:GITHUB_TOKEN": "ghp_..."`) in an in-toto statement
 stored as a layer of an attestation manifest; cosign stores its attestations as DSSE envelopes,
 whose `payload` is the statement in base64; SBOMs are SPDX or CycloneDX JSON. So every layer
-of an artifact manifest whose media type says JSON is read here, each blob once, through the
-BlobStore (verified against its digest and declared size, like every document), and a DSSE
-envelope's payload is decoded.
+of an artifact manifest whose media type says JSON is read here (the `blobs` of image-spec
+1.1.0-rc's artifact manifest alike), each blob once, through the BlobStore (verified against
+its digest and declared size, like every document), and a DSSE envelope's payload is decoded.
 
 What cannot be read is a notice, never an error (the images are what the archive is read for):
 a layer blob absent from the archive (a referrer copied without its blobs, as registries allow),
@@ -36,6 +36,14 @@ _NAMED = 5
 """Missing layer blobs a notice names one by one."""
 
 
+def carried(manifest: Fields) -> list[Fields]:
+    """The blob descriptors an artifact manifest carries: its `layers`, or the `blobs` of the
+    artifact manifest (`application/vnd.oci.artifact.manifest.v1+json`) of image-spec
+    1.1.0-rc2/rc3, which ORAS 1.0 wrote and the 1.1.0 release dropped."""
+    layers = manifest.children("layers")
+    return layers if layers is not None else manifest.children("blobs") or []
+
+
 @dataclass
 class ArtifactContent:
     """Reads what artifact manifests carry, each layer blob once, within the archive's limits."""
@@ -57,7 +65,7 @@ class ArtifactContent:
         manifest = f"{artifact.kind} manifest {artifact.digest}"
         documents = [ArchiveDocument(manifest, raw, subject, entropy=False)]
         missing: list[str] = []
-        for layer in found.children("layers") or ():
+        for layer in carried(found):
             if "json" not in layer.text("mediaType").lower():
                 continue
             digest = layer.digest("digest")

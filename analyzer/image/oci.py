@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from analyzer.errors import ManifestError, UnsupportedFormat
-from analyzer.image.artifact_content import ArtifactContent
+from analyzer.image.artifact_content import ArtifactContent, carried
 from analyzer.image.blobs import BlobStore
 from analyzer.image.document import Document
 from analyzer.image.fields import Fields
@@ -240,7 +240,7 @@ def _layer(blobs: BlobStore, desc: Fields, index: int, diff_id: str, created_by:
 def _artifact(found: _Manifest, media_type: str, refs: tuple[str, ...]) -> Artifact:
     doc, desc = found.doc, found.desc
     config = doc.child("config")
-    layer_types = " ".join(d.text("mediaType") for d in doc.children("layers") or ())
+    layer_types = " ".join(d.text("mediaType") for d in carried(doc))
     artifact_type = (
         doc.text("artifactType")
         or desc.text("artifactType")
