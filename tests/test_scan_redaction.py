@@ -267,3 +267,32 @@ def test_a_digest_field_that_is_a_recognised_secret_is_redacted(
     [artifact] = json.loads(out)["artifacts"]
     assert artifact["subject"].startswith("sha256:4c08... (64 chars")
     assert all(len(image["config_digest"]) == 71 for image in json.loads(out)["images"])
+
+
+def test_a_password_in_an_env_variable_named_pass_is_reported_and_shown_in_no_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ENV RABBITMQ_DEFAULT_PASS=...` (the official RabbitMQ image's variable): a finding,
+    and the value redacted from the timeline and every file of the evidence bundle, where the
+    config and its history line are copied."""
+    from analyzer.cli import main  # noqa: PLC0415
+    from fixtures.detector_cases import base, clean_image  # noqa: PLC0415
+    from fixtures.formats import write_docker_archive  # noqa: PLC0415
+    from fixtures.spec import LayerSpec  # noqa: PLC0415
+
+    password = "Kq4-" + "Rt8vWm2xLp9s"  # generated for the test, not a real credential
+    env = f"RABBITMQ_DEFAULT_PASS={password}"
+    step = LayerSpec(created_by=f"/bin/sh -c #(nop)  ENV {env}", empty=True)
+    image = clean_image(base(), step, env=("PATH=/usr/bin", env))
+    archive = write_docker_archive([image], tmp_path / "rabbit.tar")
+    bundle = tmp_path / "bundle"
+    main(["scan", str(archive), "-q", "--jobs", "1", "-f", "json", "--bundle", str(bundle)])
+    [scanned] = json.loads(capsys.readouterr().out)["images"]
+    assert [f["rule_id"] for f in scanned["findings"] if "RABBITMQ" in f["evidence"]] == [
+        "IA-SECRET-ENV"
+    ]
+    main(["timeline", str(archive)])
+    out = capsys.readouterr().out
+    assert "RABBITMQ_DEFAULT_PASS" in out and password not in out
+    written = [p for p in bundle.rglob("*") if p.is_file()]
+    assert written and not any(password.encode() in p.read_bytes() for p in written)

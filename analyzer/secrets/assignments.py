@@ -30,7 +30,7 @@ from analyzer.secrets.structure_formats import Found, Source, is_placeholder
 SECRET_NAME = re.compile(
     r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|CREDENTIAL|"
     r"(?:API|ACCESS|AUTH|PRIV(?:ATE)?|CLIENT|SERVICE|SIGNING|ENCRYPTION|MASTER)[_-]?KEY|"
-    r"(?<![a-z])(?:PWD|AUTH|PASS)(?![a-z])",
+    r"(?<![a-z])(?:PWD|PW|AUTH|PASS)(?![a-z])",
     re.I,
 )
 NOT_SECRET_NAME = re.compile(

@@ -31,6 +31,7 @@ from typing import Any
 
 from analyzer.image.config import history_step_layers
 from analyzer.image.model import ArchiveDocument, Image, ImageConfig
+from analyzer.secrets.assignments import NOT_SECRET_VALUE, secret_name
 from analyzer.secrets.documents import DocumentString, Path, document_strings, entry_strings
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.scrubber import Scrubber
@@ -58,32 +59,31 @@ __all__ = [
     "xattr_text",
 ]
 
-_SECRET_NAME = re.compile(
-    r"PASSW(?:OR)?D|PASSWD|_PWD$|^PWD_|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|"
-    r"CREDENTIAL|_AUTH$|^AUTH_",
-    re.I,
-)
-_FILE_REFERENCE = re.compile(r"_FILE$|_PATH$|_DIR$", re.I)
 _SWITCH = frozenset({"true", "false", "yes", "no", "on", "off", "enabled", "disabled"})
 """Values of a setting, never of a secret (`REQUIRE_AUTH=true`): as secrets they would also be
 redacted from every text that says "true"."""
 
 
 def secret_env(name: str, value: str) -> bool:
-    """True for an ENV variable that holds a secret value (not a path to one).
+    """True for an ENV variable (or build argument) that holds a secret value: its name says
+    secret as a `.env` file's keys are judged (`assignments.secret_name`: `REDIS_PASS`,
+    `APP_ENCRYPTION_KEY`, `LDAP_BIND_PW`, not `DB_PASSWORD_FILE` or `AUTH_USER`), and its value
+    is not a path, a switch, a short number or a placeholder.
 
     >>> secret_env("DB_PASSWORD", "s3cr3t-Pa55"), secret_env("DB_PASSWORD_FILE", "/run/x")
+    (True, False)
+    >>> secret_env("RABBITMQ_DEFAULT_PASS", "s3cr3t-Pa55"), secret_env("PASS_MAX_DAYS", "99")
     (True, False)
     >>> secret_env("PATH", "/usr/bin"), secret_env("API_TOKEN", "${API_TOKEN}")
     (False, False)
     >>> secret_env("REQUIRE_AUTH", "true"), secret_env("TOKEN_AUTH", "Off")
     (False, False)
     """
-    if not _SECRET_NAME.search(name) or _FILE_REFERENCE.search(name):
+    if not secret_name(name):
         return False
     if not value or value.startswith("/") or value.lower() in _SWITCH:
         return False
-    return not is_placeholder(value)
+    return not NOT_SECRET_VALUE.fullmatch(value) and not is_placeholder(value)
 
 
 @dataclass(frozen=True, slots=True)

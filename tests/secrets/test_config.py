@@ -83,6 +83,47 @@ def test_manifest_and_index_annotations_are_examined_and_scrubbed(engine: Secret
     assert PASSWORD not in scrub(f"https://bot:{PASSWORD}@ci.example.org")
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "RABBITMQ_DEFAULT_PASS",  # the official RabbitMQ image's documented variable
+        "REDIS_PASS",
+        "KEYSTORE_PASS",
+        "LDAP_BIND_PW",
+        "APP_ENCRYPTION_KEY",
+        "JWT_SIGNING_KEY",
+        "DB_PASSWORD",
+    ],
+)
+def test_an_env_variable_named_as_a_password_or_key_is_a_secret(
+    name: str, engine: SecretEngine
+) -> None:
+    """ENV names are judged as a .env file's keys are: `SMTP_PASS=` in /app/.env and
+    `ENV SMTP_PASS` in the config of the same image get the same verdict."""
+    found = config_secrets(config(env=(f"{name}={PASSWORD}",)), 0, engine)
+    assert [(s.source, s.value) for s in found] == [(f"ENV {name}", PASSWORD)]
+    assert PASSWORD not in scrubber_for(config(env=(f"{name}={PASSWORD}",)), 0, engine)(
+        f"/bin/sh -c #(nop)  ENV {name}={PASSWORD}"
+    )
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        "PASS_MAX_DAYS=99999",  # a setting about passwords, not one
+        "DB_PASSWORD_FILE=/run/secrets/db",
+        "AUTH_USER=admin",
+        "TOKEN_URL=https://auth.example.org/token",
+        "BYPASS_CACHE=1",
+        "PASSENGER_APP_ENV=production",
+        "GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D",  # the python images' signing key id
+        "REQUIRE_AUTH=true",
+    ],
+)
+def test_an_env_setting_about_a_secret_is_not_one(entry: str, engine: SecretEngine) -> None:
+    assert [s for s in config_secrets(config(env=(entry,)), 0, engine) if s.kind == "env"] == []
+
+
 def test_a_short_env_secret_is_redacted_as_a_whole_entry(engine: SecretEngine) -> None:
     """Values under 4 characters are not replaced inside other text (they would hit digests
     and words), but the ENV entry that holds one is replaced whole."""
