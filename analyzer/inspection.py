@@ -38,13 +38,16 @@ def inspect_archive(
     path: Path,
     *,
     platform: str | None = None,
+    image: str | None = None,
     limits: Limits | None = None,
     progress: Progress | None = None,
     sinks: Sequence[ContentSink] = (),
 ) -> Inspection:
     """Read every selected image of the archive at `path` (verified, merged), with redactors;
     `sinks` see every layer's files on the way (e.g. `ls --history`'s package databases)."""
-    read = read_archive(path, platform=platform, limits=limits, sinks=sinks, progress=progress)
+    read = read_archive(
+        path, platform=platform, image=image, limits=limits, sinks=sinks, progress=progress
+    )
     scrubs, archive_scrub = _redactors(read)
     return Inspection(read, tuple(scrubs), archive_scrub)
 

@@ -20,8 +20,9 @@ from analyzer.filesystem.model import LayerListing
 from analyzer.filesystem.walk import Budget, walk_layer
 from analyzer.image.algorithms import algorithm_of
 from analyzer.image.label import image_label
-from analyzer.image.loader import load_catalog, select_images
+from analyzer.image.loader import load_catalog
 from analyzer.image.model import Catalog, Image, Layer
+from analyzer.image.selection import select_images
 from analyzer.limits import Limits
 from analyzer.text import quoted
 
@@ -62,25 +63,28 @@ def read_archive(
     path: Path,
     *,
     platform: str | None = None,
+    image: str | None = None,
     limits: Limits | None = None,
     sinks: Sequence[ContentSink] = (),
     progress: Progress | None = None,
 ) -> ReadResult:
-    """Open, verify and read every selected image of the archive at `path`."""
+    """Open, verify and read every selected image of the archive at `path`: all of them, or
+    those `image` names (a reference, a digest or a number, see `analyzer.image.selection`) and
+    `platform` ("os/arch[/variant]") fits."""
     limits = limits or Limits()
     archive = open_archive(path, limits)
     catalog = load_catalog(archive)
-    images = select_images(catalog, platform)
+    images = select_images(catalog, platform, image)
     listings = _read_layers(archive, images, limits, sinks, progress)
     views = []
     notices = list(catalog.notices)
-    for image in images:
-        layer_listings = tuple(listings[layer.member] for layer in image.layers)
-        _verify_layers(image, layer_listings)
+    for selected in images:
+        layer_listings = tuple(listings[layer.member] for layer in selected.layers)
+        _verify_layers(selected, layer_listings)
         fs = LayeredFS.build(layer_listings, limits.max_symlink_hops)
-        label = image_label(image.refs, image.config_digest)
+        label = image_label(selected.refs, selected.config_digest)
         notices.extend(f"{label}: {n}" for n in fs.notices)
-        views.append(ImageView(image, layer_listings, fs))
+        views.append(ImageView(selected, layer_listings, fs))
     for member, listing in listings.items():
         notices.extend(f"layer {member}: {n}" for n in listing.notices)
     return ReadResult(archive, catalog, tuple(views), tuple(notices))

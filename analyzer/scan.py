@@ -246,12 +246,14 @@ def scan_archive(
     path: Path,
     *,
     platform: str | None = None,
+    image: str | None = None,
     limits: Limits | None = None,
     options: ScanOptions | None = None,
     detectors: Sequence[Detector] | None = None,
     progress: Progress | None = None,
 ) -> ScanResult:
-    """Read the archive once and run every detector on every selected image."""
+    """Read the archive once and run every detector on every selected image (all, or those
+    `image` names and `platform` fits, as `read_archive` selects them)."""
     options = options or ScanOptions()
     workers = options.workers if _input_bytes(path) >= POOL_FROM_BYTES else 1
     chosen = (
@@ -260,7 +262,15 @@ def scan_archive(
         else default_detectors(options.max_file_bytes, workers)
     )
     try:
-        return _scan(path, chosen, options, platform=platform, limits=limits, progress=progress)
+        return _scan(
+            path,
+            chosen,
+            options,
+            platform=platform,
+            image=image,
+            limits=limits,
+            progress=progress,
+        )
     finally:
         for detector in chosen:
             if isinstance(detector, StreamingDetector):
@@ -273,13 +283,16 @@ def _scan(
     options: ScanOptions,
     *,
     platform: str | None,
+    image: str | None,
     limits: Limits | None,
     progress: Progress | None,
 ) -> ScanResult:
     """The scan proper: one read with every sink, then every detector per image."""
     store = ContentStore(WantMatcher([d.content for d in chosen]))
     sinks = [store, *(d.sink() for d in chosen if isinstance(d, StreamingDetector))]
-    read = read_archive(path, platform=platform, limits=limits, sinks=sinks, progress=progress)
+    read = read_archive(
+        path, platform=platform, image=image, limits=limits, sinks=sinks, progress=progress
+    )
     finders = [d for d in chosen if isinstance(d, SecretFinder)]
     waiting = sum(finder.waiting for finder in finders)
     if waiting and isinstance(progress, Phases):

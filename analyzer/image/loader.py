@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from analyzer.archive.source import Archive
-from analyzer.errors import ManifestError, UnsupportedFormat, UsageError
+from analyzer.errors import ManifestError, UnsupportedFormat
 from analyzer.image.blobs import BlobStore
 from analyzer.image.docker import read_legacy, tags_by_config
-from analyzer.image.model import ArchiveDocument, Artifact, Catalog, Image, Platform
+from analyzer.image.model import ArchiveDocument, Artifact, Catalog
 from analyzer.image.oci import walk_layout
 from analyzer.text import quoted
 
@@ -102,18 +102,3 @@ def _describe_contents(archive: Archive) -> str:
     if not names:
         return f"it is an empty {what[2:]}; {expected}"
     return f"it is {what} without manifest.json or index.json; {expected}"
-
-
-def select_images(catalog: Catalog, platform: str | None) -> tuple[Image, ...]:
-    """The images to analyse: all of them, or those matching `--platform`."""
-    if not platform:
-        return catalog.images
-    try:
-        wanted = Platform.parse(platform)
-    except ValueError as exc:
-        raise UsageError(f"--platform: {exc}") from None
-    chosen = tuple(i for i in catalog.images if i.platform.matches(wanted))
-    if not chosen:
-        available = ", ".join(sorted({str(i.platform) for i in catalog.images}))
-        raise UsageError(f"no image for platform {platform}; the archive has: {available}")
-    return chosen
