@@ -54,8 +54,8 @@ from analyzer.filesystem.content import ContentSink
 from analyzer.filesystem.paths import normalize
 from analyzer.findings.model import Severity
 from analyzer.findings.suppress import load_suppressions
-from analyzer.image.label import image_label
-from analyzer.image.model import Image
+from analyzer.image.model import Catalog, Image
+from analyzer.image.selection import candidate, candidate_list, image_number
 from analyzer.inspection import Inspection, inspect_archive
 from analyzer.limits import Limits
 from analyzer.listing import (
@@ -74,7 +74,7 @@ from analyzer.severity_filter import EVERY_SEVERITY, SeverityFilter
 from analyzer.streamed import has_items, json_chunks
 from analyzer.table_views import inspect_table, rules_table, scan_table
 from analyzer.terminal import Layout, one_line, terminal_width
-from analyzer.text import printable
+from analyzer.text import printable, quoted
 from analyzer.timeline import timeline_document
 from analyzer.timeline_views import timeline_markdown, timeline_table
 from analyzer.views import document_label, inspect_document, scan_archive_scrub, scan_document
@@ -131,6 +131,7 @@ def _read(args: argparse.Namespace, sinks: Sequence[ContentSink] = ()) -> Inspec
         return inspect_archive(
             args.archive,
             platform=args.platform,
+            image=args.image,
             limits=_limits(args),
             progress=progress,
             sinks=sinks,
@@ -268,6 +269,7 @@ def _scan(args: argparse.Namespace, progress: ProgressLine) -> ScanResult:
         result = scan_archive(
             args.archive,
             platform=args.platform,
+            image=args.image,
             limits=_limits(args),
             options=options,
             progress=progress,
@@ -374,7 +376,12 @@ def _extract_into(args: argparse.Namespace, path: str, destination: Destination)
         seen = _read(args, [sink])
         images = zip(seen.read.images, seen.scrubs, strict=True)
         _only_one(
-            [(view.image, scrub) for view, scrub in images], "the archive", "extract reads one"
+            seen.read.catalog,
+            [(view.image, scrub) for view, scrub in images],
+            where="the archive",
+            why="extract reads one",
+            option="--image",
+            named=args.image,
         )
         [view], [scrub] = seen.read.images, seen.scrubs
         try:  # the message names the image's paths and link targets: they pass its redactor
@@ -397,6 +404,7 @@ def run_timeline(args: argparse.Namespace, layout: Layout) -> Results:
         result = scan_archive(
             args.archive,
             platform=args.platform,
+            image=args.image,
             limits=_limits(args),
             options=ScanOptions(max_file_bytes=args.max_file_bytes),
             progress=progress,
@@ -418,7 +426,7 @@ def run_diff(args: argparse.Namespace, layout: Layout) -> Results:
     # memory one scan at the limit needs
     limits = replace(_limits(args), max_entries=max(1, args.max_entries // 2))
     try:
-        old, new = (_one_image(args, a, vuln_db, limits) for a in (args.old, args.new))
+        old, new = (_one_image(args, side, vuln_db, limits) for side in _diff_sides(args))
     except LimitExceeded as exc:
         raise LimitExceeded(
             f"{exc} (diff holds both images at once: each may use half of --max-entries)"
@@ -445,38 +453,72 @@ def _open_vulndb(folder: Path | None) -> VulnDb | None:
     return open_vulndb(folder)
 
 
+def _diff_sides(args: argparse.Namespace) -> list[tuple[Path, str, str | None]]:
+    """(archive, the option that chooses its image, the image it names) for OLD and NEW: the
+    side's own option, else --image."""
+    return [
+        (args.old, "--old-image", args.old_image if args.old_image is not None else args.image),
+        (args.new, "--new-image", args.new_image if args.new_image is not None else args.image),
+    ]
+
+
 def _one_image(
-    args: argparse.Namespace, archive: Path, vuln_db: VulnDb | None, limits: Limits
+    args: argparse.Namespace,
+    side: tuple[Path, str, str | None],
+    vuln_db: VulnDb | None,
+    limits: Limits,
 ) -> ImageReport:
+    archive, option, image = side
     progress = _progress(args)
     try:
         progress.start(f"reading {archive.name}")
         result = scan_archive(
             archive,
             platform=args.platform,
+            image=image,
             limits=limits,
             options=ScanOptions(vuln_db=vuln_db),
             progress=progress,
         )
+    except UsageError as exc:  # --image or --platform names no image: say of which archive
+        raise UsageError(f"{printable(str(archive))}: {exc.message}") from None
     finally:
         progress.finish()
     _only_one(
+        result.read.catalog,
         [(report.view.image, report.scrub) for report in result.images],
-        f"{printable(str(archive))}:",
-        "diff compares one image with one",
+        where=printable(str(archive)),
+        why="diff compares one image with one",
+        option=option,
+        named=image,
     )
     return result.images[0]
 
 
-def _only_one(images: list[tuple[Image, Callable[[str], str]]], where: str, why: str) -> None:
-    """Refuse an archive that does not hold exactly one image where a command reads one; the
-    images are named by their labels, each through its own redactor (a tag may quote a
-    secret)."""
-    if len(images) != 1:
-        labels = ", ".join(scrub(image_label(i.refs, i.config_digest)) for i, scrub in images)
-        raise UsageError(
-            f"{where} holds {len(images)} images ({labels}); {why}: choose it with --platform"
-        )
+def _only_one(
+    catalog: Catalog,
+    images: list[tuple[Image, Callable[[str], str]]],
+    *,
+    where: str,
+    why: str,
+    option: str,
+    named: str | None,
+) -> None:
+    """Refuse an archive that does not hold exactly one image where a command reads one (or
+    whose images `named`, the --image value, names several). The message lists them with the
+    numbers `option` takes, each through its own redactor (a tag may quote a secret), and
+    names the options that can choose: `option`, and --platform when their platforms differ."""
+    if len(images) == 1:
+        return
+    listed = candidate_list([candidate(image_number(catalog, i), i, s) for i, s in images])
+    how = f"{option} REF|DIGEST|N (a reference, a digest, or its number listed here)"
+    if len({image.platform for image, _ in images}) > 1:
+        how += " or --platform OS/ARCH"
+    if named is None:
+        what = f"{where} holds {len(images)} images"
+    else:
+        what = f"{quoted(named)} names {len(images)} images of {where}"
+    raise UsageError(f"{what}: {listed}; {why}: choose it with {how}")
 
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace, Layout], Results]] = {

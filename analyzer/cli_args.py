@@ -17,6 +17,7 @@ from analyzer.cli_values import (
     SEVERITY_NAMES,
     count,
     exit_code,
+    image_choice,
     report_file,
     severities,
     severity,
@@ -29,6 +30,12 @@ from analyzer.text import printable
 __all__ = ["MAX_NUMBER", "build_parser", "parse_args"]
 
 _DEFAULTS = Limits()
+_IMAGE_VALUES = (
+    "a reference as inspect lists it (e.g. shop:1.0; docker's short names too), a manifest or "
+    "config digest (or its first 12+ hex digits), or its number N in the archive (1 first, as "
+    "inspect lists them); with --platform, the one of that platform"
+)
+"""What --image takes, for its help."""
 EXIT_CODES = (
     "Exit codes: 0 ok; 1 (or --exit-code N) a finding tripped --fail-on, or verification "
     "failed; 2 unreadable or unsupported input, or a usage error; 3 internal error (a bug); "
@@ -255,6 +262,7 @@ def _extract(extract: argparse.ArgumentParser) -> None:
         metavar="N",
         help="the version layer N stored (deleted or shadowed later too); default: the final one",
     )
+    _image(extract, "--image", f"the image to read, in an archive of several: {_IMAGE_VALUES}")
     extract.add_argument(
         "--platform", metavar="OS/ARCH", help="the image for os/arch[/variant], e.g. linux/arm64"
     )
@@ -269,6 +277,9 @@ def _extract(extract: argparse.ArgumentParser) -> None:
 def _diff(diff: argparse.ArgumentParser) -> None:
     diff.add_argument("old", type=Path, help="the earlier image archive")
     diff.add_argument("new", type=Path, help="the later image archive")
+    _image(diff, "--image", f"the image of both archives (each may hold several): {_IMAGE_VALUES}")
+    _image(diff, "--old-image", "the image of OLD, named as --image names it (instead of it)")
+    _image(diff, "--new-image", "the image of NEW, named as --image names it (instead of it)")
     diff.add_argument(
         "--platform", metavar="OS/ARCH", help="the image for os/arch[/variant] in both archives"
     )
@@ -319,6 +330,7 @@ def _sha256_hex(text: str) -> str:
 def _reading(command: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:
     """The archive, the platform, the output and the safety limits of a command that reads."""
     command.add_argument("archive", type=Path, help="image archive (tar, tar.gz/xz/zst, or dir)")
+    _image(command, "--image", f"only this image: {_IMAGE_VALUES}")
     command.add_argument(
         "--platform", metavar="OS/ARCH", help="only images for os/arch[/variant], e.g. linux/arm64"
     )
@@ -329,6 +341,11 @@ def _reading(command: argparse.ArgumentParser, formats: tuple[str, ...]) -> None
         help="no progress line on stderr (it is only shown on a terminal anyway)",
     )
     _limits(command.add_argument_group("safety limits"))
+
+
+def _image(command: argparse.ArgumentParser, option: str, what: str) -> None:
+    """An option that names an image of an archive (analyzer.image.selection)."""
+    command.add_argument(option, type=image_choice, metavar="REF|DIGEST|N", help=what)
 
 
 def _output(command: argparse.ArgumentParser, formats: tuple[str, ...]) -> None:

@@ -1,4 +1,5 @@
-"""The values the command line accepts: sizes, counts, severities, exit codes, report files.
+"""The values the command line accepts: sizes, counts, severities, exit codes, report files,
+images.
 
 Each is an argparse `type`: it returns the value or raises ArgumentTypeError with a message
 naming what was typed and what is accepted, so that a bad value is one line under that
@@ -96,6 +97,21 @@ def severities(text: str) -> frozenset[Severity]:
             f"{quoted(text, 40)} is not a comma-separated list of severities ({SEVERITY_NAMES})"
         )
     return frozenset(severity(name) for name in names)
+
+
+def image_choice(text: str) -> str:
+    """What --image takes: a reference, a digest or a number (analyzer.image.selection says
+    which images it names); blank is refused, it would name none.
+
+    >>> image_choice(" shop:1.0 ")
+    'shop:1.0'
+    """
+    value = text.strip()
+    if not value:
+        raise argparse.ArgumentTypeError(
+            "it is empty: give a reference, a digest or the image's number"
+        )
+    return value
 
 
 def report_file(text: str) -> Path | None:

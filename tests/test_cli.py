@@ -282,6 +282,16 @@ def test_ls_names_each_image_of_a_multi_image_archive(
     ]
 
 
+@pytest.mark.parametrize("command", ["inspect", "ls", "timeline", "scan"])
+def test_image_narrows_every_reading_command_to_the_image_it_names(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    """--image narrows what is read as --platform does: here to the second, untagged image."""
+    code, out, _ = run(capsys, command, str(built["docker-legacy-multi"]), "--image", "2", "-q")
+    assert code == 0
+    assert "example/shop" not in out
+
+
 CLI_SOURCE = Path(__file__).resolve().parents[1] / "analyzer" / "cli.py"
 
 

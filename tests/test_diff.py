@@ -14,6 +14,7 @@ from fixtures import packaged
 from fixtures.formats import write_docker_archive
 from fixtures.secret_image import AWS_KEY_ID, GITHUB_TOKEN
 from fixtures.spec import FileSpec, LayerSpec
+from tests.conftest import REALWORLD
 
 
 def diff(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, dict[str, object]]:
@@ -153,3 +154,66 @@ def test_the_two_images_of_a_diff_share_the_entry_limit(
     assert main(["diff", str(good), str(good), "-q", "--max-entries", str(needed)]) == 2
     message = capsys.readouterr().err
     assert "each may use half of --max-entries" in message and message.count("\n") == 1
+
+
+def test_two_images_of_one_archive_are_compared_as_old_image_and_new_image_choose(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A `docker save` of two builds: --old-image and --new-image each choose one of them, by
+    number or by tag (the untagged base, then the example built on it)."""
+    several = str(built["docker-legacy-multi"])
+    argv = ("--old-image", "2", "--new-image", "example/shop:1.0")
+    code, doc = diff(capsys, several, several, *argv)
+    assert code == 0
+    assert doc["old"]["refs"] == []  # type: ignore[index]
+    assert doc["new"]["refs"] == ["example/shop:latest", "example/shop:1.0"]  # type: ignore[index]
+    assert len(doc["layers"]["shared"]) == 1  # type: ignore[index]  # the base
+    assert "/app/server.py" in doc["files"]["added"]  # type: ignore[index]
+
+
+def test_image_chooses_the_image_of_both_archives_and_platform_narrows_a_multi_arch_tag(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same example, saved with another image and as a multi-arch OCI layout: one tag and
+    one platform name it in both, and it diffs empty."""
+    several, multiarch = str(built["docker-legacy-multi"]), str(built["oci-multiarch"])
+    argv = ("--image", "example/shop:latest", "--platform", "linux/amd64")
+    code, doc = diff(capsys, several, multiarch, *argv)
+    assert code == 0
+    assert doc["files"] == {"added": [], "removed": [], "modified": []}
+
+
+def test_an_archive_of_several_images_is_refused_naming_the_option_for_its_side(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    several = built["docker-legacy-multi"]
+    assert main(["diff", str(built["example"]), str(several), "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"image-audit: error: {several} holds 2 images: 1 'example/shop:latest'")
+    assert "diff compares one image with one: choose it with --new-image REF|DIGEST|N" in err
+    assert "--platform" not in err  # both are linux/amd64: it could not choose
+
+
+def test_an_image_that_names_none_is_an_error_naming_the_archive_it_is_not_in(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    several, single = built["docker-legacy-multi"], built["example"]
+    assert main(["diff", str(several), str(single), "--image", "example/shop:1.0", "-q"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(
+        f"image-audit: error: {single}: 'example/shop:1.0' names no image of the archive, "
+        "which holds 1: 1 'example/shop:latest' (linux/amd64); name one by reference"
+    )
+    assert err.count("\n") == 1
+
+
+@pytest.mark.realworld
+def test_the_two_images_of_podman_s_docker_save_are_compared_by_number(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    archive = str(REALWORLD / "images" / "podman" / "docker-two-images.tar.xz")
+    code, doc = diff(capsys, archive, archive, "--old-image", "1", "--new-image", "2")
+    assert code == 0
+    assert doc["old"]["refs"] == ["example.com/empty:latest"]  # type: ignore[index]
+    assert doc["new"]["refs"] == ["example.com/empty/but:different"]  # type: ignore[index]
+    assert doc["config"]["env_names"] == {"old": ["PATH"], "new": ["PATH", "different-image"]}  # type: ignore[index]

@@ -22,14 +22,17 @@ import pytest
 
 from analyzer import cli
 from analyzer import extract as extract_module
+from analyzer.archive.source import open_archive
 from analyzer.cli import main
 from analyzer.extract import choose
+from analyzer.image.loader import load_catalog
 from fixtures.example import fake_elf, fake_private_key
 from fixtures.formats import write_docker_archive
 from fixtures.hostile_layers import write_archive_with_layer
 from fixtures.secret_image import GITHUB_TOKEN
 from fixtures.spec import FileSpec, ImageSpec, LayerSpec
 from fixtures.tarwriter import END_OF_ARCHIVE, base256, raw_header, tar_bytes
+from tests.conftest import REALWORLD
 
 
 def extract(*argv: str) -> int:
@@ -405,3 +408,92 @@ def test_a_directory_someone_else_keeps_locked_is_an_error_not_a_hang(
         os.close(held)
     assert "stayed locked by another process" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_archive_of_several_images_is_refused_naming_them_and_the_option_that_chooses(
+    built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two images of one platform: the message numbers them and names --image (--platform
+    could not choose); images of different platforms: --platform can, and is named too."""
+    several = built["docker-legacy-multi"]
+    assert extract(str(several), "/etc/os-release", "-o", str(tmp_path / "x")) == 2
+    err = capsys.readouterr().err
+    untagged = _config_digest(several, 2)[:19]
+    assert err == (
+        "image-audit: error: the archive holds 2 images: 1 'example/shop:latest' (linux/amd64), "
+        f"2 '{untagged}' (linux/amd64); extract reads one: choose it with --image REF|DIGEST|N "
+        "(a reference, a digest, or its number listed here)\n"
+    )
+    assert extract(str(built["oci-multiarch"]), "/etc/os-release", "-o", str(tmp_path / "x")) == 2
+    err = capsys.readouterr().err
+    assert err.endswith("or its number listed here) or --platform OS/ARCH\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("chosen", "number"),
+    [
+        pytest.param(lambda _: "example/shop:1.0", 1, id="tag"),
+        pytest.param(lambda _: "docker.io/example/shop", 1, id="tag-as-docker-completes-it"),
+        pytest.param(lambda _: "2", 2, id="number"),
+        pytest.param(lambda archive: _config_digest(archive, 2)[:19], 2, id="short-digest"),
+    ],
+)
+def test_image_chooses_by_tag_number_or_digest(
+    built: dict[str, Path], tmp_path: Path, chosen: Callable[[Path], str], number: int
+) -> None:
+    several, dest = built["docker-legacy-multi"], tmp_path / "os-release"
+    argv = ("/etc/os-release", "-o", str(dest), "--image", chosen(several))
+    assert extract(str(several), *argv) == 0
+    custody = json.loads((tmp_path / "os-release.custody.json").read_text())
+    assert custody["image"]["config_digest"] == _config_digest(several, number)
+
+
+def test_image_and_platform_together_choose_one_image_of_a_multi_arch_tag(
+    built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    multiarch, dest = str(built["oci-multiarch"]), str(tmp_path / "os-release")
+    assert extract(multiarch, "/etc/os-release", "-o", dest, "--image", "latest") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("image-audit: error: 'latest' names 2 images of the archive: 1 ")
+    assert "(linux/arm64/v8); extract reads one: choose it with --image" in err
+    assert err.endswith("or --platform OS/ARCH\n")
+    argv = ("--image", "latest", "--platform", "linux/arm64")
+    assert extract(multiarch, "/etc/os-release", "-o", dest, *argv) == 0
+    custody = json.loads((tmp_path / "os-release.custody.json").read_text())
+    assert custody["image"]["config_digest"] == _config_digest(built["oci-multiarch"], 2)
+
+
+@pytest.mark.parametrize("chosen", ["example/shop:2.0", "3", "sha256:0123456789ab"])
+def test_an_image_that_names_none_is_one_line_exit_2_before_anything_is_written(
+    built: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str], chosen: str
+) -> None:
+    several = str(built["docker-legacy-multi"])
+    assert extract(several, "/etc/os-release", "-o", str(tmp_path / "x"), "--image", chosen) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"image-audit: error: '{chosen}' names no image of the archive, ")
+    assert err.count("\n") == 1 and "1 'example/shop:latest' (linux/amd64), 2 '" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.realworld
+def test_one_image_of_podman_s_docker_save_of_two_is_extracted_by_its_tag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """podman's `docker save` of example.com/empty:latest and example.com/empty/but:different,
+    both linux/amd64: --platform cannot choose, --image can."""
+    archive = str(REALWORLD / "images" / "podman" / "docker-two-images.tar.xz")
+    dest = str(tmp_path / "empty")
+    assert extract(archive, "/empty", "-o", dest, "--platform", "linux/amd64") == 2
+    err = capsys.readouterr().err
+    assert "1 'example.com/empty:latest' (linux/amd64), 2 'example.com/empty/but:different'" in err
+    assert "choose it with --image" in err and "--platform OS" not in err
+    assert extract(archive, "/empty", "-o", dest, "--image", "example.com/empty/but:different") == 0
+    custody = json.loads((tmp_path / "empty.custody.json").read_text())
+    assert custody["image"]["refs"] == ["example.com/empty/but:different"]
+    assert custody["path"]["size"] == 0
+
+
+def _config_digest(archive: Path, number: int) -> str:
+    """The config digest of the archive's `number`th image (1 first)."""
+    return load_catalog(open_archive(archive)).images[number - 1].config_digest
