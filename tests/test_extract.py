@@ -355,7 +355,8 @@ def test_messages_naming_the_image_s_links_and_tags_pass_its_redactor(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A token the scan recognises (in a .env) is not printed in full when a refused extract
-    names a symlink's or hard link's target, or the tags of an archive's several images."""
+    names a symlink's or hard link's target, or the tags of an archive's several images (when
+    --image names none of them too)."""
     layer = LayerSpec(
         (
             FileSpec("app", kind="dir"),
@@ -374,6 +375,11 @@ def test_messages_naming_the_image_s_links_and_tags_pass_its_redactor(
         err = capsys.readouterr().err
         assert GITHUB_TOKEN not in err and GITHUB_TOKEN.lower() not in err
         assert err.startswith("image-audit: error: ") and "ghp_" in err
+    for choice in (("--image", "nope"), ("--image", "1", "--platform", "linux/arm64")):
+        # refused before any layer is read: the tags pass the shape check of every message
+        assert extract(str(several), "/app/.env", "-o", str(tmp_path / "x"), *choice) == 2
+        err = capsys.readouterr().err
+        assert GITHUB_TOKEN.lower() not in err and "'leak/ghp_... (40 chars" in err
     assert main(["diff", str(several), str(single), "-q"]) == 2
     err = capsys.readouterr().err
     assert "holds 2 images" in err and GITHUB_TOKEN.lower() not in err
