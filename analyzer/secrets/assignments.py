@@ -120,10 +120,19 @@ _SHARED_BY = 2
 """Other names giving the same value that make it a setting (an enum), not a secret."""
 
 
+_SUDOERS = re.compile(r"/sudoers(?:\.d/[^/]+)?$")
+"""sudo's rules: `app ALL=(ALL) NOPASSWD: ALL` is a tag on a rule, never a credential (sudoers
+holds none), yet it reads as a secret name given a value."""
+
+
 def credential_assignments(src: Source) -> Iterator[Found]:
-    """Values assigned to secret names, where the file's kind says they are credentials."""
+    """Values assigned to secret names, where the file's kind says they are credentials.
+
+    >>> list(credential_assignments(Source("/etc/sudoers.d/app", b"app ALL=(ALL) NOPASSWD: ALL")))
+    []
+    """
     kind = file_kind(src.path, src.data[:2])
-    if kind is FileKind.DATA or not src.is_text:
+    if kind is FileKind.DATA or not src.is_text or _SUDOERS.search(src.path):
         return
     lines = candidate_lines(src.data)
     if not lines:
@@ -203,6 +212,28 @@ def _configuration_values(src: Source, candidates: frozenset[int]) -> Iterator[F
             value = unquote(raw)
             if secret_name(name) and _setting_value(value, shared.get(value, set()) - {name}):
                 yield Found(number, value, f"{name[:100]} in a configuration file")
+
+
+def shared_settings(path: str, data: bytes) -> frozenset[str]:
+    """The values of a configuration file that at least two names, none of them a secret
+    name, give (`files` in nsswitch.conf's `passwd: files`, `group: files`, `shadow: files`):
+    an enum of settings, not a credential, by the rule `_setting_value` applies; empty for
+    code and data files, where that rule does not apply.
+
+    >>> sorted(shared_settings("/etc/nsswitch.conf", b"passwd: files\\ngroup: files\\nrpc: files"))
+    ['files']
+    >>> shared_settings("/etc/app.conf", b"password: files\\ngroup: files\\n")
+    frozenset()
+    """
+    kind = file_kind(path, data[:2])
+    if kind is FileKind.DATA or kind is FileKind.CODE:
+        return frozenset()
+    names = _names_per_value(Source(path, data))
+    return frozenset(
+        value
+        for value, given in names.items()
+        if len([n for n in given if not secret_name(n)]) >= _SHARED_BY
+    )
 
 
 def _names_per_value(src: Source) -> dict[str, set[str]]:

@@ -14,6 +14,7 @@ from typing import TypeAlias
 
 from analyzer.filesystem.content import PendingFile
 from analyzer.inventory.ownership import extra_digests
+from analyzer.secrets.assignments import shared_settings
 from analyzer.secrets.binarykeys import key_material
 from analyzer.secrets.engine import RawSecret, SecretEngine
 from analyzer.secrets.kinds import rule_for
@@ -240,6 +241,9 @@ class Examiner:
             raw = self.engine.scan(path, data)
             kept = [s for s in raw if not is_placeholder(s.value)]  # documentation values too
             counts.placeholders = len(raw) - len(kept)
+            if any(s.type == _KEYWORD for s in kept):  # `passwd: files`: a setting, no secret
+                settings = shared_settings(path, data)
+                kept = [s for s in kept if s.type != _KEYWORD or s.value not in settings]
             if kinds & _KEY_FILE_KINDS:  # the structural hit says more than "BEGIN ... KEY"
                 kept = [s for s in kept if s.type != "Private Key"]
             kept = [s for s in kept if not _holds_structural_value(s, shapes)]
@@ -279,6 +283,8 @@ def utf16_as_utf8(data: bytes) -> bytes | None:
     return text.encode("utf-8")
 
 
+_KEYWORD = "Secret Keyword"
+"""detect-secrets' keyword plugin: a secret-sounding name and a value, whatever the value."""
 _KEY_FILE_KINDS = frozenset({"private-key", "ssh-host-key", "gcp-service-account"})
 """Structural kinds that name the key detect-secrets' PrivateKeyDetector sees as a marker."""
 

@@ -96,8 +96,11 @@ def serious_secrets(found: list[Finding]) -> list[str]:
 
 @pytest.mark.parametrize("archive", shared_cases(BUSYBOX, lambda p: p.parent.name))
 def test_official_busybox_has_no_secret_at_medium_or_above(archive: Path) -> None:
-    """busybox:glibc ships `passwd: files` in /etc/nsswitch.conf: a database name."""
-    assert serious_secrets(findings(archive)) == []
+    """busybox:glibc ships `passwd: files` in /etc/nsswitch.conf: a database name, no
+    finding at all (detect-secrets' keyword plugin guesses a password there)."""
+    found = findings(archive)
+    assert serious_secrets(found) == []
+    assert [f.rule_id for f in found if f.path == "/etc/nsswitch.conf"] == []
 
 
 @pytest.mark.parametrize("rootfs", shared_cases(ALPINE_ROOTFS, lambda p: p.name))

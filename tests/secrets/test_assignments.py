@@ -69,6 +69,36 @@ def test_a_name_database_is_no_password() -> None:
     assert keywords("/etc/nsswitch.conf", NSSWITCH) == []
 
 
+def test_detect_secrets_keyword_guess_on_a_shared_setting_is_no_finding() -> None:
+    """detect-secrets' keyword plugin reads `passwd: files` as a password: the examiner drops
+    its guess where the value is one several other settings of the file share (the official
+    busybox image's nsswitch.conf gave a finding before), and keeps a real one beside it."""
+    from analyzer.secrets.engine import SecretEngine  # noqa: PLC0415
+    from analyzer.secrets.sink import Examiner  # noqa: PLC0415
+
+    examiner = Examiner(SecretEngine())
+    assert examiner.examine("/etc/nsswitch.conf", NSSWITCH)[0] == ()
+    mixed = NSSWITCH + b"password: Kq4-Rt8vWm2xLp9s\n"
+    [hit] = examiner.examine("/etc/app.conf", mixed)[0]
+    assert (hit.line, hit.redacted.length) == (7, 16)
+
+
+@pytest.mark.parametrize(
+    ("path", "text"),
+    [
+        ("/etc/sudoers.d/app", b"app ALL=(ALL) NOPASSWD: ALL\n"),
+        ("/etc/sudoers", b"root ALL=(ALL:ALL) ALL\n%admin ALL=(ALL) PASSWD: ALL\n"),
+    ],
+)
+def test_a_sudo_rule_is_no_credential(path: str, text: bytes) -> None:
+    """`NOPASSWD: ALL` (how images give their user sudo) is a tag on a rule: before, it was a
+    medium finding "NOPASSWD in a configuration file" wherever no package owned the file."""
+    from analyzer.secrets.engine import SecretEngine  # noqa: PLC0415
+    from analyzer.secrets.sink import Examiner  # noqa: PLC0415
+
+    assert Examiner(SecretEngine()).examine(path, text)[0] == ()
+
+
 def test_a_prompt_a_demo_section_and_a_reference_are_no_passwords() -> None:
     assert keywords("/etc/ssl/openssl.cnf", OPENSSL_CNF) == []
 
