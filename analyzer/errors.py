@@ -42,6 +42,20 @@ class MissingBlob(ArchiveError):
     """A descriptor points to a blob that is not in the archive."""
 
 
+class CorruptStream(ArchiveError):
+    """Compressed data (gzip, zstd, xz or bzip2: `compression`) that cannot be decoded."""
+
+    def __init__(self, message: str, compression: str) -> None:
+        super().__init__(message)
+        self.compression = compression
+
+
+class StreamEndsEarly(CorruptStream):
+    """Compressed data that ends before its end-of-stream marker. A decoder cannot tell a
+    stream cut short from one damaged so that its end is never found; for a layer, the blob's
+    declared size and digest can."""
+
+
 class DigestMismatch(ArchiveError):
     """A blob's content does not hash to the digest that names it."""
 

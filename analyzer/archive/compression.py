@@ -18,7 +18,7 @@ from typing import IO, Any, Protocol, cast
 
 import zstandard
 
-from analyzer.errors import ArchiveError, LimitExceeded
+from analyzer.errors import CorruptStream, LimitExceeded, StreamEndsEarly
 from analyzer.limits import Limits
 
 CHUNK = 1 << 20
@@ -103,7 +103,8 @@ def decompressed_chunks(
 
     `what` names the stream in error messages ("layer sha256:ab12..."). A stream whose xz
     dictionary or zstd window is over `max_window` bytes is refused (LimitExceeded) before the
-    decoder allocates it; damaged data of any kind is an ArchiveError.
+    decoder allocates it; damaged data of any kind is a CorruptStream (StreamEndsEarly when the
+    data runs out before the stream's end marker: cut short, or damaged there).
     """
     if kind is Compression.NONE:
         yield from _raw_chunks(source)
@@ -155,7 +156,7 @@ def _zstd_chunks(source: Readable, what: str, max_window: int) -> Iterator[bytes
                 f"{what}: the zstd data needs a window over the {max_window}-byte limit for one "
                 "decompressor (written with --long or --ultra?); the limit keeps memory bounded"
             ) from None
-        raise ArchiveError(f"{what}: zstd data is corrupt or truncated ({exc})") from None
+        raise CorruptStream(f"{what}: zstd data is corrupt ({exc})", "zstd") from None
 
 
 class _Input:
@@ -221,7 +222,11 @@ def _member_chunks(
             pending.give_back(len(decoder.unused_data))
         step = min(step * 2, CHUNK)
     if decoder is not None and not decoder.eof:
-        raise ArchiveError(f"{what}: {kind.value} stream is truncated (it ends mid-stream)")
+        raise StreamEndsEarly(
+            f"{what}: {kind.value} stream ends before its end marker (the data is truncated or "
+            "corrupt)",
+            kind.value,
+        )
 
 
 def _new_decoder(kind: Compression, max_window: int) -> Any:
@@ -244,7 +249,7 @@ def _decode_error(
             f"{what}: the xz data declares {declared}, over the {max_window}-byte limit for one "
             "decompressor; the limit keeps memory bounded (xz -9 needs 64 MiB)"
         )
-    return ArchiveError(f"{what}: {kind.value} data is corrupt ({exc})")
+    return CorruptStream(f"{what}: {kind.value} data is corrupt ({exc})", kind.value)
 
 
 def _xz_dictionary(head: bytes) -> int | None:

@@ -11,7 +11,7 @@ import pytest
 import zstandard
 
 from analyzer.archive.compression import CHUNK, Compression, decompressed_chunks, sniff_compression
-from analyzer.errors import ArchiveError
+from analyzer.errors import CorruptStream, StreamEndsEarly
 
 PAYLOAD = b"layer bytes " * 10_000
 
@@ -52,9 +52,11 @@ def test_decompression_bomb_output_arrives_in_bounded_chunks() -> None:
 
 
 @pytest.mark.parametrize("kind", [Compression.GZIP, Compression.XZ, Compression.BZIP2])
-def test_truncated_compressed_stream_is_an_error(kind: Compression) -> None:
+def test_a_stream_that_runs_out_before_its_end_is_an_error_saying_so(kind: Compression) -> None:
     # zstd's stream reader ends quietly on a cut frame; a truncated zstd layer is caught by the
-    # blob digest and by the tar reader instead (tested with whole archives).
+    # blob digest and by the tar reader instead (tested with whole archives). The decoder
+    # cannot tell a cut stream from one damaged near its end: the reader decides which, for a
+    # layer, from the blob's size and digest.
     packers = {
         Compression.GZIP: lambda b: gzip.compress(b, mtime=0),
         Compression.XZ: lzma.compress,
@@ -62,5 +64,23 @@ def test_truncated_compressed_stream_is_an_error(kind: Compression) -> None:
     }
     noise = bytes(range(256)) * 2000
     packed = packers[kind](noise)[:-200]
-    with pytest.raises(ArchiveError, match=r"truncated|corrupt"):
+    with pytest.raises(StreamEndsEarly, match=r"stream ends before its end marker") as raised:
         b"".join(decompressed_chunks(io.BytesIO(packed), kind, "layer"))
+    assert raised.value.compression == kind.value
+
+
+@pytest.mark.parametrize(
+    ("kind", "packed"),
+    [
+        (Compression.GZIP, gzip.compress(PAYLOAD, mtime=0)),
+        (Compression.ZSTD, zstandard.ZstdCompressor(write_checksum=True).compress(PAYLOAD)),
+    ],
+)
+def test_damaged_compressed_data_is_called_corrupt_not_truncated(
+    kind: Compression, packed: bytes
+) -> None:
+    damaged = packed[:-1] + bytes([packed[-1] ^ 1])  # the stream's checksum no longer matches
+    with pytest.raises(CorruptStream, match=f"^layer: {kind.value} data is corrupt ") as raised:
+        b"".join(decompressed_chunks(io.BytesIO(damaged), kind, "layer"))
+    assert not isinstance(raised.value, StreamEndsEarly)
+    assert "truncated" not in str(raised.value)
