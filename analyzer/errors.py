@@ -56,6 +56,20 @@ class StreamEndsEarly(CorruptStream):
     declared size and digest can."""
 
 
+class DamagedLayer(ArchiveError):
+    """A layer blob read to its end that could not be decompressed or read as a tar (`cause`).
+
+    It carries the digest and size of the blob's stored bytes, so that the reader can name the
+    root cause: a blob that is not the one its manifest names, or one damaged before its
+    manifest was written. Its message is the cause's."""
+
+    def __init__(self, cause: ArchiveError, digest: str, size: int) -> None:
+        super().__init__(cause.message)
+        self.cause = cause
+        self.digest = digest
+        self.size = size
+
+
 class DigestMismatch(ArchiveError):
     """A blob's content does not hash to the digest that names it."""
 

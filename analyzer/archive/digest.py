@@ -26,6 +26,8 @@ class StreamDigest:
         self._hash = new_hash(algorithm)
         self.algorithm = algorithm
         self.size = 0
+        self.complete = False
+        """True once `tee` has hashed every chunk: their source ended, not with an error."""
 
     def tee(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
         """Yield `chunks` unchanged, hashing each on the way."""
@@ -33,6 +35,7 @@ class StreamDigest:
             self._hash.update(chunk)
             self.size += len(chunk)
             yield chunk
+        self.complete = True
 
     @property
     def digest(self) -> str:

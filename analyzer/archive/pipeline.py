@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 _DONE = object()
 
 
-def in_background(chunks: Iterator[bytes], depth: int = 4) -> Iterator[bytes]:
+def in_background(chunks: Iterator[bytes], depth: int = 4) -> Generator[bytes, None, None]:
     """Yield what `chunks` yields, computed ahead by a worker thread.
 
     Exceptions raised by `chunks` are re-raised in the consumer. If the consumer stops early,
-    the worker is told to stop and is joined.
+    the worker is told to stop and is joined: at once when it closes this generator.
     """
     pipe: queue.Queue[object] = queue.Queue(maxsize=depth)
     stop = threading.Event()

@@ -10,7 +10,7 @@ known); nothing is written anywhere and nothing is held beyond one chunk.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from itertools import chain
 
 from analyzer.archive.compression import Compression, decompressed_chunks, sniff_compression
@@ -18,7 +18,7 @@ from analyzer.archive.digest import StreamDigest
 from analyzer.archive.pipeline import in_background
 from analyzer.archive.tarheader import entry_units
 from analyzer.archive.tarstream import DATA_TYPES, REGULAR_TYPES, TarHeader, TarStream
-from analyzer.errors import ArchiveError, LimitExceeded
+from analyzer.errors import ArchiveError, DamagedLayer, LimitExceeded
 from analyzer.filesystem.budget import Budget, ImpliedDirs
 from analyzer.filesystem.content import ContentConsumer, ContentSink, PendingFile
 from analyzer.filesystem.model import Entry, EntryKind, LayerListing
@@ -118,7 +118,8 @@ def walk_layer(
 
     `what` names the layer in messages; `key` identifies it to the content sinks. The blob's
     digest is computed with `digest_algorithm` (the manifest's layer digest), the tar's with
-    `diff_id_algorithm` (the config's diff_id): "sha256" or "sha512".
+    `diff_id_algorithm` (the config's diff_id): "sha256" or "sha512". A blob that cannot be
+    decompressed or read as a tar is a DamagedLayer once it is hashed to its end.
     """
     blob, tar = StreamDigest(digest_algorithm), StreamDigest(diff_id_algorithm)
     raw = blob.tee(chunks)
@@ -131,8 +132,13 @@ def walk_layer(
         plain = in_background(tar.tee(decoded))
     stream = TarStream(plain, what, max_header_bytes=budget.limits.max_header_bytes)
     notes = Notes()
-    entries, whiteouts, opaque, members = _read_members(stream, (what, key), budget, sinks, notes)
-    _check_end(stream, members, what, notes)
+    try:
+        entries, whiteouts, opaque, members = _read_members(
+            stream, (what, key), budget, sinks, notes
+        )
+        _check_end(stream, members, what, notes)
+    except ArchiveError as error:
+        raise _damaged(error, (plain, decoded), raw, blob) from None
     return LayerListing(
         digest=blob.digest,
         diff_id=tar.digest,
@@ -162,6 +168,24 @@ def _check_end(stream: TarStream, members: int, what: str, notes: Notes) -> None
         )
     for _ in stream.drain():
         pass
+
+
+def _damaged(
+    error: ArchiveError,
+    stages: tuple[Generator[bytes, None, None], ...],
+    rest: Iterator[bytes],
+    blob: StreamDigest,
+) -> ArchiveError:
+    """`error` as a DamagedLayer once the `rest` of the blob is hashed (streamed: its stored
+    size bounds it), so that the reader can check the blob against its digest before blaming
+    the decoder; `error` itself when the stored bytes could not be read to their end.
+
+    Only a failed read comes here: a valid layer is hashed once, as it streams."""
+    for stage in stages:  # each stops and joins its thread: none reads `rest` any more
+        stage.close()
+    for _ in rest:  # hashed by blob.tee on the way
+        pass
+    return DamagedLayer(error, blob.digest, blob.size) if blob.complete else error
 
 
 def _one_hash(compression: Compression, blob: StreamDigest, tar: StreamDigest) -> bool:

@@ -5,11 +5,15 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import random
 import tarfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 
+import pytest
 import zstandard
 
+from analyzer.errors import ArchiveError, DamagedLayer
 from analyzer.filesystem.model import Entry, EntryKind
 from analyzer.filesystem.walk import Budget, walk_layer
 from analyzer.limits import Limits
@@ -135,3 +139,55 @@ def test_sparse_files_and_unknown_types_are_listed_with_a_notice() -> None:
     first, second = listing.notices
     assert first.startswith("/var/sparse is a GNU sparse file")
     assert second.startswith("/dev/odd has unknown tar type") and "Z" in second
+
+
+def not_a_tar() -> bytes:
+    """Far more bytes than the pipeline reads ahead, that the tar reader refuses at once."""
+    return b"no tar header here " * 64 + random.Random(0).randbytes(6 << 20)
+
+
+def gzip_broken_at_the_start() -> bytes:
+    packed = bytearray(gzip.compress(random.Random(0).randbytes(6 << 20), mtime=0))
+    packed[12] ^= 0xFF  # inside the first deflate block
+    return bytes(packed)
+
+
+def decompressor_threads() -> list[threading.Thread]:
+    return [thread for thread in threading.enumerate() if thread.name == "layer-decompress"]
+
+
+@pytest.mark.parametrize(
+    "blob",
+    [
+        pytest.param(not_a_tar, id="tar-refused"),
+        pytest.param(lambda: gzip.compress(not_a_tar(), compresslevel=1, mtime=0), id="gzip-tar"),
+        pytest.param(gzip_broken_at_the_start, id="gzip-refused"),
+    ],
+)
+def test_a_layer_that_cannot_be_read_is_hashed_to_its_end_before_it_is_reported(
+    blob: Callable[[], bytes],
+) -> None:
+    # the reader needs the digest of the whole blob to tell tampering from damage as published
+    data = blob()
+    pieces = (data[at : at + (64 << 10)] for at in range(0, len(data), 64 << 10))
+    with pytest.raises(DamagedLayer) as raised:
+        walk_layer(pieces, "layer", Budget(Limits()))
+    damage = raised.value
+    assert (damage.digest, damage.size) == ("sha256:" + hashlib.sha256(data).hexdigest(), len(data))
+    assert str(damage) == str(damage.cause) and str(damage).startswith("layer: ")
+    assert not decompressor_threads()
+
+
+@pytest.mark.parametrize("packing", ["none", "gzip"])
+def test_stored_bytes_that_cannot_be_read_are_reported_as_such(packing: str) -> None:
+    tar = layer_tar()
+    blob = gzip.compress(tar, mtime=0) if packing == "gzip" else tar
+
+    def cut_short() -> Iterator[bytes]:
+        yield blob[: len(blob) // 2]
+        raise ArchiveError("image.tar: the archive ends early; it is truncated")
+
+    with pytest.raises(ArchiveError, match="the archive ends early") as raised:
+        walk_layer(cut_short(), "layer", Budget(Limits()))
+    assert not isinstance(raised.value, DamagedLayer)
+    assert not decompressor_threads()
