@@ -73,10 +73,11 @@ class DamagedLayer(ArchiveError):
 class DigestMismatch(ArchiveError):
     """A blob's content does not hash to the digest that names it."""
 
-    def __init__(self, what: str, expected: str, actual: str) -> None:
+    def __init__(self, what: str, expected: str, actual: str, also: str = "") -> None:
         super().__init__(
             f"{what}: expected {expected} but the content hashes to {actual}; "
             "the archive was modified or corrupted after it was written"
+            + (f"; {also}" if also else "")
         )
         self.what = what
         self.expected = expected

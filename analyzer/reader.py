@@ -13,7 +13,15 @@ from typing import Protocol, runtime_checkable
 
 from analyzer.archive.digest import verify
 from analyzer.archive.source import Archive, Member, open_archive
-from analyzer.errors import DigestMismatch, ManifestError, UnsupportedFormat
+from analyzer.errors import (
+    ArchiveError,
+    CorruptStream,
+    DamagedLayer,
+    DigestMismatch,
+    ManifestError,
+    StreamEndsEarly,
+    UnsupportedFormat,
+)
 from analyzer.filesystem.content import ContentSink
 from analyzer.filesystem.layered import LayeredFS
 from analyzer.filesystem.model import LayerListing
@@ -112,7 +120,10 @@ def _read_layers(
         if progress is not None:
             label = f"layer {done}/{len(streams)}"
             stream = _reporting(chunks, progress, (done_bytes, total_bytes), label)
-        listing = walk_layer(stream, what, budget, sinks, key=member.name, **_algorithms(first))
+        try:
+            listing = walk_layer(stream, what, budget, sinks, key=member.name, **_algorithms(first))
+        except DamagedLayer as damage:
+            raise _root_cause(damage, names, what) from None
         for name, layer in names:
             _verify_blob(layer, listing, what)
             listings[name] = listing
@@ -183,6 +194,55 @@ def _verify_blob(layer: Layer, listing: LayerListing, what: str) -> None:
         raise ManifestError(
             f"{what} is {listing.compressed_size} bytes but the manifest says {layer.size}"
         )
+
+
+def _root_cause(
+    damage: DamagedLayer, names: Sequence[tuple[str, Layer]], what: str
+) -> ArchiveError:
+    """The error for a layer blob, hashed to its end, that could not be decompressed or read as
+    a tar: root cause first. A blob that does not hash to the digest its manifest names is that
+    finding (the failed read follows from it); only a blob that does is damaged as named, and
+    then the failure itself is the finding."""
+    for _, layer in names:
+        if layer.digest_known and damage.digest != layer.digest:
+            return _not_the_named_blob(layer, damage, what)
+    if any(layer.digest_known for _, layer in names):
+        return _damaged_as_named(damage.cause, what)
+    return damage.cause  # a legacy layer: no digest tells whether it changed
+
+
+def _not_the_named_blob(layer: Layer, damage: DamagedLayer, what: str) -> ArchiveError:
+    """A layer blob that does not hash to its digest: truncated when it is shorter than its
+    manifest declares, else a DigestMismatch; either way the failed read is named after it."""
+    blob = f"{what} (blob {quoted(layer.member)})"
+    if damage.size < layer.size:
+        failure = damage.cause.message.removeprefix(f"{what}: ")
+        return ArchiveError(
+            f"{blob} is truncated: it has {damage.size} of the {layer.size} bytes its manifest "
+            f"declares; reading it fails: {failure}"
+        )
+    also = f"reading it fails too: {_failure_in_whole_blob(damage.cause, what)}"
+    return DigestMismatch(blob, layer.digest, damage.digest, also)
+
+
+def _damaged_as_named(cause: ArchiveError, what: str) -> ArchiveError:
+    """`cause` for a blob that is the one its manifest names: a compressed stream that cannot be
+    decoded was damaged before the manifest was written."""
+    if not isinstance(cause, CorruptStream):
+        return cause
+    return CorruptStream(
+        f"{what}: {_failure_in_whole_blob(cause, what)}; the blob matches its digest (the damage "
+        "predates the manifest)",
+        cause.compression,
+    )
+
+
+def _failure_in_whole_blob(cause: ArchiveError, what: str) -> str:
+    """What `cause` says went wrong in a blob that has its declared size, without the `what`
+    prefix: a compressed stream that runs out of data there is not called truncated."""
+    if isinstance(cause, StreamEndsEarly):
+        return f"{cause.compression} data is corrupt: its stream does not end within the blob"
+    return cause.message.removeprefix(f"{what}: ")
 
 
 def _verify_layers(image: Image, listings: Sequence[LayerListing]) -> None:
