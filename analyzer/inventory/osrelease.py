@@ -10,6 +10,10 @@ missing the default is ``linux``, and ``NAME`` and ``PRETTY_NAME`` default to ``
 Images older than os-release, or minimal ones without it, still carry ``/etc/alpine-release``
 (one line, the full Alpine version) or ``/etc/debian_version`` (``12.4``, or ``trixie/sid`` on
 testing and unstable, and on Ubuntu, which is why it is only a fallback).
+
+Bytes that are not UTF-8 are kept as surrogates (``surrogateescape``, as the tar reader decodes
+names), not replaced by U+FFFD: the names end up in evidence, which must say which bytes the file
+holds (shown as ``\\xff``, exact in JSON and in hashes; see analyzer.text).
 """
 
 from __future__ import annotations
@@ -52,7 +56,7 @@ def os_release_fields(data: bytes) -> tuple[dict[str, str], tuple[str, ...]]:
     """
     fields: dict[str, str] = {}
     notices = Notices()
-    text = data.decode("utf-8", "replace").removeprefix("\ufeff")
+    text = data.decode("utf-8", "surrogateescape").removeprefix("\ufeff")
     for line_no, raw in numbered_lines(text):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -157,4 +161,4 @@ def parse_debian_version(data: bytes) -> OsRelease:
 
 
 def _first_line(data: bytes) -> str:
-    return data.decode("utf-8", "replace").strip().partition("\n")[0].strip()
+    return data.decode("utf-8", "surrogateescape").strip().partition("\n")[0].strip()

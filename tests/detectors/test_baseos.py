@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analyzer.scan import scan_archive
+from analyzer.text import exact_bytes, printable
 from fixtures.formats import write_docker_archive
 from fixtures.spec import FileSpec, ImageSpec, LayerSpec
 
@@ -24,3 +25,11 @@ def test_base_os_names_the_release_and_its_end_of_life(tmp_path: Path) -> None:
 def test_a_crafted_megabyte_name_is_cut_in_the_evidence(tmp_path: Path) -> None:
     [evidence] = base_os_evidence(b"ID=x\nPRETTY_NAME=" + b"N" * (1 << 20) + b"\n", tmp_path)
     assert evidence == "N" * 200 + "; end of life: unknown"
+
+
+def test_bytes_of_the_release_name_that_are_not_utf8_are_shown_as_escapes(tmp_path: Path) -> None:
+    # PRETTY_NAME="Debian <0xff 0xfe> <U+202E>": the evidence keeps which bytes were there
+    name = b'ID=debian\nPRETTY_NAME="Debian \xff\xfe \xe2\x80\xae"\n'
+    [evidence] = base_os_evidence(name, tmp_path)
+    assert printable(evidence) == "Debian \\xff\\xfe \\u202e; end of life: unknown"
+    assert exact_bytes(evidence).startswith(b"Debian \xff\xfe \xe2\x80\xae;")

@@ -16,6 +16,7 @@ import pytest
 
 from analyzer.inventory import parse_alpine_release, parse_debian_version, parse_os_release
 from analyzer.inventory.osrelease import os_release_fields
+from analyzer.text import exact_bytes, printable
 
 CORPUS = "container-inspector/data/distro/os-release"
 DIVERGENCES = {
@@ -179,3 +180,19 @@ print(os.version_id == "", len(os.notices))
 def test_bad_lines_are_quoted_printable_and_cut(data: bytes, notice: str) -> None:
     [shown] = parse_os_release(data).notices
     assert shown.startswith(notice) and len(shown) < 110
+
+
+def test_bytes_that_are_not_utf8_are_kept_and_shown_as_escapes() -> None:
+    # the evidence must say which bytes the file holds: not U+FFFD for every one of them
+    os = parse_os_release(b'ID=debian\nPRETTY_NAME="Debian \xff\xfe \xe2\x80\xae"\n\xbd bad\n')
+    assert exact_bytes(os.pretty_name) == b"Debian \xff\xfe \xe2\x80\xae"
+    assert printable(os.pretty_name) == "Debian \\xff\\xfe \\u202e"
+    assert os.notices == ("os-release line 3: not a KEY=value assignment: '\\xbd bad'",)
+
+
+def test_alpine_release_and_debian_version_keep_bytes_that_are_not_utf8() -> None:
+    [notice] = parse_alpine_release(b"\xff3.20\n").notices
+    assert notice == "alpine-release does not hold a version: '\\xff3.20'"
+    debian = parse_debian_version(b"trixie\xfe/sid\n")
+    assert printable(debian.pretty_name) == "Debian GNU/Linux trixie\\xfe/sid"
+    assert debian.notices == ("debian_version 'trixie\\xfe/sid' is not a stable release number",)
