@@ -38,7 +38,7 @@ def parse_apk_installed(data: bytes, distro: str = "alpine") -> Parsed:
     """
     notices = Notices()
     latest: dict[str, Package] = {}
-    for line_no, record in _records(data.decode("utf-8", "replace"), notices):
+    for line_no, record in _records(data.decode("utf-8", "surrogateescape"), notices):
         package = _package(record, distro, line_no, notices)
         if package is None:
             continue

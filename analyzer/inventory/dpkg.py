@@ -44,7 +44,7 @@ def parse_dpkg_status(data: bytes, distro: str = "debian") -> Parsed:
     """
     notices = Notices()
     latest: dict[tuple[str, str], Package | None] = {}
-    for line_no, stanza in stanzas(data.decode("utf-8", "replace"), notices):
+    for line_no, stanza in stanzas(data.decode("utf-8", "surrogateescape"), notices):
         package = _package(stanza, distro, line_no, notices)
         key = (stanza.get("package", ""), stanza.get("architecture", ""))
         if key[0] and key in latest:

@@ -31,7 +31,7 @@ def parse_python_metadata(data: bytes) -> Package | None:
     >>> parse_python_metadata(meta).purl
     'pkg:pypi/requests@2.31.0'
     """
-    headers = core_headers(data.decode("utf-8", "replace"), _WANTED)
+    headers = core_headers(data.decode("utf-8", "surrogateescape"), _WANTED)
     name = _header(headers.get("name"))
     version = _header(headers.get("version"))
     if not name or not version:

@@ -136,7 +136,7 @@ def _value(store: bytes, kind: int, offset: int, count: int, tag: int) -> Header
         end = store.find(b"\x00", offset)
         if end < 0:
             raise BadHeader(f"tag {tag} string is not NUL-terminated")
-        return store[offset:end].decode("utf-8", "replace")
+        return store[offset:end].decode("utf-8", "surrogateescape")
     raise BadHeader(f"tag {tag} has unexpected type {kind}")
 
 

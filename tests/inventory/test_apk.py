@@ -99,3 +99,9 @@ def test_a_flood_of_bad_lines_is_counted_not_stored() -> None:
     parsed = parse_apk_installed(b"P:a\nV:1\n" + b"junk\n" * 1_000_000)
     assert [p.name for p in parsed.packages] == ["a"]
     assert parsed.notices[-1] == "... and 999980 more notices like these"
+
+
+def test_bytes_that_are_not_utf8_are_escapes_in_notices_and_exact_in_purls() -> None:
+    parsed = parse_apk_installed(b"P:caf\xe9\nV:1\n\xbd\x80junk\n")
+    assert parsed.notices == ("apk installed line 3: not a 'K:value' line: '\\xbd\\x80junk'",)
+    assert [p.purl for p in parsed.packages] == ["pkg:apk/alpine/caf%E9@1"]

@@ -194,7 +194,7 @@ def test_only_a_newline_ends_a_line() -> None:
     [
         (b"Package: a\nVersion: 1", [("a", "1")]),  # no trailing newline
         (b"Package: a\x00b\nVersion: 1\x00\n", [("a\x00b", "1\x00")]),
-        (b"Package: caf\xe9\nVersion: 1\n", [("caf\ufffd", "1")]),
+        (b"Package: caf\xe9\nVersion: 1\n", [("caf\udce9", "1")]),  # the byte kept
         (b" only\n continuation\n lines\n", []),
     ],
 )
@@ -202,3 +202,10 @@ def test_odd_but_readable_files_give_what_they_hold(
     data: bytes, expected: list[tuple[str, str]]
 ) -> None:
     assert [(p.name, p.version) for p in parse_dpkg_status(data).packages] == expected
+
+
+def test_bytes_that_are_not_utf8_are_escapes_in_notices_and_exact_in_purls() -> None:
+    # not U+FFFD: a notice and a package URL must say which bytes the status file holds
+    parsed = parse_dpkg_status(b"Package: caf\xe9\nVersion: 1\n\xbd\x80junk\n")
+    assert parsed.notices == ("dpkg status line 3: not a 'Field: value' line: '\\xbd\\x80junk'",)
+    assert [p.purl for p in parsed.packages] == ["pkg:deb/debian/caf%E9@1"]

@@ -107,3 +107,8 @@ def test_headers_are_read_exactly_as_the_email_parser_reads_them(text: str) -> N
     assert _reference(data) == (
         (package.name, package.version, package.license) if package else None
     )
+
+
+def test_bytes_that_are_not_utf8_are_kept_exact_in_the_purl() -> None:
+    package = parse_python_metadata(b"Metadata-Version: 2.1\nName: caf\xe9\nVersion: 1\n")
+    assert package is not None and package.purl == "pkg:pypi/caf%E9@1"

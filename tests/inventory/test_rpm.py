@@ -222,3 +222,9 @@ print(len(parse_header(struct.pack(">II", 0xFFFF, len(store)) + index + store)[N
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
     )
     assert run.stdout.split() == [str(16 << 20)]
+
+
+def test_bytes_that_are_not_utf8_are_kept_exact_in_the_purl() -> None:
+    blob = header((NAME, 6, b"caf\xe9\0"), (VERSION, 6, b"1\0"))
+    [package] = parse_rpmdb_sqlite(database(blob)).packages
+    assert package.purl == "pkg:rpm/redhat/caf%E9@1"
