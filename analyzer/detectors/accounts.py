@@ -26,7 +26,9 @@ class ShadowEntry:
 
 
 def _lines(data: bytes) -> list[list[str]]:
-    text = data.decode("utf-8", "replace")
+    # bytes that are not UTF-8 stay surrogates (as in tar names): evidence quoting a name must
+    # say which bytes it holds, which U+FFFD would not
+    text = data.decode("utf-8", "surrogateescape")
     return [line.split(":") for line in text.splitlines() if line and not line.startswith("#")]
 
 

@@ -49,7 +49,7 @@ def _interpreter(head: bytes) -> str:
     >>> _interpreter(b"#! /bin/sh\\n")
     'sh'
     """
-    words = head[2:].split(b"\n", 1)[0].decode("utf-8", "replace").split()
+    words = head[2:].split(b"\n", 1)[0].decode("utf-8", "surrogateescape").split()
     if words and words[0].endswith("/env"):
         words = [w for w in words[1:] if not w.startswith("-")]
     return words[0].rsplit("/", 1)[-1] if words else ""

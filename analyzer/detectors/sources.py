@@ -61,7 +61,7 @@ class SourceDetector:
             data = ctx.read(path)
             if version is None or not data:
                 continue
-            text = data.decode("utf-8", "replace")
+            text = data.decode("utf-8", "surrogateescape")  # evidence keeps the bytes
             for pattern, severity in ((_UNVERIFIED, Severity.MEDIUM), (_PLAIN_HTTP, Severity.LOW)):
                 for match in pattern.finditer(text):
                     line = text.count("\n", 0, match.start()) + 1

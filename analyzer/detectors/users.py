@@ -37,6 +37,7 @@ from analyzer.detectors.base import ContentWants
 from analyzer.detectors.context import ImageContext
 from analyzer.detectors.executables import programs
 from analyzer.findings.model import Finding, Rule, Severity
+from analyzer.text import quoted
 
 USER_ROOT = Rule(
     "IA-USER-ROOT",
@@ -145,7 +146,7 @@ def _accounts(ctx: ImageContext) -> Iterator[Finding]:
                 path="/etc/passwd",
                 layer=layer,
                 key=account.name,
-                evidence=f"account {account.name!r} has uid 0",
+                evidence=f"account {quoted(account.name)} has uid 0",
             )
     yield from _empty_passwords(ctx, accounts)
     for uid, count in Counter(a.uid for a in accounts).items():
@@ -185,7 +186,7 @@ def _empty_passwords(ctx: ImageContext, accounts: list[Account]) -> Iterator[Fin
                 path=path,
                 layer=_layer(ctx, path),
                 key=name,
-                evidence=f"account {name!r} has an empty password field",
+                evidence=f"account {quoted(name)} has an empty password field",
             )
 
 
@@ -195,7 +196,7 @@ _NOPASSWD = re.compile(r"^\s*[^#].*\bNOPASSWD\s*:", re.M)
 def _sudoers(ctx: ImageContext) -> Iterator[Finding]:
     paths = ["/etc/sudoers"] + [p for p in ctx.fs.paths() if p.startswith("/etc/sudoers.d/")]
     for path in paths:
-        text = (ctx.read(path) or b"").decode("utf-8", "replace")
+        text = (ctx.read(path) or b"").decode("utf-8", "surrogateescape")
         for match in _NOPASSWD.finditer(text):
             rule_text = " ".join(match.group(0).split())
             yield ctx.finding(
