@@ -203,10 +203,11 @@ def _from_file(ctx: ImageContext, path: str) -> list[dict[str, object]]:
     if version is None or version.entry is None:
         return []
     if path.startswith(_STATUS_D):
-        return [
-            _record(p, version.layer, path)
-            for p in parse_dpkg_status(ctx.content_of(version) or b"").packages
-        ]
+        if name.endswith(".md5sums"):  # a package's files, for packagefiles; no stanza
+            return []
+        parsed = parse_dpkg_status(ctx.content_of(version) or b"")
+        ctx.notices.extend(f"{path}: {n}" for n in parsed.notices)
+        return [_record(p, version.layer, path) for p in parsed.packages]
     package: Package | None = None
     if name in ("METADATA", "PKG-INFO") and parent.endswith((".dist-info", ".egg-info")):
         package = parse_python_metadata(ctx.content_of(version) or b"")

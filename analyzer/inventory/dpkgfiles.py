@@ -88,7 +88,10 @@ def parse_conffiles(data: bytes) -> Recorded:
     """
     notices = Notices()
     files = []
-    for line_no, stanza in stanzas(data.decode("utf-8", "surrogateescape"), notices):
+    # the file's syntax (a line that is no field...) is reported once, by the package inventory
+    # that reads the same file (parse_dpkg_status); here only what is wrong with a conffile
+    text = data.decode("utf-8", "surrogateescape")
+    for line_no, stanza in stanzas(text, Notices()):
         listed = stanza.get("conffiles", "")
         if not listed:
             continue

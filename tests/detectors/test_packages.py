@@ -76,3 +76,35 @@ def test_inventory_of_a_status_file_with_fifty_thousand_packages_is_linear(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
     )
     assert run.stdout.split() == ["50000"]
+
+
+def scan_notices(layer: LayerSpec, tmp_path: Path) -> list[str]:
+    spec = ImageSpec(layers=(layer,), repo_tags=("example/pkgs:1",))
+    return list(scan_archive(write_docker_archive([spec], tmp_path / "image.tar")).notices)
+
+
+def test_a_bad_line_of_the_dpkg_status_file_is_one_notice_with_visible_escapes(
+    tmp_path: Path,
+) -> None:
+    # the inventory and the conffiles reader both read the file: the problem is reported once
+    status = dpkg_status(["a"]) + b"\xbd\x80 junk\n"
+    notices = scan_notices(LayerSpec((FileSpec("var/lib/dpkg/status", status),)), tmp_path)
+    about_line = [n for n in notices if "dpkg status line 6" in n]
+    assert about_line == [
+        "example/pkgs:1: /var/lib/dpkg/status: dpkg status line 6: not a 'Field: value' line: "
+        "'\\xbd\\x80 junk'"
+    ]
+
+
+def test_a_bad_line_of_a_distroless_status_d_file_is_one_notice(tmp_path: Path) -> None:
+    layer = LayerSpec(
+        (
+            FileSpec("var/lib/dpkg/status.d", kind="dir"),
+            FileSpec("var/lib/dpkg/status.d/a", dpkg_status(["a"]) + b"junk\n"),
+            FileSpec("var/lib/dpkg/status.d/a.md5sums", b"0" * 32 + b"  usr/bin/a\n"),
+        )
+    )
+    notices = scan_notices(layer, tmp_path)
+    [notice] = [n for n in notices if "dpkg status line" in n]
+    assert notice.startswith("example/pkgs:1: /var/lib/dpkg/status.d/a")
+    assert notice.endswith(": dpkg status line 6: not a 'Field: value' line: 'junk'")
