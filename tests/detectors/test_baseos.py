@@ -33,3 +33,15 @@ def test_bytes_of_the_release_name_that_are_not_utf8_are_shown_as_escapes(tmp_pa
     [evidence] = base_os_evidence(name, tmp_path)
     assert printable(evidence) == "Debian \\xff\\xfe \\u202e; end of life: unknown"
     assert exact_bytes(evidence).startswith(b"Debian \xff\xfe \xe2\x80\xae;")
+
+
+def test_the_last_of_two_id_lines_names_the_base_and_its_end_of_life(tmp_path: Path) -> None:
+    # ID=debian then ID=alpine: the shell, and so the system, reads alpine
+    data = b'ID=debian\nVERSION_ID="12"\nID=alpine\nVERSION_ID="3.10.9"\n'
+    layer = LayerSpec((FileSpec("etc/os-release", data),), "ADD rootfs /")
+    spec = ImageSpec(layers=(layer,), repo_tags=("example/os:1",))
+    [report] = scan_archive(write_docker_archive([spec], tmp_path / "os.tar")).images
+    os = dict(report.facts)["os"]
+    assert isinstance(os, dict) and (os["id"], os["version_id"]) == ("alpine", "3.10.9")
+    [eol] = [f.evidence for f in report.findings if f.rule_id == "IA-OS-EOL"]
+    assert eol.startswith("Linux reached end of life on 2021-05-01")

@@ -196,3 +196,18 @@ def test_alpine_release_and_debian_version_keep_bytes_that_are_not_utf8() -> Non
     debian = parse_debian_version(b"trixie\xfe/sid\n")
     assert printable(debian.pretty_name) == "Debian GNU/Linux trixie\\xfe/sid"
     assert debian.notices == ("debian_version 'trixie\\xfe/sid' is not a stable release number",)
+
+
+def test_a_key_assigned_again_takes_its_last_value_as_in_the_shell() -> None:
+    # os-release is shell assignments: sourcing the file leaves the last value of each variable
+    first = b"ID=debian\nVERSION_ID=12\nVERSION_CODENAME=bookworm\nNAME=Debian\nID_LIKE=x\n"
+    last = b"ID=alpine\nVERSION_ID=3.20.3\nVERSION_CODENAME=edge\nNAME=Alpine\nID_LIKE='y z'\n"
+    os = parse_os_release(first + b'PRETTY_NAME="Debian 12"\n' + last + b"PRETTY_NAME=Alpine\n")
+    assert (os.id, os.version_id, os.version_codename, os.name, os.pretty_name, os.id_like) == (
+        "alpine",
+        "3.20.3",
+        "edge",
+        "Alpine",
+        "Alpine",
+        ("y", "z"),
+    )
