@@ -41,6 +41,9 @@ class LayeredFS:
         self._sorted: dict[str, list[str]] = {}
         """paths() and all_paths(), sorted once after the last layer was applied."""
         self._notes = Notes()
+        self._repeats: dict[str, tuple[int, int | None]] = {}
+        """Paths the layer being applied stores more than once: how many times, and where their
+        one notice is among the kept ones (None: past the bound, only counted)."""
         self._links = HardLinks()
         self.layer_count = 0
 
@@ -66,6 +69,7 @@ class LayeredFS:
                 self._delete(path, layer, "whiteout")
         for entry in listing.entries:
             self._add(layer, entry)
+        self._note_repeats(layer)
 
     def _record(self, path: str, version: Version) -> None:
         history = self._history.get(path)
@@ -80,9 +84,7 @@ class LayeredFS:
         if history and history[-1].layer == version.layer and version.entry is not None:
             previous = history.pop()  # the same layer wrote the path again: last one wins
             if previous.entry is not None and not previous.entry.implicit:
-                self._notes.add(
-                    f"{path} appears twice in layer {version.layer}; the last entry wins"
-                )
+                self._count_repeat(path, version.layer)
             if previous.change is Change.ADDED:
                 version = replace(version, change=Change.ADDED)
         history.append(version)
@@ -94,6 +96,21 @@ class LayeredFS:
         else:
             self._final[path] = version
             self._children.setdefault(parent(path), set()).add(path)
+
+    def _count_repeat(self, path: str, layer: int) -> None:
+        """Count one more entry for `path` in `layer`. Its one notice takes its place among the
+        others at the first repeat; the count in it is set once the layer is applied."""
+        times, at = self._repeats.get(path, (1, None))
+        if times == 1:
+            at = self._notes.add(_repeat_notice(path, 2, layer))
+        self._repeats[path] = (times + 1, at)
+
+    def _note_repeats(self, layer: int) -> None:
+        """Give each notice of a path that `layer` stores more than twice its count."""
+        for path, (times, at) in self._repeats.items():
+            if times > 2 and at is not None:
+                self._notes.items[at] = _repeat_notice(path, times, layer)
+        self._repeats.clear()
 
     def _delete(self, path: str, layer: int, cause: str) -> None:
         """Delete `path` and everything below it, with a stack rather than recursion: a path
@@ -277,3 +294,13 @@ class LayeredFS:
                 continue
             resolved = candidate
         return resolved
+
+
+def _repeat_notice(path: str, times: int, layer: int) -> str:
+    """The notice for a path one layer stores `times` times.
+
+    >>> _repeat_notice("/a", 3, 0)
+    '/a appears 3 times in layer 0; the last entry wins'
+    """
+    count = "twice" if times == 2 else f"{times} times"
+    return f"{path} appears {count} in layer {layer}; the last entry wins"

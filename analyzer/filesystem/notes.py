@@ -15,19 +15,21 @@ class Notes:
     items: list[str] = field(default_factory=list)
     dropped: int = 0
 
-    def add(self, text: str) -> None:
-        """Keep `text`, or count it when MAX_NOTICES are kept already."""
+    def add(self, text: str) -> int | None:
+        """Keep `text` and return its index in `items` (a caller may refine it there), or
+        count it and return None when MAX_NOTICES are kept already."""
         if len(self.items) < MAX_NOTICES:
             self.items.append(text)
-        else:
-            self.dropped += 1
+            return len(self.items) - 1
+        self.dropped += 1
+        return None
 
     def final(self) -> tuple[str, ...]:
         """The kept notices, then one line saying how many more there were.
 
         >>> notes = Notes()
         >>> for i in range(22):
-        ...     notes.add(f"n{i}")
+        ...     _ = notes.add(f"n{i}")
         >>> notes.final()[-2:]
         ('n19', '... and 2 more notices like these')
         """

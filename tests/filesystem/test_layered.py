@@ -93,6 +93,18 @@ def test_later_duplicate_in_the_same_layer_wins() -> None:
     assert final is not None and final.digest == digest_of("second")
 
 
+def test_a_path_stored_again_in_one_layer_is_one_notice_saying_how_many_times() -> None:
+    # /a as a file, a file again, then a directory (the hostile dups.tar): one notice, not two
+    fs = LayeredFS.build([layer(f("/a", sha="1"), f("/a", sha="2"), d("/a"), f("/a/b"))])
+    assert fs.notices == ["/a appears 3 times in layer 0; the last entry wins"]
+    fs = LayeredFS.build([layer(f("/x"), f("/x")), layer(f("/x"), f("/x"), f("/y"), f("/y"))])
+    assert fs.notices == [
+        "/x appears twice in layer 0; the last entry wins",
+        "/x appears twice in layer 1; the last entry wins",
+        "/y appears twice in layer 1; the last entry wins",
+    ]
+
+
 def test_file_replacing_a_directory_removes_its_contents() -> None:
     fs = LayeredFS.build([layer(f("/opt/a/b")), layer(f("/opt/a"))])
     assert fs.get("/opt/a/b") is None

@@ -141,4 +141,5 @@ def test_a_million_kinds_of_trouble_make_twenty_notices_and_a_count() -> None:
     ]
     fs = LayeredFS.build([listing(duplicates + dangling)])
     assert len(fs.notices) == 21
-    assert fs.notices[-1] == "... and 1479 more notices like these"
+    assert fs.notices[0] == "/same appears 1000 times in layer 0; the last entry wins"
+    assert fs.notices[-1] == "... and 481 more notices like these"
