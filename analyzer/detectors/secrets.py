@@ -126,8 +126,19 @@ class SecretDetector:
         ctx.notices.extend(oversized[:_NAMED_OVERSIZED])
         if len(oversized) > _NAMED_OVERSIZED:
             ctx.notices.append(f"... and {len(oversized) - _NAMED_OVERSIZED} more files like these")
+        stats = self._sink.stats
+        if stats.unread_members:
+            named = "; ".join(stats.unread_archives)
+            more = stats.unread_members - len(stats.unread_archives)
+            ctx.notices.append(
+                f"{stats.unread_members} members of archive files were not examined for secrets "
+                f"(bounds of analyzer.secrets.members, or unreadable): {named}"
+                + (f"; and others like these ({more} members)" if more > 0 else "")
+            )
         ctx.facts["secret_scan"] = {
             "files_examined": self._sink.stats.examined,
+            "archive_members_examined": stats.members,
+            "archive_members_not_examined": stats.unread_members,
             "identical_files_reused": self._sink.stats.reused,
             "binary_files": self._sink.stats.binary,
             "oversized_files": len(oversized),

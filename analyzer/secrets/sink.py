@@ -18,10 +18,12 @@ from analyzer.secrets.assignments import shared_settings
 from analyzer.secrets.binarykeys import key_material
 from analyzer.secrets.engine import RawSecret, SecretEngine
 from analyzer.secrets.kinds import rule_for
+from analyzer.secrets.members import Unread, is_archive, members
 from analyzer.secrets.pool import ExaminerPool
 from analyzer.secrets.redact import Redacted, redact
 from analyzer.secrets.structure import StructuralHit, is_placeholder, structural_hits
 from analyzer.secrets.structure_formats import is_text_data
+from analyzer.text import quoted
 
 DEFAULT_MAX_FILE_BYTES = 10 << 20
 PARALLEL_AFTER = 8 << 20
@@ -57,6 +59,11 @@ class SinkStats:
     placeholders: int = 0
     """detect-secrets hits dropped as placeholders or documented example values."""
     oversized: list[tuple[str, str, int]] = field(default_factory=list)
+    members: int = 0
+    """Members of archive files examined."""
+    unread_members: int = 0
+    unread_archives: list[str] = field(default_factory=list)
+    """The first archive files whose members were not all examined, with the reason."""
 
 
 class _Buffer:
@@ -181,12 +188,21 @@ class Counts:
     examined: int = 0
     binary: int = 0
     placeholders: int = 0
+    members: int = 0
+    """Members of archive files examined (see analyzer.secrets.members)."""
+    unread_members: int = 0
+    unread_archives: list[str] = field(default_factory=list)
+    """The first archive files whose members were not all examined, each with the reason."""
 
     def add(self, other: Counts) -> None:
         """Add another batch's counts."""
         self.examined += other.examined
         self.binary += other.binary
         self.placeholders += other.placeholders
+        self.members += other.members
+        self.unread_members += other.unread_members
+        room = _NAMED_UNREAD - len(self.unread_archives)
+        self.unread_archives += other.unread_archives[: max(room, 0)]
 
 
 Found: TypeAlias = "list[tuple[int, tuple[SecretHit, ...], dict[str, bytes]]]"
@@ -225,8 +241,35 @@ class Examiner:
                 found.append((at, hits, digests))
         return total, found
 
-    def examine(self, path: str, data: bytes) -> tuple[tuple[SecretHit, ...], Counts]:
-        """All hits in one file: detect-secrets on text, libmagic on binaries, structure on both."""
+    def examine(
+        self, path: str, data: bytes, *, open_archives: bool = True
+    ) -> tuple[tuple[SecretHit, ...], Counts]:
+        """All hits in one file: detect-secrets on text, libmagic on binaries, structure on
+        both; and in the members of an archive file (`open_archives`, one level deep), whose
+        hits name the member."""
+        hits, counts = self._examine_file(path, data)
+        if open_archives and is_archive(path, data):
+            # a member's hit first: on a tie (a plain tar holds its members' text) it names
+            # the member and its own line
+            hits = merge_same_value([*self._members(path, data, counts), *hits])
+        return hits, counts
+
+    def _members(self, path: str, data: bytes, counts: Counts) -> tuple[SecretHit, ...]:
+        found: list[SecretHit] = []
+        unread = Unread()
+        for name, content in members(path, data, unread):
+            inner, _ = self._examine_file(f"{path}!/{name}", content)
+            counts.members += 1
+            where = f"in member {quoted(name, 200)}"
+            found += [
+                replace(h, line=0, detail=f"{where}{_line(h.line)}: {h.detail}") for h in inner
+            ]
+        if unread.members:
+            counts.unread_members += unread.members
+            counts.unread_archives.append(f"{quoted(path, 200)}: {unread.why}")
+        return tuple(found)
+
+    def _examine_file(self, path: str, data: bytes) -> tuple[tuple[SecretHit, ...], Counts]:
         counts = Counts(examined=1)
         found: list[SecretHit] = []
         data = utf16_as_utf8(data) or data
@@ -281,6 +324,14 @@ def utf16_as_utf8(data: bytes) -> bytes | None:
     if "\x00" in text:
         return None
     return text.encode("utf-8")
+
+
+_NAMED_UNREAD = 5
+"""Archive files whose unread members a scan names (the rest are counted)."""
+
+
+def _line(number: int) -> str:
+    return f" (line {number})" if number else ""
 
 
 _KEYWORD = "Secret Keyword"
@@ -433,6 +484,10 @@ class SecretSink:
         self.stats.examined += counts.examined
         self.stats.binary += counts.binary
         self.stats.placeholders += counts.placeholders
+        self.stats.members += counts.members
+        self.stats.unread_members += counts.unread_members
+        room = _NAMED_UNREAD - len(self.stats.unread_archives)
+        self.stats.unread_archives += counts.unread_archives[: max(room, 0)]
 
     @property
     def waiting(self) -> int:
