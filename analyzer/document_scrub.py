@@ -20,7 +20,9 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
+from analyzer.secrets.config import secret_env
 from analyzer.secrets.engine import SecretEngine
+from analyzer.secrets.policy import GUESSES
 from analyzer.secrets.scrubber import Scrubber
 from analyzer.secrets.sources import Source, secrets_in
 from analyzer.secrets.structure import is_placeholder
@@ -127,15 +129,63 @@ def scrub_valid_text(text: str, scrub: Scrub) -> str:
 
 
 def redacted_message(message: str) -> str:
-    """An error message with every secret the engine finds in it by shape redacted.
+    """An error message with every secret the engine finds in it redacted.
 
     An error may be raised before its image's scrubber exists (a tag or a layer path that
     holds a token, quoted by a digest mismatch or a missing blob), so the message is judged on
-    its own, as the strings of the archive's index documents are (`archive_values`).
+    its own, as the strings of the archive's index documents are (`archive_values`). A token's
+    shape is redacted wherever it stands; a guess (a keyword's value, a high-entropy string)
+    only inside a string the message quotes from the archive (`text.quoted`), since the tool's
+    own words around a path such as "/etc/passwd: it holds no bytes" would read as one; and a
+    NAME=value whose name says secret (`DB_PASSWORD=...`) as ENV's entries are judged.
 
     >>> redacted_message("no layer 'ghp_" + "x1Y2z3" * 6 + "/layer.tar'")[:36]
     "no layer 'ghp_... (40 chars, sha256:"
+    >>> redacted_message("/etc/passwd is a symbolic link to /x/passwd: it holds no bytes")
+    '/etc/passwd is a symbolic link to /x/passwd: it holds no bytes'
+    >>> redacted_message("Config: 'DB_PASSWORD=Qz88rESQedUStPKR!x' is missing")[:30]
+    "Config: 'DB_PASSWORD=Qz88... ("
     """
-    found = secrets_in(Source("ERROR", message, None), SecretEngine())
-    scrubber = Scrubber(value for _, value in found if not is_placeholder(value))
+    engine = SecretEngine()
+    found = [value for kind, value in _secrets(message, engine) if kind not in GUESSES]
+    for quoted_text in archive_strings(message):
+        found += [value for _, value in _secrets(quoted_text, engine)]
+        found += _assigned_secrets(quoted_text)
+    found += _assigned_secrets(message)
+    scrubber = Scrubber(value for value in found if not is_placeholder(value))
     return scrub_valid_text(message, scrubber)
+
+
+_QUOTED = re.compile(r"""(?<![\w'"])(['"])(.+?)\1(?![\w'"])""")
+"""A string a message quotes (`text.quoted`, or a repr): its quotes touch no word character
+on the outside, so an apostrophe inside it ("it's") does not end it."""
+_ASSIGNMENT = re.compile(r"(?<![\w.-])([A-Za-z_][\w.-]*)=([^\s'\"]+)")
+"""NAME=value, the value up to a blank or a quote: in a message only the archive writes one."""
+
+
+def archive_strings(message: str) -> list[str]:
+    """The strings of the archive `message` quotes, as it quotes them.
+
+    >>> archive_strings("entry 0: Config: 'it's.json' is not in ('a', 'b'); layer 'c'")
+    ["it's.json", 'a', 'b', 'c']
+    """
+    return [match.group(2) for match in _QUOTED.finditer(message)]
+
+
+def _secrets(text: str, engine: SecretEngine) -> list[tuple[str, str]]:
+    return secrets_in(Source("ERROR", text, None), engine)
+
+
+def _assigned_secrets(text: str) -> list[str]:
+    """The values of the NAME=value assignments in `text` that ENV would call secret: the
+    whole text when it is one (a quoted string, blanks and all), else each word that is one.
+
+    >>> _assigned_secrets("DB_PASSWORD=my pass phrase"), _assigned_secrets("a REDIS_PASS=x9Z!q b")
+    (['my pass phrase', 'my'], ['x9Z!q'])
+    >>> _assigned_secrets("DB_PASSWORD_FILE=/run/x PATH=/usr/bin")
+    []
+    """
+    whole = re.fullmatch(r"([A-Za-z_][\w.-]*)=(.+)", text, re.S)
+    pairs = [whole.groups()] if whole else []
+    pairs += [(m.group(1), m.group(2)) for m in _ASSIGNMENT.finditer(text)]
+    return list(dict.fromkeys(value for name, value in pairs if secret_env(name, value)))

@@ -3,7 +3,8 @@
 Every error carries a message that tells the user what is wrong and what to do. The CLI catches
 `AnalyzerError` once and turns it into one line on stderr with exit code 2; any other exception
 escaping is a bug (exit 3). A message may quote the archive: the CLI prints it printable and with
-every secret the engine finds in it by shape redacted (`document_scrub.redacted_message`).
+every secret the engine finds in it redacted (`document_scrub.redacted_message`), so a string of
+the archive is quoted with `text.quoted`: a guess such as a keyword's value is only trusted there.
 """
 
 from __future__ import annotations

@@ -13,11 +13,13 @@ from pathlib import Path
 import pytest
 
 from analyzer.cli import main
+from analyzer.document_scrub import redacted_message
 from fixtures.broken import write_diffid_mismatch
-from fixtures.docker import docker_legacy_content
+from fixtures.docker import docker_legacy_content, write_docker_archive
 from fixtures.example import example_image
 from fixtures.leaky_image import FILE_TOKEN
 from fixtures.outer import write_tar_archive
+from fixtures.spec import FileSpec, ImageSpec, LayerSpec
 
 SHOWN_TOKEN = "ghp_... (40 chars, sha256:"
 
@@ -67,6 +69,58 @@ def test_a_token_in_the_path_of_a_missing_layer_is_redacted_in_the_error(
     assert "is not in the archive" in err
     assert FILE_TOKEN not in err
     assert f"'{SHOWN_TOKEN}" in err
+
+
+def test_the_tools_own_words_after_a_path_named_like_a_password_are_printed_as_they_are(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In "... to /usr/share/passwd: it holds no bytes to extract", "it holds..." is not the
+    value of a passwd: the message's own words are never taken for a secret."""
+    links = (("etc/passwd", "/usr/share/passwd"), ("app/db_password", "/run/secrets/db_pw"))
+    layer = LayerSpec(
+        (
+            FileSpec("etc", kind="dir"),
+            FileSpec("app", kind="dir"),
+            *(FileSpec(path, kind="symlink", link=link) for path, link in links),
+        )
+    )
+    archive = write_docker_archive([ImageSpec(layers=(layer,))], tmp_path / "links.tar")
+    for path, link in links:
+        err = error_of(capsys, "extract", str(archive), f"/{path}", "-o", str(tmp_path / "x"))
+        assert err == (
+            f"image-audit: error: /{path} is a symbolic link to {link}: "
+            "it holds no bytes to extract\n"
+        )
+
+
+def test_a_secret_assignment_quoted_from_the_archive_is_redacted_in_the_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A manifest's Config that reads DB_PASSWORD=<password> is judged as an ENV entry is:
+    the error naming the missing config shows the name and a redaction, not the password."""
+    password = "Qz88rESQedUStPKR!x"
+    content = docker_legacy_content([example_image()])
+    manifest = json.loads(content.data("manifest.json"))
+    manifest[0]["Config"] = f"DB_PASSWORD={password}"
+    content.add_file("manifest.json", json.dumps(manifest).encode())
+    err = error_of(capsys, "inspect", str(write_tar_archive(content, tmp_path / "in.tar")), "-q")
+    assert "Config: 'DB_PASSWORD=Qz88... (18 chars, sha256:" in err
+    assert password not in err and "is not in the archive" in err
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("layer 'password: hunter2-Secret' is missing", "layer 'password: hunt... ("),
+        ("blob 'a' DB_PASSWORD=Qz88rESQedUStPKR!x 'b' is missing", "DB_PASSWORD=Qz88... ("),
+        ("x: 'https://admin:Qz88rESQedUStPKR@reg.example/' and", "https://admin:Qz88... ("),
+    ],
+    ids=["keyword in a quoted string", "assignment between quotes", "url password"],
+)
+def test_a_secret_from_the_archive_is_redacted_wherever_the_message_quotes_it(
+    message: str, shown: str
+) -> None:
+    assert shown in redacted_message(message)
 
 
 def test_a_message_that_cannot_be_checked_for_secrets_is_withheld_not_printed(
