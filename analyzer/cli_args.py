@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from analyzer import __version__
+from analyzer.archive.digest import sha256_hex
 from analyzer.cli_values import (
     MAX_NUMBER,
     SEVERITY_NAMES,
@@ -321,8 +322,8 @@ def _vuln_db(group: argparse.ArgumentParser | argparse._ArgumentGroup, what: str
 
 def _sha256_hex(text: str) -> str:
     """A content digest as `ls --sha256` takes it: 64 hex digits, `sha256:` optional."""
-    value = text.strip().lower().removeprefix("sha256:")
-    if len(value) != 64 or any(c not in "0123456789abcdef" for c in value):
+    value = sha256_hex(text)
+    if value is None:
         raise argparse.ArgumentTypeError(f"not a sha256 digest (64 hex digits): {printable(text)}")
     return value
 

@@ -51,6 +51,19 @@ def new_hash(algorithm: str) -> hashlib._Hash:
     return hashlib.new(algorithm)
 
 
+def sha256_hex(text: str) -> str | None:
+    """The 64 lowercase hex digits of a sha256 as a user gives one (`ls --sha256`, `verify
+    --expect-digest`): the `sha256:` prefix optional, either case; None for anything else.
+
+    >>> sha256_hex("sha256:" + "AB" * 32) == sha256_hex(" " + "ab" * 32) == "ab" * 32
+    True
+    >>> sha256_hex("abc"), sha256_hex("sha512:" + "a" * 64)
+    (None, None)
+    """
+    value = text.strip().lower().removeprefix("sha256:")
+    return value if len(value) == 64 and _HEX.fullmatch(value) else None
+
+
 def parse_digest(value: object, where: str) -> tuple[str, str]:
     """Split "<algorithm>:<hex>" into (algorithm, hex) for a registered, supported algorithm
     with exactly its number of lowercase hex digits; refuse anything else, naming why.

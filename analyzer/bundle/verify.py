@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from analyzer.archive.digest import sha256_hex
 from analyzer.archive.source import open_archive
 from analyzer.bundle.custody import input_facts
 from analyzer.bundle.readback import (
@@ -44,15 +45,17 @@ def verify_bundle(
     the bundle digest recorded when it was written, which SHA256SUMS must still have."""
     if archive is not None and not os.path.exists(archive):
         raise UsageError(f"{printable(str(archive))}: no such archive")
-    if expect_digest is not None and not _SHA256.fullmatch(expect_digest.lower()):
+    expected = None if expect_digest is None else sha256_hex(expect_digest)
+    if expect_digest is not None and expected is None:
         raise UsageError(
-            f"--expect-digest {quoted(expect_digest, 80)} is not a sha256 (64 hex digits)"
+            f"--expect-digest {quoted(expect_digest, 80)} is not a sha256 (64 hex digits, "
+            "sha256: optional)"
         )
     root = open_bundle(out)
     try:
         checks = _checksums(root, out)
-        if expect_digest is not None:
-            checks.insert(0, _digest_check(root, expect_digest.lower()))
+        if expected is not None:
+            checks.insert(0, _digest_check(root, expected))
         custody, custody_checks = _document(root, "custody.json", _custody_problem)
         index, index_checks = _document(root, "index.json", _index_problem)
         checks += custody_checks + index_checks

@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -416,6 +417,16 @@ def test_scan_prints_the_bundle_digest_the_sha256_of_sha256sums(
     code = main(["verify", str(out), "--expect-digest", digest.upper()])
     out_text = capsys.readouterr().out
     assert code == 0 and f"OK bundle digest {digest} as expected" in out_text
+
+
+@pytest.mark.parametrize("written", ["sha256:{}", "SHA256:{}", "{}"], ids=str)
+@pytest.mark.parametrize("case", [str.lower, str.upper], ids=["lower", "upper"])
+def test_the_expected_digest_is_taken_with_or_without_sha256_prefix_as_ls_sha256_takes_it(
+    written: str, case: Callable[[str], str], bundle: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    digest = hashlib.sha256((bundle / "SHA256SUMS").read_bytes()).hexdigest()
+    code = main(["verify", str(bundle), "--expect-digest", written.format(case(digest))])
+    assert code == 0 and f"OK bundle digest {digest} as expected" in capsys.readouterr().out
 
 
 def test_a_file_edited_with_its_line_in_sha256sums_is_caught_only_by_the_recorded_digest(
