@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,9 @@ from analyzer import (
     UnsupportedFormat,
     read_archive,
 )
-from fixtures.spec import FileSpec
+from fixtures.oci import oci_content
+from fixtures.outer import write_tar_archive
+from fixtures.spec import FileSpec, ImageSpec, LayerSpec
 from fixtures.tarwriter import tar_bytes
 
 
@@ -48,6 +51,22 @@ def test_broken_input_gets_a_clear_error(
 ) -> None:
     with pytest.raises(error, match=says):
         read_archive(built[name])
+
+
+def test_a_manifest_missing_from_an_oci_layout_is_named_by_its_digest_once(
+    tmp_path: Path,
+) -> None:
+    content = oci_content([ImageSpec(layers=(LayerSpec((FileSpec("a", b"1"),)),))])
+    index = json.loads(content.data("index.json"))
+    missing = "sha256:" + "ab" * 32
+    index["manifests"][0]["digest"] = missing
+    content.add_file("index.json", json.dumps(index).encode())
+    with pytest.raises(MissingBlob) as raised:
+        read_archive(write_tar_archive(content, tmp_path / "missing-manifest.tar"))
+    assert str(raised.value).startswith(
+        f"manifest {missing} (index.json manifests[0]): 'blobs/sha256/{'ab' * 32}' is not in "
+        "the archive"
+    )
 
 
 def test_an_archive_whose_every_member_escapes_says_so_not_that_it_is_empty(

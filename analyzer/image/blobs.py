@@ -47,7 +47,8 @@ class BlobStore:
     def read(self, digest: str, size: int | None, what: str) -> bytes:
         """Read the blob named by `digest`, check its size and hash, and record it."""
         name = self.member_name(digest, what)
-        member = self.member(name, f"{what} ({digest})")
+        # "manifest sha256:ab.. (index.json manifests[0])" names the digest already
+        member = self.member(name, what if digest in what else f"{what} ({digest})")
         if size is not None and member.kind == "file" and member.size != size:
             raise self._size_mismatch(digest, member.size, size, what)  # before hashing it
         data = self.archive.read_small(name, what)
