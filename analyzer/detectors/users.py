@@ -2,8 +2,9 @@
 IA-SSH-ROOT-LOGIN: who the container runs as, and accounts that make root easy to reach.
 
 What it finds:
-- IA-USER-ROOT: the config's User is empty, `root`, `0`, `0:0`, `root:root`, or a name or uid
-  that the image's /etc/passwd maps to uid 0: the container runs as root unless the deployment
+- IA-USER-ROOT: the config's User is empty, `root`, `0`, `0:0`, `root:root`, a number runc
+  reads as 0 (`00`, `+0`, `-0`: Go's strconv.Atoi takes a sign), or a name or uid that the
+  image's /etc/passwd maps to uid 0: the container runs as root unless the deployment
   overrides it;
 - IA-UID0-ACCOUNT: accounts other than root with uid 0;
 - IA-EMPTY-PASSWORD: accounts whose password field is empty (not locked): login needs no
@@ -129,8 +130,31 @@ def _runtime_user(ctx: ImageContext) -> Iterator[Finding]:
             key="config",
             evidence=f"User {user!r} has uid 0 in /etc/passwd",
         )
-    elif name.isdigit() and int(name) == 0:
+    elif numeric_uid(name) == 0:
         yield ctx.finding(USER_ROOT, key="config", evidence=f"User {user!r} is uid 0")
+
+
+_NUMBER = re.compile(r"([+-]?)(?=[0-9])0*([0-9]*)")
+_LARGEST_UID = 2**31 - 1
+"""runc refuses a uid beyond this (user.maxID); a longer number is never uid 0."""
+
+
+def numeric_uid(user: str) -> int | None:
+    """The uid a numeric User names, read as runc reads it (Go's strconv.Atoi: an optional
+    sign, then ASCII digits), or None for a name (or a number runc refuses as out of range).
+
+    >>> [numeric_uid(u) for u in ("0", "+0", "-0", "000", "+1000", "-5")]
+    [0, 0, 0, 0, 1000, -5]
+    >>> [numeric_uid(u) for u in ("root", "", "+", "\u0660", "1_000", "0" * 5000 + "1")]
+    [None, None, None, None, None, 1]
+    """
+    number = _NUMBER.fullmatch(user)
+    if number is None:
+        return None
+    sign, digits = number.groups()
+    if len(digits) > len(str(_LARGEST_UID)):  # also keeps int() off a 5000-digit string
+        return None
+    return -int(digits or "0") if sign == "-" else int(digits or "0")
 
 
 def _accounts(ctx: ImageContext) -> Iterator[Finding]:
