@@ -147,10 +147,14 @@ def redacted_message(message: str) -> str:
     "Config: 'DB_PASSWORD=Qz88... ("
     """
     engine = SecretEngine()
-    found = [value for kind, value in _secrets(message, engine) if kind not in GUESSES]
-    for quoted_text in archive_strings(message):
-        found += [value for _, value in _secrets(quoted_text, engine)]
-        found += _assigned_secrets(quoted_text)
+    quoted_texts = archive_strings(message)
+    found = [
+        value
+        for kind, value in _secrets(message, engine)
+        if kind not in GUESSES or any(value in text for text in quoted_texts)
+    ]  # an entropy guess needs the quotes around its string to be seen
+    for text in quoted_texts:
+        found += [value for _, value in _secrets(text, engine)] + _assigned_secrets(text)
     found += _assigned_secrets(message)
     scrubber = Scrubber(value for value in found if not is_placeholder(value))
     return scrub_valid_text(message, scrubber)

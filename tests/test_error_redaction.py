@@ -114,8 +114,9 @@ def test_a_secret_assignment_quoted_from_the_archive_is_redacted_in_the_error(
         ("layer 'password: hunter2-Secret' is missing", "layer 'password: hunt... ("),
         ("blob 'a' DB_PASSWORD=Qz88rESQedUStPKR!x 'b' is missing", "DB_PASSWORD=Qz88... ("),
         ("x: 'https://admin:Qz88rESQedUStPKR@reg.example/' and", "https://admin:Qz88... ("),
+        ("config 'Zk3mQ9xV7pL2wR8tY4nB6cH1jF5dS0aE' is missing", "config 'Zk3m... ("),
     ],
-    ids=["keyword in a quoted string", "assignment between quotes", "url password"],
+    ids=["keyword in a quoted string", "assignment between quotes", "url password", "entropy"],
 )
 def test_a_secret_from_the_archive_is_redacted_wherever_the_message_quotes_it(
     message: str, shown: str
