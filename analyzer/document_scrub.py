@@ -154,12 +154,16 @@ def redacted_message(message: str) -> str:
         if kind not in GUESSES or any(value in text for text in quoted_texts)
     ]  # an entropy guess needs the quotes around its string to be seen
     for text in quoted_texts:
-        found += [value for _, value in _secrets(text, engine)] + _assigned_secrets(text)
+        # alone, "sha256:ca4e0fd555a7" would read as an INI option with a random value
+        found += [value for kind, value in _secrets(text, engine) if kind not in _ENTROPY]
+        found += _assigned_secrets(text)
     found += _assigned_secrets(message)
     scrubber = Scrubber(value for value in found if not is_placeholder(value))
     return scrub_valid_text(message, scrubber)
 
 
+_ENTROPY = GUESSES - {"Secret Keyword"}
+"""Guesses from entropy alone: judged on a quoted string in its message, quotes and all."""
 _QUOTED = re.compile(r"""(?<![\w'"])(['"])(.+?)\1(?![\w'"])""")
 """A string a message quotes (`text.quoted`, or a repr): its quotes touch no word character
 on the outside, so an apostrophe inside it ("it's") does not end it."""
