@@ -105,6 +105,8 @@ def test_secrets_in_the_raw_config_and_the_tags_are_reported_with_their_field(
     }
     for value, source in planted.CONFIG_SOURCES.items():
         assert sources.get(hashlib.sha256(value.encode()).hexdigest()) == source, source
+    documents = {dict(f.details).get("source"): f.evidence for f in report.findings}
+    assert " in the image's reference (a tag " in documents["REF"]  # not "the image config"
     digest = hashlib.sha256(planted.NAME_TOKEN.encode()).hexdigest()
     [named] = [f for f in report.findings if dict(f.details).get("secret_sha256") == digest]
     assert named.path == f"/app/cache-{planted.NAME_TOKEN}.json"  # on the file it names

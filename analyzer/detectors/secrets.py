@@ -374,9 +374,15 @@ def _file_findings(
 
 def _document(secret: ConfigSecret) -> str:
     """Where the evidence says a config secret is: the archive's own index.json or
-    manifest.json (see analyzer.secrets.config.archive_secrets), or the image's config (its
-    manifest and references included)."""
-    return "the archive's index documents" if secret.archive else "the image config"
+    manifest.json (see analyzer.secrets.config.archive_secrets), the image's reference (a tag,
+    which the archive's index documents give, not the config), its manifest, or its config."""
+    if secret.archive:
+        return "the archive's index documents"
+    if secret.source == "REF":
+        return "the image's reference (a tag the archive's index documents give it)"
+    if secret.source.startswith("MANIFEST"):
+        return "the image manifest"
+    return "the image config"
 
 
 def _config_finding(ctx: ImageContext, secret: ConfigSecret) -> Finding:
