@@ -112,7 +112,7 @@ _SECTION = re.compile(r"^\s*\[([^\]]*)\](.*)$")
 _DOCUMENTATION = re.compile(r"(?i)\b(?:demo|example|sample|test(?:ing)?|dummy)\b")
 _REFERENCE = re.compile(r"[$%@`!|>{\[<~/]|\.\.?/|(?:file|env|fd|vault|secret|stdin)(?::|$)", re.I)
 _NAME_LIKE = re.compile(r"[A-Za-z_][A-Za-z_.]*")
-_PROSE = re.compile(r"[^\W\d_]+(?:\s+[^\W\d_]+)+[.!?]?")
+PROSE = re.compile(r"[^\W\d_]+(?:\s+[^\W\d_]+)+[.!?]?")
 """Words and spaces ("A challenge password"): a prompt or a comment, not a credential."""
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 """module.attribute, object.field: code, not a value."""
@@ -245,11 +245,21 @@ def _names_per_value(src: Source) -> dict[str, set[str]]:
     return found
 
 
+def literal_setting(value: str) -> bool:
+    """True for a setting's value that can be a credential: a literal, not a switch, a
+    reference ($VAR, %VAR%, @file, a path, `command`), a dotted name, prose or a URL.
+
+    >>> [literal_setting(v) for v in ("Wc3vBn5mQz8X", "%DB_PASSWORD%", "$(DbPass)", "off")]
+    [True, False, False, False]
+    """
+    return _setting_value(value, set())
+
+
 def _setting_value(value: str, others: set[str]) -> bool:
     """True for a value that can be a credential: a literal, not a switch or a reference."""
     if not value or NOT_SECRET_VALUE.fullmatch(value) or _REFERENCE.match(value):
         return False
-    if _DOTTED.fullmatch(value) or _PROSE.fullmatch(value):
+    if _DOTTED.fullmatch(value) or PROSE.fullmatch(value):
         return False
     if "`" in value or "$(" in value or "://" in value:
         return False  # a command's output, or a URL (whose password other kinds read)

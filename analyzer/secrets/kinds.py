@@ -108,6 +108,8 @@ STRUCTURAL: dict[str, Severity] = {
     "dotenv": Severity.HIGH,
     "shell-history": Severity.LOW,
     "history-credential": Severity.HIGH,
+    "php-define": Severity.HIGH,
+    "connection-string": Severity.HIGH,
     "database-url": Severity.HIGH,
     "htpasswd": Severity.MEDIUM,
     "env": Severity.HIGH,

@@ -33,6 +33,10 @@ IA-SECRET-<KIND>: anyone who can pull the image gets the file, in every layer it
   it records what was typed during the build, and was never meant to ship.
 - history-credential: lines of those files with a credential on the command line (mysql -pX,
   --password=, PASSWORD=, curl -u user:pass, sshpass -p, URLs with a password, SQL PASSWORD '').
+- php-define: string constants of PHP files given to a secret name (`define('DB_PASSWORD',
+  ...)`, WordPress's keys and salts; `analyzer.secrets.app_configs`).
+- connection-string: the password of an ADO.NET / ODBC / JDBC connection string in a .NET
+  `.config` XML file (web.config, app.config); secret-named appSettings are keyword hits.
 - database-url: postgres, mysql, mongodb, redis, amqp, mssql URLs with a password, in text files.
 - htpasswd: user:hash lines in htpasswd files, or files made only of such lines: offline cracking.
 - keyword: a value assigned to a secret name where the file's kind says credential (a setting
@@ -50,6 +54,12 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
+from analyzer.secrets.app_configs import (
+    CONFIG_MARKERS,
+    PHP_MARKERS,
+    connection_strings,
+    php_defines,
+)
 from analyzer.secrets.assignments import credential_assignments, dotenv, unquote
 from analyzer.secrets.cloud_files import AZURE_MARKERS, azure, kubeconfig, kubernetes_secrets
 from analyzer.secrets.filekind import DOTENV_NAME, HISTORY_NAME
@@ -204,6 +214,7 @@ def _path(pattern: str) -> Callable[[str], object]:
 _HOST_KEY = _path(r"^/etc/ssh/ssh_host_[^/]*_key$")
 _HISTORY = HISTORY_NAME.search
 _DOTENV_NAME = DOTENV_NAME.search
+_CONFIG = _path(r"\.[Cc][Oo][Nn][Ff][Ii][Gg]$")  # web.config, Web.config, app.exe.config
 _WANTED = _path(  # names worth reading whatever their content (wants_path)
     r"/(?:id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?|\.?(?:keystore|truststore)|\.?htpasswd"
     r"|[^/]*\.(?:pem|key|ppk|asc|jks|jceks|keystore|p12|pfx|pkcs12|htpasswd)"
@@ -245,6 +256,8 @@ _KINDS = (
     _Kind("shell-history", history_presence, (), _HISTORY, literal=False),
     _Kind("history-credential", history_credentials, (), _HISTORY),
     _Kind("dotenv", dotenv, (b"=",), _DOTENV_NAME),
+    _Kind("php-define", php_defines, PHP_MARKERS, text_only=True),
+    _Kind("connection-string", connection_strings, CONFIG_MARKERS, _CONFIG, text_only=True),
     _Kind("database-url", _database_urls, (b"://",), text_only=True),
     _Kind("keyword", credential_assignments, text_only=True),
 )

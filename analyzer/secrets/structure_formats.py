@@ -126,10 +126,15 @@ _PLACEHOLDER_WORDS = {
         "todo",
     ),
 }
-_TEMPLATE = re.compile(r"\$\{[^}]*\}|\{\{.*?\}\}|%\([^)]*\)[sd]|\$\([^)]*\)")
+_TEMPLATE = re.compile(r"\$\{[^}]*\}|#\{[^}]*\}|\{\{.*?\}\}|%\([^)]*\)[sd]|\$\([^)]*\)")
+"""Substitutions: ${VAR}, #{Var} (Octopus Deploy, Azure Pipelines' replace tokens), {{ jinja }},
+%(python)s, $(make or MSBuild)."""
 _WHOLE_PLACEHOLDER = re.compile(
-    r"<[^<>]*>|\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_][A-Za-z0-9_]*%|(?i:your[_-]?[a-z0-9_-]*)"
+    r"<[^<>]*>|\$[A-Za-z_][A-Za-z0-9_]*|%[A-Za-z_][A-Za-z0-9_]*%|__[A-Za-z][\w.-]*__"
+    r"|(?i:your[_-]?[a-z0-9_-]*|[a-z][a-z _-]*[_ -]here)"
 )
+"""A whole value that stands for one: <token>, $VAR, %VAR%, __Token__, your_key, and a
+request to fill it in (WordPress's 'password_here', 'put your unique phrase here')."""
 
 
 def is_placeholder(value: str) -> bool:
@@ -143,6 +148,8 @@ def is_placeholder(value: str) -> bool:
     [True, True, True, True]
     >>> is_placeholder("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
     True
+    >>> [is_placeholder(v) for v in ("password_here", "put your unique phrase here", "#{DbPw}")]
+    [True, True, True]
     >>> [is_placeholder(v) for v in ("t0k3n-9f8a7c", "hunter2", "$apr1$r31.$Xx1b2c3d")]
     [False, False, False]
     """

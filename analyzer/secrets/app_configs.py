@@ -1,0 +1,182 @@
+"""Web application settings that hold credentials: PHP define() constants, .NET XML configs.
+
+- php-define: `define('DB_PASSWORD', '...')` in a PHP file (WordPress's wp-config.php and its
+  backups, any PHP application's settings). Reported: a constant whose name is a secret name
+  (`analyzer.secrets.assignments.secret_name`) given a string literal: a database password
+  (DB_PASSWORD, DB_PASS) whatever its shape, any other secret name only with a
+  credential-shaped literal (PHP is code: a language file's `define('TXT_PASSWORD',
+  'Passwort')` is a label). WordPress's AUTH_KEY, SECURE_AUTH_KEY, LOGGED_IN_KEY, NONCE_KEY
+  and their *_SALT sign the login cookies: anyone who has them can forge a session, so they
+  are reported too, except the sample's 'put your unique phrase here' (a placeholder). A
+  value that is a function call, a constant or a double-quoted string with a `$variable` in
+  it is no literal; a define() after `//`, `#`, `/*` or a docblock's `*` on its line is a
+  comment (WordPress's own pluggable.php shows example keys so); the file must open PHP
+  code (`<?php`).
+- connection-string: the password (`Password=`, `Pwd=`) of an ADO.NET, ODBC, OLE DB or
+  JDBC-style connection string in an attribute or element text of a `.config` file
+  (web.config, app.config, *.exe.config): `<add name="db" connectionString="Server=db;
+  User Id=sa;Password=...;"/>`. appSettings `<add key="DbPassword" value="..."/>` and
+  applicationSettings `<setting name="ApiKey"><value>...</value></setting>` whose name is a
+  secret name are `keyword` hits (a value given to a secret name in configuration).
+  Values that are references (`%DB_PASSWORD%`, `$(DbPassword)`, `#{DbPassword}`, `${...}`,
+  `@file`) or switches are no hits, as in every configuration file
+  (`analyzer.secrets.assignments.literal_setting`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+
+from analyzer.secrets.assignments import (
+    NOT_SECRET_VALUE,
+    PROSE,
+    credential_shaped,
+    literal_setting,
+    secret_name,
+)
+from analyzer.secrets.structure_formats import Found, Source
+
+PHP_MARKERS = (b"define(", b"define (")
+CONFIG_MARKERS = (b"onnectionString", b"<appSettings", b"<applicationSettings")
+"""Any one of these lets `connection_strings` read a `.config` file (with the path test): the
+sections that hold connection strings and settings (connectionStrings, a log4net or Enterprise
+Library connectionString, appSettings, applicationSettings). Long literals: Hyperscan finds
+them at no measurable cost, where short ones (`wd=`) slow the one marker scan every file gets."""
+
+# ---- PHP define() ----------------------------------------------------------------------------
+
+_DEFINE = re.compile(
+    r"""(?<![\w$>:])define\s*\(\s*(['"])([A-Za-z_][A-Za-z0-9_]*)\1\s*,\s*"""
+    r"""(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*[,)]"""
+)
+_WORDPRESS_KEY = re.compile(r"(?:AUTH|SECURE_AUTH|LOGGED_IN|NONCE)_(?:KEY|SALT)")
+_DATABASE_PASSWORD = re.compile(r"(?i)(?:^|_)DB_?(?:PASSWORD|PASSWD|PASS|PWD)$")
+_LINE_COMMENT = re.compile(r"^\s*\*|//|#|/\*", re.M)
+"""Before a define() on its line: it is in a comment (a docblock's example, an old value)."""
+_PHP_OPEN = re.compile(rb"<\?php", re.I)
+_INTERPOLATION = re.compile(r"(?<!\\)\$[A-Za-z_{]|\{\$")
+
+
+def php_defines(src: Source) -> Iterator[Found]:
+    """String constants of a PHP file whose name says they hold a secret.
+
+    >>> [f.value for f in php_defines(Source("/w/wp-config.php",
+    ...     b"<?php\\ndefine( 'DB_PASSWORD', 'Wp9oKm3nJb6V' );\\ndefine('DB_USER', 'wp');"))]
+    ['Wp9oKm3nJb6V']
+    """
+    text = src.text
+    found = [
+        (m, value)
+        for m in _DEFINE.finditer(text)
+        if (value := _php_string(m)) is not None
+        and _php_secret(m.group(2), value)
+        and not _LINE_COMMENT.search(text, text.rfind("\n", 0, m.start()) + 1, m.start())
+    ]
+    if found and _PHP_OPEN.search(src.data):
+        for m, value in found:
+            line = src.line_at(m.start(3) if m.group(3) is not None else m.start(4))
+            yield Found(line, value, f"{m.group(2)[:100]} in a PHP define()")
+
+
+def _php_string(m: re.Match[str]) -> str | None:
+    """The literal's value (PHP's escapes undone); None for an interpolated string."""
+    if m.group(3) is not None:
+        return re.sub(r"\\([\\'])", r"\1", m.group(3))
+    if _INTERPOLATION.search(m.group(4)):
+        return None
+    return re.sub(r"\\([\\\"$])", r"\1", m.group(4))
+
+
+def _php_secret(name: str, value: str) -> bool:
+    if _WORDPRESS_KEY.fullmatch(name):
+        return True
+    if not secret_name(name) or NOT_SECRET_VALUE.fullmatch(value) or PROSE.fullmatch(value):
+        return False
+    return bool(_DATABASE_PASSWORD.search(name)) or credential_shaped(value)
+
+
+# ---- .NET XML configuration ------------------------------------------------------------------
+
+_XML_TEXT = re.compile(r"""=\s*"([^"]*)"|=\s*'([^']*)'|>([^<]+)<""")
+"""An attribute's value (either quote) or an element's text."""
+_PASSWORD_KEY = re.compile(r"(?i)(?:^|[;&?])\s*(?:password|pwd)\s*=")
+_PAIR = re.compile(
+    r"""\s*([^=;]+?)\s*=\s*("(?:[^"]|"")*"|'(?:[^']|'')*'|\{(?:[^}]|\}\})*\}|[^;]*)"""
+)
+_JDBC_PAIR = re.compile(r"""([^=;&?]+?)\s*=\s*([^;&]*)""")
+_USER_KEYS = ("user id", "userid", "uid", "user", "username", "user name")
+_HOST_KEYS = ("server", "data source", "host", "address", "addr", "network address", "dsn")
+_APP_SETTING = re.compile(
+    r"""<add\s+key\s*=\s*(["'])([^"'<>]*)\1\s+value\s*=\s*(?:"([^"]*)"|'([^']*)')"""
+)
+_APPLICATION_SETTING = re.compile(
+    r"""<setting\s+name\s*=\s*(["'])([^"'<>]*)\1[^>]*>\s*<value>([^<]*)</value>"""
+)
+
+
+def connection_strings(src: Source) -> Iterator[Found]:
+    """Connection-string passwords (kind connection-string) and secret-named settings (kind
+    keyword) of a .NET XML configuration file.
+
+    >>> [(f.value, f.detail) for f in connection_strings(Source("/app/web.config",
+    ...     b'<add name="db" connectionString="Server=db;User Id=sa;Password=Wc3&amp;v;"/>'))]
+    [('Wc3&v', 'password of a connection string for user sa')]
+    """
+    text = src.text
+    for m in _XML_TEXT.finditer(text):
+        group = m.lastindex or 0
+        raw = m.group(group)
+        if _PASSWORD_KEY.search(raw):
+            unescaped = html.unescape(raw)
+            for offset, password, detail in _connection_password(unescaped):
+                line = src.line_at(m.start(group)) + unescaped.count("\n", 0, offset)
+                yield Found(line, password, detail)
+    for m in _APP_SETTING.finditer(text):
+        value = m.group(3) if m.group(3) is not None else m.group(4)
+        yield from _setting(src, m.group(2), value, m.start(2), "appSettings")
+    for m in _APPLICATION_SETTING.finditer(text):
+        yield from _setting(src, m.group(2), m.group(3), m.start(3), "applicationSettings")
+
+
+def _setting(src: Source, name: str, raw: str, at: int, where: str) -> Iterator[Found]:
+    value = html.unescape(raw).strip()
+    if secret_name(name) and literal_setting(value) and not _PASSWORD_KEY.search(value):
+        yield Found(src.line_at(at), value, f"{name[:100]} in {where}", kind="keyword")
+
+
+def _connection_password(text: str) -> Iterator[tuple[int, str, str]]:
+    """(offset, password, detail) of the password of a connection string with more in it than
+    its password (a server, a user, a database...).
+
+    >>> list(_connection_password("Data Source=db;Pwd='a;b';Initial Catalog=shop"))
+    [(15, 'a;b', 'password of a connection string to db')]
+    >>> list(_connection_password("jdbc:mysql://db/shop?user=app&password=Jm4kQ9"))
+    [(30, 'Jm4kQ9', 'password of a connection string for user app')]
+    >>> list(_connection_password("Server=db;Integrated Security=SSPI"))
+    []
+    """
+    jdbc = text.lstrip().lower().startswith("jdbc:")
+    pairs = [
+        (m.start(), m.group(1).strip().lower(), _connection_value(m.group(2).strip()))
+        for m in (_JDBC_PAIR if jdbc else _PAIR).finditer(text)
+    ]
+    settings = {key: value for _, key, value in pairs}
+    if len(settings) < 2:
+        return
+    user = next((settings[k] for k in _USER_KEYS if settings.get(k)), "")
+    host = next((settings[k] for k in _HOST_KEYS if settings.get(k)), "")
+    where = f" for user {user[:60]}" if user else f" to {host[:100]}" if host else ""
+    for offset, key, value in pairs:
+        if key in ("password", "pwd") and literal_setting(value):
+            yield offset, value, f"password of a connection string{where}"
+
+
+def _connection_value(value: str) -> str:
+    """A value without its quotes or ODBC braces (doubled quotes and braces undone)."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1].replace(value[0] * 2, value[0])
+    if len(value) >= 2 and value[0] == "{" and value[-1] == "}":
+        return value[1:-1].replace("}}", "}")
+    return value

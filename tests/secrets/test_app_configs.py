@@ -1,0 +1,209 @@
+"""Credentials in web application settings: PHP define() (WordPress) and .NET XML configs.
+
+Every secret below is made up here; none is real.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from analyzer.secrets.structure import StructuralHit, structural_hits
+
+WP_PASSWORD = "Wp9oKm3nJb6V"
+WP_AUTH_KEY = "q@4Lz!x^T-7m]c>Gv|8N{r0Wb;kE$2yP=uJh/sA6(dF+oQ,1`iZ~3BwM%5Yn&CtRg"
+SA_PASSWORD = "Wc3vBn5mQz8X"
+
+
+def hits(path: str, text: str) -> list[StructuralHit]:
+    return structural_hits(path, text.encode())
+
+
+def found(path: str, text: str) -> list[tuple[str, int, str, str]]:
+    return [(h.kind, h.line, h.value, h.detail) for h in hits(path, text)]
+
+
+# ---- php-define ---------------------------------------------------------------------------------
+
+WP_CONFIG = f"""<?php
+/** The name of the database for WordPress */
+define( 'DB_NAME', 'shop' );
+define( 'DB_USER', 'shop' );
+define( 'DB_PASSWORD', '{WP_PASSWORD}' );
+define( 'DB_HOST', 'db:3306' );
+define( 'AUTH_KEY',         '{WP_AUTH_KEY}' );
+define( 'SECURE_AUTH_KEY',  'put your unique phrase here' );
+$table_prefix = 'wp_';
+"""
+
+
+def test_wordpress_database_password_and_secret_keys_are_php_define_hits() -> None:
+    assert found("/var/www/html/wp-config.php", WP_CONFIG) == [
+        ("php-define", 5, WP_PASSWORD, "DB_PASSWORD in a PHP define()"),
+        ("php-define", 7, WP_AUTH_KEY, "AUTH_KEY in a PHP define()"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f'define("DB_PASSWORD", "{WP_PASSWORD}");',
+        f"define('DB_PASSWORD','{WP_PASSWORD}', true);",
+        f"  define ( 'DB_PASSWORD' , '{WP_PASSWORD}' ) ;",
+    ],
+)
+def test_php_define_quoting_and_spacing_variants_are_hits(line: str) -> None:
+    [hit] = hits("/srv/app/config.inc.php", f"<?php\n{line}\n")
+    assert (hit.kind, hit.line, hit.value) == ("php-define", 2, WP_PASSWORD)
+
+
+def test_a_backup_copy_of_wp_config_is_read_too() -> None:
+    """wp-config.php.bak / .orig / ~ are the classic leak: the content decides, not the name."""
+    assert [h.value for h in hits("/var/www/wp-config.php.bak", WP_CONFIG)] == [
+        WP_PASSWORD,
+        WP_AUTH_KEY,
+    ]
+
+
+def test_escaped_quotes_in_a_php_literal_are_undone() -> None:
+    [hit] = hits("/app/wp-config.php", "<?php define('DB_PASSWORD', 'it\\'s-Pw9\\\\x');")
+    assert hit.value == "it's-Pw9\\x"
+
+
+def test_the_wordpress_sample_placeholders_are_not_hits() -> None:
+    """wp-config-sample.php as WordPress ships it: placeholders only."""
+    sample = """<?php
+define( 'DB_NAME', 'database_name_here' );
+define( 'DB_USER', 'username_here' );
+define( 'DB_PASSWORD', 'password_here' );
+define( 'AUTH_KEY',         'put your unique phrase here' );
+define( 'SECURE_AUTH_KEY',  'put your unique phrase here' );
+define( 'LOGGED_IN_SALT',   'put your unique phrase here' );
+define( 'NONCE_SALT',       'put your unique phrase here' );
+"""
+    assert hits("/usr/share/wordpress/wp-config-sample.php", sample) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "define( 'DB_PASSWORD', getenv('WORDPRESS_DB_PASSWORD') );",  # not a literal
+        "define( 'DB_PASSWORD', getenv_docker('WORDPRESS_DB_PASSWORD', 'example password') );",
+        'define( "DB_PASSWORD", "$db_password" );',  # interpolated
+        "define( 'DB_PASSWORD', '' );",
+        "define( 'DB_PASSWORD', 'changeme' );",
+        "define( 'DB_PASSWORD', '${DB_PASSWORD}' );",
+        "define( 'DB_PASSWORD', '%DB_PASSWORD%' );",
+        "define( 'DB_USER', 'Hz8mQ2vLp5Rk' );",  # not a secret name
+        "define( 'PASSWORD_MIN_LENGTH', '12' );",  # a setting about passwords
+        "define( 'TXT_PASSWORD', 'Passwort' );",  # a label of a language file
+        "define( 'LANG_FORGOT_PASSWORD', 'Forgot your password?' );",
+        "define( 'WP_CACHE_KEY_SALT', 'shop.example.com' );",  # a cache prefix, not a key
+    ],
+)
+def test_php_defines_that_hold_no_secret_are_not_hits(line: str) -> None:
+    assert hits("/app/wp-config.php", f"<?php\n{line}\n") == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f" *     define('AUTH_KEY',         '{WP_AUTH_KEY}');",  # WordPress's pluggable.php
+        f"// define('DB_PASSWORD', '{WP_PASSWORD}');",
+        f"# define('DB_PASSWORD', '{WP_PASSWORD}');",
+        f"/* define('DB_PASSWORD', '{WP_PASSWORD}'); */",
+    ],
+)
+def test_a_define_in_a_comment_is_not_a_hit(line: str) -> None:
+    """A docblock's example (pluggable.php documents wp_salt() with example keys)."""
+    assert hits("/usr/src/wordpress/wp-includes/pluggable.php", f"<?php\n/**\n{line}\n */\n") == []
+
+
+def test_a_define_outside_php_code_is_not_a_hit() -> None:
+    """JavaScript, Scheme and m4 have define( too; a PHP define needs `<?php` in the file."""
+    text = f"define('DB_PASSWORD', '{WP_PASSWORD}');\n"
+    assert hits("/usr/share/doc/app/notes.txt", text) == []
+    assert hits("/app/static/main.js", text) == []
+
+
+# ---- connection-string ----------------------------------------------------------------------
+
+WEB_CONFIG = f"""<?xml version="1.0" encoding="utf-8"?>
+<configuration>
+  <connectionStrings>
+    <add name="shop"
+         connectionString="Server=db;Database=shop;User Id=sa;Password={SA_PASSWORD};"
+         providerName="System.Data.SqlClient" />
+    <add name="local" connectionString="Server=.;Database=shop;Integrated Security=SSPI;" />
+  </connectionStrings>
+  <appSettings>
+    <add key="webpages:Version" value="3.0.0.0" />
+    <add key="DbPassword" value="Ak5pRt8wNq2Z" />
+    <add key="PasswordResetUrl" value="https://shop.example.com/reset" />
+  </appSettings>
+</configuration>
+"""
+
+
+def test_web_config_connection_string_password_and_app_setting_are_hits() -> None:
+    assert found("/inetpub/wwwroot/web.config", WEB_CONFIG) == [
+        ("connection-string", 5, SA_PASSWORD, "password of a connection string for user sa"),
+        ("keyword", 11, "Ak5pRt8wNq2Z", "DbPassword in appSettings"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("connection", "password", "detail"),
+    [
+        ("Data Source=db;Initial Catalog=shop;UID=app;PWD={pw};", "Pq7-wX2z", "for user app"),
+        ("Driver={ODBC Driver 18};Server=db;Pwd={p;w}}x};", "p;w}x", "to db"),
+        ("Host=db;Username=app;Password='a;b''c';", "a;b'c", "for user app"),
+        ("Server=db;User ID=sa;Password=p&amp;ss-9;", "p&ss-9", "for user sa"),
+        ("jdbc:sqlserver://db:1433;databaseName=shop;user=sa;password={pw}", "Pq7-wX2z", ""),
+        ("jdbc:mysql://db/shop?user=app&amp;password={pw}", "Pq7-wX2z", "for user app"),
+    ],
+)
+def test_ado_net_odbc_and_jdbc_connection_strings_yield_their_password(
+    connection: str, password: str, detail: str
+) -> None:
+    text = f'<configuration><add name="c" connectionString="{connection}"/></configuration>'
+    [hit] = hits("/app/App.exe.config", text.replace("{pw}", "Pq7-wX2z"))
+    assert (hit.kind, hit.value) == ("connection-string", password)
+    assert hit.detail.startswith(f"password of a connection string {detail}".rstrip())
+
+
+def test_a_connection_string_in_an_application_setting_value_is_a_hit() -> None:
+    text = f"""<configuration><applicationSettings><My.Settings>
+  <setting name="Shop" serializeAs="String">
+    <value>Server=db;User Id=shop;Password={SA_PASSWORD}</value>
+  </setting>
+  <setting name="ApiKey" serializeAs="String"><value>k-8Hq2Lm5Zp7Vt</value></setting>
+</My.Settings></applicationSettings></configuration>"""
+    assert found("/app/app.config", text) == [
+        ("connection-string", 3, SA_PASSWORD, "password of a connection string for user shop"),
+        ("keyword", 5, "k-8Hq2Lm5Zp7Vt", "ApiKey in applicationSettings"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "connection",
+    [
+        "Server=db;Database=shop;Integrated Security=SSPI;",  # no password at all
+        "Server=db;User Id=sa;Password=;",
+        "Server=db;User Id=sa;Password=%DB_PASSWORD%;",
+        "Server=db;User Id=sa;Password=$(DbPassword);",
+        "Server=db;User Id=sa;Password=#{DbPassword};",
+        "Server=db;User Id=sa;Password=__DbPassword__;",
+        "Server=db;User Id=sa;Password=${DB_PASSWORD};",
+        "Server=db;User Id=sa;Password=changeme;",
+        "Server=db;User Id=sa;Password=your_password_here;",
+        "Password=Pq7-wX2z",  # a lone pair is no connection string
+    ],
+)
+def test_connection_strings_without_a_real_password_are_not_hits(connection: str) -> None:
+    text = f'<configuration><add name="c" connectionString="{connection}"/></configuration>'
+    assert hits("/app/web.config", text) == []
+
+
+def test_connection_strings_outside_config_files_are_left_to_the_other_readers() -> None:
+    text = f'<add name="c" connectionString="Server=db;User Id=sa;Password={SA_PASSWORD};"/>'
+    assert [h.kind for h in hits("/usr/share/doc/app/howto.xml", text)] == []
