@@ -90,9 +90,15 @@ def checked(done: subprocess.CompletedProcess[str], what: str) -> None:
 
 def environment(place: Path, hs_cache: Path | None = None) -> dict[str, str]:
     """This environment with `place`'s `analyzer` package first on the path (and, given
-    `hs_cache`, that cache for the pattern databases the installation has not prepared)."""
+    `hs_cache`, that cache for the pattern databases the installation has not prepared).
+
+    `python -m` puts the working directory before PYTHONPATH: run from a checkout (as the
+    benchmark is), every process would import that checkout's package, the other build never
+    (so before 2026-12-07 every --against comparison was this build against itself).
+    PYTHONSAFEPATH (3.11+) keeps the working directory off the path."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(place), env.get("PYTHONPATH", "")]))
+    env["PYTHONSAFEPATH"] = "1"
     if hs_cache is not None:
         env["IMAGE_AUDIT_CACHE_DIR"] = str(hs_cache)
     return env

@@ -71,6 +71,22 @@ def test_a_directory_holding_the_package_is_the_other_build_as_it_is(
     assert env["IMAGE_AUDIT_CACHE_DIR"] == str(tmp_path / "hs")
 
 
+def test_the_other_build_is_the_one_imported_even_run_from_this_checkout(
+    against: ModuleType, tmp_path: Path
+) -> None:
+    """`python -m analyzer` run from inside this repository (as bench-scan is) imports the
+    other build's package, not the working directory's."""
+    import sys  # noqa: PLC0415
+
+    (tmp_path / "old" / "analyzer").mkdir(parents=True)
+    (tmp_path / "old" / "analyzer" / "__main__.py").write_text("print('the other build')\n")
+    env = against.environment(tmp_path / "old")
+    here = Path(__file__).resolve().parent.parent  # this checkout: it has its own analyzer
+    command = [sys.executable, "-m", "analyzer"]
+    done = subprocess.run(command, cwd=here, env=env, capture_output=True, text=True, check=True)
+    assert done.stdout == "the other build\n"
+
+
 def test_a_git_revision_is_checked_out_once_beside_the_work(
     against: ModuleType, tmp_path: Path
 ) -> None:
