@@ -187,9 +187,14 @@ def _algorithms(layer: Layer) -> dict[str, str]:
     }
 
 
+def _blob(layer: Layer, what: str) -> str:
+    """The layer as a digest error names it: with its blob's member in the archive."""
+    return f"{what} (blob {quoted(layer.member)})"
+
+
 def _verify_blob(layer: Layer, listing: LayerListing, what: str) -> None:
     if layer.digest_known:
-        verify(f"{what} (blob {quoted(layer.member)})", layer.digest, listing.digest)
+        verify(_blob(layer, what), layer.digest, listing.digest)
     if layer.size >= 0 and layer.digest_known and layer.size != listing.compressed_size:
         raise ManifestError(
             f"{what} is {listing.compressed_size} bytes but the manifest says {layer.size}"
@@ -214,7 +219,7 @@ def _root_cause(
 def _not_the_named_blob(layer: Layer, damage: DamagedLayer, what: str) -> ArchiveError:
     """A layer blob that does not hash to its digest: truncated when it is shorter than its
     manifest declares, else a DigestMismatch; either way the failed read is named after it."""
-    blob = f"{what} (blob {quoted(layer.member)})"
+    blob = _blob(layer, what)
     if damage.size < layer.size:
         failure = damage.cause.message.removeprefix(f"{what}: ")
         return ArchiveError(

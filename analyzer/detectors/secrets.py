@@ -51,7 +51,7 @@ from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.kinds import RULES, rule_for
 from analyzer.secrets.policy import vendor_verdict, verdict
 from analyzer.secrets.redact import Redacted, redact
-from analyzer.secrets.sink import SecretHit, SecretSink
+from analyzer.secrets.sink import NAMED_UNREAD, SecretHit, SecretSink
 
 _NAMED_OVERSIZED = 20
 """Files over the size limit named in notices, per image (then a count)."""
@@ -128,19 +128,19 @@ class SecretDetector:
             ctx.notices.append(f"... and {len(oversized) - _NAMED_OVERSIZED} more files like these")
         stats = self._sink.stats
         if stats.unread_members:
-            named = "; ".join(stats.unread_archives)
-            more = stats.unread_members - len(stats.unread_archives)
+            first = f" (the first {NAMED_UNREAD} archives)"
             ctx.notices.append(
                 f"{stats.unread_members} members of archive files were not examined for secrets "
-                f"(bounds of analyzer.secrets.members, or unreadable): {named}"
-                + (f"; and others like these ({more} members)" if more > 0 else "")
+                f"(bounds of analyzer.secrets.members, or unreadable)"
+                f"{first if len(stats.unread_archives) == NAMED_UNREAD else ''}: "
+                + "; ".join(stats.unread_archives)
             )
         ctx.facts["secret_scan"] = {
-            "files_examined": self._sink.stats.examined,
+            "files_examined": stats.examined,
             "archive_members_examined": stats.members,
             "archive_members_not_examined": stats.unread_members,
-            "identical_files_reused": self._sink.stats.reused,
-            "binary_files": self._sink.stats.binary,
+            "identical_files_reused": stats.reused,
+            "binary_files": stats.binary,
             "oversized_files": len(oversized),
             "vendor_findings": vendor,
         }

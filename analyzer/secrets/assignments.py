@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from analyzer.secrets.filekind import FileKind, file_kind
@@ -229,11 +229,7 @@ def shared_settings(path: str, data: bytes) -> frozenset[str]:
     if kind is FileKind.DATA or kind is FileKind.CODE:
         return frozenset()
     names = _names_per_value(Source(path, data))
-    return frozenset(
-        value
-        for value, given in names.items()
-        if len([n for n in given if not secret_name(n)]) >= _SHARED_BY
-    )
+    return frozenset(value for value, given in names.items() if _enum(given))
 
 
 def _names_per_value(src: Source) -> dict[str, set[str]]:
@@ -263,7 +259,13 @@ def _setting_value(value: str, others: set[str]) -> bool:
         return False
     if "`" in value or "$(" in value or "://" in value:
         return False  # a command's output, or a URL (whose password other kinds read)
-    return len([n for n in others if not secret_name(n)]) < _SHARED_BY
+    return not _enum(others)
+
+
+def _enum(names: Iterable[str]) -> bool:
+    """True when enough names that are not secret names give one value to make it a setting
+    shared by several (an enum), not a credential."""
+    return len([n for n in names if not secret_name(n)]) >= _SHARED_BY
 
 
 def _literals_in_code(candidates: list[tuple[int, str]]) -> Iterator[Found]:

@@ -70,7 +70,8 @@ class Unread:
 
 @dataclass
 class _Budget:
-    left: int = MAX_BYTES
+    left: int
+    """Decompressed bytes the archive may still give (MAX_BYTES, read when the budget is made)."""
     members: int = 0
     unread: Unread = field(default_factory=Unread)
 

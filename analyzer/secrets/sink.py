@@ -201,8 +201,7 @@ class Counts:
         self.placeholders += other.placeholders
         self.members += other.members
         self.unread_members += other.unread_members
-        room = _NAMED_UNREAD - len(self.unread_archives)
-        self.unread_archives += other.unread_archives[: max(room, 0)]
+        keep_named(self.unread_archives, other.unread_archives)
 
 
 Found: TypeAlias = "list[tuple[int, tuple[SecretHit, ...], dict[str, bytes]]]"
@@ -241,14 +240,12 @@ class Examiner:
                 found.append((at, hits, digests))
         return total, found
 
-    def examine(
-        self, path: str, data: bytes, *, open_archives: bool = True
-    ) -> tuple[tuple[SecretHit, ...], Counts]:
+    def examine(self, path: str, data: bytes) -> tuple[tuple[SecretHit, ...], Counts]:
         """All hits in one file: detect-secrets on text, libmagic on binaries, structure on
-        both; and in the members of an archive file (`open_archives`, one level deep), whose
-        hits name the member."""
+        both; and in the members of an archive file (one level deep), whose hits name the
+        member."""
         hits, counts = self._examine_file(path, data)
-        if open_archives and is_archive(path, data):
+        if is_archive(path, data):
             # a member's hit first: on a tie (a plain tar holds its members' text) it names
             # the member and its own line
             hits = merge_same_value([*self._members(path, data, counts), *hits])
@@ -326,8 +323,13 @@ def utf16_as_utf8(data: bytes) -> bytes | None:
     return text.encode("utf-8")
 
 
-_NAMED_UNREAD = 5
+NAMED_UNREAD = 5
 """Archive files whose unread members a scan names (the rest are counted)."""
+
+
+def keep_named(named: list[str], more: list[str]) -> None:
+    """Add `more` archive names to `named`, up to NAMED_UNREAD in all."""
+    named += more[: max(NAMED_UNREAD - len(named), 0)]
 
 
 def _line(number: int) -> str:
@@ -486,8 +488,7 @@ class SecretSink:
         self.stats.placeholders += counts.placeholders
         self.stats.members += counts.members
         self.stats.unread_members += counts.unread_members
-        room = _NAMED_UNREAD - len(self.stats.unread_archives)
-        self.stats.unread_archives += counts.unread_archives[: max(room, 0)]
+        keep_named(self.stats.unread_archives, counts.unread_archives)
 
     @property
     def waiting(self) -> int:

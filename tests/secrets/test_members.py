@@ -167,3 +167,24 @@ def test_a_scan_reports_a_secret_in_a_jar_of_the_image_and_names_what_it_could_n
     assert "'/app/old.jar': the archive cannot be read" in notice
     scanned = dict(report.facts)["secret_scan"]
     assert isinstance(scanned, dict) and scanned["archive_members_examined"] == 1
+
+
+def test_the_notice_names_the_first_archives_left_unread_and_counts_every_member(
+    tmp_path: Path,
+) -> None:
+    from analyzer.detectors.context import ScanOptions  # noqa: PLC0415
+    from analyzer.scan import scan_archive  # noqa: PLC0415
+    from fixtures.detector_cases import base, clean_image  # noqa: PLC0415
+    from fixtures.formats import write_docker_archive  # noqa: PLC0415
+    from fixtures.spec import FileSpec  # noqa: PLC0415
+
+    broken = zipped({"a.properties": b"x=1\n"})[:40]
+    jars = [FileSpec(f"app/old{i}.jar", broken) for i in range(7)]
+    image = clean_image(base(FileSpec("app", kind="dir"), *jars))
+    result = scan_archive(
+        write_docker_archive([image], tmp_path / "jars.tar"), options=ScanOptions(workers=1)
+    )
+    [notice] = [n for n in result.notices if "members of archive files" in n]
+    assert "7 members of archive files were not examined" in notice
+    assert "(the first 5 archives): '/app/old0.jar'" in notice
+    assert notice.count(".jar': the archive cannot be read") == 5
