@@ -33,7 +33,6 @@ import json
 import os
 import posixpath
 import secrets
-import signal
 import stat
 import tarfile
 import time
@@ -44,7 +43,7 @@ from typing import Any
 
 from analyzer import __version__
 from analyzer.bundle.custody import input_facts, utc_now
-from analyzer.bundle.interrupts import STOPPING
+from analyzer.bundle.interrupts import signals_held
 from analyzer.bundle.outdir import refuse_overlap, shown, why
 from analyzer.bundle.outfile import check_parent
 from analyzer.errors import OutputError, UsageError
@@ -149,12 +148,9 @@ class Staging:
             self._lock()
             try:
                 self._refuse_newcomers()
-                held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
-                try:
+                with signals_held():
                     self._rename(staged, self.destination.path)
                     self._rename(custody, self.destination.custody)
-                finally:
-                    signal.pthread_sigmask(signal.SIG_SETMASK, held)
             finally:
                 fcntl.flock(self._parent, fcntl.LOCK_UN)
             with contextlib.suppress(OSError):  # some filesystems refuse it

@@ -8,6 +8,9 @@ removes what it made and the command ends as an interrupted one (exit 130). Only
 signal interrupts: a second one, while the clean-up runs, is ignored rather than cut it short.
 The handlers in place before are restored after the block, and a signal the run was started
 ignoring (`nohup` ignores SIGHUP) stays ignored.
+
+signals_held() is the other half: around a clean-up or a pair of renames that must not be cut
+in two, the stopping signals wait, and one that came meanwhile is delivered after the block.
 """
 
 from __future__ import annotations
@@ -27,6 +30,17 @@ class Terminated(KeyboardInterrupt):
     def __init__(self, signum: int) -> None:
         super().__init__(signal.Signals(signum).name)
         self.signum = signum
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Inside the block, SIGINT, SIGTERM and SIGHUP wait (blocked, not lost): a signal that
+    comes meanwhile is delivered, and so interrupts, when the block ends."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 @contextmanager

@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analyzer.bundle.interrupts import signals_held
 from analyzer.errors import OutputError, UsageError
 from analyzer.text import printable
 from analyzer.vulndb.records import Affected, Record, is_osv, is_secdb, osv_record, secdb_records
@@ -101,9 +102,20 @@ def import_sources(paths: Sequence[Path], to: Path) -> ImportSummary:
             f"cannot write the database in {to}: {reason}; nothing was written"
         ) from None
     finally:
-        if created and not os.path.lexists(to / DB_NAME):
-            with contextlib.suppress(OSError):
-                to.rmdir()
+        # a stopping signal that comes now waits until the clean-up is done: one that came
+        # while _import_into cleaned up may have cut that short, so its files go here too
+        with signals_held():
+            for leftover in to.glob(f"{_partial_name(os.getpid())}*"):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+            if created and not os.path.lexists(to / DB_NAME):
+                with contextlib.suppress(OSError):
+                    to.rmdir()
+
+
+def _partial_name(pid: int) -> str:
+    """The name this process's database has in --to until the import has finished."""
+    return f".{DB_NAME}.{pid}.partial"
 
 
 def _check_source(path: Path) -> None:
@@ -121,11 +133,14 @@ def _import_into(paths: Sequence[Path], to: Path) -> ImportSummary:
     if to.exists() and not to.is_dir():
         raise UsageError(f"{to}: not a folder (--to names the folder the database goes in)")
     to.mkdir(parents=True, exist_ok=True)
-    partial = to / f".{DB_NAME}.{os.getpid()}.partial"
+    partial = to / _partial_name(os.getpid())
     partial.unlink(missing_ok=True)
     summary = ImportSummary()
     db = sqlite3.connect(partial)
     try:
+        # the partial file is thrown away, never repaired: its rollback journal is kept in
+        # memory, so an interrupted import leaves no .partial-journal beside it
+        db.execute("PRAGMA journal_mode = MEMORY")
         db.executescript(_SCHEMA)
         db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
         for path in paths:

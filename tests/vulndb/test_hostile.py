@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.cli import main
-from analyzer.vulndb import import_sources
+from analyzer.vulndb import import_sources, store
 from fixtures.formats import write_docker_archive
 from fixtures.vulnerable import python_image
 from tests.vulndb.records import osv
@@ -171,4 +171,45 @@ def test_sigterm_during_an_import_leaves_no_partial_database(tmp_path: Path) -> 
     run.send_signal(signal.SIGTERM)
     _, err = run.communicate(timeout=60)
     assert run.returncode == 128 + signal.SIGTERM, err
+    assert not to.exists(), sorted(p.name for p in to.iterdir())
+
+
+def test_an_import_cut_short_in_its_own_clean_up_still_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A signal can land while the import is already cleaning up (closing the database, so a
+    journal or the partial file stays): the files of this import and the folder it created
+    are removed all the same."""
+    to = tmp_path / "db"
+
+    def cut_short(paths: object, into: Path) -> None:
+        into.mkdir()
+        (into / f".vulndb.sqlite.{os.getpid()}.partial").write_bytes(b"half")
+        (into / f".vulndb.sqlite.{os.getpid()}.partial-journal").write_bytes(b"half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store, "_import_into", cut_short)
+    (tmp_path / "one.json").write_text(json.dumps(GOOD))
+    with pytest.raises(KeyboardInterrupt):
+        import_sources([tmp_path / "one.json"], to)
     assert not to.exists()
+
+
+def test_an_interrupted_import_leaves_another_imports_partial_file_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two imports into one folder: the one interrupted removes only its own partial file."""
+    to = tmp_path / "db"
+    to.mkdir()
+    other = to / f".vulndb.sqlite.{os.getpid() + 1}.partial"
+    other.write_bytes(b"the other import's")
+
+    def cut_short(paths: object, into: Path) -> None:
+        (into / f".vulndb.sqlite.{os.getpid()}.partial").write_bytes(b"half")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store, "_import_into", cut_short)
+    (tmp_path / "one.json").write_text(json.dumps(GOOD))
+    with pytest.raises(KeyboardInterrupt):
+        import_sources([tmp_path / "one.json"], to)
+    assert sorted(p.name for p in to.iterdir()) == [other.name]
