@@ -66,16 +66,16 @@ def php_defines(src: Source) -> Iterator[Found]:
     ...     b"<?php\\ndefine( 'DB_PASSWORD', 'Wp9oKm3nJb6V' );\\ndefine('DB_USER', 'wp');"))]
     ['Wp9oKm3nJb6V']
     """
+    if not _PHP_OPEN.search(src.data):
+        return  # JavaScript's define(), a C macro named ...define(: not PHP
     text = src.text
-    found = [
-        (m, value)
-        for m in _DEFINE.finditer(text)
-        if (value := _php_string(m)) is not None
-        and _php_secret(m.group(2), value)
-        and not _LINE_COMMENT.search(text, text.rfind("\n", 0, m.start()) + 1, m.start())
-    ]
-    if found and _PHP_OPEN.search(src.data):
-        for m, value in found:
+    for m in _DEFINE.finditer(text):
+        value = _php_string(m)
+        if (
+            value is not None
+            and _php_secret(m.group(2), value)
+            and not _LINE_COMMENT.search(text, text.rfind("\n", 0, m.start()) + 1, m.start())
+        ):
             line = src.line_at(m.start(3) if m.group(3) is not None else m.start(4))
             yield Found(line, value, f"{m.group(2)[:100]} in a PHP define()")
 
