@@ -20,12 +20,18 @@
   secret name are `keyword` hits (a value given to a secret name in configuration).
   Values that are references (`%DB_PASSWORD%`, `$(DbPassword)`, `#{DbPassword}`, `${...}`,
   `@file`) or switches are no hits, as in every configuration file
-  (`analyzer.secrets.assignments.literal_setting`).
+  (`analyzer.secrets.assignments.literal_setting`). ASP.NET Core keeps the same connection
+  strings in appsettings.json and appsettings.<Environment>.json (`"ConnectionStrings":
+  {"Default": "Server=db;...;Password=..."}`): every JSON string of those files is read the
+  same way (`json_connection_strings`); their secret-named keys are `keyword` hits already.
+
+PHP's function names are case-insensitive: `DEFINE(` and `Define(` are read as `define(`.
 """
 
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterator
 
@@ -38,7 +44,7 @@ from analyzer.secrets.assignments import (
 )
 from analyzer.secrets.structure_formats import Found, Source
 
-PHP_MARKERS = (b"define(", b"define (")
+PHP_MARKERS = (b"define(", b"define (", b"DEFINE(", b"DEFINE (", b"Define(", b"Define (")
 CONFIG_MARKERS = (b"onnectionString", b"<appSettings", b"<applicationSettings")
 """Any one of these lets `connection_strings` read a `.config` file (with the path test): the
 sections that hold connection strings and settings (connectionStrings, a log4net or Enterprise
@@ -48,7 +54,7 @@ them at no measurable cost, where short ones (`wd=`) slow the one marker scan ev
 # ---- PHP define() ----------------------------------------------------------------------------
 
 _DEFINE = re.compile(
-    r"""(?<![\w$>:])define\s*\(\s*(['"])([A-Za-z_][A-Za-z0-9_]*)\1\s*,\s*"""
+    r"""(?<![\w$>:])(?i:define)\s*\(\s*(['"])([A-Za-z_][A-Za-z0-9_]*)\1\s*,\s*"""
     r"""(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*[,)]"""
 )
 _WORDPRESS_KEY = re.compile(r"(?:AUTH|SECURE_AUTH|LOGGED_IN|NONCE)_(?:KEY|SALT)")
@@ -138,6 +144,29 @@ def connection_strings(src: Source) -> Iterator[Found]:
         yield from _setting(src, m.group(2), value, m.start(2), "appSettings")
     for m in _APPLICATION_SETTING.finditer(text):
         yield from _setting(src, m.group(2), m.group(3), m.start(3), "applicationSettings")
+
+
+_JSON_STRING = re.compile(r'"((?:[^"\\\n]|\\.)*)"')
+
+
+def json_connection_strings(src: Source) -> Iterator[Found]:
+    """Connection-string passwords in the JSON strings of an ASP.NET Core appsettings file.
+
+    >>> [(f.line, f.value) for f in json_connection_strings(Source("/app/appsettings.json",
+    ...     b'{"ConnectionStrings": {\\n "Db": "Server=db;User Id=sa;Password=Qx7\\\\"v;"}}'))]
+    [(2, 'Qx7"v')]
+    """
+    text = src.text
+    for m in _JSON_STRING.finditer(text):
+        raw = m.group(1)
+        if not _PASSWORD_KEY.search(raw):
+            continue
+        try:
+            value = json.loads(f'"{raw}"')
+        except ValueError:
+            continue  # not JSON's escapes: not a string JSON would read
+        for _, password, detail in _connection_password(value):
+            yield Found(src.line_at(m.start(1)), password, detail)  # a JSON string is one line
 
 
 def _setting(src: Source, name: str, raw: str, at: int, where: str) -> Iterator[Found]:

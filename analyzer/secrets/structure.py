@@ -36,7 +36,8 @@ IA-SECRET-<KIND>: anyone who can pull the image gets the file, in every layer it
 - php-define: string constants of PHP files given to a secret name (`define('DB_PASSWORD',
   ...)`, WordPress's keys and salts; `analyzer.secrets.app_configs`).
 - connection-string: the password of an ADO.NET / ODBC / JDBC connection string in a .NET
-  `.config` XML file (web.config, app.config); secret-named appSettings are keyword hits.
+  `.config` XML file (web.config, app.config) or an ASP.NET Core appsettings*.json;
+  secret-named appSettings are keyword hits.
 - database-url: postgres, mysql, mongodb, redis, amqp, mssql URLs with a password, in text files.
 - htpasswd: user:hash lines in htpasswd files, or files made only of such lines: offline cracking.
 - keyword: a value assigned to a secret name where the file's kind says credential (a setting
@@ -58,6 +59,7 @@ from analyzer.secrets.app_configs import (
     CONFIG_MARKERS,
     PHP_MARKERS,
     connection_strings,
+    json_connection_strings,
     php_defines,
 )
 from analyzer.secrets.assignments import credential_assignments, dotenv, unquote
@@ -215,6 +217,7 @@ _HOST_KEY = _path(r"^/etc/ssh/ssh_host_[^/]*_key$")
 _HISTORY = HISTORY_NAME.search
 _DOTENV_NAME = DOTENV_NAME.search
 _CONFIG = _path(r"\.[Cc][Oo][Nn][Ff][Ii][Gg]$")  # web.config, Web.config, app.exe.config
+_APPSETTINGS = _path(r"(?i)/appsettings(?:\.[^/]*)?\.json$")  # ASP.NET Core's settings
 _WANTED = _path(  # names worth reading whatever their content (wants_path)
     r"/(?:id_(?:rsa|dsa|ecdsa|ed25519)(?:_sk)?|\.?(?:keystore|truststore)|\.?htpasswd"
     r"|[^/]*\.(?:pem|key|ppk|asc|jks|jceks|keystore|p12|pfx|pkcs12|htpasswd)"
@@ -258,6 +261,7 @@ _KINDS = (
     _Kind("dotenv", dotenv, (b"=",), _DOTENV_NAME),
     _Kind("php-define", php_defines, PHP_MARKERS, text_only=True),
     _Kind("connection-string", connection_strings, CONFIG_MARKERS, _CONFIG, text_only=True),
+    _Kind("connection-string", json_connection_strings, (), _APPSETTINGS, text_only=True),
     _Kind("database-url", _database_urls, (b"://",), text_only=True),
     _Kind("keyword", credential_assignments, text_only=True),
 )

@@ -1,5 +1,6 @@
-"""Scanning an e-commerce image: WordPress's wp-config.php and ASP.NET's web.config credentials
-are findings, redacted in every output; the WordPress sample's placeholders are not."""
+"""Scanning an e-commerce image: WordPress's wp-config.php, ASP.NET's web.config and ASP.NET
+Core's appsettings.json credentials are findings, redacted in every output; the WordPress
+sample's placeholders are not."""
 
 from __future__ import annotations
 
@@ -46,6 +47,7 @@ def test_the_findings_say_what_the_value_is_and_never_show_it(
     assert evidence == [
         "AUTH_KEY in a PHP define()",
         "DB_PASSWORD in a PHP define()",
+        "password of a connection string for user orders",
         "password of a connection string for user sa",
     ]
     assert main(["scan", str(archive), "--format", "json"]) == 0

@@ -49,6 +49,8 @@ def test_wordpress_database_password_and_secret_keys_are_php_define_hits() -> No
         f'define("DB_PASSWORD", "{WP_PASSWORD}");',
         f"define('DB_PASSWORD','{WP_PASSWORD}', true);",
         f"  define ( 'DB_PASSWORD' , '{WP_PASSWORD}' ) ;",
+        f"DEFINE('DB_PASSWORD', '{WP_PASSWORD}');",  # PHP's function names ignore case
+        f"Define ('DB_PASSWORD', '{WP_PASSWORD}');",
     ],
 )
 def test_php_define_quoting_and_spacing_variants_are_hits(line: str) -> None:
@@ -202,6 +204,35 @@ def test_a_connection_string_in_an_application_setting_value_is_a_hit() -> None:
 def test_connection_strings_without_a_real_password_are_not_hits(connection: str) -> None:
     text = f'<configuration><add name="c" connectionString="{connection}"/></configuration>'
     assert hits("/app/web.config", text) == []
+    settings = f'{{"ConnectionStrings": {{"Default": "{connection}"}}}}'
+    assert hits("/app/appsettings.json", settings) == []
+
+
+APPSETTINGS = f"""{{
+  "ConnectionStrings": {{
+    "DefaultConnection": "Server=db;Database=shop;User Id=sa;Password={SA_PASSWORD};",
+    "Reports": "Host=pg;Username=reports;Pwd=\\"{SA_PASSWORD}\\"",
+    "Local": "Server=(localdb)\\\\mssqllocaldb;Database=shop;Trusted_Connection=True"
+  }},
+  "Logging": {{ "LogLevel": {{ "Default": "Information" }} }}
+}}
+"""
+
+
+@pytest.mark.parametrize(
+    "name", ["appsettings.json", "appsettings.Production.json", "AppSettings.Staging.json"]
+)
+def test_asp_net_core_appsettings_connection_strings_are_hits(name: str) -> None:
+    """ASP.NET Core keeps web.config's connection strings in appsettings*.json; JSON's
+    escapes are undone before the connection string is read."""
+    assert found(f"/app/{name}", APPSETTINGS) == [
+        ("connection-string", 3, SA_PASSWORD, "password of a connection string for user sa"),
+        ("connection-string", 4, SA_PASSWORD, "password of a connection string for user reports"),
+    ]
+
+
+def test_a_json_file_not_named_appsettings_is_left_to_the_other_readers() -> None:
+    assert [h.kind for h in hits("/app/package.json", APPSETTINGS)] == []
 
 
 def test_connection_strings_outside_config_files_are_left_to_the_other_readers() -> None:
