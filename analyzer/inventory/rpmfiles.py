@@ -32,9 +32,15 @@ def parse_rpmdb_files(data: bytes) -> Recorded:
     """Every file with a digest in an rpmdb.sqlite database (``gpg-pubkey`` has none)."""
     notices = Notices()
     files: list[RecordedFile] = []
-    for hnum, blob in header_blobs(data, notices):
+    # a database or header that cannot be read is the package inventory's notice
+    # (analyzer.inventory.rpm reads the same blobs): said once, not once per reader
+    for hnum, blob in header_blobs(data, Notices()):
         try:
-            files += header_files(blob)
+            index, store = header_index(blob)
+        except BadHeader:
+            continue
+        try:
+            files += _files(index, store)
         except BadHeader as error:
             notices.add(f"rpmdb.sqlite package {hnum}: file list unreadable ({error}); skipped")
     return Recorded(tuple(files), notices.final())
@@ -46,7 +52,10 @@ def header_files(blob: bytes) -> list[RecordedFile]:
     >>> header_files(_example())[0].path, header_files(_example())[0].algorithm
     ('/usr/bin/x', 'sha256')
     """
-    index, store = header_index(blob)
+    return _files(*header_index(blob))
+
+
+def _files(index: list[IndexEntry], store: bytes) -> list[RecordedFile]:
     arrays = _arrays(index, store)
     name = arrays.get(NAME) or ["(unnamed)"]
     owner = Owner(str(name[0]), "rpm")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.inventory.rpm import parse_rpmdb_sqlite
 from analyzer.inventory.rpmfiles import (
     BASENAMES,
     DIRINDEXES,
@@ -127,9 +128,20 @@ def _good_files() -> list[tuple[int, int, tuple[int, bytes]]]:
     ]
 
 
-def test_a_database_that_is_not_sqlite_gives_a_notice_not_files() -> None:
+def test_a_database_that_is_not_sqlite_is_the_inventorys_notice_alone() -> None:
+    """The package inventory reads the same database and says it cannot: once, not twice."""
     recorded = parse_rpmdb_files(b"not a database")
     assert recorded.files == ()
-    assert recorded.notices == (
+    assert recorded.notices == ()
+    assert parse_rpmdb_sqlite(b"not a database").notices == (
         "rpmdb.sqlite could not be read (not an SQLite database); packages not inventoried",
     )
+
+
+def test_an_unreadable_header_is_the_inventorys_notice_alone() -> None:
+    good = header((NAME, STRING, strings("good")), *[e for e in _good_files()])
+    data = database(good[:-3], good)
+    assert [f.owner.package for f in parse_rpmdb_files(data).files] == ["good"]
+    assert parse_rpmdb_files(data).notices == ()
+    first = [n for n in parse_rpmdb_sqlite(data).notices if n.startswith("rpmdb.sqlite package 1:")]
+    assert len(first) == 1 and "unreadable header (" in first[0]
