@@ -131,7 +131,8 @@ def inspect_table(doc: dict[str, Any], layout: Layout = PLAIN) -> str:
             layout,
         )
     ]
-    parts += [_image_tables(image, layout) for image in doc["images"]]
+    several = len(doc["images"]) > 1 or any(image["number"] != 1 for image in doc["images"])
+    parts += [_image_tables(image, layout, several) for image in doc["images"]]
     if doc["artifacts"]:
         parts.append("\nArtifacts (not images, not read as layers):\n")
         rows = [
@@ -161,8 +162,9 @@ LAYER_COLUMNS = (
 )
 
 
-def _image_tables(image: dict[str, Any], layout: Layout) -> str:
-    facts = [
+def _image_tables(image: dict[str, Any], layout: Layout, numbered: bool) -> str:
+    facts = [["image", f"{image['number']} (--image {image['number']} chooses it)"]] * numbered
+    facts += [
         ["references", ", ".join(image["refs"]) or "(none)"],
         ["platform", image["platform"]],
         ["manifest", image["manifest_digest"] or "(none in a legacy docker archive)"],

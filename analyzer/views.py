@@ -50,11 +50,13 @@ def inspect_document(
     # chaining each image's scrub instead would cost images x archive strings
     union = archive_scrub if archive_scrub is not str else chained(scrubs)
     archive = _archive_document(result, result.notices, union)
+    # N of --image N: the place in the archive's own list, whatever --platform or --image kept
+    numbers = {id(image): n for n, image in enumerate(result.catalog.images, start=1)}
     return {
         "schema_version": INSPECT_SCHEMA_VERSION,
         "archive": archive["archive"],
         "images": [
-            scrub_document(_image_document(v), scrub)
+            scrub_document({"number": numbers[id(v.image)], **_image_document(v)}, scrub)
             for v, scrub in zip(result.images, scrubs, strict=True)
         ],
         "artifacts": archive["artifacts"],

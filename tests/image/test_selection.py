@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from analyzer import UsageError
 from analyzer.archive.digest import short
 from analyzer.archive.source import open_archive
+from analyzer.cli import main
 from analyzer.image.loader import load_catalog
 from analyzer.image.model import Catalog
 from analyzer.image.selection import familiar, select_images
@@ -100,3 +102,19 @@ def test_an_image_named_but_not_of_the_platform_is_an_error_naming_its_platform(
     assert str(error.value) == (
         f"'2' names no image for platform linux/arm64, only: 2 '{untagged}' (linux/amd64)"
     )
+
+
+def test_inspect_shows_the_number_that_chooses_each_image(
+    built: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The number --image takes is on inspect's page (and in its JSON), the same when
+    --image or --platform has kept only some of the images."""
+    archive = str(built["docker-legacy-multi"])
+    assert main(["inspect", archive]) == 0
+    shown = [line.split()[:2] for line in capsys.readouterr().out.splitlines()]
+    assert [s for s in shown if s[:1] == ["image"]] == [["image", "1"], ["image", "2"]]
+    assert main(["inspect", archive, "--image", "2", "-f", "json"]) == 0
+    [image] = json.loads(capsys.readouterr().out)["images"]
+    assert image["number"] == 2
+    assert main(["inspect", str(built["docker-legacy"])]) == 0
+    assert not [line for line in capsys.readouterr().out.splitlines() if line.startswith("image ")]
