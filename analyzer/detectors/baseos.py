@@ -47,6 +47,7 @@ EOL = Rule(
 )
 _RELEASE_FILES = ("/etc/os-release", "/usr/lib/os-release")
 _NAME_SHOWN = 200
+_ID_SHOWN = 50
 
 
 def identify_os(ctx: ImageContext) -> tuple[OsRelease, str] | None:
@@ -93,8 +94,7 @@ class BaseOsDetector:
             "eol_source": status.source,
             "identified_by": path,
         }
-        # os-release values are short; a crafted one may be megabytes, in every report format
-        name = (release.pretty_name or f"{release.id} {release.version_id}")[:_NAME_SHOWN]
+        name = shown_name(release)
         yield ctx.finding(
             BASE_OS,
             path=path,
@@ -110,3 +110,22 @@ class BaseOsDetector:
                 key=f"{release.id}-{release.version_id}",
                 evidence=f"{name} reached end of life on {status.eol_date} ({status.source})",
             )
+
+
+def shown_name(release: OsRelease) -> str:
+    """PRETTY_NAME, and the ID and VERSION_ID the end of life was looked up by when it does
+    not say them (`Alpine Linux v3.18` is 3.18.4; a crafted or stale PRETTY_NAME may name
+    another system). os-release values are short; a crafted one may be megabytes, in every
+    report format: each is cut.
+
+    >>> shown_name(OsRelease(id="debian", version_id="12", pretty_name="Debian GNU/Linux 12"))
+    'Debian GNU/Linux 12'
+    >>> shown_name(OsRelease(id="alpine", version_id="3.10.9", pretty_name="Debian 12"))
+    'Debian 12 (ID alpine, VERSION_ID 3.10.9)'
+    """
+    pretty = (release.pretty_name or "Linux")[:_NAME_SHOWN]
+    said = pretty.casefold()
+    if release.id.casefold() in said and release.version_id.casefold() in said:
+        return pretty
+    version = release.version_id[:_ID_SHOWN] or "not set"
+    return f"{pretty} (ID {release.id[:_ID_SHOWN]}, VERSION_ID {version})"
