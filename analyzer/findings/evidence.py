@@ -38,6 +38,9 @@ class ScanEvidence:
     secrets_scanned: bool = False
     oversized_files: int = 0
     """Files over --max-file-bytes, which were not examined for secrets."""
+    unread_members: int = 0
+    """Members of archive files in the image (a jar, a .tar.gz) that were not examined: past
+    the bounds, encrypted, damaged, or archives inside archives."""
     os_checked: bool = False
     os_name: str = ""
     """The base OS as the image names it; "" when none was identified."""
@@ -85,6 +88,7 @@ def evidence_of(image: Mapping[str, Any]) -> ScanEvidence:
         findings=tuple(_observed(f) for f in image["findings"]),
         secrets_scanned=isinstance(secret_scan, Mapping),
         oversized_files=int((secret_scan or {}).get("oversized_files", 0)),
+        unread_members=int((secret_scan or {}).get("archive_members_not_examined", 0)),
         os_checked="os" in image,
         os_name=_os_name(os_fact) if isinstance(os_fact, Mapping) else "",
         eol_status=str(os_fact.get("eol_status")) if isinstance(os_fact, Mapping) else "unknown",
@@ -164,12 +168,21 @@ _NO_HISTORY = "the image config has no build history, so its build steps were no
 def _secrets_gap(evidence: ScanEvidence) -> str | None:
     if not evidence.secrets_scanned:
         return "the secrets scan did not run"
+    gaps = []
     if evidence.oversized_files:
-        return (
+        gaps.append(
             f"{_were(evidence.oversized_files, 'file')} over --max-file-bytes and not examined "
             "for secrets (the notices name them; raise --max-file-bytes to examine them)"
         )
-    return None
+    if evidence.unread_members:
+        count = evidence.unread_members
+        members = "1 member" if count == 1 else f"{count} members"
+        gaps.append(
+            f"{members} of archive files in the image (a jar, a .tar.gz) "
+            f"{'was' if count == 1 else 'were'} not examined for secrets (the notices name "
+            "the archives and why)"
+        )
+    return "; ".join(gaps) or None
 
 
 def _were(count: int, noun: str) -> str:

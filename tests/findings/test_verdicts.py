@@ -253,6 +253,24 @@ def test_files_too_large_to_examine_leave_the_secrets_requirements_not_assessed(
     assert statuses(doc)["CG-12.4"] is Status.FAIL  # what was found stays found
 
 
+def test_archive_members_not_examined_leave_the_secrets_requirements_not_assessed() -> None:
+    """An encrypted zip, a jar past the member bounds, a jar inside a jar: what they hold was
+    not looked at, so no PASS says it was."""
+    doc = image(secret_scan={"files_examined": 10, "archive_members_not_examined": 7})
+    for requirement in ("CG-12.4", "8.6.2"):
+        verdict = verdicts(doc)[requirement]
+        assert verdict.status is Status.NOT_ASSESSED
+        assert verdict.reason and "7 members of archive files" in verdict.reason
+    doc["secret_scan"] = {"oversized_files": 1, "archive_members_not_examined": 1}
+    reason = verdicts(doc)["CG-12.4"].reason or ""
+    assert (
+        "1 file was over --max-file-bytes" in reason
+        and "; 1 member of archive files in the image (a jar, a .tar.gz) was not" in reason
+    )
+    doc["secret_scan"] = {"files_examined": 10, "archive_members_not_examined": 0}
+    assert statuses(doc)["CG-12.4"] is Status.PASS
+
+
 def test_requirement_whose_check_did_not_run_is_not_assessed() -> None:
     doc = image()
     for fact in ("os", "packages", "signatures", "secret_scan", "trusted_registries"):
