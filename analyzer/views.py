@@ -16,6 +16,7 @@ from analyzer.document_scrub import Scrub, scrub_document
 from analyzer.findings.model import Finding, Severity
 from analyzer.image.label import image_label
 from analyzer.image.model import Artifact
+from analyzer.image.selection import image_number
 from analyzer.reader import ImageView, ReadResult
 from analyzer.scan import ImageReport, ScanResult
 from analyzer.severity_filter import EVERY_SEVERITY, SeverityFilter, ordered
@@ -50,13 +51,14 @@ def inspect_document(
     # chaining each image's scrub instead would cost images x archive strings
     union = archive_scrub if archive_scrub is not str else chained(scrubs)
     archive = _archive_document(result, result.notices, union)
-    # N of --image N: the place in the archive's own list, whatever --platform or --image kept
-    numbers = {id(image): n for n, image in enumerate(result.catalog.images, start=1)}
     return {
         "schema_version": INSPECT_SCHEMA_VERSION,
         "archive": archive["archive"],
         "images": [
-            scrub_document({"number": numbers[id(v.image)], **_image_document(v)}, scrub)
+            # N of --image N: the place in the archive's own list, whatever was chosen
+            scrub_document(
+                {"number": image_number(result.catalog, v.image), **_image_document(v)}, scrub
+            )
             for v, scrub in zip(result.images, scrubs, strict=True)
         ],
         "artifacts": archive["artifacts"],

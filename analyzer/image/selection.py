@@ -4,7 +4,8 @@
 lists its images (the order of `inspect` and `ls`, 1 first, with or without `--platform`), its
 manifest or config digest (whole, or its first 12 or more hex digits, as tables show it), or a
 reference the archive gives it, as listed or as docker completes a name (`shop` is
-`docker.io/library/shop:latest`). Every image the value names in any of these ways is chosen,
+`docker.io/library/shop:latest`). Every image the value names in any of these ways is chosen
+(but a number that is also another image's reference is refused: which was meant is unknown),
 and `--platform` keeps those of its platform: a multi-arch tag and `--platform` name one image.
 """
 
@@ -53,12 +54,20 @@ def _parse_platform(platform: str) -> Platform:
 
 
 def _named(catalog: Catalog, value: str) -> tuple[Image, ...]:
-    """The images `--image value` names; none is an error that lists what there is."""
-    named = tuple(
-        image
-        for number, image in enumerate(catalog.images, start=1)
-        if names_image(value, number, image)
-    )
+    """The images `--image value` names; none is an error that lists what there is, and so is
+    a number that is also another image's reference (a tag `3`): which was meant is not known."""
+    numbered = enumerate(catalog.images, start=1)
+    by_name = tuple(image for image in catalog.images if _names_by_name(value, image))
+    by_number = tuple(image for n, image in numbered if _names_by_number(value, n))
+    if by_number and by_name and not set(map(id, by_number)) <= set(map(id, by_name)):
+        [number_image] = by_number
+        others = candidate_list([candidate(image_number(catalog, i), i) for i in by_name])
+        raise UsageError(
+            f"{quoted(value)} is the number of image {image_number(catalog, number_image)} and "
+            f"names other images by reference or digest: {others}; name the image by its "
+            f"digest ({MIN_DIGEST_DIGITS} or more hex digits) or its full reference"
+        )
+    named = by_name or by_number
     if named:
         return named
     listed = candidate_list(
@@ -71,11 +80,12 @@ def _named(catalog: Catalog, value: str) -> tuple[Image, ...]:
     )
 
 
-def names_image(value: str, number: int, image: Image) -> bool:
-    """True when `value` names `image`, the `number`th of its archive: by number, digest or
-    reference."""
-    if _NUMBER.fullmatch(value) and int(value) == number:
-        return True
+def _names_by_number(value: str, number: int) -> bool:
+    return _NUMBER.fullmatch(value) is not None and int(value) == number
+
+
+def _names_by_name(value: str, image: Image) -> bool:
+    """True when `value` names `image` by digest or reference."""
     if _names_digest(value.lower(), (image.manifest_digest, image.config_digest)):
         return True
     return any(value == ref or familiar(value) == familiar(ref) for ref in image.refs)

@@ -15,6 +15,8 @@ from analyzer.cli import main
 from analyzer.image.loader import load_catalog
 from analyzer.image.model import Catalog
 from analyzer.image.selection import familiar, select_images
+from fixtures.formats import write_docker_archive
+from fixtures.spec import FileSpec, ImageSpec, LayerSpec
 
 
 def catalog_of(archive: Path) -> Catalog:
@@ -118,3 +120,21 @@ def test_inspect_shows_the_number_that_chooses_each_image(
     assert image["number"] == 2
     assert main(["inspect", str(built["docker-legacy"])]) == 0
     assert not [line for line in capsys.readouterr().out.splitlines() if line.startswith("image ")]
+
+
+def test_a_number_that_is_also_another_images_tag_is_refused_not_both_chosen(
+    tmp_path: Path,
+) -> None:
+    """`docker save shop:1 3 other:1`: `--image 3` could mean the third image or the one
+    tagged 3; reading both would be a guess. A number that is the same image's tag is fine."""
+    specs = [
+        ImageSpec(layers=(LayerSpec((FileSpec(f"f{n}", b"x"),), "ADD f /"),), repo_tags=(tag,))
+        for n, tag in enumerate(("shop:1", "3", "other:1"))
+    ]
+    catalog = catalog_of(write_docker_archive(specs, tmp_path / "three.tar"))
+    with pytest.raises(UsageError) as refused:
+        select_images(catalog, None, "3")
+    assert "'3' is the number of image 3 and names other images" in str(refused.value)
+    assert "2 '3' (linux/amd64)" in str(refused.value)
+    assert chosen_refs(catalog, "docker.io/library/3:latest") == [["3"]]
+    assert chosen_refs(catalog, "2") == [["3"]]
