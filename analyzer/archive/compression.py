@@ -153,8 +153,9 @@ def _zstd_chunks(source: Readable, what: str, max_window: int) -> Iterator[bytes
     except zstandard.ZstdError as exc:
         if "too much memory" in str(exc):
             raise LimitExceeded(
-                f"{what}: the zstd data needs a window over the {max_window}-byte limit for one "
-                "decompressor (written with --long or --ultra?); the limit keeps memory bounded"
+                f"{what}: the zstd data asks for a window over the {max_window}-byte limit for "
+                "one decompressor (a frame written with --long or --ultra, or one that declares "
+                "a huge size); the limit keeps memory bounded"
             ) from None
         raise CorruptStream(f"{what}: zstd data is corrupt ({exc})", "zstd") from None
 

@@ -45,6 +45,15 @@ def test_a_zstd_window_over_the_limit_is_refused() -> None:
         decode(packed, Compression.ZSTD, max_window=1 << 20)
 
 
+def test_a_zstd_frame_declaring_an_absurd_size_is_refused_as_such() -> None:
+    """A single-segment frame's window is its declared content size: one that declares 2**62
+    bytes is refused by the window limit, and the message names that cause too."""
+    header = b"\x28\xb5\x2f\xfd" + b"\xe0" + (1 << 62).to_bytes(8, "little")
+    raw_block = b"\x21\x00\x00" + b"x" * 4  # last block, raw, 4 bytes
+    with pytest.raises(LimitExceeded, match="or one that declares a huge size"):
+        decode(header + raw_block, Compression.ZSTD)
+
+
 def test_xz_decoding_stays_inside_a_1_gib_address_space() -> None:
     outcome = run_bounded(
         """
