@@ -114,6 +114,15 @@ def decompressed_chunks(
         yield from _coalesced(_member_chunks(source, kind, what, max_window))
 
 
+def decoded_pieces(
+    source: Readable, kind: Compression, what: str, *, max_window: int = DEFAULT_WINDOW
+) -> Iterator[bytes]:
+    """`decompressed_chunks` of gzip, xz or bzip2 data, without joining small pieces: every
+    byte decoded is handed on before an error is raised, so what a stream cut short holds is
+    still read (an archive member's content)."""
+    yield from _member_chunks(source, kind, what, max_window)
+
+
 def _coalesced(chunks: Iterator[bytes]) -> Iterator[bytes]:
     """Yield `chunks` with small ones joined up to at least _SMALL bytes (and at most CHUNK): a
     stream of a million one-byte members must not become a million chunks for every consumer to

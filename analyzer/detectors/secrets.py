@@ -130,7 +130,13 @@ class SecretDetector:
         if stats.unread_members:
             first = f" (the first {NAMED_UNREAD} archives)"
             ctx.notices.append(
-                f"{stats.unread_members} members of archive files were not examined for secrets "
+                f"{stats.unread_members:,} "
+                + (
+                    "member of archive files was"
+                    if stats.unread_members == 1
+                    else "members of archive files were"
+                )
+                + " not examined for secrets "
                 f"(bounds of analyzer.secrets.members, or unreadable)"
                 f"{first if len(stats.unread_archives) == NAMED_UNREAD else ''}: "
                 + "; ".join(stats.unread_archives)

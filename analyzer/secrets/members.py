@@ -4,68 +4,85 @@ A Spring Boot jar carries `BOOT-INF/classes/application.properties`, a backup `.
 key, a `creds.env.gz` an AWS key: the file itself is compressed bytes, and the credential is
 in a member. So the members of zip-family archives (zip, jar, war, ear, whl, apk...), of tar
 archives (plain or gzip, xz, bzip2 or zstd compressed) and of single compressed files (`.gz`,
-`.xz`, `.bz2`, `.zst`) are examined as files of their own, recognised by their first bytes
-(never by name).
+`.xz`, `.bz2`, `.zst`) are examined as files of their own, recognised by their bytes: the first
+ones, or for a file named .jar, .war, .ear or .zip a zip end record near its end (a Spring Boot
+"fully executable" jar starts with a launch script). Every part of a compressed file is read, as
+zcat, bzcat, xzcat and zstdcat do: concatenated gzip members, bzip2 and xz streams, zstd frames.
 
 One level deep: a member that is itself an archive (a jar inside a fat jar's `BOOT-INF/lib`,
-most often a third-party library) is examined as stored. Compressed documentation under
-/usr/share/man, /usr/share/doc and /usr/share/info (packaging tools compress every manual page
-and changelog) is examined as stored too: opening those thousands of files would cost a Debian
-image a tenth of its scan for text nobody writes a credential into. Hostile archives are
-bounded: at most `MAX_MEMBERS` members and `MAX_BYTES` decompressed bytes per archive, each
-member read up to `MAX_MEMBER_BYTES`; what is left unread, and an archive that cannot be read
-(corrupt, encrypted members, an unknown compression), is counted, never an error.
+most often a third-party library) is examined as stored, and counted as not examined (its own
+members are not). Compressed documentation under /usr/share/man, /usr/share/doc and
+/usr/share/info (packaging tools compress every manual page and changelog) is examined as stored
+too: opening those thousands of files would cost a Debian image a tenth of its scan for text
+nobody writes a credential into. Hostile archives are bounded: at most `MAX_MEMBERS` entries
+(directories too) and `MAX_BYTES` decompressed bytes per archive (a compressed tar's decoded
+stream is charged once), each member, and a single compressed file's content, read up to
+`MAX_MEMBER_BYTES`; xz and zstd data needing a dictionary or window over the layer reader's
+limit is not decoded. What is left unread, and an archive that cannot be read (corrupt,
+encrypted members, cut short, an unknown compression, any error of a reader), is counted with
+its reason, never an error.
 """
 
 from __future__ import annotations
 
-import bz2
 import io
-import lzma
 import re
 import tarfile
 import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import IO, Any, cast
 
 import zstandard
+
+from analyzer.archive.compression import DEFAULT_WINDOW, Compression, decoded_pieces
+from analyzer.errors import CorruptStream, LimitExceeded, StreamEndsEarly
+from analyzer.text import quoted
 
 MAX_MEMBERS = 10_000
 MAX_MEMBER_BYTES = 16 << 20
 MAX_BYTES = 256 << 20
+MAX_WINDOW = DEFAULT_WINDOW
+"""The largest xz dictionary or zstd window decoded (the layer reader's limit)."""
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")
-_GZIP = b"\x1f\x8b"
-_XZ = b"\xfd7zXZ\x00"
-_BZIP2 = b"BZh"
-_ZSTD = b"\x28\xb5\x2f\xfd"
-_DOCUMENTATION = re.compile(r"^/usr/share/(?:man|doc|info)/")
-_READ_ERRORS = (
-    zipfile.BadZipFile,
-    zipfile.LargeZipFile,
-    tarfile.TarError,
-    NotImplementedError,  # a zip compression method Python has not
-    RuntimeError,  # an encrypted zip member
-    ValueError,
-    OSError,  # also bz2's and gzip's "invalid data"
-    EOFError,
-    zlib.error,
-    lzma.LZMAError,
-    zstandard.ZstdError,
-    UnicodeDecodeError,
+_ZIP_END = b"PK\x05\x06"
+_ZIP_NAMES = (".jar", ".war", ".ear", ".zip")
+_ZIP_END_REACH = 22 + 65535  # the end record and the longest comment after it
+_COMPRESSIONS = (
+    (b"\x1f\x8b", Compression.GZIP),
+    (b"\xfd7zXZ\x00", Compression.XZ),
+    (b"BZh", Compression.BZIP2),
+    (b"\x28\xb5\x2f\xfd", Compression.ZSTD),
 )
+_DOCUMENTATION = re.compile(r"^/usr/share/(?:man|doc|info)/")
+_ZSTD_PIECE = 64
+"""Compressed zstd bytes handed to the decoder at a time: a zstd block of a few bytes may
+decode to 128 KiB, so 64 bytes give at most a few MiB (the decoder has no output bound)."""
 
 
 @dataclass
 class Unread:
-    """What one archive's members were not examined: how many, and why (the first reason)."""
+    """What one archive's members were not examined: how many, and why (each reason with the
+    number of members it left unread, and the first member it names, if any)."""
 
     members: int = 0
-    why: str = ""
+    reasons: dict[str, tuple[int, str]] = field(default_factory=dict)
 
-    def add(self, count: int, why: str) -> None:
+    def add(self, count: int, why: str, name: str = "") -> None:
         self.members += count
-        self.why = self.why or why
+        before, first = self.reasons.get(why, (0, ""))
+        self.reasons[why] = (before + count, first or name)
+
+    @property
+    def why(self) -> str:
+        """The reasons, in the order met; each string of the archive quoted (printable)."""
+        return " and ".join(
+            why
+            + (f" ({count:,} members)" if count > 1 else "")
+            + (f", the first {quoted(name, 100)}" if count > 1 and name else "")
+            + (f": {quoted(name, 100)}" if count == 1 and name else "")
+            for why, (count, name) in self.reasons.items()
+        )
 
 
 @dataclass
@@ -73,28 +90,52 @@ class _Budget:
     left: int
     """Decompressed bytes the archive may still give (MAX_BYTES, read when the budget is made)."""
     members: int = 0
+    """Entries met so far (directories and links too)."""
     unread: Unread = field(default_factory=Unread)
 
 
 def is_archive(path: str, data: bytes) -> bool:
     """True when `members` would open the file: an archive or a compressed file, by its first
-    bytes, outside the compressed documentation trees.
+    bytes (or a zip's end record, see `_is_zip`), outside the compressed documentation trees.
 
     >>> is_archive("/app/app.jar", b"PK\\x03\\x04..."), is_archive("/app/a.txt", b"PK")
     (True, False)
     >>> is_archive("/usr/share/man/man1/ls.1.gz", b"\\x1f\\x8b\\x08")
     False
     """
-    head = data[:6]
-    if head.startswith(_ZIP) or data[257:262] == b"ustar":
+    if _is_zip(path, data) or data[257:262] == b"ustar":
         return True
-    compressed = head.startswith((_GZIP, _XZ, _BZIP2, _ZSTD))
-    return compressed and not _DOCUMENTATION.match(path)
+    return _compression(data) is not None and not _DOCUMENTATION.match(path)
+
+
+def _is_zip(path: str, data: bytes) -> bool:
+    """A zip by its first bytes; or, named .jar, .war, .ear or .zip, by the end-of-central-
+    directory record near its end, as unzip and Python's zipfile find it (a launch script or a
+    self-extractor may come first).
+
+    >>> _is_zip("/app/app.jar", b"#!/bin/sh\\nexit 0\\n" + b"PK\\x05\\x06" + bytes(18))
+    True
+    >>> _is_zip("/app/app.sh", b"#!/bin/sh\\nexit 0\\n" + b"PK\\x05\\x06" + bytes(18))
+    False
+    """
+    if data.startswith(_ZIP):
+        return True
+    return path.lower().endswith(_ZIP_NAMES) and (
+        data.rfind(_ZIP_END, max(len(data) - _ZIP_END_REACH, 0)) >= 0
+    )
+
+
+def _compression(data: bytes) -> Compression | None:
+    for magic, kind in _COMPRESSIONS:
+        if data.startswith(magic):
+            return kind
+    return None
 
 
 def members(path: str, data: bytes, unread: Unread) -> Iterator[tuple[str, bytes]]:
     """(name, bytes) of each regular member of the archive or compressed file `data` (see the
-    module), within the bounds; `unread` counts what was left.
+    module), within the bounds; `unread` counts what was left. No exception of a reader
+    escapes: the member, or the rest of the archive, is counted with its reason.
 
     >>> import gzip
     >>> list(members("/app/creds.env.gz", gzip.compress(b"A=1\\n"), Unread()))
@@ -102,89 +143,220 @@ def members(path: str, data: bytes, unread: Unread) -> Iterator[tuple[str, bytes
     """
     budget = _Budget(left=MAX_BYTES, unread=unread)
     try:
-        if data.startswith(_ZIP):
+        if _is_zip(path, data):
             yield from _zip_members(data, budget)
         elif data[257:262] == b"ustar":
-            yield from _tar_members(data, budget)
+            yield from _tar_members(io.BytesIO(data), budget, None)
         else:
-            inner = _decompressed(data, budget)
-            if inner is None:
-                return
-            if inner[257:262] == b"ustar":
-                yield from _tar_members(inner, budget)
-            else:
-                yield _single_name(path), inner
-    except _READ_ERRORS as exc:
+            yield from _compressed_members(path, data, budget)
+    except MemoryError:
+        unread.add(1, "the archive needs more memory than there is to be read")
+    except Exception as exc:  # any reader's failure is the archive's, counted
         unread.add(1, f"the archive cannot be read to its end ({type(exc).__name__})")
 
 
 def _zip_members(data: bytes, budget: _Budget) -> Iterator[tuple[str, bytes]]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        for info in archive.infolist():
-            if info.is_dir():
+        entries = archive.infolist()
+        for at, info in enumerate(entries):
+            budget.members += 1
+            if _is_dir(info):
                 continue
-            if not _admit(budget, info.file_size):
+            if budget.members > MAX_MEMBERS or budget.left <= 0:
+                rest = sum(1 for entry in entries[at:] if not _is_dir(entry))
+                budget.unread.add(rest, _over(budget))
                 return
+            if info.flag_bits & 0x1:
+                budget.unread.add(1, "a member is encrypted", info.filename)
+                continue
+            if info.file_size > MAX_MEMBER_BYTES:
+                budget.unread.add(1, _IN_PART, info.filename)
             try:
                 with archive.open(info) as member:
                     content = member.read(MAX_MEMBER_BYTES + 1)
-            except _READ_ERRORS as exc:
+            except Exception as exc:  # MemoryError too: this member is unread
                 budget.unread.add(1, f"a member cannot be read ({type(exc).__name__})")
                 continue
-            yield info.filename, _bounded(content, budget)
+            yield from _member(info.filename, content, budget, charge=True)
 
 
-def _tar_members(data: bytes, budget: _Budget) -> Iterator[tuple[str, bytes]]:
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as archive:
-        for info in archive:
+def _is_dir(info: zipfile.ZipInfo) -> bool:
+    """ZipInfo.is_dir, which fails on an empty name."""
+    return info.filename.endswith("/")
+
+
+_IN_PART = f"a member over {MAX_MEMBER_BYTES >> 20} MiB is read in part"
+
+
+def _over_bytes() -> str:
+    return f"over {MAX_BYTES >> 20} MiB of decompressed content: the rest is not read"
+
+
+def _over(budget: _Budget) -> str:
+    if budget.members > MAX_MEMBERS:
+        return f"over {MAX_MEMBERS:,} members"
+    return _over_bytes()
+
+
+def _member(
+    name: str, content: bytes, budget: _Budget, *, charge: bool
+) -> Iterator[tuple[str, bytes]]:
+    """One member read, charged to the budget (unless its bytes were charged as they were
+    decoded); an archive inside the archive is examined as stored and counted unread."""
+    content = content[:MAX_MEMBER_BYTES]
+    if charge:
+        budget.left -= len(content)
+    if is_archive("/" + name.lstrip("./"), content):
+        budget.unread.add(1, "an archive inside the archive is not opened (one level deep)", name)
+    yield name, content
+
+
+class _Decoded:
+    """A compressed file's decoded bytes as a readable stream, each byte charged once to the
+    archive's budget; a decoding error ends the stream and is kept in `error`, running over the
+    budget ends it with `over` set."""
+
+    def __init__(self, chunks: Iterator[bytes], budget: _Budget) -> None:
+        self._chunks = chunks
+        self._budget = budget
+        self._chunk = b""
+        self._offset = 0
+        self.error: Exception | None = None
+        self.over = False
+
+    def read(self, n: int = -1) -> bytes:
+        want = n if n >= 0 else MAX_BYTES
+        parts: list[bytes] = []
+        while want > 0:
+            if self._offset >= len(self._chunk) and not self._pull():
+                break
+            piece = self._chunk[self._offset : self._offset + want]
+            self._offset += len(piece)
+            want -= len(piece)
+            parts.append(piece)
+        return b"".join(parts)
+
+    def peek(self, n: int) -> bytes:
+        """The next `n` bytes (fewer at the end), left to be read."""
+        head = self.read(n)
+        self._chunk, self._offset = head + self._chunk[self._offset :], 0
+        return head
+
+    def _pull(self) -> bool:
+        if self.error is not None or self.over:
+            return False
+        try:
+            chunk = next(self._chunks)
+        except StopIteration:
+            return False
+        except Exception as exc:  # MemoryError too: the stream ends here
+            self.error = exc
+            return False
+        if len(chunk) > self._budget.left:
+            self.over, chunk = True, chunk[: max(self._budget.left, 0)]
+        self._budget.left -= len(chunk)
+        self._chunk, self._offset = chunk, 0
+        return bool(chunk)
+
+    def why(self) -> str:
+        """Why the stream ended before its end, or ""."""
+        if self.over:
+            return _over_bytes()
+        if isinstance(self.error, StreamEndsEarly):
+            return "its compressed stream is cut short (what it holds is examined)"
+        if isinstance(self.error, LimitExceeded):
+            return (
+                f"its compressed data needs a dictionary or window over {MAX_WINDOW >> 20} MiB "
+                "to be decoded (a limit that keeps memory bounded)"
+            )
+        if isinstance(self.error, CorruptStream):
+            return f"its {self.error.compression} data is corrupt (what it holds is examined)"
+        if self.error is not None:
+            return f"the archive cannot be read to its end ({type(self.error).__name__})"
+        return ""
+
+
+def _compressed_members(path: str, data: bytes, budget: _Budget) -> Iterator[tuple[str, bytes]]:
+    """A single compressed file's content (up to MAX_MEMBER_BYTES), or a compressed tar's
+    members: every part of the compressed data, decoded as it is read."""
+    kind = _compression(data)
+    if kind is None:
+        return
+    source = io.BytesIO(data)
+    chunks = (
+        _zstd_chunks(data)
+        if kind is Compression.ZSTD
+        else decoded_pieces(source, kind, quoted(path, 200), max_window=MAX_WINDOW)
+    )
+    stream = _Decoded(chunks, budget)
+    try:
+        if stream.peek(512)[257:262] == b"ustar":
+            yield from _tar_members(cast(IO[bytes], stream), budget, stream)
+        else:
+            content = stream.read(MAX_MEMBER_BYTES + 1)
+            if len(content) > MAX_MEMBER_BYTES:
+                budget.unread.add(1, f"its content is read up to {MAX_MEMBER_BYTES >> 20} MiB")
+            elif stream.why():
+                budget.unread.add(1, stream.why())
+            yield from _member(_single_name(path), content, budget, charge=False)
+    except Exception as exc:  # a tar cut by the stream's end: name the cause
+        why = stream.why() or f"the archive cannot be read to its end ({type(exc).__name__})"
+        budget.unread.add(1, why)
+
+
+def _zstd_chunks(data: bytes) -> Iterator[bytes]:
+    """Every frame of zstd data decoded (as zstdcat does), in bounded pieces; data ending
+    inside a frame is a StreamEndsEarly, as for the other compressions."""
+    decoder = zstandard.ZstdDecompressor(max_window_size=MAX_WINDOW)
+    frame = decoder.decompressobj()
+    at = 0
+    while at < len(data):
+        if frame.eof:
+            frame = decoder.decompressobj()
+        piece = data[at : at + _ZSTD_PIECE]
+        try:
+            out = frame.decompress(piece)
+        except zstandard.ZstdError as exc:
+            if "too much memory" in str(exc) or "window" in str(exc).lower():
+                raise LimitExceeded(f"zstd data needs a window over {MAX_WINDOW}") from None
+            raise CorruptStream(f"zstd data is corrupt ({exc})", "zstd") from None
+        at += len(piece) - len(frame.unused_data if frame.eof else b"")
+        if out:
+            yield out
+    if not frame.eof:
+        raise StreamEndsEarly("zstd stream ends before its end", "zstd")
+
+
+def _tar_members(
+    source: IO[bytes], budget: _Budget, stream: _Decoded | None
+) -> Iterator[tuple[str, bytes]]:
+    """The regular members of a tar: read from memory (each charged as read) or from a
+    compressed file's stream (charged as decoded). Past a bound, the rest is counted (as far
+    as the stream goes), none read; no entry is kept (a tar of 400,000 directories costs no
+    memory)."""
+    with tarfile.open(fileobj=source, mode="r:" if stream is None else "r|") as archive:
+        while (info := archive.next()) is not None:
+            cast(Any, archive).members.clear()
+            budget.members += 1
             if not info.isreg():
                 continue
-            if not _admit(budget, info.size):
-                return
+            if budget.members > MAX_MEMBERS or (stream is None and budget.left <= 0):
+                budget.unread.add(1, _over(budget))
+                continue
+            if info.size > MAX_MEMBER_BYTES:
+                budget.unread.add(1, _IN_PART, info.name)
             member = archive.extractfile(info)
-            if member is not None:
-                yield info.name, _bounded(member.read(MAX_MEMBER_BYTES + 1), budget)
-
-
-def _admit(budget: _Budget, size: int) -> bool:
-    """Whether one more member (of `size` bytes, as its header says) is read."""
-    if budget.members >= MAX_MEMBERS or budget.left <= 0:
-        budget.unread.add(1, f"over {MAX_MEMBERS:,} members or {MAX_BYTES >> 20} MiB")
-        return False
-    budget.members += 1
-    if size > MAX_MEMBER_BYTES:
-        budget.unread.add(1, f"a member over {MAX_MEMBER_BYTES >> 20} MiB is read in part")
-    return True
-
-
-def _bounded(content: bytes, budget: _Budget) -> bytes:
-    content = content[:MAX_MEMBER_BYTES]
-    budget.left -= len(content)
-    return content
-
-
-def _decompressed(data: bytes, budget: _Budget) -> bytes | None:
-    """A single compressed file's content, up to the archive's bound of bytes."""
-    limit = budget.left
-    ended = True
-    if data.startswith(_GZIP):
-        gzip = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        content, ended = gzip.decompress(data, limit), gzip.eof
-    elif data.startswith(_XZ):
-        xz = lzma.LZMADecompressor()
-        content, ended = xz.decompress(data, limit), xz.eof
-    elif data.startswith(_BZIP2):
-        bzip2 = bz2.BZ2Decompressor()
-        content, ended = bzip2.decompress(data, limit), bzip2.eof
-    else:
-        reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
-        content = reader.read(limit)
-    if len(content) >= limit:
-        budget.unread.add(1, f"its content is read up to {MAX_BYTES >> 20} MiB")
-    elif not ended:
-        budget.unread.add(1, "its compressed stream is cut short (what it holds is examined)")
-    budget.left -= len(content)
-    return content
+            if member is None:
+                continue
+            try:
+                content = member.read(MAX_MEMBER_BYTES + 1)
+            except Exception as exc:  # cut by the stream's end, or damaged
+                why = stream.why() if stream is not None else ""
+                budget.unread.add(1, why or f"a member cannot be read ({type(exc).__name__})")
+                return
+            yield from _member(info.name, content, budget, charge=stream is None)
+    if stream is not None and stream.why():
+        budget.unread.add(1, stream.why())
 
 
 def _single_name(path: str) -> str:

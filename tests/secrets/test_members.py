@@ -103,11 +103,20 @@ def test_compressed_documentation_is_examined_as_stored(examiner: Examiner) -> N
     assert examiner.examine("/opt/app/changelog.gz", page)[1].members == 1
 
 
-def test_an_archive_inside_an_archive_is_examined_as_stored(examiner: Examiner) -> None:
-    """One level deep: a fat jar's BOOT-INF/lib/*.jar are libraries."""
+def test_an_archive_inside_an_archive_is_examined_as_stored_and_counted_unread(
+    examiner: Examiner,
+) -> None:
+    """One level deep: a fat jar's BOOT-INF/lib/*.jar are not opened; the assessor is told
+    they were not (counted, and the first one named)."""
     inner = zipped({"application.properties": PROPERTIES})
     hits, counts = examiner.examine("/app/app.jar", zipped({"BOOT-INF/lib/dep.jar": inner}))
     assert hits == () and counts.members == 1
+    assert counts.unread_members == 1
+    [named] = counts.unread_archives
+    assert named == (
+        "'/app/app.jar': an archive inside the archive is not opened (one level deep): "
+        "'BOOT-INF/lib/dep.jar'"
+    )
 
 
 def test_archives_are_recognised_by_their_bytes_not_their_names(examiner: Examiner) -> None:
@@ -129,11 +138,11 @@ def test_an_unreadable_archive_is_counted_never_an_error(examiner: Examiner) -> 
 def test_a_bomb_is_read_within_the_bounds(
     examiner: Examiner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Members past the count or byte bound are left unread and counted."""
+    """Members past the count or byte bound are left unread and each of them is counted."""
     monkeypatch.setattr(archive, "MAX_MEMBERS", 3)
     many = zipped({f"f{i}.txt": b"x\n" for i in range(10)})
     counts = examiner.examine("/app/many.zip", many)[1]
-    assert (counts.members, counts.unread_members) == (3, 1)
+    assert (counts.members, counts.unread_members) == (3, 7)
     assert "over 3 members" in counts.unread_archives[0]
     monkeypatch.setattr(archive, "MAX_BYTES", 1 << 16)
     bomb = gzip.compress(b"\0" * (1 << 20))
@@ -163,7 +172,8 @@ def test_a_scan_reports_a_secret_in_a_jar_of_the_image_and_names_what_it_could_n
     assert (found.rule_id, found.path) == ("IA-SECRET-KEYWORD", "/app/app.jar")
     assert "in member 'BOOT-INF/classes/application.properties' (line 2)" in found.evidence
     assert DB_PASSWORD not in found.evidence
-    [notice] = [n for n in result.notices if "members of archive files" in n]
+    [notice] = [n for n in result.notices if "of archive files" in n]
+    assert "1 member of archive files was not examined" in notice
     assert "'/app/old.jar': the archive cannot be read" in notice
     scanned = dict(report.facts)["secret_scan"]
     assert isinstance(scanned, dict) and scanned["archive_members_examined"] == 1
