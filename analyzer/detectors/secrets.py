@@ -141,10 +141,28 @@ class SecretDetector:
                 f"{first if len(stats.unread_archives) == NAMED_UNREAD else ''}: "
                 + "; ".join(stats.unread_archives)
             )
+        if stats.nested_archives:
+            ctx.notices.append(
+                f"{stats.nested_archives:,} "
+                + (
+                    "archive inside an archive file was"
+                    if stats.nested_archives == 1
+                    else "archives inside archive files were"
+                )
+                + " examined as stored, not opened (members are read one level deep)"
+                + (
+                    f" (the first {NAMED_UNREAD} holding them)"
+                    if len(stats.nested_named) == NAMED_UNREAD
+                    else ""
+                )
+                + ": "
+                + "; ".join(stats.nested_named)
+            )
         ctx.facts["secret_scan"] = {
             "files_examined": stats.examined,
             "archive_members_examined": stats.members,
             "archive_members_not_examined": stats.unread_members,
+            "nested_archives_not_opened": stats.nested_archives,
             "identical_files_reused": stats.reused,
             "binary_files": stats.binary,
             "oversized_files": len(oversized),

@@ -111,9 +111,9 @@ class Check(enum.Enum):
 CHECKED: dict[Check, str] = {
     Check.SECRETS: "every regular file of every layer up to --max-file-bytes (deleted ones too; "
     "keys compiled into programs and libraries excepted) and the members of the zip, jar, tar "
-    "and compressed files among them, one level deep (compressed manual pages and documentation "
-    "under /usr/share excepted), ENV, labels, entrypoint, cmd and build history examined for "
-    "secrets",
+    "and compressed files among them, one level deep (archives inside them examined as stored; "
+    "compressed manual pages and documentation under /usr/share excepted), ENV, labels, "
+    "entrypoint, cmd and build history examined for secrets",
     Check.PRIVILEGE: "default user, uid-0 and duplicate-id accounts, empty passwords, sudo "
     "NOPASSWD, SSH root login, setuid/setgid files and file capabilities",
     Check.SOFTWARE: "shells, BusyBox, package managers, compilers, debuggers, network tools and "

@@ -10,17 +10,18 @@ ones, or for a file named .jar, .war, .ear or .zip a zip end record near its end
 zcat, bzcat, xzcat and zstdcat do: concatenated gzip members, bzip2 and xz streams, zstd frames.
 
 One level deep: a member that is itself an archive (a jar inside a fat jar's `BOOT-INF/lib`,
-most often a third-party library) is examined as stored, and counted as not examined (its own
-members are not). Compressed documentation under /usr/share/man, /usr/share/doc and
-/usr/share/info (packaging tools compress every manual page and changelog) is examined as stored
-too: opening those thousands of files would cost a Debian image a tenth of its scan for text
-nobody writes a credential into. Hostile archives are bounded: at most `MAX_MEMBERS` entries
-(directories too) and `MAX_BYTES` decompressed bytes per archive (a compressed tar's decoded
-stream is charged once), each member, and a single compressed file's content, read up to
-`MAX_MEMBER_BYTES`; xz and zstd data needing a dictionary or window over the layer reader's
-limit is not decoded. What is left unread, and an archive that cannot be read (corrupt,
-encrypted members, cut short, an unknown compression, any error of a reader), is counted with
-its reason, never an error.
+most often a third-party library) is examined as stored, its own members are not, and it is
+counted apart (`Unread.nested`): a stated limit of the scan, where a member left unread by a
+bound or an error is a check that could not be made. Compressed documentation under
+/usr/share/man, /usr/share/doc and /usr/share/info (packaging tools compress every manual page
+and changelog) is examined as stored too: opening those thousands of files would cost a Debian
+image a tenth of its scan for text nobody writes a credential into. Hostile archives are
+bounded: at most `MAX_MEMBERS` entries (directories too) and `MAX_BYTES` decompressed bytes per
+archive (a compressed tar's decoded stream is charged once), each member, and a single
+compressed file's content, read up to `MAX_MEMBER_BYTES`; xz and zstd data needing a dictionary
+or window over the layer reader's limit is not decoded. What is left unread, and an archive that
+cannot be read (corrupt, encrypted members, cut short, an unknown compression, any error of a
+reader), is counted with its reason, never an error.
 """
 
 from __future__ import annotations
@@ -67,6 +68,13 @@ class Unread:
 
     members: int = 0
     reasons: dict[str, tuple[int, str]] = field(default_factory=dict)
+    nested: int = 0
+    """Members that are archives themselves: examined as stored, not opened (one level deep)."""
+    first_nested: str = ""
+
+    def add_nested(self, name: str) -> None:
+        self.nested += 1
+        self.first_nested = self.first_nested or name
 
     def add(self, count: int, why: str, name: str = "") -> None:
         self.members += count
@@ -202,12 +210,12 @@ def _member(
     name: str, content: bytes, budget: _Budget, *, charge: bool
 ) -> Iterator[tuple[str, bytes]]:
     """One member read, charged to the budget (unless its bytes were charged as they were
-    decoded); an archive inside the archive is examined as stored and counted unread."""
+    decoded); an archive inside the archive is examined as stored and counted as nested."""
     content = content[:MAX_MEMBER_BYTES]
     if charge:
         budget.left -= len(content)
     if is_archive("/" + name.lstrip("./"), content):
-        budget.unread.add(1, "an archive inside the archive is not opened (one level deep)", name)
+        budget.unread.add_nested(name)
     yield name, content
 
 

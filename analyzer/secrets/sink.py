@@ -64,6 +64,9 @@ class SinkStats:
     unread_members: int = 0
     unread_archives: list[str] = field(default_factory=list)
     """The first archive files whose members were not all examined, with the reason."""
+    nested_archives: int = 0
+    nested_named: list[str] = field(default_factory=list)
+    """The first archive files holding archives that were not opened (one level deep)."""
 
 
 class _Buffer:
@@ -193,15 +196,25 @@ class Counts:
     unread_members: int = 0
     unread_archives: list[str] = field(default_factory=list)
     """The first archive files whose members were not all examined, each with the reason."""
+    nested_archives: int = 0
+    """Members that are archives themselves, examined as stored, not opened."""
+    nested_named: list[str] = field(default_factory=list)
 
     def add(self, other: Counts) -> None:
         """Add another batch's counts."""
         self.examined += other.examined
         self.binary += other.binary
         self.placeholders += other.placeholders
-        self.members += other.members
-        self.unread_members += other.unread_members
-        keep_named(self.unread_archives, other.unread_archives)
+        add_members(self, other)
+
+
+def add_members(into: Counts | SinkStats, other: Counts) -> None:
+    """Add the archive-member counts of `other` (a batch's) to a total."""
+    into.members += other.members
+    into.unread_members += other.unread_members
+    keep_named(into.unread_archives, other.unread_archives)
+    into.nested_archives += other.nested_archives
+    keep_named(into.nested_named, other.nested_named)
 
 
 Found: TypeAlias = "list[tuple[int, tuple[SecretHit, ...], dict[str, bytes]]]"
@@ -264,6 +277,9 @@ class Examiner:
         if unread.members:
             counts.unread_members += unread.members
             counts.unread_archives.append(f"{quoted(path, 200)}: {unread.why}")
+        if unread.nested:
+            counts.nested_archives += unread.nested
+            counts.nested_named.append(f"{quoted(path, 200)} ({quoted(unread.first_nested, 100)})")
         return tuple(found)
 
     def _examine_file(self, path: str, data: bytes) -> tuple[tuple[SecretHit, ...], Counts]:
@@ -486,9 +502,7 @@ class SecretSink:
         self.stats.examined += counts.examined
         self.stats.binary += counts.binary
         self.stats.placeholders += counts.placeholders
-        self.stats.members += counts.members
-        self.stats.unread_members += counts.unread_members
-        keep_named(self.stats.unread_archives, counts.unread_archives)
+        add_members(self.stats, counts)
 
     @property
     def waiting(self) -> int:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import copy
 import datetime
+import io
 import json
 import re
+import zipfile
 from collections import Counter
 from importlib import resources
 from pathlib import Path
@@ -302,3 +304,51 @@ def test_schema_observation_keys_are_the_severities_that_never_fail() -> None:
 
 def test_report_schema_version_is_2(report: dict[str, Any]) -> None:
     assert report["schema_version"] == 2
+
+
+def _with_archive(tmp_path: Path, name: str, data: bytes) -> Path:
+    image = clean_image(base(FileSpec("etc/os-release", OS_RELEASE), FileSpec(f"app/{name}", data)))
+    return write_docker_archive([image], tmp_path / "archive-member.tar")
+
+
+def _zip(members: dict[str, bytes], password: bytes = b"") -> bytes:
+    """A zip; with a password, its members are flagged encrypted (what an examiner cannot read)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    data = bytearray(buffer.getvalue())
+    if password:  # set the encrypted bit (0x1) in every local and central header
+        for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+            at = data.find(signature)
+            while at >= 0:
+                data[at + offset] |= 1
+                at = data.find(signature, at + 4)
+    return bytes(data)
+
+
+def test_an_encrypted_archive_in_the_image_leaves_the_secrets_requirements_not_assessed(
+    tmp_path: Path,
+) -> None:
+    """Members that could not be read were not looked at: no PASS says they were."""
+    image = scanned(_with_archive(tmp_path, "backup.zip", _zip({"a.env": b"A=1\n"}, b"pw")))
+    assert image["secret_scan"]["archive_members_not_examined"] == 1
+    judged = {v.requirement: v for v in image_verdicts(image)}
+    for requirement in ("CG-12.4", "8.6.2"):
+        assert judged[requirement].status is Status.NOT_ASSESSED
+        assert "1 member of archive files in the image" in (judged[requirement].reason or "")
+
+
+def test_a_library_jar_inside_a_fat_jar_is_the_scans_stated_scope_not_a_gap(
+    tmp_path: Path,
+) -> None:
+    """A Spring Boot jar's BOOT-INF/lib/*.jar are examined as stored, not opened (one level
+    deep, as the checked text says): counted and noticed, and the verdict still passes."""
+    fat = _zip({"BOOT-INF/lib/dep.jar": _zip({"dep/Dep.class": b"\xca\xfe\xba\xbe"})})
+    result = scan_archive(_with_archive(tmp_path, "app.jar", fat), options=ScanOptions(today=TODAY))
+    image = scan_document(result)["images"][0]
+    assert image["secret_scan"]["nested_archives_not_opened"] == 1
+    assert image["secret_scan"]["archive_members_not_examined"] == 0
+    assert statuses(image)["CG-12.4"] == statuses(image)["8.6.2"] == "pass"
+    [notice] = [n for n in result.notices if "inside an archive file" in n]
+    assert "'/app/app.jar' ('BOOT-INF/lib/dep.jar')" in notice

@@ -246,12 +246,11 @@ def test_encrypted_members_are_counted_as_encrypted() -> None:
     assert unread.why == "a member is encrypted (2 members), the first 'a.env'"
 
 
-def test_nested_archive_names_are_printable_in_the_reason() -> None:
+def test_nested_archive_names_are_printable_in_the_notice_count() -> None:
     data = zipped({"lib/\x1b[2Jdep.jar": zipped({"x": b"1"}), "e.env": DOTENV})
-    _, unread = read("/app/app.jar", data)
-    assert unread.why == (
-        "an archive inside the archive is not opened (one level deep): 'lib/\\x1b[2Jdep.jar'"
-    )
+    examiner = Examiner(SecretEngine())
+    _, counts = examiner.examine("/app/app.jar", data)
+    assert counts.nested_named == ["'/app/app.jar' ('lib/\\x1b[2Jdep.jar')"]
 
 
 def test_the_notice_counts_one_member_in_the_singular(tmp_path: object) -> None:
