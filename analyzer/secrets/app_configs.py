@@ -12,12 +12,15 @@
   it is no literal; a define() after `//`, `#`, `/*` or a docblock's `*` on its line is a
   comment (WordPress's own pluggable.php shows example keys so); the file must open PHP
   code (`<?php`).
-- connection-string: the password (`Password=`, `Pwd=`) of an ADO.NET, ODBC, OLE DB or
-  JDBC-style connection string in an attribute or element text of a `.config` file
-  (web.config, app.config, *.exe.config): `<add name="db" connectionString="Server=db;
-  User Id=sa;Password=...;"/>`. appSettings `<add key="DbPassword" value="..."/>` and
-  applicationSettings `<setting name="ApiKey"><value>...</value></setting>` whose name is a
-  secret name are `keyword` hits (a value given to a secret name in configuration).
+- connection-string: the password (`Password=`, `Pwd=`, OLE DB Jet's `Jet OLEDB:Database
+  Password=`) of an ADO.NET, ODBC, OLE DB or JDBC-style connection string in an attribute or
+  element text of a `.config` file (web.config, app.config, *.exe.config): `<add name="db"
+  connectionString="Server=db;User Id=sa;Password=...;"/>`, and of the provider connection
+  string an Entity Framework connection string quotes inside its own (`provider connection
+  string=&quot;data source=db;...;password=...&quot;`). appSettings `<add key="DbPassword"
+  value="..."/>` and applicationSettings `<setting name="ApiKey"><value>...</value>
+  </setting>` whose name is a secret name are `keyword` hits (a value given to a secret
+  name in configuration).
   Values that are references (`%DB_PASSWORD%`, `$(DbPassword)`, `#{DbPassword}`, `${...}`,
   `@file`) or switches are no hits, as in every configuration file
   (`analyzer.secrets.assignments.literal_setting`). ASP.NET Core keeps the same connection
@@ -107,7 +110,15 @@ def _php_secret(name: str, value: str) -> bool:
 
 _XML_TEXT = re.compile(r"""=\s*"([^"]*)"|=\s*'([^']*)'|>([^<]+)<""")
 """An attribute's value (either quote) or an element's text."""
-_PASSWORD_KEY = re.compile(r"(?i)(?:^|[;&?])\s*(?:password|pwd)\s*=")
+_PASSWORD_KEY = re.compile(r"(?i)(?:^|[;&?\"'])\s*(?:jet\s+oledb:database\s+)?(?:password|pwd)\s*=")
+"""A password key: ADO.NET's and ODBC's `Password=`/`Pwd=`, OLE DB Jet's (Access's)
+`Jet OLEDB:Database Password=`; after a quote too (the first pair of a quoted inner
+connection string)."""
+_PASSWORD_KEYS = ("password", "pwd", "jet oledb:database password")
+_INNER_KEY = "provider connection string"
+"""Entity Framework's connection string quotes the provider's own as this key's value:
+`metadata=res://...;provider=System.Data.SqlClient;provider connection string="data
+source=db;user id=app;password=..."` (in a .config's attribute, the quotes are `&quot;`)."""
 _PAIR = re.compile(
     r"""\s*([^=;]+?)\s*=\s*("(?:[^"]|"")*"|'(?:[^']|'')*'|\{(?:[^}]|\}\})*\}|[^;]*)"""
 )
@@ -185,12 +196,21 @@ def _connection_password(text: str) -> Iterator[tuple[int, str, str]]:
     [(30, 'Jm4kQ9', 'password of a connection string for user app')]
     >>> list(_connection_password("Server=db;Integrated Security=SSPI"))
     []
+    >>> [p for _, p, _ in _connection_password(
+    ...     'metadata=res://*/M.csdl;provider connection string="data source=db;pwd=Ef5v;x=1"')]
+    ['Ef5v']
     """
     jdbc = text.lstrip().lower().startswith("jdbc:")
     pairs = [
-        (m.start(), m.group(1).strip().lower(), _connection_value(m.group(2).strip()))
+        (m.start(), " ".join(m.group(1).lower().split()), m.group(2).strip())
         for m in (_JDBC_PAIR if jdbc else _PAIR).finditer(text)
     ]
+    for offset, key, raw in pairs:
+        if key == _INNER_KEY and len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"":
+            start = text.find(raw, offset) + 1
+            for at, password, detail in _connection_password(_connection_value(raw)):
+                yield start + at, password, detail
+    pairs = [(offset, key, _connection_value(raw)) for offset, key, raw in pairs]
     settings = {key: value for _, key, value in pairs}
     if len(settings) < 2:
         return
@@ -198,7 +218,7 @@ def _connection_password(text: str) -> Iterator[tuple[int, str, str]]:
     host = next((settings[k] for k in _HOST_KEYS if settings.get(k)), "")
     where = f" for user {user[:60]}" if user else f" to {host[:100]}" if host else ""
     for offset, key, value in pairs:
-        if key in ("password", "pwd") and literal_setting(value):
+        if key in _PASSWORD_KEYS and literal_setting(value):
             yield offset, value, f"password of a connection string{where}"
 
 

@@ -186,6 +186,47 @@ def test_a_connection_string_in_an_application_setting_value_is_a_hit() -> None:
     ]
 
 
+def test_the_password_inside_an_entity_framework_connection_string_is_a_hit() -> None:
+    """EF6 database-first: the provider's connection string is one quoted value (`&quot;` in
+    the attribute) of the outer one; its password is the credential."""
+    text = (
+        '<configuration><connectionStrings>\n<add name="ShopEntities" connectionString="'
+        "metadata=res://*/Shop.csdl|res://*/Shop.ssdl|res://*/Shop.msl;"
+        "provider=System.Data.SqlClient;provider connection string=&quot;data source=sql01;"
+        f"initial catalog=shop;user id=shop_app;password={SA_PASSWORD};"
+        'MultipleActiveResultSets=True;App=EntityFramework&quot;" '
+        'providerName="System.Data.EntityClient" />\n</connectionStrings></configuration>'
+    )
+    assert found("/inetpub/wwwroot/Web.config", text) == [
+        ("connection-string", 2, SA_PASSWORD, "password of a connection string for user shop_app")
+    ]
+
+
+def test_an_entity_framework_connection_string_with_a_placeholder_password_is_no_hit() -> None:
+    text = (
+        '<configuration><add name="e" connectionString="metadata=res://*/M.csdl;'
+        "provider connection string=&quot;data source=db;user id=app;"
+        'password=#{DbPassword};&quot;"/></configuration>'
+    )
+    assert hits("/app/web.config", text) == []
+
+
+def test_the_access_database_password_of_an_ole_db_jet_connection_string_is_a_hit() -> None:
+    text = (
+        '<configuration><add name="Access" connectionString="Provider=Microsoft.Jet.OLEDB.4.0;'
+        f'Data Source=C:\\data\\shop.mdb;Jet OLEDB:Database Password={SA_PASSWORD};" />'
+        "</configuration>"
+    )
+    assert found("/app/web.config", text) == [
+        (
+            "connection-string",
+            1,
+            SA_PASSWORD,
+            "password of a connection string to C:\\data\\shop.mdb",
+        )
+    ]
+
+
 @pytest.mark.parametrize(
     "connection",
     [
