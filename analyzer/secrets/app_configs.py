@@ -7,7 +7,8 @@
   credential-shaped literal (PHP is code: a language file's `define('TXT_PASSWORD',
   'Passwort')` is a label). WordPress's AUTH_KEY, SECURE_AUTH_KEY, LOGGED_IN_KEY, NONCE_KEY
   and their *_SALT sign the login cookies: anyone who has them can forge a session, so they
-  are reported too, except the sample's 'put your unique phrase here' (a placeholder). A
+  are reported too, except the sample's 'put your unique phrase here' or any other value
+  made of words and spaces (a localised sample's 'Gib hier deine Zeichenkette ein'). A
   value that is a function call, a constant or a double-quoted string with a `$variable` in
   it is no literal; a define() after `//`, `#`, `/*` or a docblock's `*` on its line is a
   comment (WordPress's own pluggable.php shows example keys so); the file must open PHP
@@ -100,7 +101,7 @@ def _php_string(m: re.Match[str]) -> str | None:
 
 def _php_secret(name: str, value: str) -> bool:
     if _WORDPRESS_KEY.fullmatch(name):
-        return True
+        return not PROSE.fullmatch(value)  # a localised sample's 'mettez une phrase unique ici'
     if not secret_name(name) or NOT_SECRET_VALUE.fullmatch(value) or PROSE.fullmatch(value):
         return False
     return bool(_DATABASE_PASSWORD.search(name)) or credential_shaped(value)

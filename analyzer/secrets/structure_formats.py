@@ -118,7 +118,6 @@ _PLACEHOLDER_WORDS = {
         "passwd",
         "pass",
         "secret",
-        "example",
         "null",
         "none",
         "nil",
@@ -135,6 +134,27 @@ _WHOLE_PLACEHOLDER = re.compile(
 )
 """A whole value that stands for one: <token>, $VAR, %VAR%, __Token__, your_key, and a
 request to fill it in (WordPress's 'password_here', 'put your unique phrase here')."""
+_FILL_IN_WORDS = frozenset(
+    {
+        *("example", "sample", "dummy", "fake", "test", "tests", "placeholder", "insert"),
+        *("your", "here", "my"),
+        *("hier", "dein", "deine", "deinen", "ihr", "ihre", "einfuegen", "einfügen"),
+        *("votre", "vos", "ici", "mettez"),
+        *("aqui", "aquí", "tu", "su", "qui", "vostra", "vostro", "sua", "seu"),
+        *("ваш", "ваша", "ваше", "сюда", "здесь"),
+    }
+)
+"""Words that make a value of words alone a stand-in: an example, a fake, a request to fill
+it in, in the languages WordPress's localised samples use ('passwort_hier_einfuegen',
+'votre_mdp_de_bdd', 'mettez une phrase unique ici')."""
+_WORDS = re.compile(r"[^\W\d_]+(?:[ _.-]+[^\W\d_]+)*")
+"""Letters and separators only: no digit, no symbol (a chosen password has some)."""
+_TEMPLATE_TEMPLATE = re.compile(r"(?i)my[_-]?(?:password|passwd|pwd|pass|secret|token|api[_-]?key)")
+"""connectionstrings.com's templates (`Password=myPassword`) and their kin."""
+_TOKEN = re.compile(r"%%[\w.-]+%%|@@?[A-Za-z_][\w.-]*@@?|\*{2,}[A-Za-z _-]+\*{2,}")
+"""Build-time substitution tokens (%%X%%, Maven's @x@, @@X@@) and masks (***REMOVED***)."""
+_MASKED_RUN = re.compile(r"[xX*]{8,}")
+"""A masked or documented key (`sk_test_xxxxxxxxxxxx`): no generator gives eight x in a row."""
 
 
 def is_placeholder(value: str) -> bool:
@@ -150,18 +170,40 @@ def is_placeholder(value: str) -> bool:
     True
     >>> [is_placeholder(v) for v in ("password_here", "put your unique phrase here", "#{DbPw}")]
     [True, True, True]
+    >>> [is_placeholder(v) for v in ("passwort_hier_einfuegen", "votre_mdp_de_bdd", "test")]
+    [True, True, True]
+    >>> [is_placeholder(v) for v in ("myPassword", "@db.password@", "%%DB_PW%%", "***REMOVED***")]
+    [True, True, True, True]
+    >>> [is_placeholder(v) for v in ("sk_test_xxxxxxxxxxxxxxxx", "fake-password-for-tests")]
+    [True, True]
     >>> [is_placeholder(v) for v in ("t0k3n-9f8a7c", "hunter2", "$apr1$r31.$Xx1b2c3d")]
     [False, False, False]
+    >>> [is_placeholder(v) for v in ("Example#Shop2024!", "correct-horse-battery")]
+    [False, False]
     """
     bare = value.strip().strip("'\"").strip()
     if not bare or len(set(bare)) == 1 or bare.lower() in _PLACEHOLDER_WORDS:
         return True
-    if "example" in bare.lower() or _TEMPLATE.search(bare):
+    if _TEMPLATE.search(bare) or _example(bare):
+        return True
+    if _TEMPLATE_TEMPLATE.fullmatch(bare) or _TOKEN.fullmatch(bare) or _MASKED_RUN.search(bare):
         return True
     unmasked = re.sub(r"[._\- ]", "", bare)
     return re.fullmatch(r"[xX*]{3,}", unmasked) is not None or bool(
         _WHOLE_PLACEHOLDER.fullmatch(bare)
     )
+
+
+def _example(bare: str) -> bool:
+    """An example by its whole shape: AWS's documented keys (`...EXAMPLEKEY`), a word with
+    "example" in it (`ExampleSecret`), or words one of which is a fill-in word
+    (`fake-password-for-tests`, `passwort_hier_einfuegen`); not a chosen password that
+    merely contains one (`Example#Shop2024!`)."""
+    if "EXAMPLE" in bare or (bare.isalpha() and "example" in bare.lower()):
+        return True
+    if not _WORDS.fullmatch(bare):
+        return False
+    return not _FILL_IN_WORDS.isdisjoint(re.split(r"[ _.-]+", bare.lower()))
 
 
 # ---- JSON documents ---------------------------------------------------------------------------

@@ -86,6 +86,49 @@ define( 'NONCE_SALT',       'put your unique phrase here' );
 
 
 @pytest.mark.parametrize(
+    "sample",
+    [
+        """<?php
+define( 'DB_NAME', 'datenbankname_hier_einfuegen' );
+define( 'DB_USER', 'benutzername_hier_einfuegen' );
+define( 'DB_PASSWORD', 'passwort_hier_einfuegen' );
+define( 'AUTH_KEY',         'Gib hier deine Zeichenkette ein' );
+define( 'SECURE_AUTH_KEY',  'Gib hier deine Zeichenkette ein' );
+""",
+        """<?php
+define( 'DB_PASSWORD', 'votre_mdp_de_bdd' );
+define( 'AUTH_KEY',         'mettez une phrase unique ici' );
+define( 'NONCE_SALT',       'mettez une phrase unique ici' );
+""",
+        """<?php
+define( 'AUTH_KEY',         'Mettere la vostra frase unica qui' );
+define( 'LOGGED_IN_KEY',    'coloque a sua frase única aqui' );
+""",
+    ],
+)
+def test_localised_wordpress_sample_placeholders_are_not_hits(sample: str) -> None:
+    """de.wordpress.org's and fr.wordpress.org's wp-config-sample.php (and it_IT's, pt_BR's
+    keys): a key made of words and spaces is a sentence asking for one."""
+    assert hits("/var/www/html/wp-config-sample.php", sample) == []
+
+
+def test_a_database_password_that_contains_example_is_a_hit() -> None:
+    """A placeholder is a value's whole shape: 'Example' inside a chosen password is not one."""
+    text = "<?php\ndefine( 'DB_NAME', 'shop' );\ndefine( 'DB_PASSWORD', 'Example#Shop2024!' );\n"
+    assert found("/var/www/html/wp-config.php", text) == [
+        ("php-define", 3, "Example#Shop2024!", "DB_PASSWORD in a PHP define()")
+    ]
+
+
+def test_the_connectionstrings_com_template_is_not_a_hit() -> None:
+    text = (
+        '<configuration><add name="g" connectionString="Server=myServerAddress;'
+        'Database=myDataBase;User Id=myUsername;Password=myPassword;"/></configuration>'
+    )
+    assert hits("/inetpub/wwwroot/web.Release.config", text) == []
+
+
+@pytest.mark.parametrize(
     "line",
     [
         "define( 'DB_PASSWORD', getenv('WORDPRESS_DB_PASSWORD') );",  # not a literal

@@ -557,6 +557,44 @@ def test_real_looking_values_are_not_placeholders(value: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "value",
+    [
+        "passwort_hier_einfuegen",  # de_DE wp-config-sample.php
+        "votre_mdp_de_bdd",  # fr_FR
+        "Gib hier deine Zeichenkette ein",
+        "mettez une phrase unique ici",
+        "myPassword",  # connectionstrings.com's templates
+        "my_secret",
+        "fake-password-for-tests",
+        "insert_your_token",
+        "dummy",
+        "test",
+        "ExampleSecret",
+        "example-api-key",
+        "AKIAIOSFODNN7EXAMPLE",
+        "%%DB_PASSWORD%%",  # build-time substitution tokens
+        "@@DB_PASSWORD@@",
+        "@db.password@",  # Maven resource filtering
+        "***REMOVED***",  # BFG's mask
+        "sk_test_xxxxxxxxxxxxxxxxxxxxxxxx",  # a documented key shape, all x
+    ],
+)
+def test_values_whose_whole_shape_is_a_stand_in_are_placeholders(value: str) -> None:
+    assert is_placeholder(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Example#Shop2024!", "Tests-R-Us-9!", "hierXk9#mQ2", "mypassword7$Q", "sk_live_x9Lm2Qw"],
+)
+def test_a_chosen_password_that_merely_contains_a_placeholder_word_is_not_one(
+    value: str,
+) -> None:
+    """A placeholder is the whole value's shape, not a substring of it."""
+    assert not is_placeholder(value)
+
+
+@pytest.mark.parametrize(
     ("path", "wanted"),
     [
         ("/root/.ssh/id_rsa", True),
