@@ -102,8 +102,10 @@ _CODE_NAME = re.compile(
 credential there is one that plugin saw too (a token format has its own plugin)."""
 _PAIR = re.compile(
     r"""(?<![\w.-])["']?([A-Za-z_][\w.-]{0,80}?)["']?[ \t]*(=>|:=|[:=])[ \t]*"""
-    r"""("[^"\n]*"|'[^'\n]*'|[^\s"',;{}\[\]()]+)"""
+    r"""("[^"\n]*"|'[^'\n]*'|[^\s"',;{}\[\]()]++(?!\())"""
 )
+"""name, separator, value: a quoted string or a bare word, not the name of a call
+(`ENC(...)`, `getpass()`: the word before the parenthesis is no value)."""
 _COMMENT = re.compile(r"\s*(?:#|;|//|--|!|\*|<!--|%|REM\s)", re.I)
 _CONFIG_COMMENT = re.compile(r"\s[#;].*")
 _CODE_COMMENT = re.compile(r"\s(?:#|//).*")

@@ -153,12 +153,24 @@ _TEMPLATE_TEMPLATE = re.compile(r"(?i)my[_-]?(?:password|passwd|pwd|pass|secret|
 """connectionstrings.com's templates (`Password=myPassword`) and their kin."""
 _TOKEN = re.compile(r"%%[\w.-]+%%|@@?[A-Za-z_][\w.-]*@@?|\*{2,}[A-Za-z _-]+\*{2,}")
 """Build-time substitution tokens (%%X%%, Maven's @x@, @@X@@) and masks (***REMOVED***)."""
+_SECRET_REFERENCE = re.compile(
+    r"(?i)(?:file|env|vault|op|sm|ssm|awssm|gcpsm|azkv|keyvault|sops):\S+"
+    r"|arn:aws[a-z-]*:(?:secretsmanager|ssm|kms):\S+"
+    r"|(?:/var)?/run/secrets/\S*|/(?:etc|mnt|vault)/secrets?/\S*"
+    r"|ENC\([^()]*\)|\{cipher\}\S+|@Microsoft\.KeyVault\(.*\)"
+)
+"""A reference to a secret kept elsewhere, not the secret: a file Docker or Kubernetes mounts
+(/run/secrets/db), a secret store's address (vault:secret/data/db#password, 1Password's
+op://vault/item/field, an AWS Secrets Manager or SSM ARN, Azure Key Vault's
+@Microsoft.KeyVault(...)), or ciphertext only a key elsewhere opens (Jasypt's ENC(...),
+Spring Cloud Config's {cipher}...)."""
 _MASKED_RUN = re.compile(r"[xX*]{8,}")
 """A masked or documented key (`sk_test_xxxxxxxxxxxx`): no generator gives eight x in a row."""
 
 
 def is_placeholder(value: str) -> bool:
-    """True when a value is a stand-in (template, variable, mask), never a real secret.
+    """True when a value is a stand-in (template, variable, mask, a reference to a secret
+    kept elsewhere), never a real secret.
 
     >>> [is_placeholder(v) for v in ("", "changeme", "PASSWORD", "${DB_PASS}", "$DB_PASS")]
     [True, True, True, True, True]
@@ -178,13 +190,15 @@ def is_placeholder(value: str) -> bool:
     [True, True]
     >>> [is_placeholder(v) for v in ("t0k3n-9f8a7c", "hunter2", "$apr1$r31.$Xx1b2c3d")]
     [False, False, False]
+    >>> [is_placeholder(v) for v in ("/run/secrets/db", "op://vault/db/pw", "ENC(Xh7vK2pLm9)")]
+    [True, True, True]
     >>> [is_placeholder(v) for v in ("Example#Shop2024!", "correct-horse-battery")]
     [False, False]
     """
     bare = value.strip().strip("'\"").strip()
     if not bare or len(set(bare)) == 1 or bare.lower() in _PLACEHOLDER_WORDS:
         return True
-    if _TEMPLATE.search(bare) or _example(bare):
+    if _TEMPLATE.search(bare) or _example(bare) or _SECRET_REFERENCE.fullmatch(bare):
         return True
     if _TEMPLATE_TEMPLATE.fullmatch(bare) or _TOKEN.fullmatch(bare) or _MASKED_RUN.search(bare):
         return True

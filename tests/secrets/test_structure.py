@@ -454,6 +454,29 @@ def test_dotenv_placeholders_file_references_and_non_secret_names_are_not_hits()
     assert hits("/app/notes.txt", f"DB_PASSWORD={token(102)}\n") == []  # not .env, not config
 
 
+@pytest.mark.parametrize(
+    "value",
+    [
+        "/run/secrets/db_password",  # Docker's and Kubernetes' secret mounts
+        "/var/run/secrets/db/password",
+        "file:/run/secrets/db",
+        "env:DB_PASSWORD",
+        "vault:secret/data/db#password",
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
+        "arn:aws:ssm:eu-west-1:123456789012:parameter/shop/db/password",
+        "op://vault/db/password",  # 1Password
+        "sm://db-password",
+        "@Microsoft.KeyVault(SecretUri=https://shop.vault.azure.net/secrets/db/)",
+        "ENC(Xh7vK2pLm9Qz4Wb8)",  # Jasypt ciphertext: the key is elsewhere
+        "{cipher}AQB8mKz3Qp9Lw2",  # Spring Cloud Config ciphertext
+    ],
+)
+def test_dotenv_references_to_a_secret_kept_elsewhere_are_not_hits(value: str) -> None:
+    """A pointer to a secret store is the remediation PCI DSS asks for, not the violation."""
+    assert hits("/app/.env", f"DB_PASSWORD={value}\n") == []
+    assert hits("/app/config/application.properties", f"db.password={value}\n") == []
+
+
 def test_bash_history_is_reported_and_its_credential_lines_too() -> None:
     text = (
         "apt-get update\n"
