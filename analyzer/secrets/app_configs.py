@@ -230,3 +230,114 @@ def _connection_value(value: str) -> str:
     if len(value) >= 2 and value[0] == "{" and value[-1] == "}":
         return value[1:-1].replace("}}", "}")
     return value
+
+
+# ---- application keys ----------------------------------------------------------------------
+
+APP_KEY_MARKERS = (b"hash_salt", b"'crypt'", b'"crypt"')
+"""Drupal's and Magento's key settings: `php_app_keys` reads a PHP file holding one."""
+
+_DRUPAL_SALT = re.compile(
+    r"""\$settings\s*\[\s*(['"])hash_salt\1\s*\]\s*=\s*"""
+    r"""(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*;"""
+)
+_MAGENTO_CRYPT = re.compile(
+    r"""(['"])crypt\1\s*=>\s*(?:\[|array\s*\()\s*(['"])key\2\s*=>\s*"""
+    r"""(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")"""
+)
+_APP_KEYS = (
+    (_DRUPAL_SALT, "Drupal $settings['hash_salt'] (signs one-time login links and form tokens)"),
+    (_MAGENTO_CRYPT, "Magento crypt key (decrypts the payment and integration secrets it stores)"),
+)
+
+
+def php_app_keys(src: Source) -> Iterator[Found]:
+    """The keys a PHP application signs or encrypts with, as literals in its settings:
+    Drupal's `$settings['hash_salt'] = '...';` (sites/*/settings.php), Magento's
+    `'crypt' => ['key' => '...']` (app/etc/env.php).
+
+    >>> [f.detail[:22] for f in php_app_keys(Source("/w/settings.php",
+    ...     b"<?php\\n$settings['hash_salt'] = 'Hs9-Pn3xRw7Vb2Kq5Ty8Lm1Zc4';"))]
+    ["Drupal $settings['hash"]
+    """
+    if not _PHP_OPEN.search(src.data):
+        return
+    text = src.text
+    for pattern, detail in _APP_KEYS:
+        for m in pattern.finditer(text):
+            single, double = m.group(m.re.groups - 1), m.group(m.re.groups)
+            value = single if single is not None else double
+            start = m.start(m.re.groups - 1) if single is not None else m.start(m.re.groups)
+            if _LINE_COMMENT.search(text, text.rfind("\n", 0, m.start()) + 1, m.start()):
+                continue  # an example in a comment or a docblock
+            if _key_literal(value) and not (double is not None and _INTERPOLATION.search(value)):
+                yield Found(src.line_at(start), value, detail, kind="application-key")
+
+
+_MACHINE_KEY = re.compile(r"<machineKey\b([^>]*)>")
+_MACHINE_KEY_ATTRIBUTE = re.compile(
+    r"""(?<![\w:.-])(validationKey|decryptionKey)\s*=\s*(?:"([^"]*)"|'([^']*)')"""
+)
+_HEX_KEY = re.compile(r"[0-9A-Fa-f]{16,}")
+_MACHINE_KEY_USE = {
+    "validationKey": "signs ViewState and authentication cookies",
+    "decryptionKey": "encrypts ViewState and authentication cookies",
+}
+
+
+def machine_keys(src: Source) -> Iterator[Found]:
+    """The explicit keys of an ASP.NET `<machineKey>` in a .config file: whoever has them forges
+    ViewState (code execution on the server) and authentication cookies. The default
+    `AutoGenerate,IsolateApps` is no key; a machineKey inside `<!-- -->` is an example.
+
+    >>> [f.detail for f in machine_keys(Source("/w/web.config",
+    ...     b'<machineKey validationKey="AutoGenerate" decryptionKey="8A7B6C5D4E3F2A1B"/>'))]
+    ['decryptionKey of an ASP.NET machineKey (encrypts ViewState and authentication cookies)']
+    """
+    text = src.text
+    for m in _MACHINE_KEY.finditer(text):
+        if text.rfind("<!--", 0, m.start()) > text.rfind("-->", 0, m.start()):
+            continue  # commented out
+        for a in _MACHINE_KEY_ATTRIBUTE.finditer(m.group(1)):
+            group = 2 if a.group(2) is not None else 3
+            value = a.group(group).strip()
+            if _HEX_KEY.fullmatch(value):
+                line = src.line_at(m.start(1) + a.start(group))
+                detail = f"{a.group(1)} of an ASP.NET machineKey ({_MACHINE_KEY_USE[a.group(1)]})"
+                yield Found(line, value, detail, kind="application-key")
+
+
+_JWT_SECTION = re.compile(r"(?i)jwt\w*")
+_JWT_KEY = frozenset({"key", "secret", "secretkey", "signingkey", "issuersigningkey"})
+
+
+def jwt_keys(src: Source) -> Iterator[Found]:
+    """The signing key of an ASP.NET Core appsettings `"Jwt": {"Key": "..."}` section (Jwt,
+    JwtSettings, JwtBearer...: anyone with it mints tokens the service accepts).
+
+    >>> [(f.line, f.detail) for f in jwt_keys(Source("/app/appsettings.json",
+    ...     b'{"Jwt": {\\n "Issuer": "shop", "Key": "Jw6-Pq3zLm8VbNx2Rt5Kc9Hy4Wd7"}}'))]
+    [(2, 'Jwt:Key in appsettings (signs the JSON Web Tokens the service accepts)')]
+    """
+    yield from _jwt_sections(src, src.json, 0)
+
+
+def _jwt_sections(src: Source, node: object, depth: int) -> Iterator[Found]:
+    if not isinstance(node, dict) or depth > 8:
+        return
+    for name, section in node.items():
+        if _JWT_SECTION.fullmatch(name) and isinstance(section, dict):
+            for key, value in section.items():
+                if key.lower() in _JWT_KEY and isinstance(value, str) and _key_literal(value):
+                    line = src.line_of(json.dumps(value)[1:-1]) or src.line_of(value)
+                    detail = f"{name[:60]}:{key[:60]} in appsettings (signs the JSON Web Tokens"
+                    yield Found(
+                        line, value, f"{detail} the service accepts)", kind="application-key"
+                    )
+        else:
+            yield from _jwt_sections(src, section, depth + 1)
+
+
+def _key_literal(value: str) -> bool:
+    """A literal that can be a key: 16 characters or more, no blank, not a reference."""
+    return len(value) >= 16 and not any(c.isspace() for c in value) and literal_setting(value)

@@ -18,6 +18,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
 import re
 from collections.abc import Iterable, Iterator
@@ -73,15 +75,34 @@ def unquote(value: str) -> str:
 
 
 def dotenv(src: Source) -> Iterator[Found]:
-    """KEY=VALUE lines of a .env file whose key names a secret."""
+    """KEY=VALUE lines of a .env file whose key names a secret, and Laravel's APP_KEY (kind
+    application-key) when it is a key: `base64:` and 16 or 32 bytes.
+
+    >>> [(f.kind, f.detail) for f in dotenv(Source("/app/.env",
+    ...     b"APP_KEY=base64:7bK2mQ9xZ4vL8pT1rW6yN3cH5jF0dS2aG8kE4uI7oPq=\\n"))]
+    [('application-key', 'Laravel APP_KEY (encrypts its sessions and cookies)')]
+    """
     for number, line in enumerate(src.lines, 1):
         m = _DOTENV.match(line)
-        if m is None or not secret_name(key := m.group(1)):
+        if m is None:
             continue
-        value = m.group(2)
+        key, value = m.group(1), m.group(2)
         value = unquote(value) if value[:1] in "'\"" else re.split(r"\s+#", value)[0]
-        if not NOT_SECRET_VALUE.fullmatch(value):
+        if key == "APP_KEY" and _laravel_key(value):
+            detail = "Laravel APP_KEY (encrypts its sessions and cookies)"
+            yield Found(number, value, detail, kind="application-key")
+        elif secret_name(key) and not NOT_SECRET_VALUE.fullmatch(value):
             yield Found(number, value, key[:100])
+
+
+def _laravel_key(value: str) -> bool:
+    """`base64:` and the 16 or 32 bytes of an AES-128 or AES-256 key (`artisan key:generate`)."""
+    if not value.startswith("base64:"):
+        return False
+    try:
+        return len(base64.b64decode(value[7:], validate=True)) in (16, 32)
+    except (binascii.Error, ValueError):
+        return False
 
 
 # ---- keyword: credential assignments in configuration and code ---------------------------------

@@ -109,6 +109,9 @@ STRUCTURAL: dict[str, Severity] = {
     "shell-history": Severity.LOW,
     "history-credential": Severity.HIGH,
     "php-define": Severity.HIGH,
+    # A key an application signs or encrypts with (ASP.NET machineKey, a JWT signing key,
+    # Drupal's hash_salt, Magento's crypt key, Laravel's APP_KEY): who has it forges sessions.
+    "application-key": Severity.HIGH,
     "connection-string": Severity.HIGH,
     "database-url": Severity.HIGH,
     "htpasswd": Severity.MEDIUM,

@@ -38,6 +38,11 @@ IA-SECRET-<KIND>: anyone who can pull the image gets the file, in every layer it
 - connection-string: the password of an ADO.NET / ODBC / JDBC connection string in a .NET
   `.config` XML file (web.config, app.config) or an ASP.NET Core appsettings*.json;
   secret-named appSettings are keyword hits.
+- application-key: a key an application signs or encrypts its sessions with: the
+  validationKey / decryptionKey of an ASP.NET `<machineKey>` (hex, in a .config), the
+  `"Jwt": {"Key": ...}` of an appsettings*.json, Drupal's `$settings['hash_salt']`, Magento's
+  `'crypt' => ['key' => ...]`, Laravel's `.env` `APP_KEY=base64:...`
+  (`analyzer.secrets.app_configs`): whoever has it forges sessions, cookies or ViewState.
 - database-url: postgres, mysql, mongodb, redis, amqp, mssql URLs with a password, in text files.
 - htpasswd: user:hash lines in htpasswd files, or files made only of such lines: offline cracking.
 - keyword: a value assigned to a secret name where the file's kind says credential (a setting
@@ -56,10 +61,14 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from analyzer.secrets.app_configs import (
+    APP_KEY_MARKERS,
     CONFIG_MARKERS,
     PHP_MARKERS,
     connection_strings,
     json_connection_strings,
+    jwt_keys,
+    machine_keys,
+    php_app_keys,
     php_defines,
 )
 from analyzer.secrets.assignments import credential_assignments, dotenv, unquote
@@ -262,6 +271,9 @@ _KINDS = (
     _Kind("php-define", php_defines, PHP_MARKERS, text_only=True),
     _Kind("connection-string", connection_strings, CONFIG_MARKERS, _CONFIG, text_only=True),
     _Kind("connection-string", json_connection_strings, (), _APPSETTINGS, text_only=True),
+    _Kind("application-key", machine_keys, (b"<machineKey",), _CONFIG, text_only=True),
+    _Kind("application-key", jwt_keys, (), _APPSETTINGS, text_only=True),
+    _Kind("application-key", php_app_keys, APP_KEY_MARKERS, text_only=True),
     _Kind("database-url", _database_urls, (b"://",), text_only=True),
     _Kind("keyword", credential_assignments, text_only=True),
 )

@@ -322,3 +322,117 @@ def test_a_json_file_not_named_appsettings_is_left_to_the_other_readers() -> Non
 def test_connection_strings_outside_config_files_are_left_to_the_other_readers() -> None:
     text = f'<add name="c" connectionString="Server=db;User Id=sa;Password={SA_PASSWORD};"/>'
     assert [h.kind for h in hits("/usr/share/doc/app/howto.xml", text)] == []
+
+
+# ---- application-key ------------------------------------------------------------------------
+
+VALIDATION_KEY = "5E2B5B1F0C0B9E5C5D0A8F2E7B7C6A4D3E2F1A0B9C8D7E6F5A4B3C2D1E0F9A8B7C6D5E4F3"
+DECRYPTION_KEY = "8A7B6C5D4E3F2A1B0C9D8E7F6A5B4C3D2E1F0A9B8C7D6E5F"
+
+
+def test_an_asp_net_machine_key_is_a_high_application_key_hit() -> None:
+    """Whoever has the machineKey forges ViewState (code execution) and auth cookies."""
+    text = f"""<configuration>
+  <system.web>
+    <machineKey validationKey="{VALIDATION_KEY}"
+                decryptionKey="{DECRYPTION_KEY}" validation="HMACSHA256" decryption="AES" />
+  </system.web>
+</configuration>"""
+    assert found("/inetpub/wwwroot/Web.config", text) == [
+        (
+            "application-key",
+            3,
+            VALIDATION_KEY,
+            "validationKey of an ASP.NET machineKey (signs ViewState and authentication cookies)",
+        ),
+        (
+            "application-key",
+            4,
+            DECRYPTION_KEY,
+            "decryptionKey of an ASP.NET machineKey"
+            " (encrypts ViewState and authentication cookies)",
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    "element",
+    [
+        '<machineKey validationKey="AutoGenerate,IsolateApps" decryptionKey="AutoGenerate" />',
+        '<machineKey validationKey="#{ValidationKey}" decryptionKey="__DecryptionKey__" />',
+        f'<!-- <machineKey validationKey="{VALIDATION_KEY}" /> -->',
+        f'<machineKey x-validationKey="{VALIDATION_KEY}" />',
+        '<machineKey validationKey="' + "0" * 64 + '" />',
+    ],
+)
+def test_machine_keys_that_are_generated_tokens_or_comments_are_not_hits(element: str) -> None:
+    assert hits("/app/web.config", f"<configuration>{element}</configuration>") == []
+
+
+def test_the_jwt_signing_key_of_appsettings_is_a_high_application_key_hit() -> None:
+    text = (
+        '{\n  "Jwt": {\n    "Issuer": "shop",\n    "Key": "Jw6-Pq3zLm8VbNx2Rt5Kc9Hy4Wd7"\n  }\n}\n'
+    )
+    assert found("/app/appsettings.Production.json", text) == [
+        (
+            "application-key",
+            4,
+            "Jw6-Pq3zLm8VbNx2Rt5Kc9Hy4Wd7",
+            "Jwt:Key in appsettings (signs the JSON Web Tokens the service accepts)",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "key", ["<your-jwt-signing-key>", "", "${JWT_KEY}", "short-Key1", "your_jwt_secret_here"]
+)
+def test_a_jwt_key_placeholder_is_not_a_hit(key: str) -> None:
+    assert hits("/app/appsettings.json", f'{{"Jwt": {{"Key": "{key}"}}}}') == []
+
+
+def test_drupal_hash_salt_and_magento_crypt_key_are_high_application_key_hits() -> None:
+    drupal = "<?php\n$settings['hash_salt'] = 'Hs9-Pn3xRw7Vb2Kq5Ty8Lm1Zc4';\n"
+    magento = "<?php\nreturn [\n    'crypt' => ['key' => 'Mk3Ty8Pq1Wz6Rn4Vb9Lx2Hc7Jd5Fs0Ga'],\n];\n"
+    assert found("/var/www/html/sites/default/settings.php", drupal) == [
+        (
+            "application-key",
+            2,
+            "Hs9-Pn3xRw7Vb2Kq5Ty8Lm1Zc4",
+            "Drupal $settings['hash_salt'] (signs one-time login links and form tokens)",
+        )
+    ]
+    assert found("/var/www/html/app/etc/env.php", magento) == [
+        (
+            "application-key",
+            3,
+            "Mk3Ty8Pq1Wz6Rn4Vb9Lx2Hc7Jd5Fs0Ga",
+            "Magento crypt key (decrypts the payment and integration secrets it stores)",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "$settings['hash_salt'] = '';",  # Drupal's default.settings.php
+        "$settings['hash_salt'] = file_get_contents('/home/example/salt.txt');",
+        " * $settings['hash_salt'] = 'Hs9-Pn3xRw7Vb2Kq5Ty8Lm1Zc4';",  # a docblock's example
+        "# $settings['hash_salt'] = 'Hs9-Pn3xRw7Vb2Kq5Ty8Lm1Zc4';",
+        "$settings['hash_salt'] = \"$salt-Hs9Pn3xRw7Vb2Kq5\";",  # interpolated
+        "'crypt' => ['key' => getenv('MAGENTO_CRYPT_KEY')],",
+    ],
+)
+def test_php_application_keys_that_are_not_literals_are_not_hits(line: str) -> None:
+    assert hits("/var/www/html/sites/default/settings.php", f"<?php\n{line}\n") == []
+
+
+def test_laravel_app_key_in_a_dotenv_is_a_high_application_key_hit() -> None:
+    key = "base64:7bK2mQ9xZ4vL8pT1rW6yN3cH5jF0dS2aG8kE4uI7oPq="
+    assert found("/app/.env", f"APP_ENV=production\nAPP_KEY={key}\n") == [
+        ("application-key", 2, key, "Laravel APP_KEY (encrypts its sessions and cookies)")
+    ]
+
+
+@pytest.mark.parametrize("value", ["", "base64:", "SomeRandomString", "base64:not-a-key"])
+def test_a_laravel_app_key_that_is_not_a_key_is_not_a_hit(value: str) -> None:
+    assert hits("/app/.env.example", f"APP_KEY={value}\n") == []
