@@ -188,8 +188,10 @@ def _assigned_secrets(text: str) -> list[str]:
     """The values of the NAME=value assignments in `text` that ENV would call secret: the
     whole text when it is one (a quoted string, blanks and all), else each word that is one.
 
-    >>> _assigned_secrets("DB_PASSWORD=my pass phrase"), _assigned_secrets("a REDIS_PASS=x9Z!q b")
-    (['my pass phrase', 'my'], ['x9Z!q'])
+    >>> _assigned_secrets("DB_PASSWORD=horse staple"), _assigned_secrets("a REDIS_PASS=x9Z!q b")
+    (['horse staple', 'horse'], ['x9Z!q'])
+    >>> _assigned_secrets("DB_PASSWORD=my pass phrase")  # a fill-in word: a placeholder
+    []
     >>> _assigned_secrets("DB_PASSWORD_FILE=/run/x PATH=/usr/bin")
     []
     """

@@ -488,6 +488,8 @@ from analyzer.bundle import install
 from analyzer.cli import main
 
 signum, at = int(sys.argv[1]), int(sys.argv[2])
+# a terminal's Ctrl-C: a runner that starts jobs in the background starts them ignoring SIGINT
+signal.signal(signal.SIGINT, signal.default_int_handler)
 if sys.argv[3] == "nohup":
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
 create, calls = install._create, []
