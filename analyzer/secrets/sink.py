@@ -45,6 +45,8 @@ class SecretHit:
     hex_table: bool = False
     """A value of hexadecimal digits glued to more of them on its line: a row of a hex table
     holding a token's shape (see `in_hex_run`); lowered, not dropped."""
+    member: str = ""
+    """Where in an archive file the value is (`in member 'a.env' (line 2)`); "" in the file."""
 
 
 @dataclass
@@ -162,9 +164,10 @@ def in_hex_run(data: bytes, line: int, value: str) -> bool:
 
 def merge_same_value(hits: list[SecretHit]) -> tuple[SecretHit, ...]:
     """One hit per secret value in a file: the most severe (structural first on a tie); the
-    other detectors that saw the same value are named in its detail."""
+    other detectors that saw the same value are named in its detail, and so are the other
+    archive members it is in (`in member 'b.env' (line 2)`), never the kept hit's own."""
     best: dict[str, SecretHit] = {}
-    others: dict[str, list[str]] = {}
+    others: dict[str, list[SecretHit]] = {}
     for hit in hits:  # structural hits come first, so they win ties
         key = hit.redacted.sha256
         current = best.get(key)
@@ -172,16 +175,19 @@ def merge_same_value(hits: list[SecretHit]) -> tuple[SecretHit, ...]:
             best[key] = hit
             others[key] = []
         elif rule_for(hit.kind).severity.rank > rule_for(current.kind).severity.rank:
-            others[key].append(current.kind)
+            others[key].append(current)
             best[key] = hit
         else:
-            others[key].append(hit.kind)
-    return tuple(
-        replace(hit, detail=f"{hit.detail} (also: {', '.join(dict.fromkeys(others[k]))})")
-        if others[k]
-        else hit
-        for k, hit in best.items()
-    )
+            others[key].append(hit)
+    return tuple(_also(hit, others[k]) for k, hit in best.items())
+
+
+def _also(kept: SecretHit, others: list[SecretHit]) -> SecretHit:
+    kinds = list(dict.fromkeys(o.kind for o in others if o.kind != kept.kind))
+    places = list(dict.fromkeys(o.member for o in others if o.member and o.member != kept.member))
+    detail = kept.detail + (f" (also: {', '.join(kinds)})" if kinds else "")
+    detail += "".join(f"; also {place}" for place in places)
+    return replace(kept, detail=detail) if detail != kept.detail else kept
 
 
 @dataclass
@@ -270,10 +276,9 @@ class Examiner:
         for name, content in members(path, data, unread):
             inner, _ = self._examine_file(f"{path}!/{name}", content)
             counts.members += 1
-            where = f"in member {quoted(name, 200)}"
-            found += [
-                replace(h, line=0, detail=f"{where}{_line(h.line)}: {h.detail}") for h in inner
-            ]
+            for h in inner:
+                at = f"in member {quoted(name, 200)}{_line(h.line)}"
+                found.append(replace(h, line=0, detail=f"{at}: {h.detail}", member=at))
         if unread.members:
             counts.unread_members += unread.members
             counts.unread_archives.append(f"{quoted(path, 200)}: {unread.why}")

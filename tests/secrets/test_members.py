@@ -195,3 +195,14 @@ def test_the_notice_names_the_first_archives_left_unread_and_counts_every_member
     assert "7 members of archive files were not examined" in notice
     assert "(the first 5 archives): '/app/old0.jar'" in notice
     assert notice.count(".jar': the archive cannot be read") == 5
+
+
+def test_a_value_in_two_members_is_one_hit_naming_both_members(examiner: Examiner) -> None:
+    """The same key in two members of one archive: one finding, and the responder still
+    learns the second place it is in; the kept hit's own kind is not repeated in `also`."""
+    hits, _ = examiner.examine("/app/keys.zip", zipped({"a.env": DOTENV, "b/c.env": DOTENV}))
+    by_first = [h for h in hits if h.detail.startswith("in member 'a.env'")]
+    assert by_first and all("in member 'b/c.env'" in h.detail for h in by_first)
+    assert "; also in member 'b/c.env' (line 1)" in by_first[0].detail + by_first[-1].detail
+    for hit in hits:
+        assert f"(also: {hit.kind}" not in hit.detail and f", {hit.kind})" not in hit.detail
