@@ -36,7 +36,12 @@ from typing import IO, Any, cast
 
 import zstandard
 
-from analyzer.archive.compression import DEFAULT_WINDOW, Compression, decoded_pieces
+from analyzer.archive.compression import (
+    DEFAULT_WINDOW,
+    Compression,
+    decoded_pieces,
+    sniff_compression,
+)
 from analyzer.errors import CorruptStream, LimitExceeded, StreamEndsEarly
 from analyzer.text import quoted
 
@@ -49,12 +54,6 @@ _ZIP = (b"PK\x03\x04", b"PK\x05\x06")
 _ZIP_END = b"PK\x05\x06"
 _ZIP_NAMES = (".jar", ".war", ".ear", ".zip")
 _ZIP_END_REACH = 22 + 65535  # the end record and the longest comment after it
-_COMPRESSIONS = (
-    (b"\x1f\x8b", Compression.GZIP),
-    (b"\xfd7zXZ\x00", Compression.XZ),
-    (b"BZh", Compression.BZIP2),
-    (b"\x28\xb5\x2f\xfd", Compression.ZSTD),
-)
 _DOCUMENTATION = re.compile(r"^/usr/share/(?:man|doc|info)/")
 _ZSTD_PIECE = 64
 """Compressed zstd bytes handed to the decoder at a time: a zstd block of a few bytes may
@@ -113,7 +112,7 @@ def is_archive(path: str, data: bytes) -> bool:
     """
     if _is_zip(path, data) or data[257:262] == b"ustar":
         return True
-    return _compression(data) is not None and not _DOCUMENTATION.match(path)
+    return sniff_compression(data) is not Compression.NONE and not _DOCUMENTATION.match(path)
 
 
 def _is_zip(path: str, data: bytes) -> bool:
@@ -131,13 +130,6 @@ def _is_zip(path: str, data: bytes) -> bool:
     return path.lower().endswith(_ZIP_NAMES) and (
         data.rfind(_ZIP_END, max(len(data) - _ZIP_END_REACH, 0)) >= 0
     )
-
-
-def _compression(data: bytes) -> Compression | None:
-    for magic, kind in _COMPRESSIONS:
-        if data.startswith(magic):
-            return kind
-    return None
 
 
 def members(path: str, data: bytes, unread: Unread) -> Iterator[tuple[str, bytes]]:
@@ -287,8 +279,8 @@ class _Decoded:
 def _compressed_members(path: str, data: bytes, budget: _Budget) -> Iterator[tuple[str, bytes]]:
     """A single compressed file's content (up to MAX_MEMBER_BYTES), or a compressed tar's
     members: every part of the compressed data, decoded as it is read."""
-    kind = _compression(data)
-    if kind is None:
+    kind = sniff_compression(data)
+    if kind is Compression.NONE:
         return
     source = io.BytesIO(data)
     chunks = (
