@@ -20,17 +20,22 @@ from analyzer.secrets import hscache, hsdb
 def prepare() -> list[str]:
     """Compile (or find) the ASCII and the wide database of each pattern set of the default
     prefilter (its shapes, its line checks), and the structural readers' fixed databases
-    (their content markers, the credential-assignment candidates); their files."""
+    (their content markers, those of binary files, the credential-assignment candidates);
+    their files."""
     from analyzer.secrets.assignments import candidate_expressions  # noqa: PLC0415
     from analyzer.secrets.engine import SecretEngine  # noqa: PLC0415 - configures detect-secrets
-    from analyzer.secrets.structure import MARKERS  # noqa: PLC0415
+    from analyzer.secrets.structure import BINARY_MARKERS, MARKERS  # noqa: PLC0415
 
     hs = hsdb.hyperscan_module()
     if hs is None:  # pragma: no cover - hyperscan is a dependency
         return []
     keys = SecretEngine().prefilter.database_keys
     written = [str(path) for key in keys for path in hsdb.prepare_installed(hs, key)]
-    for fixed in (MARKERS.expressions(hs), candidate_expressions(hs)):
+    for fixed in (
+        MARKERS.expressions(hs),
+        BINARY_MARKERS.expressions(hs),
+        candidate_expressions(hs),
+    ):
         written.append(str(hsdb.prepare_installed_fixed(hs, fixed)))
     for stale in hscache.installed_folder().glob("hsdb-*.bin"):
         if str(stale) not in written:

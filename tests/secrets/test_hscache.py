@@ -14,7 +14,8 @@ from analyzer.secrets import assignments, hsdb
 from analyzer.secrets.engine import SecretEngine
 from analyzer.secrets.hscache import CACHE_VARIABLE
 from analyzer.secrets.sink import Examiner
-from analyzer.secrets.structure import MARKERS
+from analyzer.secrets.structure import BINARY_MARKERS, MARKERS
+from fixtures.keys import pem_block
 
 hs = pytest.importorskip("hyperscan")
 KEY: hsdb.ShapeKey = (("ghp_[A-Za-z0-9]{36}", 0), (r"passw(?:or)?d\s*=", re.I))
@@ -106,11 +107,13 @@ def test_databases_prepared_at_install_time_are_loaded_instead_of_compiled(
 
     monkeypatch.delenv(CACHE_VARIABLE, raising=False)
     monkeypatch.setattr(hscache, "installed_folder", lambda: tmp_path / "share")
-    assert len(hsprepare.prepare()) == 6  # 2 x (ASCII, wide), the markers, the assignments
-    assert len(list((tmp_path / "share").iterdir())) == 6
+    # 2 x (ASCII, wide), the markers (all; a binary's), the assignments
+    assert len(hsprepare.prepare()) == 7
+    assert len(list((tmp_path / "share").iterdir())) == 7
     monkeypatch.setattr(hsdb, "_compile_now", no_compile)
     monkeypatch.setattr(hsdb, "_DATABASES", {})
-    monkeypatch.delitem(MARKERS.__dict__, "_database", raising=False)
+    for markers in (MARKERS, BINARY_MARKERS):
+        monkeypatch.delitem(markers.__dict__, "_database", raising=False)
     assignments._candidate_database.cache_clear()
     examiner = Examiner(SecretEngine())
     key = "AKIA" + "Q7ZK2MXR4BP9WL3N"
@@ -125,6 +128,8 @@ def test_databases_prepared_at_install_time_are_loaded_instead_of_compiled(
         assert [h.kind for h in hits] == ["keyword"]  # the structural reader agrees
     netrc = b"machine example.org login bob password Zq8kL2pWm\n"  # a structural reader
     assert [h.kind for h in examiner.examine("/root/.netrc", netrc)[0]] == ["netrc"]
+    key = pem_block("PRIVATE KEY", 3)[0].encode()  # a binary file: its own marker database
+    assert [h.kind for h in examiner.examine("/srv/blob.bin", bytes(8) + key)[0]] == ["private-key"]
     assignments._candidate_database.cache_clear()  # not to keep the test's folder's database
 
 

@@ -768,6 +768,24 @@ def test_programs_skip_libmagic_and_a_key_in_a_data_blob_is_still_found(
     assert counts.binary == 1 and hits == ()
 
 
+@pytest.mark.parametrize(
+    ("path", "text", "kind"),
+    [
+        ("/root/.netrc", f"machine api.test login bot password {token(81)}\n", "netrc"),
+        ("/root/.pypirc", f"[pypi]\nusername = u\npassword = {token(82)}\n", "pypirc-password"),
+    ],
+)
+def test_a_file_known_by_its_name_is_read_even_with_binary_bytes_in_it(
+    path: str, text: str, kind: str
+) -> None:
+    """Binary files are searched only for the markers of the readers that read any binary
+    (a key block, a service account...); a file whose name a reader of binaries knows is
+    searched for that reader's markers too ("password"), NUL bytes or not."""
+    data = b"\x00\x01" + text.encode()
+    assert kind in kinds(path, data)
+    assert kinds(f"/opt/blobs/{path.rsplit('/', 1)[1]}.dat", data) == []
+
+
 def test_a_kubeconfig_fragment_without_clusters_is_still_a_kubeconfig() -> None:
     text = f"apiVersion: v1\nkind: Config\nusers:\n- name: bob\n  user:\n    token: {token(93)}\n"
     assert [(h.kind, h.value) for h in hits("/app/bob.yaml", text)] == [("kubeconfig", token(93))]
