@@ -79,45 +79,35 @@ class SecretEngine:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
             return []  # detect-secrets ignores files it cannot read as text
-        if self._transformed_first(text, filename):
+        transformed_first = dsbridge.is_yaml(filename) or _starts_with_section(text)
+        eager: bool | None = None  # whether the eager transformer may parse it, once asked
+        found = None
+        if transformed_first:
             # Only whether the raw text could give anything matters here: one scan that stops
             # at the first shape found (a superset of the plain lines' candidates).
             if not self._transforming_may_find(text):
                 return []
             lines = dsbridge.transformed_lines(text, filename, eager=False)
             found = self._scan(filename, lines, self._hits(lines)) if lines else None
-        else:
-            found = None
         if found is None:  # detect-secrets reads the plain lines
-            found = self._plain_pass(filename, text)
-            if found is None:
-                return []
-        if found or not self._eager_may_parse(text, filename):
+            plain, hits = self.prefilter.plain_candidates(text, dsbridge.plain_lines)
+            if not hits:
+                # Most files hold no shape at all: those are not even split into lines, and
+                # not parsed as YAML or INI (most of plain detect-secrets' cost on config
+                # files) when no transformed pass could find anything either.
+                if not transformed_first:
+                    eager = self._eager_may_parse(text, filename)
+                if not (transformed_first or eager) or not self._transforming_may_find(text):
+                    return []
+            found = self._scan(filename, plain, hits)
+        if found:
             return found
-        eager = dsbridge.transformed_lines(text, filename, eager=True)
-        return self._scan(filename, eager, self._hits(eager)) if eager else []
-
-    def _plain_pass(self, filename: str, text: str) -> list[RawSecret] | None:
-        """detect-secrets' pass over the plain lines; None when it finds nothing and no
-        transformed pass can find anything either.
-
-        Most files hold no shape at all: those are not even split into lines.
-        """
-        plain, hits = self.prefilter.plain_candidates(text, dsbridge.plain_lines)
-        if not hits and self._transforming_cannot_help(text, filename):
-            return None
-        return self._scan(filename, plain, hits)
-
-    def _transforming_cannot_help(self, text: str, filename: str) -> bool:
-        """For a file whose plain lines have no candidates: True when no transformed pass can
-        produce a finding either, so parsing the file as YAML or INI (most of plain
-        detect-secrets' cost on config files) is skipped."""
-        may_transform = (
-            dsbridge.is_yaml(filename)
-            or _starts_with_section(text)
-            or self._eager_may_parse(text, filename)
-        )
-        return not may_transform or not self._transforming_may_find(text)
+        if eager is None:
+            eager = self._eager_may_parse(text, filename)
+        if not eager:
+            return found
+        lines = dsbridge.transformed_lines(text, filename, eager=True)
+        return self._scan(filename, lines, self._hits(lines)) if lines else []
 
     def _transforming_may_find(self, text: str) -> bool:
         """Whether a transformed pass over the text could produce a finding.
@@ -132,11 +122,6 @@ class SecretEngine:
             or _may_escape(text)
             or self.prefilter.unquoted_entropy(text)
         )
-
-    def _transformed_first(self, text: str, filename: str) -> bool:
-        """Whether a non-eager transformer may read the file (else detect-secrets reads its
-        plain lines first)."""
-        return dsbridge.is_yaml(filename) or _starts_with_section(text)
 
     def _eager_may_parse(self, text: str, filename: str) -> bool:
         return dsbridge.is_other_type(filename) and _NOT_AN_OPTION.search(text) is None

@@ -62,3 +62,19 @@ def test_filename_verdicts_are_detect_secrets_own() -> None:
         assert dsbridge.filename_filtered(name) is expected, name
         assert dsbridge._ds_filename_filtered(name) is expected, name
     assert dsbridge.filename_filtered("/a/poetry.lock") and not dsbridge.filename_filtered("/a/x")
+
+
+def test_a_changed_filter_set_is_followed_by_the_filename_verdicts() -> None:
+    """The filename filters' calls are worked out once per filter set; a filter disabled
+    afterwards (settings changed in the same process) no longer applies."""
+    from detect_secrets.settings import get_settings  # noqa: PLC0415
+
+    SecretEngine(extra_plugins=())
+    assert dsbridge.filename_filtered("/app/package-lock.json")
+    try:
+        get_settings().disable_filters("detect_secrets.filters.heuristic.is_lock_file")
+        assert not dsbridge.filename_filtered("/app/package-lock.json")
+        assert dsbridge.filename_filtered("/img/logo.png")  # the other filters still apply
+    finally:
+        SecretEngine(extra_plugins=())
+    assert dsbridge.filename_filtered("/app/package-lock.json")

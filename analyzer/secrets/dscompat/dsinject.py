@@ -18,7 +18,7 @@ from detect_secrets.filters.allowlist import is_line_allowlisted
 from detect_secrets.util.code_snippet import CodeSnippet
 
 
-class _Calls:
+class Calls:
     """detect-secrets' dependency injection (`call_function_with_arguments` in
     `_is_filtered_out`), resolved once per filter set instead of on every call.
 
@@ -48,14 +48,14 @@ class _Calls:
         return False
 
 
-def filter_calls(parameters: tuple[str, ...], supplied: tuple[str, ...]) -> _Calls:
+def filter_calls(parameters: tuple[str, ...], supplied: tuple[str, ...]) -> Calls:
     """The filters detect-secrets' `_is_filtered_out(parameters, **supplied)` would run."""
     return _calls_for(tuple(ds_scan.get_filters_with_parameter(*parameters)), supplied)
 
 
 @functools.lru_cache(maxsize=32)
-def _calls_for(filters: tuple[Any, ...], supplied: tuple[str, ...]) -> _Calls:
-    return _Calls(filters, supplied)
+def _calls_for(filters: tuple[Any, ...], supplied: tuple[str, ...]) -> Calls:
+    return Calls(filters, supplied)
 
 
 def _injectable(function: Any) -> set[str]:
