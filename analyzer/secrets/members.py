@@ -17,7 +17,9 @@ bound or an error is a check that could not be made. Compressed documentation un
 and changelog) is examined as stored too: opening those thousands of files would cost a Debian
 image a tenth of its scan for text nobody writes a credential into. Hostile archives are
 bounded: at most `MAX_MEMBERS` entries (directories too) and `MAX_BYTES` decompressed bytes per
-archive (a compressed tar's decoded stream is charged once), each member, and a single
+archive, nor more than `MAX_RATIO` times its own size past `MIN_BYTES`, so that an image full
+of small bombs costs what a hundred times its size costs (a compressed tar's decoded stream is
+charged once); each member, and a single
 compressed file's content, read up to `MAX_MEMBER_BYTES`; xz and zstd data needing a dictionary
 or window over the layer reader's limit is not decoded. What is left unread, and an archive that
 cannot be read (corrupt, encrypted members, cut short, an unknown compression, any error of a
@@ -48,6 +50,13 @@ from analyzer.text import quoted
 MAX_MEMBERS = 10_000
 MAX_MEMBER_BYTES = 16 << 20
 MAX_BYTES = 256 << 20
+MAX_RATIO = 100
+"""Decompressed bytes an archive may give per byte of its own (past MIN_BYTES): real ones give
+2-10 (jars, .tar.gz, .gz: 7 at most in 536 of a Debian system's), a decompression bomb
+hundreds to millions. So reading the members of every archive of an image costs at most about
+a hundred times the archives' own size, however many there are."""
+MIN_BYTES = 64 << 10
+"""What any archive may give, whatever its ratio (a small .gz of a repetitive file)."""
 MAX_WINDOW = DEFAULT_WINDOW
 """The largest xz dictionary or zstd window decoded (the layer reader's limit)."""
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")
@@ -95,7 +104,9 @@ class Unread:
 @dataclass
 class _Budget:
     left: int
-    """Decompressed bytes the archive may still give (MAX_BYTES, read when the budget is made)."""
+    """Decompressed bytes the archive may still give."""
+    limit: int
+    """What it could give at first: MAX_BYTES, or less for a small archive (MAX_RATIO)."""
     members: int = 0
     """Entries met so far (directories and links too)."""
     unread: Unread = field(default_factory=Unread)
@@ -141,7 +152,8 @@ def members(path: str, data: bytes, unread: Unread) -> Iterator[tuple[str, bytes
     >>> list(members("/app/creds.env.gz", gzip.compress(b"A=1\\n"), Unread()))
     [('creds.env', b'A=1\\n')]
     """
-    budget = _Budget(left=MAX_BYTES, unread=unread)
+    limit = min(MAX_BYTES, max(MIN_BYTES, MAX_RATIO * len(data)))
+    budget = _Budget(left=limit, limit=limit, unread=unread)
     try:
         if _is_zip(path, data):
             yield from _zip_members(data, budget)
@@ -169,15 +181,17 @@ def _zip_members(data: bytes, budget: _Budget) -> Iterator[tuple[str, bytes]]:
             if info.flag_bits & 0x1:
                 budget.unread.add(1, "a member is encrypted", info.filename)
                 continue
-            if info.file_size > MAX_MEMBER_BYTES:
-                budget.unread.add(1, _IN_PART, info.filename)
+            most = min(MAX_MEMBER_BYTES, budget.left)  # a member is decoded within the budget
             try:
                 with archive.open(info) as member:
-                    content = member.read(MAX_MEMBER_BYTES + 1)
+                    content = member.read(most + 1)
             except Exception as exc:  # MemoryError too: this member is unread
                 budget.unread.add(1, f"a member cannot be read ({type(exc).__name__})")
                 continue
-            yield from _member(info.filename, content, budget, charge=True)
+            if len(content) > most:  # read in part: counted once, by the bound that cut it
+                why = _IN_PART if most == MAX_MEMBER_BYTES else _over_bytes(budget)
+                budget.unread.add(1, why, info.filename)
+            yield from _member(info.filename, content[:most], budget, charge=True)
 
 
 def _is_dir(info: zipfile.ZipInfo) -> bool:
@@ -188,14 +202,19 @@ def _is_dir(info: zipfile.ZipInfo) -> bool:
 _IN_PART = f"a member over {MAX_MEMBER_BYTES >> 20} MiB is read in part"
 
 
-def _over_bytes() -> str:
+def _over_bytes(budget: _Budget) -> str:
+    if budget.limit < MAX_BYTES:
+        return (
+            f"it decompresses to over {MAX_RATIO} times its size (a decompression bomb?): "
+            "the rest is not read"
+        )
     return f"over {MAX_BYTES >> 20} MiB of decompressed content: the rest is not read"
 
 
 def _over(budget: _Budget) -> str:
     if budget.members > MAX_MEMBERS:
         return f"over {MAX_MEMBERS:,} members"
-    return _over_bytes()
+    return _over_bytes(budget)
 
 
 def _member(
@@ -261,7 +280,7 @@ class _Decoded:
     def why(self) -> str:
         """Why the stream ended before its end, or ""."""
         if self.over:
-            return _over_bytes()
+            return _over_bytes(self._budget)
         if isinstance(self.error, StreamEndsEarly):
             return "its compressed stream is cut short (what it holds is examined)"
         if isinstance(self.error, LimitExceeded):

@@ -159,8 +159,11 @@ def test_xz_and_zstd_members_are_decoded_within_the_window_limit(
     assert len(found) == 1 and len(found[0][1]) < len(data) + 1
 
 
-def test_a_single_compressed_file_is_read_up_to_the_member_bound() -> None:
+def test_a_single_compressed_file_is_read_up_to_the_member_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Not one 256 MiB buffer: a .gz of 40 MiB costs what a 16 MiB member costs."""
+    monkeypatch.setattr(archive, "MAX_RATIO", 1 << 20)  # zeros: a ratio no real file has
     found, unread = read("/var/log/app.log.gz", gzip.compress(DOTENV + bytes(40 << 20)))
     [(name, content)] = found
     assert name == "app.log" and len(content) == MAX_MEMBER_BYTES
@@ -182,8 +185,9 @@ def test_every_part_of_a_multi_part_compressed_file_is_read(
 
 @pytest.mark.parametrize("compress", COMPRESSIONS, ids=IDS)
 def test_a_compressed_file_cut_short_is_examined_as_far_as_it_goes_and_counted(
-    compress: Callable[[bytes], bytes],
+    compress: Callable[[bytes], bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(archive, "MAX_RATIO", 1 << 20)  # a repeated pattern packs tight
     whole = compress(DOTENV) + compress(bytes(range(256)) * 2000)
     found, unread = read("/app/creds.env.x", whole[: len(whole) - 40])
     [(_, content)] = found
@@ -198,6 +202,7 @@ def test_a_compressed_tar_is_charged_once_against_the_byte_bound(
     """A .tar.gz's decoded bytes were charged, then its members' bytes again: the bound was
     spent at half its size, and the notice said "over 10,000 members or 256 MiB"."""
     monkeypatch.setattr(archive, "MAX_BYTES", 4 << 20)
+    monkeypatch.setattr(archive, "MAX_RATIO", 1 << 20)
     logs: dict[str, bytes | None] = {f"logs/{i}.log": b"." * (900 << 10) for i in range(3)}
     backup = gzip.compress(tarred({**logs, "conf/creds.env": DOTENV}))
     hits, counts = examiner.examine("/backup/site.tar.gz", backup)
@@ -207,10 +212,56 @@ def test_a_compressed_tar_is_charged_once_against_the_byte_bound(
 
 def test_past_the_byte_bound_the_notice_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(archive, "MAX_BYTES", 1 << 20)
+    monkeypatch.setattr(archive, "MAX_RATIO", 1 << 20)
     logs: dict[str, bytes | None] = {f"logs/{i}.log": b"." * (400 << 10) for i in range(4)}
     found, unread = read("/backup/site.tar.gz", gzip.compress(tarred(logs)))
     assert len(found) == 2 and unread.members == 1
     assert "over 1 MiB of decompressed content" in unread.why
+
+
+@pytest.mark.parametrize("compress", COMPRESSIONS, ids=IDS)
+def test_a_small_bomb_is_read_only_up_to_a_hundred_times_its_size(
+    compress: Callable[[bytes], bytes],
+) -> None:
+    """16 MiB of zeros packs into a few KiB or bytes: read whole, a layer of 10,000 such
+    files cost 160 GiB of decoding. A compressed file gives at most 100 times its own size
+    (64 KiB at least); the rest is counted unread, with the reason."""
+    bomb = compress(DOTENV + bytes(16 << 20))
+    assert len(bomb) * archive.MAX_RATIO < 8 << 20
+    found, unread = read("/app/creds.env.x", bomb)
+    [(_, content)] = found
+    assert content.startswith(DOTENV)  # what was read is examined
+    assert len(content) <= max(archive.MIN_BYTES, archive.MAX_RATIO * len(bomb))
+    assert unread.members == 1
+    assert unread.why == (
+        "it decompresses to over 100 times its size (a decompression bomb?): the rest is not read"
+    )
+
+
+def test_a_zip_bomb_member_is_decoded_only_within_the_ratio() -> None:
+    """zipfile decodes what it is asked for: a member is read up to what the archive may
+    still give, not up to the 16 MiB a member may be."""
+    bomb = zipped({"a.env": DOTENV + bytes(8 << 20), "b.env": DOTENV})
+    found, unread = read("/app/bomb.zip", bomb)
+    assert [name for name, _ in found] == ["a.env"]
+    assert len(found[0][1]) <= archive.MAX_RATIO * len(bomb)
+    assert unread.members == 2 and "over 100 times its size" in unread.why
+
+
+def test_a_zip_member_over_the_member_bound_is_counted_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(archive, "MAX_RATIO", 1 << 20)  # zeros: a ratio no real file has
+    found, unread = read("/app/big.zip", zipped({"a.env": DOTENV + bytes(17 << 20)}))
+    assert [len(content) for _, content in found] == [MAX_MEMBER_BYTES]
+    assert (unread.members, unread.why) == (1, "a member over 16 MiB is read in part: 'a.env'")
+
+
+def test_real_archives_are_far_below_the_ratio() -> None:
+    """Text packs 3-10 times (a Debian system's 536 compressed files: 7 at most)."""
+    text = b"".join(b"key%d = value %d for the service\n" % (i, i * 7919) for i in range(20000))
+    found, unread = read("/app/settings.conf.gz", gzip.compress(text))
+    assert found == [("settings.conf", text)] and unread.members == 0
 
 
 def test_directory_entries_count_against_the_member_bound(
