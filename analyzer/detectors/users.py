@@ -214,7 +214,8 @@ def _empty_passwords(ctx: ImageContext, accounts: list[Account]) -> Iterator[Fin
             )
 
 
-_NOPASSWD = re.compile(r"^\s*[^#].*\bNOPASSWD\s*:", re.M)
+_NOPASSWD = re.compile(r"^[^\S\n]*([^#\s][^\n]*\bNOPASSWD[^\S\n]*:)([^\n]*)", re.M)
+"""A rule line (not a comment, indented or not) up to its NOPASSWD tag, and what follows."""
 
 
 def _sudoers(ctx: ImageContext) -> Iterator[Finding]:
@@ -222,13 +223,14 @@ def _sudoers(ctx: ImageContext) -> Iterator[Finding]:
     for path in paths:
         text = (ctx.read(path) or b"").decode("utf-8", "surrogateescape")
         for match in _NOPASSWD.finditer(text):
-            rule_text = " ".join(match.group(0).split())
+            rule_text = " ".join(match.group(1).split())  # the finding's key, as before
+            whole = " ".join(match.group(0).split())  # the evidence shows what it allows
             yield ctx.finding(
                 SUDO,
                 path=path,
                 layer=_layer(ctx, path),
                 key=rule_text,
-                evidence=f"sudoers rule: {rule_text[:120]}",
+                evidence=f"sudoers rule: {whole[:160]}",
             )
 
 

@@ -124,6 +124,9 @@ _PLACEHOLDER_WORDS = {
         "undefined",
         "todo",
     ),
+    # a switch, not a value: `password = true` turns a check on, Perl's Configure writes
+    # `d_pwpasswd='define'`; as a secret each would be redacted wherever the word is written
+    *("true", "false", "yes", "no", "on", "off", "enabled", "disabled", "define", "undef"),
 }
 _TEMPLATE = re.compile(r"\$\{[^}]*\}|#\{[^}]*\}|\{\{.*?\}\}|%\([^)]*\)[sd]|\$\([^)]*\)")
 """Substitutions: ${VAR}, #{Var} (Octopus Deploy, Azure Pipelines' replace tokens), {{ jinja }},
@@ -170,7 +173,7 @@ _MASKED_RUN = re.compile(r"[xX*]{8,}")
 
 def is_placeholder(value: str) -> bool:
     """True when a value is a stand-in (template, variable, mask, a reference to a secret
-    kept elsewhere), never a real secret.
+    kept elsewhere) or a switch (true, yes, define), never a real secret.
 
     >>> [is_placeholder(v) for v in ("", "changeme", "PASSWORD", "${DB_PASS}", "$DB_PASS")]
     [True, True, True, True, True]
@@ -194,6 +197,8 @@ def is_placeholder(value: str) -> bool:
     [True, True, True]
     >>> [is_placeholder(v) for v in ("Example#Shop2024!", "correct-horse-battery")]
     [False, False]
+    >>> [is_placeholder(v) for v in ("true", "'yes'", "define", "Off", "truest")]
+    [True, True, True, True, False]
     """
     bare = value.strip().strip("'\"").strip()
     if not bare or len(set(bare)) == 1 or bare.lower() in _PLACEHOLDER_WORDS:

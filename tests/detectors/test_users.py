@@ -25,3 +25,41 @@ def test_a_numeric_user_is_read_as_go_s_atoi_reads_it() -> None:
     assert [numeric_uid(u) for u in ("+0", "-0", "00", "+1000", "1000")] == [0, 0, 0, 1000, 1000]
     # not numbers to Atoi (an Arabic-Indic zero, an underscore, a bare sign): names, not uid 0
     assert [numeric_uid(u) for u in ("\u0660", "1_0", "+", "", "root")] == [None] * 5
+
+
+def test_a_switch_word_given_to_a_password_is_no_secret_and_leaves_the_evidence_whole(
+    tmp_path: Path,
+) -> None:
+    """`password = "yes"` and Perl's `d_pwpasswd='define'` set switches; as secrets, "yes" and
+    "define" were redacted wherever the tool wrote them ("PermitRootLogin y... (3 chars...)",
+    "no HEALTHCHECK de... (6 chars...)d" on a Debian image)."""
+    from fixtures.detector_cases import _dir, _program, base  # noqa: PLC0415
+    from fixtures.spec import FileSpec  # noqa: PLC0415
+
+    layer = base(
+        _program("usr/sbin/sshd"),
+        _dir("etc/ssh"),
+        FileSpec("etc/ssh/sshd_config", b"PermitRootLogin yes\n"),
+        _dir("opt"),
+        FileSpec("opt/settings.py", b"password = \"yes\"\nd_pwpasswd = 'define'\n"),
+    )
+    report = scan_spec(clean_image(layer, healthcheck=None), tmp_path, "switches")
+    [ssh] = [f for f in report.findings if f.rule_id == "IA-SSH-ROOT-LOGIN"]
+    assert "PermitRootLogin yes" in ssh.evidence
+    [health] = [f for f in report.findings if f.rule_id == "IA-NO-HEALTHCHECK"]
+    assert "..." not in health.evidence
+    assert [f.path for f in report.findings if f.path == "/opt/settings.py"] == []
+
+
+def test_a_nopasswd_rule_is_shown_whole_and_a_commented_one_is_none(tmp_path: Path) -> None:
+    """sudo ignores a comment however it is indented; the evidence says what the rule lets
+    its user run without a password."""
+    from fixtures.detector_cases import _dir, base  # noqa: PLC0415
+    from fixtures.spec import FileSpec  # noqa: PLC0415
+
+    sudoers = b"  # app ALL=(ALL) NOPASSWD: ALL\n\tdeploy ALL=(root) NOPASSWD: /usr/bin/systemctl\n"
+    layer = base(_dir("etc/sudoers.d"), FileSpec("etc/sudoers.d/app", sudoers, mode=0o440))
+    report = scan_spec(clean_image(layer), tmp_path, "sudo")
+    assert [f.evidence for f in report.findings if f.rule_id == "IA-SUDO-NOPASSWD"] == [
+        "sudoers rule: deploy ALL=(root) NOPASSWD: /usr/bin/systemctl"
+    ]
