@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from analyzer import __version__
-from analyzer.bundle.custody import utc_now
 from analyzer.bundle.interrupts import stopping_signals_interrupt
 from analyzer.bundle.outfile import ReportFile, check_report_file, write_report_file
 from analyzer.bundle.ruleset import rules_document, ruleset_record
@@ -31,6 +30,7 @@ from analyzer.bundle.sarif import sarif_document
 from analyzer.bundle.verify import bundle_digest, verify_bundle
 from analyzer.bundle.writer import BundleRequest, prepare, standard_extras, write_bundle
 from analyzer.cli_args import parse_args
+from analyzer.clock import utc_now
 from analyzer.collector import collecting_less
 from analyzer.colour import wants_colour
 from analyzer.detectors.context import ScanOptions

@@ -42,10 +42,11 @@ from pathlib import Path
 from typing import Any
 
 from analyzer import __version__
-from analyzer.bundle.custody import input_facts, utc_now
+from analyzer.bundle.custody import input_facts
 from analyzer.bundle.interrupts import signals_held
 from analyzer.bundle.outdir import refuse_overlap, shown, why
 from analyzer.bundle.outfile import check_parent
+from analyzer.clock import utc_now
 from analyzer.errors import OutputError, UsageError
 from analyzer.filesystem.content import ContentConsumer, PendingFile
 from analyzer.filesystem.model import Change, Entry, EntryKind, LayerListing, Version

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import os
 import platform
@@ -30,20 +29,6 @@ _DEPENDENCIES = (
     "univers",
     "cvss",
 )
-
-
-def utc_now() -> datetime.datetime:
-    """Now in UTC, or SOURCE_DATE_EPOCH when set (for fully reproducible bundles)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is not None:
-        try:
-            return datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
-        except (ValueError, OverflowError, OSError):  # not a number, or past year 9999
-            raise UsageError(
-                f"SOURCE_DATE_EPOCH={printable(epoch[:40])} is not a number of seconds since "
-                "1970 naming a date in the years 1 to 9999"
-            ) from None
-    return datetime.datetime.now(datetime.UTC)
 
 
 def input_facts(path: Path, stop: threading.Event | None = None) -> dict[str, Any]:

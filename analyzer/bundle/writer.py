@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.bundle.copies import document_copy, scrubbed_document
-from analyzer.bundle.custody import custody_document, input_facts, utc_now
+from analyzer.bundle.custody import custody_document, input_facts
 from analyzer.bundle.cyclonedx import cyclonedx_document
 from analyzer.bundle.html import report_html
 from analyzer.bundle.install import publish
@@ -28,6 +28,7 @@ from analyzer.bundle.overview import ImageEntry, image_entry, overview_html, ove
 from analyzer.bundle.report import canonical_json, report_document, report_markdown
 from analyzer.bundle.sarif import sarif_document
 from analyzer.bundle.tables import findings_csv, inventory_csv, layers_csv
+from analyzer.clock import utc_now
 from analyzer.scan import ScanResult
 from analyzer.text import escaped_bytes
 

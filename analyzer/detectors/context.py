@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from analyzer.clock import utc_today
 from analyzer.detectors.content import ContentStore
 from analyzer.detectors.identify import FileType, identify
 from analyzer.detectors.packagefiles import FileOrigins
@@ -30,8 +31,9 @@ class ScanOptions:
 
     trusted_registries: tuple[str, ...] = ()
     """Registries the organisation controls (CG 12.2); empty means "not assessable"."""
-    today: datetime.date = field(default_factory=datetime.date.today)
-    """The date end-of-life and suppression expiry are judged against."""
+    today: datetime.date = field(default_factory=utc_today)
+    """The date end-of-life, suppression expiry and the vulnerability data's age are judged
+    against: UTC's, or SOURCE_DATE_EPOCH's (see analyzer.clock)."""
     min_severity: Severity = Severity.INFO
     """Findings below this are counted but not listed."""
     suppressions: tuple[Suppression, ...] = ()

@@ -13,11 +13,11 @@ import jsonschema
 import pytest
 
 from analyzer.bundle.copies import document_copy, scrubbed_document
-from analyzer.bundle.custody import utc_now
 from analyzer.bundle.cyclonedx import cyclonedx_errors
 from analyzer.bundle.report import canonical_json
 from analyzer.bundle.sarif import sarif_errors
 from analyzer.cli import main
+from analyzer.clock import utc_now
 from analyzer.errors import UsageError
 from fixtures.docker import docker_legacy_content
 from fixtures.leaky_image import FILE_TOKEN, leaky_image
