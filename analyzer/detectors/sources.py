@@ -1,6 +1,7 @@
 """IA-INSECURE-SOURCE: package sources that skip signature checks or use plain HTTP.
 
-What it finds, in the final filesystem: APT sources marked `[trusted=yes]` or
+What it finds, in the final filesystem (the files each tool reads: not `x.list.disabled`, not
+commented lines): APT sources marked `[trusted=yes]` or
 `allow-insecure=yes` (no signature check at all) and plain-http APT/APK/YUM/pip sources, YUM/DNF
 repositories with `gpgcheck=0`, pip indexes or `trusted-host` settings over http.
 
@@ -47,6 +48,18 @@ _UNVERIFIED = re.compile(
 _PLAIN_HTTP = re.compile(r"^(?!\s*#).*?\bhttp://\S+", re.M)
 
 
+_READ_IN = {"/etc/apt/sources.list.d/": (".list", ".sources"), "/etc/yum.repos.d/": (".repo",)}
+"""What APT and YUM read in their directories: `x.list.disabled` or `x.repo.rpmsave` is not a
+source."""
+
+
+def _read_by_its_tool(path: str) -> bool:
+    if path in _FILES:
+        return True
+    folder = path[: path.rfind("/") + 1]
+    return folder in _READ_IN and path.endswith(_READ_IN[folder]) and "/" not in path[len(folder) :]
+
+
 class SourceDetector:
     """Package manager source configuration."""
 
@@ -54,17 +67,25 @@ class SourceDetector:
     content = ContentWants(paths=_FILES, prefixes=_DIRS)
 
     def detect(self, ctx: ImageContext) -> Iterator[Finding]:
-        """One finding per problem line in each source file of the final filesystem."""
-        paths = [p for p in ctx.fs.paths() if p in _FILES or p.startswith(_DIRS)]
-        for path in paths:
+        """One finding per problem line in each source file of the final filesystem that its
+        tool reads; a commented line is none, and a line that turns verification off is one
+        finding (medium) even when it is plain http too."""
+        for path in [p for p in ctx.fs.paths() if _read_by_its_tool(p)]:
             version = ctx.fs.final_version(path)
             data = ctx.read(path)
             if version is None or not data:
                 continue
             text = data.decode("utf-8", "surrogateescape")  # evidence keeps the bytes
+            unverified: set[int] = set()
             for pattern, severity in ((_UNVERIFIED, Severity.MEDIUM), (_PLAIN_HTTP, Severity.LOW)):
                 for match in pattern.finditer(text):
+                    start = text.rfind("\n", 0, match.start()) + 1
+                    if text[start : match.start()].lstrip().startswith("#"):
+                        continue  # a comment: the tool does not read it
                     line = text.count("\n", 0, match.start()) + 1
+                    if severity is Severity.LOW and line in unverified:
+                        continue  # the line's medium finding says more
+                    unverified.add(line)
                     shown = ctx.quote(" ".join(match.group(0).split()), 120)
                     yield ctx.finding(
                         INSECURE,
