@@ -1,7 +1,10 @@
-"""IA-USER-ROOT, IA-UID0-ACCOUNT, IA-EMPTY-PASSWORD, IA-DUPLICATE-ID, IA-SUDO-NOPASSWD,
-IA-SSH-ROOT-LOGIN: who the container runs as, and accounts that make root easy to reach.
+"""IA-USER-ROOT, IA-USER-UNKNOWN, IA-UID0-ACCOUNT, IA-EMPTY-PASSWORD, IA-DUPLICATE-ID,
+IA-SUDO-NOPASSWD, IA-SSH-ROOT-LOGIN: who the container runs as, and accounts that make root
+easy to reach.
 
 What it finds:
+- IA-USER-UNKNOWN: the config's User is a name the image's /etc/passwd does not hold (or there
+  is none): the container cannot start as built, and who it runs as is left to the deployment;
 - IA-USER-ROOT: the config's User is empty, `root`, `0`, `0:0`, `root:root`, a number runc
   reads as 0 (`00`, `+0`, `-0`: Go's strconv.Atoi takes a sign), or a name or uid that the
   image's /etc/passwd maps to uid 0: the container runs as root unless the deployment
@@ -80,6 +83,16 @@ SUDO = Rule(
     "NOPASSWD sudo rules give root to anyone running as that user.",
     "Remove sudo from the image, or at least the NOPASSWD rules.",
 )
+USER_UNKNOWN = Rule(
+    "IA-USER-UNKNOWN",
+    "Image user is not an account of the image",
+    "privilege",
+    Severity.MEDIUM,
+    "A User name the image's /etc/passwd does not hold cannot start the container (runc: no "
+    "matching entries in passwd file; Kubernetes' runAsNonRoot cannot check it): the user it "
+    "runs as is left to whoever deploys it, root included.",
+    "Add the account to /etc/passwd, or name the user by its uid (USER 10001).",
+)
 SSH_ROOT = Rule(
     "IA-SSH-ROOT-LOGIN",
     "SSH allows root or empty-password login",
@@ -97,7 +110,7 @@ _ROOT_NAMES = {"", "root", "0"}
 class UserDetector:
     """The runtime user and the image's account files."""
 
-    rules = (USER_ROOT, UID0, EMPTY_PASSWORD, DUPLICATE_ID, SUDO, SSH_ROOT)
+    rules = (USER_ROOT, USER_UNKNOWN, UID0, EMPTY_PASSWORD, DUPLICATE_ID, SUDO, SSH_ROOT)
 
     content = ContentWants(paths=frozenset(_FILES), prefixes=_DIRS)
 
@@ -117,8 +130,10 @@ def _layer(ctx: ImageContext, path: str) -> int | None:
 def _runtime_user(ctx: ImageContext) -> Iterator[Finding]:
     user = ctx.config.user.strip()
     name = user.split(":", 1)[0]
-    accounts = parse_passwd(ctx.read("/etc/passwd") or b"")
-    uids = {a.name: a.uid for a in accounts}
+    passwd = ctx.read("/etc/passwd")
+    uids: dict[str, int] = {}
+    for account in parse_passwd(passwd or b""):
+        uids.setdefault(account.name, account.uid)  # runc takes a name's first line
     if name in _ROOT_NAMES:
         shown = f"User is {user!r}" if user else "no User is set"
         yield ctx.finding(USER_ROOT, key="config", evidence=f"{shown}: the container runs as root")
@@ -132,6 +147,17 @@ def _runtime_user(ctx: ImageContext) -> Iterator[Finding]:
         )
     elif numeric_uid(name) == 0:
         yield ctx.finding(USER_ROOT, key="config", evidence=f"User {user!r} is uid 0")
+    elif numeric_uid(name) is None and name not in uids:
+        where = (
+            "the image has no /etc/passwd" if passwd is None else "/etc/passwd has no such account"
+        )
+        yield ctx.finding(
+            USER_UNKNOWN,
+            path="/etc/passwd" if passwd is not None else "",
+            layer=_layer(ctx, "/etc/passwd"),
+            key="config",
+            evidence=f"User {quoted(user)}: {where}",
+        )
 
 
 _NUMBER = re.compile(r"([+-]?)(?=[0-9])0*([0-9]*)")

@@ -63,3 +63,19 @@ def test_a_nopasswd_rule_is_shown_whole_and_a_commented_one_is_none(tmp_path: Pa
     assert [f.evidence for f in report.findings if f.rule_id == "IA-SUDO-NOPASSWD"] == [
         "sudoers rule: deploy ALL=(root) NOPASSWD: /usr/bin/systemctl"
     ]
+
+
+def test_a_user_name_the_image_does_not_hold_is_reported_and_runc_s_first_line_wins(
+    tmp_path: Path,
+) -> None:
+    """runc refuses a User name with no passwd line (the container does not start as built)
+    and, for a name on two lines, takes the first."""
+    from fixtures.detector_cases import PASSWD, base  # noqa: PLC0415
+
+    report = scan_spec(clean_image(user="scratch"), tmp_path, "unknown")
+    [unknown] = [f for f in report.findings if f.rule_id == "IA-USER-UNKNOWN"]
+    assert unknown.evidence == "User 'scratch': /etc/passwd has no such account"
+    assert unknown.severity.value == "medium"
+    twice = PASSWD + b"ops:x:0:0::/root:/bin/sh\nops:x:1000:1000::/home/ops:/bin/sh\n"
+    report = scan_spec(clean_image(base(passwd=twice), user="ops"), tmp_path, "twice")
+    assert "IA-USER-ROOT" in {f.rule_id for f in report.findings}
