@@ -59,6 +59,8 @@ def verify_bundle(
         custody, custody_checks = _document(root, "custody.json", _custody_problem)
         index, index_checks = _document(root, "index.json", _index_problem)
         checks += custody_checks + index_checks
+        if index is not None:
+            checks += _agreement(root, custody, index)
         if archive is not None:
             checks += _archive_checks(archive, custody, index)
     finally:
@@ -238,6 +240,73 @@ def _index_problem(doc: Any) -> str:
         if not isinstance(image, dict) or not isinstance(image.get("config_digest"), str):
             return "an image without a config_digest"
     return ""
+
+
+IMAGE_FILES = (
+    "report.json",
+    "report.md",
+    "report.html",
+    "findings.csv",
+    "layers.csv",
+    "inventory.csv",
+    "config.json",
+)
+"""What the bundle writer puts in every image's folder, whatever the options."""
+
+
+def _agreement(root: int, custody: dict[str, Any] | None, index: dict[str, Any]) -> list[Check]:
+    """The bundle is whole and its documents agree: every image index.json lists has its
+    folder's files, its report.json names the same image and input as index.json, and
+    index.json the input custody.json records. (A file deleted with its SHA256SUMS line, or
+    a report copied from another image or bundle, agreed with SHA256SUMS.)"""
+    checks: list[Check] = []
+    recorded = custody["input"]["sha256"] if custody is not None else None
+    indexed = index.get("input", {}).get("sha256") if isinstance(index.get("input"), dict) else None
+    if recorded is not None and indexed != recorded:
+        checks.append(
+            (
+                False,
+                f"FAILED index.json names input sha256 {printable(str(indexed))}, "
+                f"custody.json {recorded}",
+            )
+        )
+    several = len(index["images"]) > 1
+    wanted = ["report.md", "report.html"] if several else []
+    for entry in index["images"]:
+        folder = entry.get("folder")
+        if not isinstance(folder, str) or (folder != "." and not is_plain_name(folder)):
+            checks.append((False, f"FAILED index.json: an image folder {quoted(str(folder))}"))
+            continue
+        prefix = "" if folder == "." else folder + "/"
+        wanted += [prefix + name for name in IMAGE_FILES]
+        checks += _report_agrees(root, prefix + "report.json", entry, indexed)
+    checks += [
+        (False, f"FAILED {printable(name)}: missing (every bundle has it)")
+        for name in wanted
+        if not _exists(root, name)
+    ]
+    return checks
+
+
+def _report_agrees(
+    root: int, name: str, entry: dict[str, Any], input_sha256: object
+) -> list[Check]:
+    try:
+        report = json.loads(read_document(root, name))
+    except (BundleDamaged, ValueError, RecursionError):
+        return []  # missing or damaged: said by the file checks
+    image = report.get("image") if isinstance(report, dict) else None
+    facts = report.get("input") if isinstance(report, dict) else None
+    config = image.get("config_digest") if isinstance(image, dict) else None
+    sha256 = facts.get("sha256") if isinstance(facts, dict) else None
+    problems = []
+    if config != entry["config_digest"]:
+        problems.append(
+            f"image config {printable(str(config))}, index.json {entry['config_digest']}"
+        )
+    if input_sha256 is not None and sha256 != input_sha256:
+        problems.append(f"input sha256 {printable(str(sha256))}, index.json {input_sha256}")
+    return [(False, f"FAILED {printable(name)} names {p}") for p in problems]
 
 
 def _archive_checks(

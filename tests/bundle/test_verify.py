@@ -456,3 +456,45 @@ def test_an_expected_digest_that_is_not_a_sha256_is_a_usage_error(
     code = main(["verify", str(bundle), "--expect-digest", given])
     err = capsys.readouterr().err
     assert code == 2 and "is not a sha256" in err and err.count("\n") == 1
+
+
+def test_a_report_deleted_with_its_sha256sums_line_fails_verification(
+    bundle: Path, pristine: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SHA256SUMS alone agreed with a bundle whose findings were deleted with their lines;
+    every image index.json lists has its folder's reports and tables."""
+    for name in ("report.json", "findings.csv"):
+        (bundle / name).unlink()
+    resum(bundle)
+    code, out, _ = verify(capsys, bundle)
+    assert code == 1
+    assert "FAILED report.json: missing (every bundle has it)" in out
+    assert "FAILED findings.csv: missing (every bundle has it)" in out
+    two = Path(shutil.copytree(pristine["oci-multiarch"], tmp_path / "two", symlinks=True))
+    folder = json.loads((two / "index.json").read_text())["images"][1]["folder"]
+    shutil.rmtree(two / folder)
+    resum(two)
+    code, out, _ = verify(capsys, two)
+    assert code == 1 and f"FAILED {folder}/report.json: missing" in out
+
+
+def test_documents_that_disagree_with_each_other_fail_verification(
+    pristine: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A report copied over another image's, or a custody record rewritten for another input:
+    each file matches SHA256SUMS once it is rewritten, but the documents no longer agree."""
+    two = Path(shutil.copytree(pristine["oci-multiarch"], tmp_path / "two", symlinks=True))
+    first, second = (e["folder"] for e in json.loads((two / "index.json").read_text())["images"])
+    shutil.copyfile(two / first / "report.json", two / second / "report.json")
+    resum(two)
+    code, out, _ = verify(capsys, two)
+    assert code == 1 and f"FAILED {second}/report.json names image config" in out
+    shutil.copyfile(
+        pristine["oci-multiarch"] / second / "report.json", two / second / "report.json"
+    )
+    custody = json.loads((two / "custody.json").read_text())
+    custody["input"]["sha256"] = "0" * 64
+    (two / "custody.json").write_text(json.dumps(custody))
+    resum(two)
+    code, out, _ = verify(capsys, two)
+    assert code == 1 and "FAILED index.json names input sha256" in out
