@@ -1,6 +1,7 @@
 """IA-COMPILER, IA-DEBUGGER, IA-NETTOOL, IA-SSHD: build tools and attacker-friendly utilities.
 
-What it finds, by content after following links:
+What it finds: programs (ELF or script, after following links) reached by these names from a
+bin, sbin or libexec folder (a renamed binary is not recognised):
 - IA-COMPILER: compilers, assemblers, linkers and build tools (gcc/cc/g++/clang/tcc, as/ld,
   make/cmake, rustc/cargo, javac, go), including target-prefixed and versioned names
   (x86_64-linux-gnu-gcc-12);

@@ -50,7 +50,8 @@ class Program:
 
 
 def programs(ctx: ImageContext) -> list[Program]:
-    """Every program reachable from a bin/sbin/libexec path, identified by content (cached)."""
+    """Every program (an ELF binary or a script, by its bytes) reachable from a bin/sbin/libexec
+    path, by the name it is reached by (cached)."""
     if "programs" not in ctx.cache:
         ctx.cache["programs"] = [
             p

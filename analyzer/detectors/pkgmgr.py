@@ -1,7 +1,8 @@
 """IA-PKGMGR: package managers left in the image.
 
 What it finds: dpkg, apt/apt-get, apk, rpm, yum/dnf/microdnf/zypper, pip, npm/yarn/pnpm, gem,
-conda/mamba, composer, identified by content (ELF or script) after following links. BusyBox's own
+conda/mamba, composer: a program (ELF or script, after following links) reached by such a name
+from a bin, sbin or libexec folder. BusyBox's own
 `dpkg`/`rpm` applets are not package managers here (they are listed on the BusyBox finding).
 
 Why it matters: a package manager lets anyone with code execution install tools at will, and is

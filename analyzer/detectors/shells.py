@@ -1,8 +1,10 @@
 """IA-SHELL: interactive shells and BusyBox in the image.
 
-What it finds: sh, bash, dash, ash, zsh, ksh/mksh, csh/tcsh, fish binaries, identified by content
-(an ELF binary or a script, after following links), one finding per real binary with every name
-that reaches it. BusyBox is reported once per binary, with the applets its links provide (shells,
+What it finds: sh, bash, dash, ash, zsh, ksh/mksh, csh/tcsh, fish: a file of a bin, sbin or
+libexec folder reached by one of those names that is a program (an ELF binary or a script, after
+following links: a text file named bash is none), one finding per real binary with every name
+that reaches it. A shell renamed, or kept elsewhere (/opt/tools/bash), is not recognised.
+BusyBox is reported once per binary, with the applets its links provide (shells,
 package-manager look-alikes such as its minimal `dpkg` and `rpm` applets, network tools).
 
 Why it matters: a shell is what an attacker needs after a remote-code-execution bug; images that

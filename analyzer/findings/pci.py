@@ -117,7 +117,8 @@ CHECKED: dict[Check, str] = {
     Check.PRIVILEGE: "default user, uid-0 and duplicate-id accounts, empty passwords, sudo "
     "NOPASSWD, SSH root login, setuid/setgid files and file capabilities",
     Check.SOFTWARE: "shells, BusyBox, package managers, compilers, debuggers, network tools and "
-    "SSH servers, identified by content",
+    "SSH servers: programs of bin, sbin and libexec folders, by the name they are reached by "
+    "(a renamed program is not recognised)",
     Check.BASE_OS: "base OS identified and looked up in the offline end-of-life table",
     Check.VULNERABILITIES: "packages compared with vulnerability data",
     Check.INVENTORY: "packages read from the dpkg, apk or rpm (sqlite) database, and Python and "
