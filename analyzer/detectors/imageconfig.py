@@ -114,13 +114,20 @@ BUILD_RULES = {
     ),
 }
 _BUILD_PATTERNS = {
-    "add-url": re.compile(r"(?:^|\s)ADD\s+(?:--\S+\s+)*(?:https?|ftp)://", re.I),
-    "pipe-shell": re.compile(r"\b(?:curl|wget)\b[^|;&]*\|\s*(?:sudo\s+)?(?:ba|da|z)?sh\b"),
+    # ADD --checksum=sha256:... is what the rule's own fix asks for: verified
+    "add-url": re.compile(
+        r"(?:^|\s)ADD\s+(?!(?:--\S+\s+)*--checksum=)(?:--\S+\s+)*(?:https?|ftp)://", re.I
+    ),
+    "pipe-shell": re.compile(
+        r"\b(?:curl|wget)\b[^|;&]*\|\s*(?:sudo\s+(?:-\S+\s+)*)?(?:ba|da|z)?sh\b"
+    ),
     "tls-off": re.compile(
         r"--no-check-certificate|\bcurl\b[^|;&]*\s(?:-k|--insecure)\b|trusted=yes|"
-        r"--allow-unauthenticated|sslverify\s*=\s*(?:0|false)|--trusted-host"
+        r"--allow-unauthenticated|sslverify\s*=\s*(?:0|false)|--trusted-host|"
+        r"(?i:http\.sslVerify\s*=?\s*false|GIT_SSL_NO_VERIFY=\S|strict-ssl\s*=?\s*false)|"
+        r"NODE_TLS_REJECT_UNAUTHORIZED=0|PYTHONHTTPSVERIFY=0"
     ),
-    "chmod-777": re.compile(r"\bchmod\s+(?:-R\s+)?(?:0?777|a\+rwx)\b"),
+    "chmod-777": re.compile(r"\bchmod\s+(?:-\S+\s+)*(?:0?777|a\+rwx)\b"),
 }
 _TRACE_LABELS = (
     "org.opencontainers.image.source",
