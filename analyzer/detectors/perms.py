@@ -2,9 +2,10 @@
 
 What it finds:
 - IA-SETUID / IA-SETGID: files with the setuid or setgid bit in the final filesystem, with the
-  layer that set the bit; and, at lower severity, files that had the bit in some layer but not in
-  the final filesystem (cleared by a later `chmod`, or deleted): the bit is still inside that
-  layer's tar, so anyone unpacking the layer alone gets a setuid file.
+  layer that set the bit (low where the file is not executable, or for setgid not by its group:
+  exec ignores the bit then); and, at lower severity, files that had the bit in some layer but
+  not in the final filesystem (cleared by a later `chmod`, or deleted): the bit is still inside
+  that layer's tar, so anyone unpacking the layer alone gets a setuid file.
 - IA-FILECAP: files carrying Linux file capabilities (`security.capability`), decoded.
 - IA-WORLD-WRITABLE: files writable by everyone, and world-writable directories without the
   sticky bit (anyone may delete or replace others' files there).
@@ -62,6 +63,10 @@ WORLD_WRITABLE = Rule(
 )
 _FILES = (EntryKind.FILE, EntryKind.HARDLINK)
 _BITS = ((SETUID, 0o4000, "setuid"), (SETGID, 0o2000, "setgid"))
+_EXECUTE = {0o4000: 0o111, 0o2000: 0o010}
+"""The execute bits without which exec ignores the bit (setgid needs the group's: without it
+the bit marks mandatory locking, not a privilege)."""
+_BY = {0o4000: "", 0o2000: " by its group"}
 
 
 class PermissionDetector:
@@ -124,12 +129,15 @@ def _special_bit(
         assert entry is not None  # runs only cover stored versions
         owner = f"owner {entry.uid}:{entry.gid}"
         if end is None:
+            inert = not entry.mode & _EXECUTE[bit]
             yield ctx.finding(
                 rule,
                 path=path,
                 layer=version.layer,
                 key="final",
-                evidence=f"mode {entry.mode:04o}, {owner}; {name} since layer {version.layer}",
+                severity=Severity.LOW if inert else None,
+                evidence=f"mode {entry.mode:04o}, {owner}; {name} since layer {version.layer}"
+                + (f"; not executable{_BY[bit]}, so the kernel ignores the bit" if inert else ""),
             )
             continue
         after = history[end]

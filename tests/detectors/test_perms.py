@@ -48,3 +48,31 @@ def test_a_setuid_file_is_reported_whether_a_symlink_came_before_or_after_it(
         ("IA-SETUID", "/usr/bin/helper", 1, True),
         ("IA-SETUID", "/usr/bin/later", 1, False),  # replaced by a symlink in layer 2
     }
+
+
+def test_a_special_bit_exec_ignores_is_low_and_says_why(tmp_path: Path) -> None:
+    """The kernel honours setuid only on an executable file, and setgid only when the group
+    may execute it (without g+x the bit marks mandatory locking): such a bit is low."""
+    image = clean_image(
+        base(
+            FileSpec("usr/bin/tool", fake_elf("tool"), mode=0o4755),
+            FileSpec("usr/bin/suid.txt", b"text\n", mode=0o4644),
+            FileSpec("usr/bin/locked", b"data\n", mode=0o2645),
+        )
+    )
+    found = {(f.path, f.severity.value, f.evidence) for f in _permission_findings(image, tmp_path)}
+    assert found == {
+        ("/usr/bin/tool", "medium", "mode 4755, owner 0:0; setuid since layer 0"),
+        (
+            "/usr/bin/suid.txt",
+            "low",
+            "mode 4644, owner 0:0; setuid since layer 0; not executable, so the kernel ignores "
+            "the bit",
+        ),
+        (
+            "/usr/bin/locked",
+            "low",
+            "mode 2645, owner 0:0; setgid since layer 0; not executable by its group, so the "
+            "kernel ignores the bit",
+        ),
+    }
