@@ -223,13 +223,20 @@ def _accounts(ctx: ImageContext) -> Iterator[Finding]:
 
 
 def _empty_passwords(ctx: ImageContext, accounts: list[Account]) -> Iterator[Finding]:
+    """An account whose password field is empty where login reads it: /etc/shadow's for an "x"
+    in /etc/passwd, /etc/passwd's own otherwise (pam_unix reads shadow only for "x"), and
+    shadow entries without a passwd line (judged too: they are in the image)."""
     shadow = ctx.read("/etc/shadow")
-    fields = {a.name: a.password for a in accounts if a.password != "x"}
-    path = "/etc/passwd"
-    if shadow is not None:
-        fields.update({e.name: e.password for e in parse_shadow(shadow)})
-        path = "/etc/shadow"
-    for name, field in sorted(fields.items()):
+    shadowed = {e.name: e.password for e in parse_shadow(shadow)} if shadow is not None else {}
+    fields: dict[str, tuple[str, str]] = {}
+    for account in accounts:
+        if account.password != "x":
+            fields.setdefault(account.name, (account.password, "/etc/passwd"))
+        elif account.name in shadowed:
+            fields.setdefault(account.name, (shadowed[account.name], "/etc/shadow"))
+    for name, field in shadowed.items():
+        fields.setdefault(name, (field, "/etc/shadow"))
+    for name, (field, path) in sorted(fields.items()):
         if password_state(field) == "empty":
             yield ctx.finding(
                 EMPTY_PASSWORD,

@@ -79,3 +79,21 @@ def test_a_user_name_the_image_does_not_hold_is_reported_and_runc_s_first_line_w
     twice = PASSWD + b"ops:x:0:0::/root:/bin/sh\nops:x:1000:1000::/home/ops:/bin/sh\n"
     report = scan_spec(clean_image(base(passwd=twice), user="ops"), tmp_path, "twice")
     assert "IA-USER-ROOT" in {f.rule_id for f in report.findings}
+
+
+def test_an_empty_password_is_judged_where_login_reads_it(tmp_path: Path) -> None:
+    """pam_unix reads /etc/shadow only for an "x" in /etc/passwd: an empty passwd field is
+    no password whatever shadow says, and the finding names the file that holds it."""
+    from fixtures.detector_cases import base  # noqa: PLC0415
+
+    passwd = (
+        b"root:x:0:0:root:/root:/bin/sh\nopen::1001:1001::/:/bin/sh\n"
+        b"viaShadow:x:1002:1002::/:/bin/sh\n"
+    )
+    shadow = b"root:*:19000::::::\nopen:!:19000::::::\nviaShadow::19000::::::\n"
+    report = scan_spec(clean_image(base(passwd=passwd, shadow=shadow)), tmp_path, "empty")
+    found = {(f.path, f.evidence) for f in report.findings if f.rule_id == "IA-EMPTY-PASSWORD"}
+    assert found == {
+        ("/etc/passwd", "account 'open' has an empty password field"),
+        ("/etc/shadow", "account 'viaShadow' has an empty password field"),
+    }
