@@ -15,7 +15,9 @@ What it finds:
 - IA-DUPLICATE-ID: two accounts sharing a uid, or two groups sharing a gid;
 - IA-SUDO-NOPASSWD: sudoers rules with NOPASSWD;
 - IA-SSH-ROOT-LOGIN: an SSH server whose sshd_config says `PermitRootLogin yes` or
-  `PermitEmptyPasswords yes`.
+  `PermitEmptyPasswords yes`, read as sshd reads it: the first value a keyword gets counts,
+  Include files are read where the directive stands (under /etc/ssh), and a `yes` under a
+  Match block is medium (it holds only for the connections the block matches).
 
 Why it matters: running as root is the first thing container guidance 12.3 asks to avoid, and
 shared or password-less privileged accounts defeat least privilege (PCI DSS 7.2.1, 7.2.2).
@@ -26,9 +28,11 @@ its own uid; remove NOPASSWD rules and sshd.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from analyzer.detectors.accounts import (
     Account,
@@ -103,7 +107,7 @@ SSH_ROOT = Rule(
 )
 
 _FILES = ("/etc/passwd", "/etc/shadow", "/etc/group", "/etc/sudoers", "/etc/ssh/sshd_config")
-_DIRS = ("/etc/sudoers.d/", "/etc/ssh/sshd_config.d/")
+_DIRS = ("/etc/sudoers.d/", "/etc/ssh/")  # sshd_config may Include any file there
 _ROOT_NAMES = {"", "root", "0"}
 
 
@@ -267,23 +271,83 @@ def _sudoers(ctx: ImageContext) -> Iterator[Finding]:
             )
 
 
-_SSH_OPTION = re.compile(r"^\s*(PermitRootLogin|PermitEmptyPasswords)\s+(\S+)", re.M | re.I)
+_SSH_LINE = re.compile(r"[ \t]*([A-Za-z]+)(?:[ \t]*=[ \t]*|[ \t]+)(\S.*?)?[ \t]*\r?")
+_SSH_KEYWORDS = {
+    "permitrootlogin": "PermitRootLogin",
+    "permitemptypasswords": "PermitEmptyPasswords",
+}
+_SSH_INCLUDES = 16
+"""Include depth sshd itself allows."""
+
+
+@dataclass(frozen=True, slots=True)
+class _SshSetting:
+    keyword: str
+    value: str
+    path: str
+    match: str
+    """The Match criteria the line is under ("" for a global line)."""
+
+
+def _sshd_settings(ctx: ImageContext) -> list[_SshSetting]:
+    """The PermitRootLogin and PermitEmptyPasswords lines in the order sshd reads them: from
+    /etc/ssh/sshd_config, its Include files where the directive stands (relative names under
+    /etc/ssh, globs sorted), each under the Match block it is in (a Match ends with the file)."""
+    paths = [p for p in ctx.fs.paths() if p.startswith("/etc/ssh/")]
+    found: list[_SshSetting] = []
+
+    def read(path: str, match: str, depth: int) -> None:
+        text = (ctx.read(path) or b"").decode("utf-8", "replace")
+        for line in text.split("\n"):
+            parsed = _SSH_LINE.fullmatch(line)
+            if parsed is None:
+                continue  # a comment, a blank line, or no value
+            key, value = parsed.group(1).lower(), parsed.group(2) or ""
+            if key == "match":
+                match = "" if value.strip().lower() == "all" else value.strip()
+            elif key == "include" and depth < _SSH_INCLUDES:
+                for pattern in value.split():
+                    full = pattern if pattern.startswith("/") else f"/etc/ssh/{pattern}"
+                    for included in sorted(_globbed(paths, full)):
+                        read(included, match, depth + 1)
+            elif key in _SSH_KEYWORDS and value:
+                found.append(_SshSetting(_SSH_KEYWORDS[key], value.split()[0], path, match))
+
+    read("/etc/ssh/sshd_config", "", 0)
+    return found
+
+
+def _globbed(paths: list[str], pattern: str) -> list[str]:
+    """`paths` a shell glob matches (a wildcard never crosses a "/")."""
+    depth = pattern.count("/")
+    return [p for p in fnmatch.filter(paths, pattern) if p.count("/") == depth]
 
 
 def _sshd(ctx: ImageContext) -> Iterator[Finding]:
+    """sshd keeps the first value a keyword is given: a global `yes` that comes first is high;
+    a `yes` under a Match block applies only to the connections it matches (medium)."""
     if not any(p.name in ("sshd", "dropbear") for p in programs(ctx)):
         return
-    paths = ["/etc/ssh/sshd_config"] + [
-        p for p in ctx.fs.paths() if p.startswith("/etc/ssh/sshd_config.d/")
-    ]
-    for path in paths:
-        text = (ctx.read(path) or b"").decode("utf-8", "replace")
-        for match in _SSH_OPTION.finditer(text):
-            if match.group(2).lower() == "yes":
+    settings = _sshd_settings(ctx)
+    for keyword in _SSH_KEYWORDS.values():
+        mine = [s for s in settings if s.keyword == keyword]
+        first = next((s for s in mine if not s.match), None)
+        if first is not None and first.value.lower() == "yes":
+            yield ctx.finding(
+                SSH_ROOT,
+                path=first.path,
+                layer=_layer(ctx, first.path),
+                key=keyword.lower(),
+                evidence=f"sshd is installed and {keyword} yes",
+            )
+        for setting in mine:
+            if setting.match and setting.value.lower() == "yes":
                 yield ctx.finding(
                     SSH_ROOT,
-                    path=path,
-                    layer=_layer(ctx, path),
-                    key=match.group(1).lower(),
-                    evidence=f"sshd is installed and {match.group(1)} yes",
+                    path=setting.path,
+                    layer=_layer(ctx, setting.path),
+                    key=f"{keyword.lower()}:{setting.match}",
+                    severity=Severity.MEDIUM,
+                    evidence=f"sshd is installed and {keyword} yes for Match "
+                    f"{quoted(setting.match, 80)}",
                 )

@@ -97,3 +97,37 @@ def test_an_empty_password_is_judged_where_login_reads_it(tmp_path: Path) -> Non
         ("/etc/passwd", "account 'open' has an empty password field"),
         ("/etc/shadow", "account 'viaShadow' has an empty password field"),
     }
+
+
+def test_sshd_config_is_read_as_sshd_reads_it(tmp_path: Path) -> None:
+    """Debian's sshd_config includes sshd_config.d/*.conf first, and sshd keeps a keyword's
+    first value: a drop-in's `no` wins over a later `yes`; a file the glob does not name is not
+    read; a `yes` under a Match block holds only for what it matches (medium)."""
+    from fixtures.detector_cases import _dir, _program, base  # noqa: PLC0415
+    from fixtures.spec import FileSpec  # noqa: PLC0415
+
+    main = (
+        b"Include /etc/ssh/sshd_config.d/*.conf\nPermitRootLogin yes\n"
+        b"Match Address 10.0.0.0/8\n  PermitEmptyPasswords yes\n"
+    )
+    layer = base(
+        _program("usr/sbin/sshd"),
+        _dir("etc/ssh"),
+        _dir("etc/ssh/sshd_config.d"),
+        FileSpec("etc/ssh/sshd_config", main),
+        FileSpec("etc/ssh/sshd_config.d/10-hardening.conf", b"PermitRootLogin no\n"),
+        FileSpec("etc/ssh/sshd_config.d/old.conf.bak", b"PermitRootLogin yes\n"),
+    )
+    report = scan_spec(clean_image(layer), tmp_path, "sshd")
+    found = {
+        (f.path, f.severity.value, f.evidence)
+        for f in report.findings
+        if f.rule_id == "IA-SSH-ROOT-LOGIN"
+    }
+    assert found == {
+        (
+            "/etc/ssh/sshd_config",
+            "medium",
+            "sshd is installed and PermitEmptyPasswords yes for Match 'Address 10.0.0.0/8'",
+        )
+    }
