@@ -1,9 +1,12 @@
 """IA-INSECURE-SOURCE: package sources that skip signature checks or use plain HTTP.
 
 What it finds, in the final filesystem (the files each tool reads: not `x.list.disabled`, not
-commented lines): APT sources marked `[trusted=yes]` or
-`allow-insecure=yes` (no signature check at all) and plain-http APT/APK/YUM/pip sources, YUM/DNF
-repositories with `gpgcheck=0`, pip indexes or `trusted-host` settings over http.
+commented lines): APT sources marked `[trusted=yes]` or `allow-insecure=yes` (or `Trusted: yes`
+in a deb822 .sources file: no signature check at all), apt.conf settings that accept unsigned
+repositories or unchecked TLS certificates (AllowUnauthenticated, AllowInsecureRepositories,
+Verify-Peer/Verify-Host false), YUM/DNF repositories with `gpgcheck=0` or `sslverify=0`, pip
+`trusted-host` settings (pip.conf in /etc, /etc/xdg/pip and root's home), and plain-http
+APT/APK/YUM/pip sources.
 
 Why it matters: a package installed later from such a source (in a derived image, or by
 anyone with a shell in the container) can be tampered with in transit (PCI DSS 2.2.6). APT and
@@ -35,14 +38,24 @@ _FILES = frozenset(
         "/etc/apt/sources.list",
         "/etc/apk/repositories",
         "/etc/pip.conf",
+        "/etc/xdg/pip/pip.conf",
+        "/root/.config/pip/pip.conf",
+        "/root/.pip/pip.conf",
         "/etc/yum.conf",
         "/etc/dnf/dnf.conf",
+        "/etc/apt/apt.conf",
     }
 )
-_DIRS = ("/etc/apt/sources.list.d/", "/etc/yum.repos.d/")
+_DIRS = ("/etc/apt/sources.list.d/", "/etc/yum.repos.d/", "/etc/apt/apt.conf.d/")
+_OFF = r"""\s*"?(?:false|no|0|off)\b"?"""
+_ON = r"""\s*"?(?:true|yes|1|on)\b"?"""
 _UNVERIFIED = re.compile(
     r"trusted=yes|allow-insecure=yes|^\s*gpgcheck\s*=\s*(?:0|false|no)\b"
-    r"|^\s*trusted-host\s*=",
+    r"|^\s*trusted-host\s*=|^\s*Trusted:\s*yes\b"  # deb822 .sources
+    r"|^\s*sslverify\s*=\s*(?:0|false|no)\b"  # yum/dnf: TLS certificates unchecked
+    # apt.conf: signatures or TLS certificates unchecked
+    rf"|AllowUnauthenticated{_ON}|AllowInsecureRepositories{_ON}"
+    rf"|AllowDowngradeToInsecureRepositories{_ON}|Verify-Peer{_OFF}|Verify-Host{_OFF}",
     re.I | re.M,
 )
 _PLAIN_HTTP = re.compile(r"^(?!\s*#).*?\bhttp://\S+", re.M)
@@ -51,13 +64,20 @@ _PLAIN_HTTP = re.compile(r"^(?!\s*#).*?\bhttp://\S+", re.M)
 _READ_IN = {"/etc/apt/sources.list.d/": (".list", ".sources"), "/etc/yum.repos.d/": (".repo",)}
 """What APT and YUM read in their directories: `x.list.disabled` or `x.repo.rpmsave` is not a
 source."""
+_APT_CONF_PART = re.compile(r"[A-Za-z0-9_.-]+")
+_APT_IGNORED = re.compile(r"~$|\.(?:disabled|bak|save|orig|distUpgrade|dpkg-[a-z]+|ucf-[a-z]+)$")
+"""apt.conf.d parts apt skips: other characters in the name, and its Dir::Ignore-Files-Silently
+suffixes."""
 
 
 def _read_by_its_tool(path: str) -> bool:
     if path in _FILES:
         return True
-    folder = path[: path.rfind("/") + 1]
-    return folder in _READ_IN and path.endswith(_READ_IN[folder]) and "/" not in path[len(folder) :]
+    folder, _, name = path.rpartition("/")
+    folder += "/"
+    if folder == "/etc/apt/apt.conf.d/":
+        return bool(_APT_CONF_PART.fullmatch(name)) and not _APT_IGNORED.search(name)
+    return folder in _READ_IN and name.endswith(_READ_IN[folder])
 
 
 class SourceDetector:

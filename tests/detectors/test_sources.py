@@ -28,3 +28,31 @@ def test_only_the_source_lines_apt_and_yum_read_are_judged(tmp_path: Path) -> No
     assert [(f.path, f.severity.value, f.evidence) for f in found] == [
         ("/etc/apt/sources.list.d/vendor.list", "medium", "line 1: trusted=yes")
     ]
+
+
+def test_settings_that_turn_signature_or_tls_checks_off_are_found_where_the_tools_read_them(
+    tmp_path: Path,
+) -> None:
+    layer = base(
+        _dir("etc/apt"),
+        _dir("etc/apt/apt.conf.d"),
+        _dir("etc/apt/sources.list.d"),
+        FileSpec("etc/apt/apt.conf.d/99insecure", b'APT::Get::AllowUnauthenticated "true";\n'),
+        FileSpec("etc/apt/apt.conf.d/98tls", b'Acquire::https::Verify-Peer "false";\n'),
+        FileSpec("etc/apt/apt.conf.d/97old.bak", b'APT::Get::AllowUnauthenticated "true";\n'),
+        FileSpec("etc/apt/sources.list.d/vendor.sources", b"Types: deb\nTrusted: yes\n"),
+        _dir("etc/yum.repos.d"),
+        FileSpec("etc/yum.repos.d/app.repo", b"[app]\nsslverify=0\n"),
+        _dir("etc/xdg"),
+        _dir("etc/xdg/pip"),
+        FileSpec("etc/xdg/pip/pip.conf", b"[global]\ntrusted-host = pypi.internal\n"),
+    )
+    report = scan_spec(clean_image(layer), tmp_path, "settings")
+    found = {(f.path, f.evidence) for f in report.findings if f.rule_id == "IA-INSECURE-SOURCE"}
+    assert found == {
+        ("/etc/apt/apt.conf.d/99insecure", 'line 1: AllowUnauthenticated "true"'),
+        ("/etc/apt/apt.conf.d/98tls", 'line 1: Verify-Peer "false"'),
+        ("/etc/apt/sources.list.d/vendor.sources", "line 2: Trusted: yes"),
+        ("/etc/yum.repos.d/app.repo", "line 2: sslverify=0"),
+        ("/etc/xdg/pip/pip.conf", "line 2: trusted-host ="),
+    }
