@@ -214,6 +214,8 @@ def _archive_documents(result: ScanResult) -> list[tuple[str, bytes]]:
 
 
 def sha256sums(files: Mapping[str, bytes]) -> bytes:
-    """SHA256SUMS over the bundle's files (name -> bytes) in the format `sha256sum -c` reads."""
-    lines = sorted(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in files.items())
-    return "".join(lines).encode()
+    """SHA256SUMS over the bundle's files (name -> bytes) in the format `sha256sum -c` reads,
+    in the order of the names (a changed file changes its own line, not the order)."""
+    return "".join(
+        f"{hashlib.sha256(files[name]).hexdigest()}  {name}\n" for name in sorted(files)
+    ).encode()

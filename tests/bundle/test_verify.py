@@ -498,3 +498,15 @@ def test_documents_that_disagree_with_each_other_fail_verification(
     resum(two)
     code, out, _ = verify(capsys, two)
     assert code == 1 and "FAILED index.json names input sha256" in out
+
+
+def test_sha256sums_lists_the_files_in_the_order_of_their_names(
+    pristine: dict[str, Path],
+) -> None:
+    """A changed file changes its own line, not the order of the listing (a diff of two
+    bundles' SHA256SUMS shows what changed)."""
+    for bundle in pristine.values():
+        names = [
+            line.split("  ", 1)[1] for line in (bundle / "SHA256SUMS").read_text().splitlines()
+        ]
+        assert names == sorted(names) and len(names) > 5
