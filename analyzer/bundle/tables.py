@@ -30,6 +30,7 @@ FINDING_COLUMNS = (
     "path",
     "line",
     "layer_index",
+    "diff_id",
     "present_in_final",
     "recoverable",
     "pci",

@@ -46,6 +46,7 @@ def test_a_finding_path_that_is_not_utf8_does_not_stop_the_csv() -> None:
         "path": "/app/\udcff",
         "line": None,
         "layer_index": 1,
+        "diff_id": "sha256:" + "1" * 64,
         "present_in_final": True,
         "recoverable": False,
         "pci": ["7.2.1"],
@@ -53,7 +54,9 @@ def test_a_finding_path_that_is_not_utf8_does_not_stop_the_csv() -> None:
         "evidence": "mode 4755",
         "title": "setuid",
     }
-    assert rows(findings_csv([finding]))[0]["path"] == "/app/\\xff"
+    [row] = rows(findings_csv([finding]))
+    assert row["path"] == "/app/\\xff"
+    assert row["diff_id"] == "sha256:" + "1" * 64  # the layer's digest beside its index
 
 
 def test_a_carriage_return_in_a_name_cannot_forge_a_csv_row() -> None:
