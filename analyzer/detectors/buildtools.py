@@ -3,12 +3,12 @@
 What it finds: programs (ELF or script, after following links) reached by these names from a
 bin, sbin or libexec folder (a renamed binary is not recognised):
 - IA-COMPILER: compilers, assemblers, linkers and build tools (gcc/cc/g++/clang/tcc, as/ld,
-  make/cmake, rustc/cargo, javac, go), including target-prefixed and versioned names
+  make/cmake, rustc/cargo, javac, go, mvn/gradle/ant), including target-prefixed and versioned names
   (x86_64-linux-gnu-gcc-12);
-- IA-DEBUGGER: debuggers and tracers (gdb, strace, ltrace, valgrind, lldb);
+- IA-DEBUGGER: debuggers, tracers and profilers (gdb, strace, ltrace, valgrind, lldb, perf);
 - IA-NETTOOL: network tools that widen an intruder's reach (curl, wget, nc/ncat/netcat, socat,
-  telnet, ssh/scp, ftp, tcpdump, nmap);
-- IA-SSHD: an SSH server.
+  telnet, ssh/scp, ftp, tcpdump, nmap, rsync);
+- IA-SSHD: an SSH server (sshd, dropbear).
 
 Why it matters: they are not needed to run an application and they are exactly what an intruder
 uses to build exploits, inspect processes, fetch payloads and move laterally (PCI DSS 2.2.4,
@@ -79,10 +79,17 @@ FAMILIES = (
             "javac",
             "go",
             "gccgo",
+            "mvn",
+            "gradle",
+            "ant",
         ),
         "compiler/build tool",
     ),
-    Family(DEBUGGER, names("gdb", "gdbserver", "strace", "ltrace", "valgrind", "lldb"), "debugger"),
+    Family(
+        DEBUGGER,
+        names("gdb", "gdb-multiarch", "gdbserver", "strace", "ltrace", "valgrind", "lldb", "perf"),
+        "debugger",
+    ),
     Family(
         NETTOOL,
         names(
@@ -101,10 +108,11 @@ FAMILIES = (
             "ftp",
             "tcpdump",
             "nmap",
+            "rsync",
         ),
         "network tool",
     ),
-    Family(SSHD, names("sshd", "dropbear"), "SSH server"),
+    Family(SSHD, names("sshd", "dropbear", "dropbearmulti"), "SSH server"),
 )
 _ALL = any_of(*(f.names for f in FAMILIES))
 

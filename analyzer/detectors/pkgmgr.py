@@ -1,9 +1,10 @@
 """IA-PKGMGR: package managers left in the image.
 
-What it finds: dpkg, apt/apt-get, apk, rpm, yum/dnf/microdnf/zypper, pip, npm/yarn/pnpm, gem,
-conda/mamba, composer: a program (ELF or script, after following links) reached by such a name
-from a bin, sbin or libexec folder. BusyBox's own
-`dpkg`/`rpm` applets are not package managers here (they are listed on the BusyBox finding).
+What it finds: dpkg, apt/apt-get, apk, rpm, yum/dnf/microdnf/zypper, opkg, pacman, pip, pipx,
+poetry, uv, easy_install, npm/yarn/pnpm, gem, bundler, conda/mamba, composer, cpan/cpanm: a
+program (ELF or script, after following links) reached by such a name from a bin, sbin or
+libexec folder. BusyBox's own `dpkg`/`rpm` applets are not package managers here (they are
+listed on the BusyBox finding).
 
 Why it matters: a package manager lets anyone with code execution install tools at will, and is
 rarely needed at run time (PCI DSS 2.2.4, container guidance 12.1).
@@ -56,6 +57,16 @@ MANAGERS = Family(
         "micromamba",
         "composer",
         "composer.phar",
+        "cpan",
+        "cpanm",
+        "pipx",
+        "poetry",
+        "uv",
+        r"easy_install(?:-\d+(?:\.\d+)?)?",
+        "bundle",
+        "bundler",
+        "opkg",
+        "pacman",
     ),
     "package manager",
 )

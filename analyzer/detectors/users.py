@@ -326,7 +326,7 @@ def _globbed(paths: list[str], pattern: str) -> list[str]:
 def _sshd(ctx: ImageContext) -> Iterator[Finding]:
     """sshd keeps the first value a keyword is given: a global `yes` that comes first is high;
     a `yes` under a Match block applies only to the connections it matches (medium)."""
-    if not any(p.name in ("sshd", "dropbear") for p in programs(ctx)):
+    if not any(p.name in ("sshd", "dropbear", "dropbearmulti") for p in programs(ctx)):
         return
     settings = _sshd_settings(ctx)
     for keyword in _SSH_KEYWORDS.values():

@@ -39,3 +39,31 @@ def test_clean_image_has_only_the_findings_an_archive_cannot_avoid(tmp_path: Pat
     report = scan_spec(clean_image(), tmp_path, "clean")
     # A legacy docker-archive cannot carry a signature: not a finding about the image.
     assert [f.rule_id for f in report.findings] == []
+
+
+@pytest.mark.parametrize(
+    ("path", "rule"),
+    [
+        ("usr/bin/cpan", "IA-PKGMGR"),
+        ("usr/local/bin/poetry", "IA-PKGMGR"),
+        ("usr/bin/easy_install-3.11", "IA-PKGMGR"),
+        ("usr/bin/opkg", "IA-PKGMGR"),
+        ("usr/bin/mvn", "IA-COMPILER"),
+        ("usr/bin/gradle", "IA-COMPILER"),
+        ("usr/bin/perf", "IA-DEBUGGER"),
+        ("usr/bin/gdb-multiarch", "IA-DEBUGGER"),
+        ("usr/bin/rsync", "IA-NETTOOL"),
+        ("usr/sbin/dropbearmulti", "IA-SSHD"),
+    ],
+)
+def test_the_tools_a_reviewer_found_missing_are_recognised(
+    path: str, rule: str, tmp_path: Path
+) -> None:
+    from fixtures.detector_cases import _dir, base  # noqa: PLC0415
+    from fixtures.example import fake_elf  # noqa: PLC0415
+    from fixtures.spec import FileSpec  # noqa: PLC0415
+
+    folders = [_dir("usr/local"), _dir("usr/local/bin"), _dir("usr/sbin")]
+    program = FileSpec(path, fake_elf(path.rsplit("/", 1)[1]), mode=0o755)
+    report = scan_spec(clean_image(base(*folders, program)), tmp_path, "tool")
+    assert ("/" + path, rule) in {(f.path, f.rule_id) for f in report.findings}
