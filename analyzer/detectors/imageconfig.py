@@ -7,8 +7,9 @@ What it finds:
 - IA-LABELS-MISSING: traceability labels absent (org.opencontainers.image.source, .version,
   .revision, .created; or at least a maintainer/description);
 - IA-NO-HEALTHCHECK: no HEALTHCHECK (or `HEALTHCHECK NONE`);
-- IA-EXPOSE-REMOTE: EXPOSE of remote-login ports 22 (ssh) or 23 (telnet);
-- IA-VOLUME-SYSTEM: VOLUME over /proc, /sys or /dev;
+- IA-EXPOSE-REMOTE: EXPOSE of remote-login ports 22 (ssh) or 23 (telnet), or 2375 (the Docker
+  API without TLS);
+- IA-VOLUME-SYSTEM: VOLUME over /proc, /sys or /dev, or for the Docker socket;
 - IA-BUILD-*: build steps in the history that weaken the image: ADD from a URL (no checksum),
   piping a download into a shell, `apt-get update` without install and list cleanup in the same
   step, TLS verification turned off, `chmod 777`.
@@ -57,18 +58,20 @@ HEALTHCHECK = Rule(
 )
 EXPOSE = Rule(
     "IA-EXPOSE-REMOTE",
-    "Remote-login port exposed",
+    "Remote-login or remote-control port exposed",
     "configuration",
     Severity.MEDIUM,
-    "Ports 22/23 mean ssh/telnet inside the container.",
-    "Do not expose 22 or 23.",
+    "Ports 22/23 mean ssh/telnet inside the container, 2375 the Docker API without TLS.",
+    "Do not expose 22, 23 or 2375.",
 )
 VOLUME = Rule(
     "IA-VOLUME-SYSTEM",
-    "VOLUME over a system directory",
+    "VOLUME over a system directory or the Docker socket",
     "configuration",
-    Severity.HIGH,
-    "A volume over /proc, /sys or /dev can expose the host.",
+    Severity.MEDIUM,
+    "A VOLUME cannot bind a host path itself, but one over /proc, /sys or /dev hides what the "
+    "kernel provides there, and one for the Docker socket asks the deployment to bind the "
+    "host's: control of the host's Docker daemon, root on the host.",
     "Remove the VOLUME instruction.",
 )
 BUILD_RULES = {
@@ -196,10 +199,10 @@ def _runtime(ctx: ImageContext) -> Iterator[Finding]:
             evidence="HEALTHCHECK NONE" if check else "no HEALTHCHECK defined",
         )
     for port in ctx.config.exposed_ports:
-        if port.split("/", 1)[0] in ("22", "23"):
+        if port.split("/", 1)[0] in ("22", "23", "2375"):
             yield ctx.finding(EXPOSE, key=port, evidence=f"EXPOSE {port}")
     for volume in ctx.config.volumes:
-        if re.match(r"^/(?:proc|sys|dev)(?:/|$)", volume):
+        if re.match(r"^/(?:proc|sys|dev)(?:/|$)|^(?:/var)?/run/docker\.sock$", volume):
             yield ctx.finding(VOLUME, key=volume, evidence=f"VOLUME {volume}")
 
 
