@@ -162,14 +162,17 @@ class ImageConfigDetector:
 
 
 def _tags(ctx: ImageContext) -> Iterator[Finding]:
+    """A digest reference pins the image whatever its tags; a name without a tag is `latest`
+    (as docker pull reads it)."""
     tags = [
-        r.rsplit(":", 1)[1] if ":" in r.rsplit("/", 1)[-1] else r
+        r.rsplit(":", 1)[1] if ":" in r.rsplit("/", 1)[-1] else "latest"
         for r in ctx.image.refs
         if "@" not in r
     ]
+    pinned = any("@" in r for r in ctx.image.refs)
     if not ctx.image.refs:
         yield ctx.finding(TAG, key="untagged", evidence="the archive gives this image no tag")
-    elif tags and all(t == "latest" for t in tags):
+    elif tags and not pinned and all(t == "latest" for t in tags):
         yield ctx.finding(
             TAG, key="latest", evidence=f"only tagged latest: {', '.join(ctx.image.refs)}"
         )

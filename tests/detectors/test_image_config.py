@@ -28,3 +28,18 @@ def test_the_docker_socket_and_api_port_are_reported_and_a_volume_is_not_high(
         ("IA-VOLUME-SYSTEM", "medium", "VOLUME /var/run/docker.sock"),
         ("IA-EXPOSE-REMOTE", "medium", "EXPOSE 2375/tcp"),
     }
+
+
+def test_a_name_without_a_tag_is_latest_and_a_digest_reference_pins_the_image(
+    tmp_path: Path,
+) -> None:
+    digest = "sha256:" + "ab" * 32
+    cases = {
+        ("registry.example.com/shop/app",): True,  # docker pull reads it as :latest
+        ("registry.example.com/shop/app:latest", f"registry.example.com/shop/app@{digest}"): False,
+        ("registry.example.com:5000/app",): True,  # the port is not a tag
+        ("registry.example.com:5000/app:2.1",): False,
+    }
+    for refs, reported in cases.items():
+        report = scan_spec(clean_image(repo_tags=refs), tmp_path, "refs")
+        assert ("IA-TAG-LATEST" in {f.rule_id for f in report.findings}) is reported, refs
