@@ -93,7 +93,7 @@ BUILD_RULES = {
     ),
     "apt-update": Rule(
         "IA-BUILD-APT-UPDATE",
-        "apt-get update without install and cleanup",
+        "apt-get update without install and list cleanup in the same step",
         "configuration",
         Severity.LOW,
         "A separate or uncleaned update leaves stale or cached package lists.",
@@ -214,17 +214,21 @@ def _history(ctx: ImageContext) -> Iterator[Finding]:
     for step, layer in zip(ctx.config.history, layers, strict=True):
         line = " ".join(step.created_by.split())
         shown = ctx.quote(line, 160)
-        for name in _matches(line):
+        for name, why in _matches(line):
             yield ctx.finding(
-                BUILD_RULES[name], layer=layer, key=line, evidence=f"build step: {shown}"
+                BUILD_RULES[name], layer=layer, key=line, evidence=f"build step: {shown}{why}"
             )
 
 
-def _matches(line: str) -> Iterator[str]:
+def _matches(line: str) -> Iterator[tuple[str, str]]:
+    """The build rules a step breaks, each with what its evidence adds ("" for most)."""
     for name, pattern in _BUILD_PATTERNS.items():
         if pattern.search(line):
-            yield name
-    if re.search(r"\bapt(?:-get)?\s+update\b", line) and not (
-        re.search(r"\bapt(?:-get)?\s+(?:-\S+\s+)*install\b", line) and "/var/lib/apt/lists" in line
-    ):
-        yield "apt-update"
+            yield name, ""
+    if re.search(r"\bapt(?:-get)?\s+update\b", line):
+        installs = re.search(r"\bapt(?:-get)?\s+(?:-\S+\s+)*install\b", line) is not None
+        cleans = "/var/lib/apt/lists" in line
+        if not installs:
+            yield "apt-update", " (no install in the same step: a later step reuses stale lists)"
+        elif not cleans:
+            yield "apt-update", " (the package lists are not removed in the same step)"

@@ -135,6 +135,8 @@ def _rule(kind: str, title: str, severity: Severity) -> Rule:
     return Rule(f"IA-SECRET-{slug(kind)}", title, "secrets", severity, _WHY, _FIX)
 
 
+_TITLES = {"env": "Secret in an ENV variable of the image config"}
+"""Titles of the kinds that are not files."""
 _BY_DS_TYPE = {t: _rule(k, f"Secret: {t}", s) for t, (k, s) in DS_TYPES.items()}
 _BY_ID = {r.id: r for r in _BY_DS_TYPE.values()}
 RULES: dict[str, Rule] = {
@@ -142,7 +144,7 @@ RULES: dict[str, Rule] = {
     # A structural kind with the same id as a detect-secrets type (private-key) is that rule.
     **{
         k: _BY_ID.get(f"IA-SECRET-{slug(k)}")
-        or _rule(k, f"Sensitive file: {k.replace('-', ' ')}", s)
+        or _rule(k, _TITLES.get(k) or f"Sensitive file: {k.replace('-', ' ')}", s)
         for k, s in STRUCTURAL.items()
     },
 }

@@ -53,3 +53,14 @@ def test_curl_s_config_file_flag_is_not_its_insecure_flag(tmp_path: Path) -> Non
     assert "IA-BUILD-TLS-OFF" not in {
         f.rule_id for f in scan_spec(case.positive, tmp_path, "K").findings
     }
+
+
+def test_an_apt_update_finding_says_what_the_step_lacks(tmp_path: Path) -> None:
+    for line, why in (
+        ("RUN apt-get update", "no install in the same step"),
+        ("RUN apt-get update && apt-get install -y curl", "package lists are not removed"),
+    ):
+        case = _history_case("IA-BUILD-APT-UPDATE", line, "RUN true")
+        report = scan_spec(case.positive, tmp_path, "apt")
+        [found] = [f for f in report.findings if f.rule_id == "IA-BUILD-APT-UPDATE"]
+        assert why in found.evidence

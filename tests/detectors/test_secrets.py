@@ -128,6 +128,8 @@ def test_config_env_label_and_history_secrets_are_found(findings: list[Finding])
     assert {"ENV API_TOKEN", "LABEL", "history step 3"} <= sources
     history = next(f for f in findings if dict(f.details).get("source") == "history step 3")
     assert history.layer_index == 3 and "curl" in history.created_by
+    env = next(f for f in findings if dict(f.details).get("source") == "ENV API_TOKEN")
+    assert env.title == "Secret in an ENV variable of the image config"  # not "Sensitive file"
 
 
 def test_the_config_is_scanned_for_secrets_once_per_image(
