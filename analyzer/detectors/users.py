@@ -13,7 +13,7 @@ What it finds:
 - IA-EMPTY-PASSWORD: accounts whose password field is empty (not locked): login needs no
   password wherever passwords are accepted (su, login, ssh with PermitEmptyPasswords);
 - IA-DUPLICATE-ID: two accounts sharing a uid, or two groups sharing a gid;
-- IA-SUDO-NOPASSWD: sudoers rules with NOPASSWD;
+- IA-SUDO-NOPASSWD: sudoers rules with NOPASSWD, and `Defaults !authenticate`;
 - IA-SSH-ROOT-LOGIN: an SSH server whose sshd_config says `PermitRootLogin yes` or
   `PermitEmptyPasswords yes`, read as sshd reads it: the first value a keyword gets counts,
   Include files are read where the directive stands (under /etc/ssh), and a `yes` under a
@@ -253,6 +253,8 @@ def _empty_passwords(ctx: ImageContext, accounts: list[Account]) -> Iterator[Fin
 
 _NOPASSWD = re.compile(r"^[^\S\n]*([^#\s][^\n]*\bNOPASSWD[^\S\n]*:)([^\n]*)", re.M)
 """A rule line (not a comment, indented or not) up to its NOPASSWD tag, and what follows."""
+_NO_AUTHENTICATE = re.compile(r"^[^\S\n]*(Defaults\b[^\n]*![^\S\n]*authenticate\b[^\n]*)", re.M)
+"""`Defaults !authenticate`: no rule asks for a password (for whom the Defaults line says)."""
 
 
 def _sudoers(ctx: ImageContext) -> Iterator[Finding]:
@@ -268,6 +270,15 @@ def _sudoers(ctx: ImageContext) -> Iterator[Finding]:
                 layer=_layer(ctx, path),
                 key=rule_text,
                 evidence=f"sudoers rule: {whole[:160]}",
+            )
+        for match in _NO_AUTHENTICATE.finditer(text):
+            line = " ".join(match.group(1).split())
+            yield ctx.finding(
+                SUDO,
+                path=path,
+                layer=_layer(ctx, path),
+                key=line,
+                evidence=f"sudoers: {line[:160]} (no sudo rule asks for a password)",
             )
 
 

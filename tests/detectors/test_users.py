@@ -131,3 +131,15 @@ def test_sshd_config_is_read_as_sshd_reads_it(tmp_path: Path) -> None:
             "sshd is installed and PermitEmptyPasswords yes for Match 'Address 10.0.0.0/8'",
         )
     }
+
+
+def test_defaults_not_authenticate_is_sudo_without_a_password(tmp_path: Path) -> None:
+    from fixtures.detector_cases import base  # noqa: PLC0415
+    from fixtures.spec import FileSpec  # noqa: PLC0415
+
+    sudoers = b"Defaults !authenticate\n# Defaults !authenticate\napp ALL=(ALL) ALL\n"
+    layer = base(FileSpec("etc/sudoers", sudoers, mode=0o440))
+    report = scan_spec(clean_image(layer), tmp_path, "auth")
+    assert [f.evidence for f in report.findings if f.rule_id == "IA-SUDO-NOPASSWD"] == [
+        "sudoers: Defaults !authenticate (no sudo rule asks for a password)"
+    ]
