@@ -7,10 +7,12 @@ the order they are stored so that a second pass is a single sequential read.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from analyzer.archive.compression import Compression, decompressed_chunks, sniff_compression
 from analyzer.archive.directory import list_directory, regular_file_chunks
@@ -47,6 +49,38 @@ class Archive:
         self.truncated = False
         self.small_members: dict[str, bytes] = {}
         """Small files of a compressed input, kept while it was indexed (its JSON documents)."""
+        self.identity: tuple[int, ...] | None = None
+        """Device, inode, size and modification time of a file input when it was opened: the
+        file is opened again for each pass, and must still be the same one (see `open`)."""
+
+    def open(self) -> BinaryIO:
+        """The input file, opened for reading: an ArchiveError if it is not the file that was
+        indexed (replaced, or written to, since)."""
+        try:
+            handle = open(self.path, "rb")  # noqa: SIM115 - returned to the caller's `with`
+        except OSError as exc:
+            raise self.changed(f"it cannot be opened again ({exc.strerror})") from None
+        if self.identity is not None and _identity(os.fstat(handle.fileno())) != self.identity:
+            handle.close()
+            raise self.changed("it is not the file it was")
+        return handle
+
+    def changed(self, how: str) -> ArchiveError:
+        """The error for an input that changed while it was being read."""
+        return ArchiveError(
+            f"{self.path}: the input changed while it was being read ({how}: replaced, "
+            "truncated or written to); scan a copy nothing writes to"
+        )
+
+    def check_unchanged(self) -> None:
+        """Raise `changed` if the input file is no longer the one indexed."""
+        if self.identity is not None:
+            try:
+                now = _identity(os.stat(self.path))
+            except OSError:
+                now = ()
+            if now != self.identity:
+                raise self.changed("it is not the file it was")
 
     def note_unsafe(self, name: str) -> None:
         """Record a member name that is absolute or climbs out (kept up to MAX_UNSAFE)."""
@@ -133,12 +167,13 @@ class Archive:
         return [(m, self._forward_chunks(shared, m)) for m in ordered]
 
     def _file_chunks(self, member: Member) -> Iterator[bytes]:
-        with open(self.path, "rb") as handle:
+        with self.open() as handle:
             handle.seek(member.offset)
             left = member.size
             while left:
                 chunk = handle.read(min(left, 1 << 20))
                 if not chunk:
+                    self.check_unchanged()
                     raise ArchiveError(
                         f"{self.path}: member {quoted(member.name)} is cut short; the archive is "
                         "truncated"
@@ -147,7 +182,7 @@ class Archive:
                 yield chunk
 
     def _tar_stream(self) -> _Forward:
-        return _Forward(self.decompressed(), str(self.path))
+        return _Forward(self.decompressed(), str(self.path), self)
 
     def _forward_chunks(self, stream: _Forward, member: Member) -> Iterator[bytes]:
         stream.skip_to(member.offset)
@@ -162,7 +197,7 @@ class Archive:
         archive whose layers fit also fits, and a decompression bomb stops there."""
         limit = self.limits.max_total_bytes
         produced = 0
-        with open(self.path, "rb") as handle:
+        with self.open() as handle:
             chunks = decompressed_chunks(
                 handle, self.compression, str(self.path), max_window=self.limits.max_window_bytes
             )
@@ -183,7 +218,8 @@ class _Forward:
     The cursor is an index into the current chunk: taking a small member copies that member
     only, never the rest of the chunk (thousands of small members would make that quadratic)."""
 
-    def __init__(self, chunks: Iterator[bytes], what: str) -> None:
+    def __init__(self, chunks: Iterator[bytes], what: str, archive: Archive | None = None) -> None:
+        self._archive = archive
         self._chunks = chunks
         self._what = what
         self._buf = b""
@@ -209,6 +245,8 @@ class _Forward:
     def _next(self) -> bytes:
         chunk = next(self._chunks, b"")
         if not chunk:
+            if self._archive is not None:
+                self._archive.check_unchanged()
             raise ArchiveError(f"{self._what}: the archive ends early; it is truncated")
         return chunk
 
@@ -228,9 +266,14 @@ def open_archive(path: Path, limits: Limits | None = None) -> Archive:
         raise UsageError(f"{path}: not a regular file or directory")
     head = _read_head(path)
     archive = Archive(path, "tar", sniff_compression(head), limits)
+    archive.identity = _identity(info)
     _check_is_tar(archive, head)
     index_tar(archive)
     return archive
+
+
+def _identity(info: os.stat_result) -> tuple[int, ...]:
+    return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
 
 
 def _read_head(path: Path) -> bytes:

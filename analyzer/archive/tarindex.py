@@ -32,7 +32,7 @@ def index_tar(archive: Archive) -> None:
     """Fill `archive.members` from its tar (plain or compressed), checking every limit."""
     header = archive.limits.max_header_bytes
     if archive.compression is Compression.NONE:
-        with open(archive.path, "rb") as handle:
+        with archive.open() as handle:
             size = os.fstat(handle.fileno()).st_size
 
             def skip(n: int) -> int:

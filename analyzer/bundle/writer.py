@@ -98,6 +98,7 @@ def bundle_files(
             stop.set()
             raise
         facts = hashed.result()
+    result.read.archive.check_unchanged()  # the hash is of the file that was scanned
     several = len(doc["images"]) > 1
     files: dict[str, bytes] = {}
     entries: list[dict[str, Any]] = []

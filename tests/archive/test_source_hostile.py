@@ -148,3 +148,21 @@ def test_unsafe_member_names_are_kept_up_to_twenty_and_counted(tmp_path: Path) -
     archive = open_archive(path)
     assert archive.unsafe_names[:2] == ["../escape0", "../escape1"]
     assert (len(archive.unsafe_names), archive.unsafe_dropped) == (20, 980)
+
+
+def test_an_input_replaced_while_it_is_read_is_named_as_changed_not_truncated(
+    tmp_path: Path,
+) -> None:
+    """The input is opened again for each pass: a file moved over it, or written to, after it
+    was indexed is refused as changed (it was reported as truncated, or read as another)."""
+    from fixtures.detector_cases import clean_image  # noqa: PLC0415
+    from fixtures.formats import write_docker_archive  # noqa: PLC0415
+
+    path = write_docker_archive([clean_image()], tmp_path / "in.tar")
+    archive = open_archive(path)
+    member = next(m for m in archive.members.values() if m.kind == "file" and m.size)
+    other = tmp_path / "other.tar"
+    other.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    other.replace(path)
+    with pytest.raises(ArchiveError, match="the input changed while it was being read"):
+        b"".join(archive.chunks(member))
