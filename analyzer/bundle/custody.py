@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import os
 import platform
@@ -97,6 +98,25 @@ def _version(name: str) -> str:
         return "not installed"
 
 
+def source_sha256() -> str:
+    """One digest of the code that ran: sha256 over "sha256  path" lines of every .py file of
+    the analyzer package, sorted (the version number is the same for every commit; this tells
+    two builds apart, checkout or installed)."""
+    package = Path(__file__).resolve().parents[1]
+    lines = sorted(
+        f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.relative_to(package).as_posix()}\n"
+        for p in package.rglob("*.py")
+    )
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no name for this uid (a container's arbitrary uid)
+        return str(os.getuid())
+
+
 def custody_document(
     archive: Path,
     facts: dict[str, Any],
@@ -112,13 +132,15 @@ def custody_document(
     newest record), when it was given one."""
     data = {"vulnerability_data": vulnerability_data} if vulnerability_data else {}
     return {
-        "input": {**facts, "path": str(archive)},
+        "input": {**facts, "path": str(archive), "absolute_path": os.path.abspath(archive)},
         "tool": {
             "name": "image-audit",
             "versions": {d: _version(d) for d in _DEPENDENCIES},
+            "source_sha256": source_sha256(),
             "python": sys.version.split()[0],
             "platform": platform.platform(),
         },
+        "host": {"name": platform.node(), "user": _user(), "working_directory": os.getcwd()},
         "ruleset": ruleset,
         "command_line": command,
         "started_utc": times[0],

@@ -65,6 +65,12 @@ def test_bundle_holds_every_report_and_validates(built: dict[str, Path], tmp_pat
     assert custody["case"] == "PCI-2026-17" and custody["examiner"] == "A. Auditor"
     assert custody["input"]["sha256"] == report["input"]["sha256"]
     assert len(custody["ruleset"]["sha256"]) == 64
+    # the build that ran (every commit is version 0.1.0), where and by whom, the input's place
+    from analyzer.bundle.custody import source_sha256  # noqa: PLC0415
+
+    assert custody["tool"]["source_sha256"] == source_sha256()
+    assert custody["host"]["working_directory"] == os.getcwd() and custody["host"]["user"]
+    assert custody["input"]["absolute_path"] == str(built["example"].resolve())
     assert "## Verdict per requirement" in (out / "report.md").read_text()
     sarif = json.loads((out / "findings.sarif").read_text())
     assert sarif_errors(sarif) == []
