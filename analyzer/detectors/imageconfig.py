@@ -138,10 +138,18 @@ _TRACE_LABELS = (
     "org.opencontainers.image.revision",
     "org.opencontainers.image.created",
 )
+_LABEL_SCHEMA = {
+    "org.opencontainers.image.source": "org.label-schema.vcs-url",
+    "org.opencontainers.image.version": "org.label-schema.version",
+    "org.opencontainers.image.revision": "org.label-schema.vcs-ref",
+    "org.opencontainers.image.created": "org.label-schema.build-date",
+}
+"""The older Label Schema convention's name for each (still written by many builds)."""
 _DESCRIPTIVE = (
     "maintainer",
     "org.opencontainers.image.authors",
     "org.opencontainers.image.description",
+    "org.label-schema.description",
     "description",
 )
 
@@ -180,7 +188,7 @@ def _tags(ctx: ImageContext) -> Iterator[Finding]:
 
 def _labels(ctx: ImageContext) -> Iterator[Finding]:
     labels = dict(ctx.config.labels)
-    missing = [k for k in _TRACE_LABELS if not labels.get(k)]
+    missing = [k for k in _TRACE_LABELS if not labels.get(k) and not labels.get(_LABEL_SCHEMA[k])]
     if not missing:
         return
     described = any(labels.get(k) for k in _DESCRIPTIVE) or bool(ctx.config.author)

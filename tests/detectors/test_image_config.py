@@ -43,3 +43,14 @@ def test_a_name_without_a_tag_is_latest_and_a_digest_reference_pins_the_image(
     for refs, reported in cases.items():
         report = scan_spec(clean_image(repo_tags=refs), tmp_path, "refs")
         assert ("IA-TAG-LATEST" in {f.rule_id for f in report.findings}) is reported, refs
+
+
+def test_label_schema_labels_count_as_the_oci_ones(tmp_path: Path) -> None:
+    labels = {
+        "org.label-schema.vcs-url": "https://example.com/repo",
+        "org.label-schema.version": "1.2.3",
+        "org.label-schema.vcs-ref": "0123456789abcdef",
+        "org.label-schema.build-date": "2026-01-02T03:04:05Z",
+    }
+    report = scan_spec(clean_image(labels=labels), tmp_path, "schema")
+    assert "IA-LABELS-MISSING" not in {f.rule_id for f in report.findings}
