@@ -261,25 +261,23 @@ def _sudoers(ctx: ImageContext) -> Iterator[Finding]:
     paths = ["/etc/sudoers"] + [p for p in ctx.fs.paths() if p.startswith("/etc/sudoers.d/")]
     for path in paths:
         text = (ctx.read(path) or b"").decode("utf-8", "surrogateescape")
-        for match in _NOPASSWD.finditer(text):
-            rule_text = " ".join(match.group(1).split())  # the finding's key, as before
-            whole = " ".join(match.group(0).split())  # the evidence shows what it allows
-            yield ctx.finding(
-                SUDO,
-                path=path,
-                layer=_layer(ctx, path),
-                key=rule_text,
-                evidence=f"sudoers rule: {whole[:160]}",
+        found = [  # (key, evidence): the key is the rule up to NOPASSWD, as before
+            (_words(m.group(1)), f"sudoers rule: {_words(m.group(0))[:160]}")
+            for m in _NOPASSWD.finditer(text)
+        ]
+        found += [
+            (
+                _words(m.group(1)),
+                f"sudoers: {_words(m.group(1))[:160]} (no sudo rule asks for a password)",
             )
-        for match in _NO_AUTHENTICATE.finditer(text):
-            line = " ".join(match.group(1).split())
-            yield ctx.finding(
-                SUDO,
-                path=path,
-                layer=_layer(ctx, path),
-                key=line,
-                evidence=f"sudoers: {line[:160]} (no sudo rule asks for a password)",
-            )
+            for m in _NO_AUTHENTICATE.finditer(text)
+        ]
+        for key, evidence in found:
+            yield ctx.finding(SUDO, path=path, layer=_layer(ctx, path), key=key, evidence=evidence)
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
 
 
 _SSH_LINE = re.compile(r"[ \t]*([A-Za-z]+)(?:[ \t]*=[ \t]*|[ \t]+)(\S.*?)?[ \t]*\r?")
