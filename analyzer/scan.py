@@ -64,6 +64,8 @@ class ScanResult:
     archive_scrub: Callable[[str], str] = str
     """Redacts every secret the scan recognised in the archive, from any text (what each
     image's scrub does)."""
+    as_of: str = ""
+    """The date (UTC, ISO) end-of-life, suppression expiry and data age were judged as of."""
 
 
 def _file_secrets(finders: Sequence[SecretFinder]) -> list[Redacted]:
@@ -333,4 +335,6 @@ def _scan(
         f"{path}: content over the per-file limit was not fully examined"
         for _, path in store.truncated
     )
-    return ScanResult(read, tuple(reports), tuple(notices), archive_scrub)
+    return ScanResult(
+        read, tuple(reports), tuple(notices), archive_scrub, options.today.isoformat()
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -40,3 +41,18 @@ def test_without_a_source_date_the_date_is_today_in_utc(monkeypatch: pytest.Monk
     before = datetime.datetime.now(datetime.UTC).date()
     today = ScanOptions().today
     assert today in {before, datetime.datetime.now(datetime.UTC).date()}
+
+
+def test_the_bundle_records_the_date_findings_were_judged_as_of(
+    built: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import json  # noqa: PLC0415
+
+    from analyzer.cli import main  # noqa: PLC0415
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(_KIRITIMATI_NEXT_DAY))
+    out = tmp_path / "evidence"
+    assert main(["scan", str(built["example"]), "--bundle", str(out), "-q"]) in (0, 1)
+    custody = json.loads((out / "custody.json").read_text())
+    assert custody["judged_as_of"] == "2025-12-08"
+    assert custody["started_utc"].startswith("2025-12-08T11:00")

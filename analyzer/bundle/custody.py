@@ -126,9 +126,11 @@ def custody_document(
     who: dict[str, str],
     ruleset: dict[str, Any],
     vulnerability_data: dict[str, Any] | None = None,
+    as_of: str = "",
 ) -> dict[str, Any]:
-    """custody.json: the input, the tool and its versions, the ruleset, the command, the times,
-    and the vulnerability data the scan matched against (its sources with their sha256 and the
+    """custody.json: the input, the tool and its versions, the ruleset, the command, the times
+    (and `as_of`, the date findings were judged as of: see analyzer.clock), and the
+    vulnerability data the scan matched against (its sources with their sha256 and the
     newest record), when it was given one."""
     data = {"vulnerability_data": vulnerability_data} if vulnerability_data else {}
     return {
@@ -145,6 +147,7 @@ def custody_document(
         "command_line": command,
         "started_utc": times[0],
         "finished_utc": times[1],
+        "judged_as_of": as_of,
         "case": who.get("case", ""),
         "examiner": who.get("examiner", ""),
         **data,

@@ -132,6 +132,7 @@ def bundle_files(
         who={"case": request.case, "examiner": request.examiner},
         ruleset=ruleset,
         vulnerability_data=_vulnerability_data(doc),
+        as_of=result.as_of,
     )
     files["custody.json"] = canonical_json(custody)
     files["SHA256SUMS"] = sha256sums(files)
