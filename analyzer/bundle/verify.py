@@ -302,10 +302,12 @@ def _report_agrees(
     problems = []
     if config != entry["config_digest"]:
         problems.append(
-            f"image config {printable(str(config))}, index.json {entry['config_digest']}"
+            f"image config {printable(str(config))}, index.json {printable(entry['config_digest'])}"
         )
     if input_sha256 is not None and sha256 != input_sha256:
-        problems.append(f"input sha256 {printable(str(sha256))}, index.json {input_sha256}")
+        problems.append(
+            f"input sha256 {printable(str(sha256))}, index.json {printable(str(input_sha256))}"
+        )
     return [(False, f"FAILED {printable(name)} names {p}") for p in problems]
 
 
