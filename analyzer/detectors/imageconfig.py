@@ -170,13 +170,10 @@ class ImageConfigDetector:
 
 
 def _tags(ctx: ImageContext) -> Iterator[Finding]:
-    """A digest reference pins the image whatever its tags; a name without a tag is `latest`
-    (as docker pull reads it)."""
-    tags = [
-        r.rsplit(":", 1)[1] if ":" in r.rsplit("/", 1)[-1] else "latest"
-        for r in ctx.image.refs
-        if "@" not in r
-    ]
+    """A digest reference pins the image whatever its tags. A repository path without a tag
+    (`registry.example.com/app`) is `latest`, as docker pull reads it; a bare word is the tag
+    itself, as an OCI layout's ref.name usually is (`1.0`, `v2`)."""
+    tags = [_tag(r) for r in ctx.image.refs if "@" not in r]
     pinned = any("@" in r for r in ctx.image.refs)
     if not ctx.image.refs:
         yield ctx.finding(TAG, key="untagged", evidence="the archive gives this image no tag")
@@ -184,6 +181,18 @@ def _tags(ctx: ImageContext) -> Iterator[Finding]:
         yield ctx.finding(
             TAG, key="latest", evidence=f"only tagged latest: {', '.join(ctx.image.refs)}"
         )
+
+
+def _tag(ref: str) -> str:
+    """The tag a reference names.
+
+    >>> _tag("example.com:5000/app:1.2"), _tag("example.com/app"), _tag("1.0"), _tag("app:latest")
+    ('1.2', 'latest', '1.0', 'latest')
+    """
+    last = ref.rsplit("/", 1)[-1]
+    if ":" in last:
+        return last.rsplit(":", 1)[1]
+    return "latest" if "/" in ref else ref
 
 
 def _labels(ctx: ImageContext) -> Iterator[Finding]:

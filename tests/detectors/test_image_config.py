@@ -39,6 +39,8 @@ def test_a_name_without_a_tag_is_latest_and_a_digest_reference_pins_the_image(
         ("registry.example.com/shop/app:latest", f"registry.example.com/shop/app@{digest}"): False,
         ("registry.example.com:5000/app",): True,  # the port is not a tag
         ("registry.example.com:5000/app:2.1",): False,
+        ("1.0", "latest"): False,  # an OCI layout's ref.name: the tag alone
+        ("v2",): False,
     }
     for refs, reported in cases.items():
         report = scan_spec(clean_image(repo_tags=refs), tmp_path, "refs")
