@@ -19,6 +19,7 @@ from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
+from analyzer.image.label import split_ref
 from analyzer.text import exact_bytes
 
 SPEC_VERSION = "1.5"
@@ -140,29 +141,6 @@ def _cvss_method(vector: str) -> str:
 def _source_of(identifier: str) -> str:
     """The database an id belongs to, from its prefix ("CVE", "GHSA", "PYSEC"...)."""
     return identifier.split("-", 1)[0] or "unknown"
-
-
-def split_ref(ref: str) -> tuple[str, str]:
-    """An image reference as (name, version): the tag, else the digest, else "".
-
-    >>> split_ref("registry:5000/team/app:1.2")
-    ('registry:5000/team/app', '1.2')
-    >>> split_ref("app@sha256:ab12")
-    ('app', 'sha256:ab12')
-    >>> split_ref("registry:5000/app")
-    ('registry:5000/app', '')
-
-    The tag starts at the first ":" of the last path component: a tag with a secret redacted
-    in it holds one more ("sha256:").
-
-    >>> split_ref("leak/app:ghp_... (40 chars, sha256:db18eaa92aa0f18d)")
-    ('leak/app', 'ghp_... (40 chars, sha256:db18eaa92aa0f18d)')
-    """
-    if "@" in ref:
-        name, _, digest = ref.partition("@")
-        return name, digest
-    colon = ref.find(":", ref.rfind("/") + 1)
-    return (ref, "") if colon < 0 else (ref[:colon], ref[colon + 1 :])
 
 
 def image_component(image_doc: dict[str, Any], archive_doc: dict[str, Any]) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from analyzer.detectors.base import NOTHING
 from analyzer.detectors.context import ImageContext
 from analyzer.findings.model import Finding, Rule, Severity
 from analyzer.image.config import history_step_layers
+from analyzer.image.label import split_ref
 
 TAG = Rule(
     "IA-TAG-LATEST",
@@ -189,10 +190,8 @@ def _tag(ref: str) -> str:
     >>> _tag("example.com:5000/app:1.2"), _tag("example.com/app"), _tag("1.0"), _tag("app:latest")
     ('1.2', 'latest', '1.0', 'latest')
     """
-    last = ref.rsplit("/", 1)[-1]
-    if ":" in last:
-        return last.rsplit(":", 1)[1]
-    return "latest" if "/" in ref else ref
+    name, tag = split_ref(ref)
+    return tag or ("latest" if "/" in name else name)
 
 
 def _labels(ctx: ImageContext) -> Iterator[Finding]:

@@ -14,9 +14,9 @@ from analyzer.bundle.cyclonedx import (
     cyclonedx_errors,
     license_choice,
     package_components,
-    split_ref,
 )
 from analyzer.bundle.report import canonical_json
+from analyzer.image.label import split_ref
 from analyzer.scan import scan_archive
 from analyzer.views import scan_document
 from fixtures.imported import write_imported_image
