@@ -261,7 +261,8 @@ def _agreement(root: int, custody: dict[str, Any] | None, index: dict[str, Any])
     a report copied from another image or bundle, agreed with SHA256SUMS.)"""
     checks: list[Check] = []
     recorded = custody["input"]["sha256"] if custody is not None else None
-    indexed = index.get("input", {}).get("sha256") if isinstance(index.get("input"), dict) else None
+    facts = index.get("input")
+    indexed = facts.get("sha256") if isinstance(facts, dict) else None
     if recorded is not None and indexed != recorded:
         checks.append(
             (
