@@ -143,3 +143,53 @@ def test_defaults_not_authenticate_is_sudo_without_a_password(tmp_path: Path) ->
     assert [f.evidence for f in report.findings if f.rule_id == "IA-SUDO-NOPASSWD"] == [
         "sudoers: Defaults !authenticate (no sudo rule asks for a password)"
     ]
+
+
+def test_sshd_includes_that_include_each_other_are_read_a_bounded_number_of_times(
+    tmp_path: Path,
+) -> None:
+    """Twelve drop-ins each including all twelve would be 12**16 reads within sshd's include
+    depth; the reader stops at a few hundred files (the child is bounded in time)."""
+    from fixtures.detector_cases import _dir, _program, base  # noqa: PLC0415
+    from fixtures.formats import write_docker_archive  # noqa: PLC0415
+    from fixtures.spec import FileSpec  # noqa: PLC0415
+    from tests.bounded import run_bounded  # noqa: PLC0415
+
+    loop = b"Include /etc/ssh/sshd_config.d/*.conf\n"
+    drop_ins = [FileSpec(f"etc/ssh/sshd_config.d/{i:02}.conf", loop) for i in range(12)]
+    layer = base(
+        _program("usr/sbin/sshd"),
+        _dir("etc/ssh"),
+        _dir("etc/ssh/sshd_config.d"),
+        FileSpec("etc/ssh/sshd_config", loop + b"PermitRootLogin yes\n"),
+        *drop_ins,
+    )
+    archive = write_docker_archive([clean_image(layer)], tmp_path / "loop.tar")
+    outcome = run_bounded(
+        "from pathlib import Path\n"
+        "from analyzer.scan import scan_archive\n"
+        f"[report] = scan_archive(Path({str(archive)!r})).images\n"
+        "assert 'IA-SSH-ROOT-LOGIN' in {f.rule_id for f in report.findings}"
+    )
+    assert outcome.line == "OK"
+
+
+def test_a_long_run_of_blanks_in_sshd_config_is_read_in_linear_time(tmp_path: Path) -> None:
+    from fixtures.detector_cases import _dir, _program, base  # noqa: PLC0415
+    from fixtures.formats import write_docker_archive  # noqa: PLC0415
+    from fixtures.spec import FileSpec  # noqa: PLC0415
+    from tests.bounded import run_bounded  # noqa: PLC0415
+
+    config = b"PermitRootLogin no" + b" " * 300_000 + b"x\nPermitEmptyPasswords yes \r\n"
+    layer = base(
+        _program("usr/sbin/sshd"), _dir("etc/ssh"), FileSpec("etc/ssh/sshd_config", config)
+    )
+    archive = write_docker_archive([clean_image(layer)], tmp_path / "blanks.tar")
+    outcome = run_bounded(
+        "from pathlib import Path\n"
+        "from analyzer.scan import scan_archive\n"
+        f"[report] = scan_archive(Path({str(archive)!r})).images\n"
+        "found = [f.evidence for f in report.findings if f.rule_id == 'IA-SSH-ROOT-LOGIN']\n"
+        "assert found == ['sshd is installed and PermitEmptyPasswords yes'], found"
+    )
+    assert outcome.line == "OK"
