@@ -50,15 +50,17 @@ _DIRS = ("/etc/apt/sources.list.d/", "/etc/yum.repos.d/", "/etc/apt/apt.conf.d/"
 _OFF = r"""\s*"?(?:false|no|0|off)\b"?"""
 _ON = r"""\s*"?(?:true|yes|1|on)\b"?"""
 _UNVERIFIED = re.compile(
-    r"trusted=yes|allow-insecure=yes|^\s*gpgcheck\s*=\s*(?:0|false|no)\b"
-    r"|^\s*trusted-host\s*=|^\s*Trusted:\s*yes\b"  # deb822 .sources
-    r"|^\s*sslverify\s*=\s*(?:0|false|no)\b"  # yum/dnf: TLS certificates unchecked
+    r"trusted=yes|allow-insecure=yes|^[^\S\n]*gpgcheck\s*=\s*(?:0|false|no)\b"
+    r"|^[^\S\n]*trusted-host\s*=|^[^\S\n]*Trusted:\s*yes\b"  # deb822 .sources
+    r"|^[^\S\n]*sslverify\s*=\s*(?:0|false|no)\b"  # yum/dnf: TLS certificates unchecked
     # apt.conf: signatures or TLS certificates unchecked
     rf"|AllowUnauthenticated{_ON}|AllowInsecureRepositories{_ON}"
     rf"|AllowDowngradeToInsecureRepositories{_ON}|Verify-Peer{_OFF}|Verify-Host{_OFF}",
     re.I | re.M,
 )
-_PLAIN_HTTP = re.compile(r"^(?!\s*#).*?\bhttp://\S+", re.M)
+_PLAIN_HTTP = re.compile(r"^(?![^\S\n]*#).*?\bhttp://\S+", re.M)
+r"""(A line's own leading blanks only, here and above: `^\s*` ran over the blank lines after
+each line start, time quadratic in a run of them.)"""
 
 
 _READ_IN = {"/etc/apt/sources.list.d/": (".list", ".sources"), "/etc/yum.repos.d/": (".repo",)}

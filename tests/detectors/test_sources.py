@@ -56,3 +56,21 @@ def test_settings_that_turn_signature_or_tls_checks_off_are_found_where_the_tool
         ("/etc/yum.repos.d/app.repo", "line 2: sslverify=0"),
         ("/etc/xdg/pip/pip.conf", "line 2: trusted-host ="),
     }
+
+
+def test_a_source_file_of_blank_lines_is_read_in_linear_time(tmp_path: Path) -> None:
+    """`^\\s*` ran over every blank line after each line start: 40,000 blank lines took 32 s."""
+    from fixtures.formats import write_docker_archive  # noqa: PLC0415
+    from tests.bounded import run_bounded  # noqa: PLC0415
+
+    lists = b"\n" * 1_000_000 + b"deb [trusted=yes] http://v.test/ x y\n"
+    layer = base(_dir("etc/apt"), FileSpec("etc/apt/sources.list", lists))
+    archive = write_docker_archive([clean_image(layer)], tmp_path / "blank.tar")
+    outcome = run_bounded(
+        "from pathlib import Path\n"
+        "from analyzer.scan import scan_archive\n"
+        f"[report] = scan_archive(Path({str(archive)!r})).images\n"
+        "found = [f.evidence for f in report.findings if f.rule_id == 'IA-INSECURE-SOURCE']\n"
+        "assert found == ['line 1000001: trusted=yes'], found"
+    )
+    assert outcome.line == "OK"
